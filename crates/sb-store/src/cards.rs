@@ -1,0 +1,347 @@
+//! Contacts and companies ("cards"): the entities telephony identifies by phone. Both
+//! tables have the same columns, so one implementation serves both; the phone index
+//! (`phones`) is rewritten in the same transaction as its card.
+
+use crate::db::DbConn;
+use crate::sql::Sql;
+use crate::{flag, Result, StoreError};
+use sb_domain::entities::{Card, CardKind, PhoneMatch};
+use sb_domain::fields::FieldValue;
+use sb_domain::{AccountId, CompanyId, Phone, UserId, Visibility};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+const COLUMNS: &str = "id, account_id, name, first_name, last_name, responsible_user_id, company_id, created_by, updated_by, created_at, updated_at, is_deleted, custom_fields";
+
+fn table(kind: CardKind) -> &'static str {
+    match kind {
+        CardKind::Contact => "contacts",
+        CardKind::Company => "companies",
+    }
+}
+
+fn from_row(kind: CardKind, r: &AnyRow) -> Result<Card> {
+    let cf: String = r.try_get(12)?;
+    Ok(Card {
+        id: r.try_get(0)?,
+        kind,
+        account_id: AccountId(r.try_get(1)?),
+        name: r.try_get(2)?,
+        first_name: r.try_get(3)?,
+        last_name: r.try_get(4)?,
+        responsible_user_id: r.try_get::<Option<i64>, _>(5)?.map(UserId),
+        company_id: r.try_get::<Option<i64>, _>(6)?.map(CompanyId),
+        created_by: UserId(r.try_get(7)?),
+        updated_by: UserId(r.try_get(8)?),
+        created_at: r.try_get(9)?,
+        updated_at: r.try_get(10)?,
+        is_deleted: r.try_get::<i64, _>(11)? != 0,
+        custom_fields: serde_json::from_str::<Vec<FieldValue>>(&cf).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+    })
+}
+
+/// A phone of a card as indexed for caller ID.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CardPhone {
+    pub phone: Phone,
+    pub enum_code: Option<String>,
+}
+
+/// A card with the phones to index for it.
+#[derive(Debug, Clone)]
+pub struct CardWrite {
+    pub card: Card,
+    pub phones: Vec<CardPhone>,
+}
+
+/// Appends the SQL for a visibility scope on `alias.responsible_user_id`.
+pub(crate) fn push_visibility(sql: &mut Sql, alias: &str, account: AccountId, vis: Visibility) {
+    match vis {
+        Visibility::All => {}
+        Visibility::Own(u) => {
+            sql.push(&format!(" and {alias}.responsible_user_id = ")).bind(u.0);
+        }
+        Visibility::Group(g) => {
+            sql.push(&format!(" and {alias}.responsible_user_id in (select id from users where account_id = ")).bind(account.0).push(" and group_id = ").bind(g.0).push(")");
+        }
+        Visibility::None => {
+            sql.push(" and 1 = 0");
+        }
+    }
+}
+
+const INSERT_CHUNK: usize = 250;
+
+/// Inserts cards of one kind and their phones, in multi-row statements.
+pub async fn insert_many(c: &mut impl DbConn, kind: CardKind, items: &[CardWrite]) -> Result<()> {
+    for chunk in items.chunks(INSERT_CHUNK) {
+        let mut sql = Sql::new(&format!("insert into {} ({COLUMNS}) values ", table(kind)));
+        for (i, w) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            push_card_values(&mut sql, &w.card)?;
+        }
+        sql.query().execute(c.raw()).await?;
+        let phones: Vec<(&Card, usize, &CardPhone)> = chunk.iter().flat_map(|w| w.phones.iter().enumerate().map(move |(i, p)| (&w.card, i, p))).collect();
+        insert_phones(c, &phones).await?;
+    }
+    Ok(())
+}
+
+fn push_card_values(sql: &mut Sql, k: &Card) -> Result<()> {
+    let cf = serde_json::to_string(&k.custom_fields).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    sql.push("(")
+        .bind(k.id)
+        .push(", ")
+        .bind(k.account_id.0)
+        .push(", ")
+        .bind(k.name.as_str())
+        .push(", ")
+        .bind(k.first_name.as_str())
+        .push(", ")
+        .bind(k.last_name.as_str())
+        .push(", ")
+        .bind(k.responsible_user_id.map(|u| u.0))
+        .push(", ")
+        .bind(k.company_id.map(|u| u.0))
+        .push(", ")
+        .bind(k.created_by.0)
+        .push(", ")
+        .bind(k.updated_by.0)
+        .push(", ")
+        .bind(k.created_at)
+        .push(", ")
+        .bind(k.updated_at)
+        .push(", ")
+        .bind(flag(k.is_deleted))
+        .push(", ")
+        .bind(cf)
+        .push(")");
+    Ok(())
+}
+
+async fn insert_phones(c: &mut impl DbConn, phones: &[(&Card, usize, &CardPhone)]) -> Result<()> {
+    for chunk in phones.chunks(INSERT_CHUNK * 2) {
+        if chunk.is_empty() {
+            continue;
+        }
+        let mut sql = Sql::new("insert into phones (account_id, entity_type, entity_id, position, raw, e164, rev_digits, enum_code) values ");
+        for (i, (card, pos, p)) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.push("(")
+                .bind(card.account_id.0)
+                .push(", ")
+                .bind(card.kind.singular())
+                .push(", ")
+                .bind(card.id)
+                .push(", ")
+                .bind(*pos as i64)
+                .push(", ")
+                .bind(p.phone.raw.as_str())
+                .push(", ")
+                .bind(p.phone.e164.clone())
+                .push(", ")
+                .bind(p.phone.reversed_digits())
+                .push(", ")
+                .bind(p.enum_code.clone())
+                .push(")");
+        }
+        sql.query().execute(c.raw()).await?;
+    }
+    Ok(())
+}
+
+/// Rewrites a card's row and its phone index.
+pub async fn update(c: &mut impl DbConn, w: &CardWrite) -> Result<()> {
+    let k = &w.card;
+    let cf = serde_json::to_string(&k.custom_fields).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let done = sqlx::query(&format!(
+        "update {} set name = $1, first_name = $2, last_name = $3, responsible_user_id = $4, company_id = $5, updated_by = $6, updated_at = $7, is_deleted = $8, custom_fields = $9 \
+         where account_id = $10 and id = $11",
+        table(k.kind)
+    ))
+    .bind(&k.name)
+    .bind(&k.first_name)
+    .bind(&k.last_name)
+    .bind(k.responsible_user_id.map(|u| u.0))
+    .bind(k.company_id.map(|u| u.0))
+    .bind(k.updated_by.0)
+    .bind(k.updated_at)
+    .bind(flag(k.is_deleted))
+    .bind(cf)
+    .bind(k.account_id.0)
+    .bind(k.id)
+    .execute(c.raw())
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    sqlx::query("delete from phones where account_id = $1 and entity_type = $2 and entity_id = $3").bind(k.account_id.0).bind(k.kind.singular()).bind(k.id).execute(c.raw()).await?;
+    let phones: Vec<(&Card, usize, &CardPhone)> = w.phones.iter().enumerate().map(|(i, p)| (k, i, p)).collect();
+    insert_phones(c, &phones).await
+}
+
+pub async fn get(c: &mut impl DbConn, account: AccountId, kind: CardKind, id: i64, vis: Visibility) -> Result<Option<Card>> {
+    Ok(get_many(c, account, kind, &[id], vis).await?.pop())
+}
+
+/// The cards among `ids` that exist in the account and are inside the scope.
+pub async fn get_many(c: &mut impl DbConn, account: AccountId, kind: CardKind, ids: &[i64], vis: Visibility) -> Result<Vec<Card>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::new(&format!("select {COLUMNS} from {} k where k.account_id = ", table(kind)));
+    sql.bind(account.0).push(" and k.is_deleted = 0 and k.id in ").bind_list(ids);
+    push_visibility(&mut sql, "k", account, vis);
+    let rows = sql.query().fetch_all(c.raw()).await?;
+    rows.iter().map(|r| from_row(kind, r)).collect()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OrderBy {
+    #[default]
+    Id,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CardFilter {
+    pub ids: Vec<i64>,
+    pub responsible: Vec<i64>,
+    pub created_from: Option<i64>,
+    pub created_to: Option<i64>,
+    pub updated_from: Option<i64>,
+    pub updated_to: Option<i64>,
+    /// Case-insensitive substring over name, first and last name.
+    pub text: Option<String>,
+    /// Digits of a phone number: matches cards with a phone ending in its last digits.
+    pub phone_digits: Option<String>,
+    pub company_id: Option<i64>,
+    pub order_by: OrderBy,
+    pub desc: bool,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+pub async fn list(c: &mut impl DbConn, account: AccountId, kind: CardKind, f: &CardFilter, vis: Visibility) -> Result<Vec<Card>> {
+    let mut sql = Sql::new(&format!("select {COLUMNS} from {} k where k.account_id = ", table(kind)));
+    sql.bind(account.0).push(" and k.is_deleted = 0");
+    push_visibility(&mut sql, "k", account, vis);
+    if !f.ids.is_empty() {
+        sql.push(" and k.id in ").bind_list(&f.ids);
+    }
+    if !f.responsible.is_empty() {
+        sql.push(" and k.responsible_user_id in ").bind_list(&f.responsible);
+    }
+    for (col, from, to) in [("created_at", f.created_from, f.created_to), ("updated_at", f.updated_from, f.updated_to)] {
+        if let Some(v) = from {
+            sql.push(&format!(" and k.{col} >= ")).bind(v);
+        }
+        if let Some(v) = to {
+            sql.push(&format!(" and k.{col} <= ")).bind(v);
+        }
+    }
+    if let Some(cid) = f.company_id {
+        sql.push(" and k.company_id = ").bind(cid);
+    }
+    if let Some(t) = &f.text {
+        let pat = format!("%{}%", t.to_lowercase().replace('\\', "").replace('%', "").replace('_', ""));
+        sql.push(" and (lower(k.name) like ").bind(pat.clone()).push(" or lower(k.first_name) like ").bind(pat.clone()).push(" or lower(k.last_name) like ").bind(pat).push(")");
+    }
+    if let Some(d) = &f.phone_digits {
+        match sb_domain::phone::suffix_range_of(d) {
+            Some((lo, hi)) => {
+                sql.push(" and k.id in (select p.entity_id from phones p where p.account_id = ")
+                    .bind(account.0)
+                    .push(" and p.entity_type = ")
+                    .bind(kind.singular())
+                    .push(" and p.rev_digits >= ")
+                    .bind(lo)
+                    .push(" and p.rev_digits < ")
+                    .bind(hi)
+                    .push(")");
+            }
+            None => {
+                sql.push(" and 1 = 0");
+            }
+        }
+    }
+    let col = match f.order_by {
+        OrderBy::Id => "k.id",
+        OrderBy::CreatedAt => "k.created_at",
+        OrderBy::UpdatedAt => "k.updated_at",
+    };
+    let dir = if f.desc { "desc" } else { "asc" };
+    sql.push(&format!(" order by {col} {dir}, k.id {dir} limit ")).bind(f.limit).push(" offset ").bind(f.offset);
+    let rows = sql.query().fetch_all(c.raw()).await?;
+    rows.iter().map(|r| from_row(kind, r)).collect()
+}
+
+/// Caller ID: the contacts and companies with a phone matching `phone`. Numbers are
+/// matched on their last digits through the reversed-digit index; when some match the
+/// E.164 form exactly, only those are returned. A number too short for a suffix match
+/// (or without digits) is matched on its raw text.
+pub async fn find_by_phone(c: &mut impl DbConn, account: AccountId, vis: Visibility, phone: &Phone) -> Result<Vec<PhoneMatch>> {
+    let mut sql = Sql::new("");
+    for (i, kind) in [CardKind::Contact, CardKind::Company].into_iter().enumerate() {
+        if i > 0 {
+            sql.push(" union all ");
+        }
+        sql.push(&format!(
+            "select p.entity_type, k.id, k.name, k.responsible_user_id, p.raw, p.e164 from phones p join {} k on k.account_id = p.account_id and k.id = p.entity_id \
+             where p.account_id = ",
+            table(kind)
+        ))
+        .bind(account.0)
+        .push(" and p.entity_type = ")
+        .bind(kind.singular());
+        match phone.suffix_range() {
+            Some((lo, hi)) => {
+                sql.push(" and p.rev_digits >= ").bind(lo).push(" and p.rev_digits < ").bind(hi);
+            }
+            None => {
+                sql.push(" and p.raw = ").bind(phone.raw.as_str());
+            }
+        }
+        sql.push(" and k.is_deleted = 0");
+        push_visibility(&mut sql, "k", account, vis);
+    }
+    sql.push(" limit 200");
+    let rows = sql.query().fetch_all(c.raw()).await?;
+    let mut out: Vec<PhoneMatch> = Vec::with_capacity(rows.len());
+    for r in rows {
+        let et: String = r.try_get(0)?;
+        let kind = if et == "company" { CardKind::Company } else { CardKind::Contact };
+        let e164: Option<String> = r.try_get(5)?;
+        let exact = match (&phone.e164, &e164) {
+            (Some(a), Some(b)) => a == b,
+            _ => false,
+        };
+        let id: i64 = r.try_get(1)?;
+        if let Some(existing) = out.iter_mut().find(|m| m.kind == kind && m.id == id) {
+            existing.exact |= exact;
+            continue;
+        }
+        out.push(PhoneMatch { kind, id, name: r.try_get(2)?, responsible_user_id: r.try_get::<Option<i64>, _>(3)?.map(UserId), phone_raw: r.try_get(4)?, exact });
+    }
+    if out.iter().any(|m| m.exact) {
+        out.retain(|m| m.exact);
+    }
+    out.sort_by_key(|m| (m.kind == CardKind::Company, m.id));
+    Ok(out)
+}
+
+/// How many of `ids` are users of the account (to validate responsible users).
+pub async fn count_users(c: &mut impl DbConn, account: AccountId, ids: &[i64]) -> Result<i64> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let mut sql = Sql::new("select count(*) from users where account_id = ");
+    sql.bind(account.0).push(" and id in ").bind_list(ids);
+    let row = sql.query().fetch_one(c.raw()).await?;
+    Ok(row.try_get::<i64, _>(0)?)
+}

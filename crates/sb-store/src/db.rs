@@ -1,0 +1,147 @@
+use crate::{Result, StoreError};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A database handle. On SQLite, writes go through a pool of one connection (SQLite has
+/// one writer; serialising in-process avoids lock upgrades failing with SQLITE_BUSY) and
+/// reads through a separate pool; on PostgreSQL both are the same pool.
+#[derive(Clone, Debug)]
+pub struct Db {
+    read: AnyPool,
+    write: AnyPool,
+    backend: Backend,
+}
+
+/// Something store functions can run queries on: a pooled connection or a transaction.
+pub trait DbConn: Send {
+    #[doc(hidden)]
+    fn raw(&mut self) -> &mut AnyConnection;
+}
+
+pub struct Conn(PoolConnection<Any>);
+pub struct Tx(Transaction<'static, Any>);
+
+impl DbConn for Conn {
+    fn raw(&mut self) -> &mut AnyConnection {
+        &mut self.0
+    }
+}
+impl DbConn for Tx {
+    fn raw(&mut self) -> &mut AnyConnection {
+        &mut self.0
+    }
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<()> {
+        Ok(self.0.commit().await?)
+    }
+    pub async fn rollback(self) -> Result<()> {
+        Ok(self.0.rollback().await?)
+    }
+}
+
+impl Db {
+    /// Opens the database named by `url`: `sqlite://path?mode=rwc` (the file and its
+    /// folder are created) or `postgres://...`. Any other scheme is refused.
+    pub async fn connect(url: &str) -> Result<Db> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            return Err(StoreError::UnsupportedUrl(url.split(':').next().unwrap_or_default().to_string()));
+        };
+        match backend {
+            Backend::Sqlite => {
+                ensure_sqlite_dir(url);
+                let opts = AnyConnectOptions::from_str(url)?;
+                let write = sqlite_pool(1).connect_with(opts.clone()).await?;
+                let read = sqlite_pool(8).connect_with(opts).await?;
+                Ok(Db { read, write, backend })
+            }
+            Backend::Postgres => {
+                let opts = AnyConnectOptions::from_str(url)?;
+                let pool = AnyPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect_with(opts).await?;
+                Ok(Db { read: pool.clone(), write: pool, backend })
+            }
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// A write transaction.
+    pub async fn begin(&self) -> Result<Tx> {
+        Ok(Tx(self.write.begin().await?))
+    }
+
+    /// A connection for reads.
+    pub async fn conn(&self) -> Result<Conn> {
+        Ok(Conn(self.read.acquire().await?))
+    }
+
+    /// Readiness: the database answers a query.
+    pub async fn ping(&self) -> Result<()> {
+        let mut c = self.conn().await?;
+        c.raw().execute("select 1").await?;
+        Ok(())
+    }
+
+    pub async fn migrate(&self) -> Result<()> {
+        crate::migrations::run(self).await
+    }
+
+    pub async fn close(&self) {
+        self.read.close().await;
+        self.write.close().await;
+    }
+}
+
+fn sqlite_pool(max: u32) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(max)
+        .min_connections(1)
+        .acquire_timeout(Duration::from_secs(30))
+        .after_connect(|conn, _meta| {
+            Box::pin(async move {
+                conn.execute("pragma journal_mode = wal").await?;
+                conn.execute("pragma synchronous = normal").await?;
+                conn.execute("pragma busy_timeout = 10000").await?;
+                conn.execute("pragma foreign_keys = on").await?;
+                conn.execute("pragma cache_size = -65536").await?;
+                Ok(())
+            })
+        })
+}
+
+fn ensure_sqlite_dir(url: &str) {
+    let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+    let path = path.split('?').next().unwrap_or_default();
+    if path.is_empty() || path == ":memory:" {
+        return;
+    }
+    if let Some(parent) = std::path::Path::new(path).parent() {
+        if !parent.as_os_str().is_empty() {
+            // A failure here surfaces as a clear connect error right after.
+            let _ = std::fs::create_dir_all(parent);
+        }
+    }
+}
+
+// Keep the trait object-safe use of AnyConnection in one place.
+#[allow(dead_code)]
+fn _assert_conn(_: &mut AnyConnection) {
+    let _ = AnyConnection::ping;
+}

@@ -1,0 +1,53 @@
+//! Storage: the only crate that names sqlx. One code path for SQLite (default,
+//! embedded) and PostgreSQL, through sqlx's `Any` driver and a portable SQL subset:
+//! `$N` placeholders, explicit columns, integers for times (Unix ms) and booleans, JSON
+//! kept as TEXT and never queried. Every query is scoped by `account_id`; list queries
+//! take a [`sb_domain::Visibility`] and turn it into SQL, so rows outside a user's rights
+//! are never read. Functions return domain types, never rows.
+//!
+//! Must not import axum, reqwest or any service logic.
+
+mod db;
+mod migrations;
+mod sql;
+
+pub mod accounts;
+pub mod cards;
+pub mod custom_fields;
+pub mod tokens;
+pub mod users;
+
+pub use db::{Backend, Conn, Db, DbConn, Tx};
+pub use migrations::{schema_columns, MIGRATIONS};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    #[error("conflict on {field}")]
+    Conflict { field: String },
+    #[error("unsupported database url: {0}")]
+    UnsupportedUrl(String),
+    #[error("stored data is invalid: {0}")]
+    Corrupt(String),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+impl StoreError {
+    /// Maps a unique-constraint violation to `Conflict`, keeping other errors.
+    pub(crate) fn conflict_on(e: sqlx::Error, field: &str) -> StoreError {
+        if let sqlx::Error::Database(db) = &e {
+            if db.is_unique_violation() {
+                return StoreError::Conflict { field: field.to_string() };
+            }
+        }
+        StoreError::Db(e)
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+pub(crate) fn flag(b: bool) -> i64 {
+    i64::from(b)
+}

@@ -1,0 +1,111 @@
+//! Users and groups of an account.
+
+use crate::db::DbConn;
+use crate::{flag, Result, StoreError};
+use sb_domain::entities::{Group, Role, User};
+use sb_domain::{AccountId, GroupId, Rights, UserId};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+const COLUMNS: &str = "id, account_id, name, email, lang, role, group_id, rights, is_active, created_at, updated_at";
+
+fn from_row(r: &AnyRow) -> Result<User> {
+    let role: String = r.try_get(5)?;
+    let rights: String = r.try_get(7)?;
+    Ok(User {
+        id: UserId(r.try_get(0)?),
+        account_id: AccountId(r.try_get(1)?),
+        name: r.try_get(2)?,
+        email: r.try_get(3)?,
+        lang: r.try_get(4)?,
+        role: Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role {role}")))?,
+        group_id: r.try_get::<Option<i64>, _>(6)?.map(GroupId),
+        rights: serde_json::from_str::<Rights>(&rights).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        is_active: r.try_get::<i64, _>(8)? != 0,
+        created_at: r.try_get(9)?,
+        updated_at: r.try_get(10)?,
+    })
+}
+
+fn rights_json(r: &Rights) -> Result<String> {
+    serde_json::to_string(r).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+pub async fn insert(c: &mut impl DbConn, u: &User, password_hash: Option<&str>) -> Result<()> {
+    sqlx::query(
+        "insert into users (id, account_id, name, email, password_hash, lang, role, group_id, rights, is_active, created_at, updated_at) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(u.id.0)
+    .bind(u.account_id.0)
+    .bind(&u.name)
+    .bind(u.email.to_lowercase())
+    .bind(password_hash.map(str::to_string))
+    .bind(&u.lang)
+    .bind(u.role.as_str())
+    .bind(u.group_id.map(|g| g.0))
+    .bind(rights_json(&u.rights)?)
+    .bind(flag(u.is_active))
+    .bind(u.created_at)
+    .bind(u.updated_at)
+    .execute(c.raw())
+    .await
+    .map_err(|e| StoreError::conflict_on(e, "email"))?;
+    Ok(())
+}
+
+pub async fn update(c: &mut impl DbConn, u: &User) -> Result<()> {
+    let done = sqlx::query("update users set name = $1, lang = $2, role = $3, group_id = $4, rights = $5, is_active = $6, updated_at = $7 where account_id = $8 and id = $9")
+        .bind(&u.name)
+        .bind(&u.lang)
+        .bind(u.role.as_str())
+        .bind(u.group_id.map(|g| g.0))
+        .bind(rights_json(&u.rights)?)
+        .bind(flag(u.is_active))
+        .bind(u.updated_at)
+        .bind(u.account_id.0)
+        .bind(u.id.0)
+        .execute(c.raw())
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+pub async fn set_password(c: &mut impl DbConn, account: AccountId, id: UserId, hash: &str) -> Result<()> {
+    sqlx::query("update users set password_hash = $1 where account_id = $2 and id = $3").bind(hash).bind(account.0).bind(id.0).execute(c.raw()).await?;
+    Ok(())
+}
+
+pub async fn get(c: &mut impl DbConn, account: AccountId, id: UserId) -> Result<Option<User>> {
+    let row = sqlx::query(&format!("select {COLUMNS} from users where account_id = $1 and id = $2")).bind(account.0).bind(id.0).fetch_optional(c.raw()).await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// Login lookup across accounts (e-mails are unique in the instance), with the password hash.
+pub async fn by_email(c: &mut impl DbConn, email: &str) -> Result<Option<(User, Option<String>)>> {
+    let row = sqlx::query(&format!("select {COLUMNS}, password_hash from users where email = $1"))
+        .bind(email.trim().to_lowercase())
+        .fetch_optional(c.raw())
+        .await?;
+    match row {
+        Some(r) => Ok(Some((from_row(&r)?, r.try_get(11)?))),
+        None => Ok(None),
+    }
+}
+
+pub async fn list(c: &mut impl DbConn, account: AccountId) -> Result<Vec<User>> {
+    let rows = sqlx::query(&format!("select {COLUMNS} from users where account_id = $1 order by id")).bind(account.0).fetch_all(c.raw()).await?;
+    rows.iter().map(from_row).collect()
+}
+
+pub async fn insert_group(c: &mut impl DbConn, account: AccountId, g: &Group, now: i64) -> Result<()> {
+    sqlx::query("insert into user_groups (id, account_id, name, created_at) values ($1, $2, $3, $4)").bind(g.id.0).bind(account.0).bind(&g.name).bind(now).execute(c.raw()).await?;
+    Ok(())
+}
+
+pub async fn list_groups(c: &mut impl DbConn, account: AccountId) -> Result<Vec<Group>> {
+    let rows = sqlx::query("select id, name from user_groups where account_id = $1 order by id").bind(account.0).fetch_all(c.raw()).await?;
+    rows.iter().map(|r| Ok(Group { id: GroupId(r.try_get(0)?), name: r.try_get(1)? })).collect()
+}
