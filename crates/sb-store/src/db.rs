@@ -1,7 +1,7 @@
 use crate::{Result, StoreError};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::pool::PoolConnection;
-use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Transaction};
+use sqlx::{Any, AnyConnection, AnyPool, Executor, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -103,6 +103,13 @@ impl Db {
         crate::migrations::run(self).await
     }
 
+    /// Runs a statement outside any transaction (e.g. `create database` for tests).
+    pub async fn execute_admin(&self, sql: &str) -> Result<()> {
+        let mut c = self.write.acquire().await?;
+        c.execute(sql).await?;
+        Ok(())
+    }
+
     pub async fn close(&self) {
         self.read.close().await;
         self.write.close().await;
@@ -140,8 +147,3 @@ fn ensure_sqlite_dir(url: &str) {
     }
 }
 
-// Keep the trait object-safe use of AnyConnection in one place.
-#[allow(dead_code)]
-fn _assert_conn(_: &mut AnyConnection) {
-    let _ = AnyConnection::ping;
-}

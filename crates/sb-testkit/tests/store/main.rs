@@ -1,0 +1,6 @@
+//! Store conformance suite: every test runs on SQLite and, when
+//! `SWITCHBOARD_TEST_PG_URL` is set, on PostgreSQL too.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod cards;
+mod schema;
