@@ -9,6 +9,10 @@ pub mod phone;
 pub mod rights;
 pub mod entities;
 pub mod fields;
+pub mod pipelines;
+pub mod leads;
+pub mod tags;
+pub mod catalogs;
 
 pub use ids::*;
 pub use phone::Phone;

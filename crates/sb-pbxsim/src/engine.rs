@@ -276,16 +276,15 @@ fn random_hex(bytes: usize) -> String {
 
 /// `in_`/`out_` + 40 hex, as real pbx_call_ids.
 pub(crate) fn new_pbx_call_id(incoming: bool) -> String {
-    format!(
-        "{}_{}",
-        if incoming { "in" } else { "out" },
-        random_hex(20)
-    )
+    format!("{}_{}", if incoming { "in" } else { "out" }, random_hex(20))
 }
 
 /// Shaped like the spec's sample `1715674503.1234567`.
 pub(crate) fn new_call_id(unix: i64) -> String {
-    format!("{unix}.{:07}", rand::thread_rng().gen_range(0..10_000_000u32))
+    format!(
+        "{unix}.{:07}",
+        rand::thread_rng().gen_range(0..10_000_000u32)
+    )
 }
 
 pub(crate) fn random_token() -> String {
@@ -358,7 +357,10 @@ impl Call {
     fn rec_fields(&self, recorded: bool) -> [(String, String); 2] {
         [
             kv("is_recorded", if recorded { "1" } else { "0" }),
-            kv("call_id_with_rec", if recorded { &self.call_id } else { "" }),
+            kv(
+                "call_id_with_rec",
+                if recorded { &self.call_id } else { "" },
+            ),
         ]
     }
 
@@ -661,7 +663,15 @@ pub(crate) async fn run(sh: &Shared, spec: ScenarioSpec) -> Result<ScenarioRepor
         send_all(sh, &url, &call, &plan.events, opts, &mut sent).await;
         (plan, Routing::NotApplicable, None)
     } else if opts.order.start_first() {
-        send_all(sh, &url, &call, &[call.base("NOTIFY_START")], opts, &mut sent).await;
+        send_all(
+            sh,
+            &url,
+            &call,
+            &[call.base("NOTIFY_START")],
+            opts,
+            &mut sent,
+        )
+        .await;
         let reply = sent.first().map(parse_start_reply).unwrap_or_default();
         let routing = decide(sh, &reply);
         let mut plan = call.plan_incoming(&routing);

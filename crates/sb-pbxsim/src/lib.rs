@@ -22,6 +22,24 @@
 //! * [`PbxSim::run_load`] drives many calls for benchmarks ([`LoadReport`]).
 //! * [`sign`] exposes the PBX-side signature rules for forging test traffic.
 //!
+//! Click-to-call: a correctly signed `GET /v1/request/callback/?from=<ext>&to=<n>`
+//! is validated (`from` must be a configured extension, `to` 5–15 digits after
+//! stripping non-digits, failure modes apply), answered at once with
+//! `{"status":"success","from":..,"to":..,"time":..}`, and then, if a webhook
+//! URL is set, a background [`Scenario::ClickToCall`] run sends the client leg
+//! OUT_START → ANSWER → OUT_END (→ RECORD) with `internal=<from>`,
+//! `destination=<to>`, one `out_` pbx_call_id; its report is kept for
+//! [`PbxSim::callback_reports`].
+//!
+//! NOTIFY_START obedience: incoming calls send START first and wait for the
+//! CRM's answer. A 2xx JSON object is read leniently: `hangup` ends the call
+//! (END `cancel`); `{"redirect":"blacklist"}` ends it with END `busy` and no
+//! INTERNAL; `{"redirect":"<known ext>"}` rings only that extension (the
+//! scenario still decides answered/missed/busy); menu targets or unknown
+//! extensions, empty, non-JSON, non-2xx or failed replies continue the default
+//! route; `caller_name` is recorded. When an [`EventOrder`] puts START after
+//! other events, the reply cannot steer the call ([`Routing::NotObeyed`]).
+//!
 //! Talk time is only reported (`duration`), never slept for.
 
 mod audio;

@@ -84,8 +84,8 @@ pub struct LoadReport {
     pub elapsed: Duration,
     pub events_per_sec: f64,
     pub calls_per_sec: f64,
-    /// Deliveries by answer: HTTP status as text, `error` (no answer) or
-    /// `timeout` (call aborted at the deadline, counted once per call).
+    /// Deliveries by answer: HTTP status as text or `error` (no answer); plus,
+    /// once per call, `timeout` (aborted at the deadline) and `call_error`.
     pub by_status: BTreeMap<String, u64>,
     pub by_scenario: BTreeMap<String, u64>,
     /// NOTIFY_START round trips (the caller waits on these).
@@ -143,7 +143,8 @@ pub(crate) async fn run(sh: Arc<Shared>, spec: LoadSpec) -> Result<LoadReport, S
     let mut tasks: JoinSet<Result<CallSummary, SimError>> = JoinSet::new();
     let mut report = LoadReport::default();
     let mut summaries = Vec::new();
-    let interval = (spec.calls_per_sec > 0.0).then(|| Duration::from_secs_f64(1.0 / spec.calls_per_sec));
+    let interval =
+        (spec.calls_per_sec > 0.0).then(|| Duration::from_secs_f64(1.0 / spec.calls_per_sec));
 
     for i in 0..spec.max_calls {
         if let Some(iv) = interval {
@@ -202,7 +203,7 @@ pub(crate) async fn run(sh: Arc<Shared>, spec: LoadSpec) -> Result<LoadReport, S
     let mut all_lat = Vec::new();
     for done in summaries {
         let Ok(Ok(call)) = done else {
-            *report.by_status.entry("error".to_owned()).or_default() += 1;
+            *report.by_status.entry("call_error".to_owned()).or_default() += 1;
             continue;
         };
         report.calls_completed += 1;

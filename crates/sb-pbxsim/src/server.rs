@@ -28,10 +28,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
 }
 
 fn error(status: StatusCode, message: &str) -> ApiResult {
-    (
-        status,
-        Json(json!({"status": "error", "message": message})),
-    )
+    (status, Json(json!({"status": "error", "message": message})))
 }
 
 fn success(mut body: Value) -> ApiResult {
@@ -205,11 +202,18 @@ fn record_request(sh: &Shared, params: &Params) -> ApiResult {
     let call_ids: Vec<String> = {
         let st = sh.lock();
         if let Some(id) = params.get("call_id") {
-            st.recordings.get(id).map(|_| id.clone()).into_iter().collect()
+            st.recordings
+                .get(id)
+                .map(|_| id.clone())
+                .into_iter()
+                .collect()
         } else if let Some(pbx) = params.get("pbx_call_id") {
             st.recordings_by_call.get(pbx).cloned().unwrap_or_default()
         } else {
-            return error(StatusCode::BAD_REQUEST, "Required parameter: call_id or pbx_call_id");
+            return error(
+                StatusCode::BAD_REQUEST,
+                "Required parameter: call_id or pbx_call_id",
+            );
         }
     };
     if call_ids.is_empty() {
@@ -229,9 +233,10 @@ fn record_request(sh: &Shared, params: &Params) -> ApiResult {
             })
             .collect()
     };
-    let lifetime_till = (sh.local_now() + chrono::Duration::seconds(i64::try_from(lifetime).unwrap_or(0)))
-        .format("%Y-%m-%d %H:%M:%S")
-        .to_string();
+    let lifetime_till = (sh.local_now()
+        + chrono::Duration::seconds(i64::try_from(lifetime).unwrap_or(0)))
+    .format("%Y-%m-%d %H:%M:%S")
+    .to_string();
     if params.contains_key("call_id") {
         success(json!({"link": links.first(), "lifetime_till": lifetime_till}))
     } else {
@@ -246,7 +251,10 @@ fn sms_send(sh: &Shared, params: &Params, failure: &FailureMode) -> ApiResult {
         .map(|n| n.split(',').map(digits).filter(|d| !d.is_empty()).collect())
         .unwrap_or_default();
     if message.is_empty() || numbers.is_empty() {
-        return error(StatusCode::BAD_REQUEST, "Required parameters: number, message");
+        return error(
+            StatusCode::BAD_REQUEST,
+            "Required parameters: number, message",
+        );
     }
     if *failure == FailureMode::NoMoney {
         return error(StatusCode::BAD_REQUEST, "Not enough money");
@@ -303,7 +311,10 @@ fn statistics(sh: &Shared, params: &Params) -> ApiResult {
         return error(StatusCode::BAD_REQUEST, "Wrong period: at most one month");
     }
     let kind = params.get("call_type").map(String::as_str);
-    let skip = params.get("skip").and_then(|v| v.parse().ok()).unwrap_or(0usize);
+    let skip = params
+        .get("skip")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0usize);
     let limit = params
         .get("limit")
         .and_then(|v| v.parse().ok())

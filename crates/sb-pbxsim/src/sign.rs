@@ -118,7 +118,10 @@ fn field<'a, K: AsRef<str>, V: AsRef<str>>(fields: &'a [(K, V)], name: &str) -> 
 pub fn webhook_signed_string<K: AsRef<str>, V: AsRef<str>>(fields: &[(K, V)]) -> Option<String> {
     let f = |name| field(fields, name);
     let s = match f("event") {
-        "NOTIFY_START" | "NOTIFY_INTERNAL" | "NOTIFY_END" | "NOTIFY_IVR"
+        "NOTIFY_START"
+        | "NOTIFY_INTERNAL"
+        | "NOTIFY_END"
+        | "NOTIFY_IVR"
         | "NOTIFY_INTERNAL_END" => {
             format!("{}{}{}", f("caller_id"), f("called_did"), f("call_start"))
         }
@@ -233,7 +236,10 @@ mod tests {
             );
             assert_eq!(webhook_signature(SECRET, &fields), first);
         }
-        let answer = with("NOTIFY_ANSWER", &[("destination", "101"), ("internal", "101")]);
+        let answer = with(
+            "NOTIFY_ANSWER",
+            &[("destination", "101"), ("internal", "101")],
+        );
         assert_eq!(
             webhook_signed_string(&answer).unwrap(),
             "346001112221012024-05-14 10:15:03"

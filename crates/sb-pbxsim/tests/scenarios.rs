@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use common::{check_common, crm, sim, Crm, Received, KEY, SECRET};
 use sb_pbxsim::{
-    EventOrder, LoadSpec, PbxSim, Routing, Scenario, ScenarioOptions, ScenarioReport,
-    ScenarioSpec, SimConfig, SimError,
+    EventOrder, LoadSpec, PbxSim, Routing, Scenario, ScenarioOptions, ScenarioReport, ScenarioSpec,
+    SimConfig, SimError,
 };
 
 async fn setup() -> (PbxSim, Crm) {
@@ -23,7 +23,11 @@ async fn setup() -> (PbxSim, Crm) {
     (sim, crm)
 }
 
-async fn play(sim: &PbxSim, crm: &Crm, spec: ScenarioSpec) -> (ScenarioReport, Vec<Received>, Vec<String>) {
+async fn play(
+    sim: &PbxSim,
+    crm: &Crm,
+    spec: ScenarioSpec,
+) -> (ScenarioReport, Vec<Received>, Vec<String>) {
     let report = sim.run_scenario(spec).await.unwrap();
     let got = crm.take();
     assert_eq!(got.len(), report.webhooks.len());
@@ -45,10 +49,17 @@ fn find<'a>(got: &'a [Received], event: &str) -> &'a Received {
 #[tokio::test]
 async fn incoming_answered_real_order_and_fields() {
     let (sim, crm) = setup().await;
-    let (report, got, events) = play(&sim, &crm, ScenarioSpec::new(Scenario::IncomingAnswered)).await;
+    let (report, got, events) =
+        play(&sim, &crm, ScenarioSpec::new(Scenario::IncomingAnswered)).await;
     assert_eq!(
         events,
-        names(&["NOTIFY_START", "NOTIFY_INTERNAL", "NOTIFY_ANSWER", "NOTIFY_END", "NOTIFY_RECORD"])
+        names(&[
+            "NOTIFY_START",
+            "NOTIFY_INTERNAL",
+            "NOTIFY_ANSWER",
+            "NOTIFY_END",
+            "NOTIFY_RECORD"
+        ])
     );
     assert!(report.pbx_call_id.starts_with("in_"));
     let start = find(&got, "NOTIFY_START");
@@ -66,7 +77,10 @@ async fn incoming_answered_real_order_and_fields() {
     assert_eq!(end.get("last_internal"), "100");
     let rec = find(&got, "NOTIFY_RECORD");
     assert_eq!(rec.get("call_id_with_rec"), end.get("call_id_with_rec"));
-    assert_eq!(report.call_id_with_rec.as_deref(), Some(rec.get("call_id_with_rec")));
+    assert_eq!(
+        report.call_id_with_rec.as_deref(),
+        Some(rec.get("call_id_with_rec"))
+    );
     assert_eq!(report.answered_by.as_deref(), Some("100"));
     assert_eq!(report.routing, Routing::Default);
 }
@@ -76,15 +90,27 @@ async fn missed_busy_blacklisted_transfer_outgoing() {
     let (sim, crm) = setup().await;
 
     let (r, got, ev) = play(&sim, &crm, ScenarioSpec::new(Scenario::IncomingMissed)).await;
-    assert_eq!(ev, names(&["NOTIFY_START", "NOTIFY_INTERNAL", "NOTIFY_END"]));
+    assert_eq!(
+        ev,
+        names(&["NOTIFY_START", "NOTIFY_INTERNAL", "NOTIFY_END"])
+    );
     let end = find(&got, "NOTIFY_END");
-    assert_eq!((end.get("disposition"), end.get("duration")), ("no answer", "0"));
-    assert_eq!((end.get("is_recorded"), end.get("call_id_with_rec")), ("0", ""));
+    assert_eq!(
+        (end.get("disposition"), end.get("duration")),
+        ("no answer", "0")
+    );
+    assert_eq!(
+        (end.get("is_recorded"), end.get("call_id_with_rec")),
+        ("0", "")
+    );
     assert!(end.has("call_id_with_rec"));
     assert_eq!(r.answered_by, None);
 
     let (_, got, ev) = play(&sim, &crm, ScenarioSpec::new(Scenario::IncomingBusy)).await;
-    assert_eq!(ev, names(&["NOTIFY_START", "NOTIFY_INTERNAL", "NOTIFY_END"]));
+    assert_eq!(
+        ev,
+        names(&["NOTIFY_START", "NOTIFY_INTERNAL", "NOTIFY_END"])
+    );
     assert_eq!(find(&got, "NOTIFY_END").get("disposition"), "busy");
 
     let (_, got, ev) = play(&sim, &crm, ScenarioSpec::new(Scenario::Blacklisted)).await;
@@ -118,18 +144,34 @@ async fn missed_busy_blacklisted_transfer_outgoing() {
     spec.options.record = Some(false);
     let (r, got, ev) = play(&sim, &crm, spec).await;
     assert!(r.pbx_call_id.starts_with("out_"));
-    assert_eq!(ev, names(&["NOTIFY_OUT_START", "NOTIFY_ANSWER", "NOTIFY_OUT_END"]));
+    assert_eq!(
+        ev,
+        names(&["NOTIFY_OUT_START", "NOTIFY_ANSWER", "NOTIFY_OUT_END"])
+    );
     for e in ["NOTIFY_OUT_START", "NOTIFY_OUT_END"] {
         assert_eq!(find(&got, e).get("internal"), "101");
         assert_eq!(find(&got, e).get("destination"), "34600999888");
     }
     let end = find(&got, "NOTIFY_OUT_END");
-    assert_eq!((end.get("disposition"), end.get("duration"), end.get("is_recorded")), ("answered", "47", "0"));
-    assert_eq!(find(&got, "NOTIFY_ANSWER").get("destination"), "34600999888");
+    assert_eq!(
+        (
+            end.get("disposition"),
+            end.get("duration"),
+            end.get("is_recorded")
+        ),
+        ("answered", "47", "0")
+    );
+    assert_eq!(
+        find(&got, "NOTIFY_ANSWER").get("destination"),
+        "34600999888"
+    );
 
     let mut bad = ScenarioSpec::new(Scenario::IncomingAnswered);
     bad.extensions = vec!["999".into()];
-    assert!(matches!(sim.run_scenario(bad).await, Err(SimError::InvalidSpec(_))));
+    assert!(matches!(
+        sim.run_scenario(bad).await,
+        Err(SimError::InvalidSpec(_))
+    ));
 }
 
 #[tokio::test]
@@ -140,7 +182,13 @@ async fn obeys_start_reply() {
     let (r, got, ev) = play(&sim, &crm, ScenarioSpec::new(Scenario::IncomingAnswered)).await;
     assert_eq!(
         ev,
-        names(&["NOTIFY_START", "NOTIFY_INTERNAL", "NOTIFY_ANSWER", "NOTIFY_END", "NOTIFY_RECORD"])
+        names(&[
+            "NOTIFY_START",
+            "NOTIFY_INTERNAL",
+            "NOTIFY_ANSWER",
+            "NOTIFY_END",
+            "NOTIFY_RECORD"
+        ])
     );
     assert_eq!(find(&got, "NOTIFY_INTERNAL").get("internal"), "101");
     assert_eq!(find(&got, "NOTIFY_ANSWER").get("destination"), "101");
@@ -163,7 +211,10 @@ async fn obeys_start_reply() {
     crm.reply(r#"{"caller_name":"IBM"}"#);
     let (r, _, ev) = play(&sim, &crm, ScenarioSpec::new(Scenario::IncomingAnswered)).await;
     assert_eq!(ev.len(), 5);
-    assert_eq!((r.routing, r.caller_name.as_deref()), (Routing::Default, Some("IBM")));
+    assert_eq!(
+        (r.routing, r.caller_name.as_deref()),
+        (Routing::Default, Some("IBM"))
+    );
 
     crm.reply(r#"{"redirect":"0-1"}"#);
     let (r, got, _) = play(&sim, &crm, ScenarioSpec::new(Scenario::IncomingAnswered)).await;
@@ -177,7 +228,10 @@ async fn obeys_start_reply() {
     // A redirect keeps the scenario's outcome: a missed call stays missed.
     crm.reply(r#"{"redirect":"102"}"#);
     let (r, got, ev) = play(&sim, &crm, ScenarioSpec::new(Scenario::IncomingMissed)).await;
-    assert_eq!(ev, names(&["NOTIFY_START", "NOTIFY_INTERNAL", "NOTIFY_END"]));
+    assert_eq!(
+        ev,
+        names(&["NOTIFY_START", "NOTIFY_INTERNAL", "NOTIFY_END"])
+    );
     assert_eq!(find(&got, "NOTIFY_INTERNAL").get("internal"), "102");
     assert_eq!(r.disposition, "no answer");
 }
@@ -187,7 +241,11 @@ async fn duplicate_and_reorder_options() {
     let (sim, crm) = setup().await;
 
     let mut spec = ScenarioSpec::new(Scenario::IncomingAnswered);
-    spec.options = ScenarioOptions { duplicate: true, gap: Duration::from_millis(1), ..Default::default() };
+    spec.options = ScenarioOptions {
+        duplicate: true,
+        gap: Duration::from_millis(1),
+        ..Default::default()
+    };
     let (_, got, ev) = play(&sim, &crm, spec).await;
     assert_eq!(ev.len(), 10);
     for pair in got.chunks(2) {
@@ -200,7 +258,13 @@ async fn duplicate_and_reorder_options() {
     let (_, _, ev) = play(&sim, &crm, spec).await;
     assert_eq!(
         ev,
-        names(&["NOTIFY_START", "NOTIFY_INTERNAL", "NOTIFY_ANSWER", "NOTIFY_RECORD", "NOTIFY_END"])
+        names(&[
+            "NOTIFY_START",
+            "NOTIFY_INTERNAL",
+            "NOTIFY_ANSWER",
+            "NOTIFY_RECORD",
+            "NOTIFY_END"
+        ])
     );
 
     // END before START: the reply arrives too late to be obeyed.
@@ -210,7 +274,13 @@ async fn duplicate_and_reorder_options() {
     let (r, got, ev) = play(&sim, &crm, spec).await;
     assert_eq!(
         ev,
-        names(&["NOTIFY_END", "NOTIFY_START", "NOTIFY_INTERNAL", "NOTIFY_ANSWER", "NOTIFY_RECORD"])
+        names(&[
+            "NOTIFY_END",
+            "NOTIFY_START",
+            "NOTIFY_INTERNAL",
+            "NOTIFY_ANSWER",
+            "NOTIFY_RECORD"
+        ])
     );
     assert_eq!(r.routing, Routing::NotObeyed);
     assert_eq!(find(&got, "NOTIFY_INTERNAL").get("internal"), "100");
@@ -219,7 +289,15 @@ async fn duplicate_and_reorder_options() {
     let mut spec = ScenarioSpec::new(Scenario::Outgoing);
     spec.options.order = EventOrder::Reverse;
     let (_, _, ev) = play(&sim, &crm, spec).await;
-    assert_eq!(ev, names(&["NOTIFY_RECORD", "NOTIFY_OUT_END", "NOTIFY_ANSWER", "NOTIFY_OUT_START"]));
+    assert_eq!(
+        ev,
+        names(&[
+            "NOTIFY_RECORD",
+            "NOTIFY_OUT_END",
+            "NOTIFY_ANSWER",
+            "NOTIFY_OUT_START"
+        ])
+    );
 
     let mut spec = ScenarioSpec::new(Scenario::InternalTransfer);
     spec.options.order = EventOrder::Shuffle { seed: 7 };
@@ -237,9 +315,16 @@ async fn duplicate_and_reorder_options() {
     assert_eq!(ev, want);
 }
 
-async fn rest(sim: &PbxSim, post: bool, path: &str, params: &[(&str, &str)]) -> (u16, serde_json::Value) {
-    let map: BTreeMap<String, String> =
-        params.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+async fn rest(
+    sim: &PbxSim,
+    post: bool,
+    path: &str,
+    params: &[(&str, &str)],
+) -> (u16, serde_json::Value) {
+    let map: BTreeMap<String, String> = params
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
     let auth = sb_pbxsim::sign::rest_authorization(KEY, SECRET, path, &map);
     let qs = sb_pbxsim::sign::params_string(&map);
     let client = reqwest::Client::new();
@@ -260,7 +345,8 @@ async fn callinfo_url_echo_then_click_to_call() {
     let (crm, url) = crm().await;
     let sim = sim(SimConfig::default()).await;
     assert!(matches!(
-        sim.run_scenario(ScenarioSpec::new(Scenario::Outgoing)).await,
+        sim.run_scenario(ScenarioSpec::new(Scenario::Outgoing))
+            .await,
         Err(SimError::NoWebhookUrl)
     ));
 
@@ -271,14 +357,22 @@ async fn callinfo_url_echo_then_click_to_call() {
 
     *crm.echo_garbage.lock().unwrap() = false;
     let (status, body) = rest(&sim, true, "/v1/pbx/callinfo/url/", &[("url", &url)]).await;
-    assert_eq!((status, body["status"].as_str()), (200, Some("success")), "{body}");
+    assert_eq!(
+        (status, body["status"].as_str()),
+        (200, Some("success")),
+        "{body}"
+    );
     assert_eq!(sim.webhook_url().as_deref(), Some(url.as_str()));
 
     let (status, body) = rest(
         &sim,
         false,
         "/v1/request/callback/",
-        &[("format", "json"), ("from", "101"), ("to", "+34 600 999 888")],
+        &[
+            ("format", "json"),
+            ("from", "101"),
+            ("to", "+34 600 999 888"),
+        ],
     )
     .await;
     assert_eq!(status, 200, "{body}");
@@ -293,7 +387,15 @@ async fn callinfo_url_echo_then_click_to_call() {
     assert_eq!(r.scenario, Scenario::ClickToCall);
     let got = crm.take();
     let ev = check_common(&got, &r.pbx_call_id);
-    assert_eq!(ev, names(&["NOTIFY_OUT_START", "NOTIFY_ANSWER", "NOTIFY_OUT_END", "NOTIFY_RECORD"]));
+    assert_eq!(
+        ev,
+        names(&[
+            "NOTIFY_OUT_START",
+            "NOTIFY_ANSWER",
+            "NOTIFY_OUT_END",
+            "NOTIFY_RECORD"
+        ])
+    );
     for e in ["NOTIFY_OUT_START", "NOTIFY_OUT_END"] {
         assert_eq!(find(&got, e).get("internal"), "101");
         assert_eq!(find(&got, e).get("destination"), "34600999888");
@@ -301,9 +403,21 @@ async fn callinfo_url_echo_then_click_to_call() {
     }
 
     // Unknown extension / bad number: error answers, no call.
-    let (status, body) = rest(&sim, false, "/v1/request/callback/", &[("from", "555"), ("to", "34600999888")]).await;
+    let (status, body) = rest(
+        &sim,
+        false,
+        "/v1/request/callback/",
+        &[("from", "555"), ("to", "34600999888")],
+    )
+    .await;
     assert_eq!((status, body["status"].as_str()), (400, Some("error")));
-    let (status, _) = rest(&sim, false, "/v1/request/callback/", &[("from", "100"), ("to", "12")]).await;
+    let (status, _) = rest(
+        &sim,
+        false,
+        "/v1/request/callback/",
+        &[("from", "100"), ("to", "12")],
+    )
+    .await;
     assert_eq!(status, 400);
     tokio::time::sleep(Duration::from_millis(50)).await;
     assert_eq!(sim.callback_reports().len(), 1);

@@ -1,1 +1,44 @@
-//! placeholder
+//! Use cases. Every function acts with its caller's rights (an [`Actor`]) or, for
+//! telephony and jobs, explicitly as the system; it validates input, runs one
+//! transaction in the store and returns domain types. This is where rights,
+//! transactions, the call engine and background jobs live.
+//!
+//! Must not import axum or sqlx: the web layer calls in, the store is called out to.
+
+pub mod accounts;
+pub mod actor;
+pub mod auth;
+pub mod cards;
+pub mod clock;
+pub mod error;
+pub mod users;
+
+pub use actor::Actor;
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::{ItemErrors, ServiceError};
+
+use std::sync::Arc;
+
+/// Everything a use case needs, cheap to clone.
+#[derive(Clone)]
+pub struct Ctx {
+    pub db: sb_store::Db,
+    pub clock: Arc<dyn Clock>,
+    pub auth: Arc<auth::AuthKeys>,
+}
+
+impl Ctx {
+    /// Builds the context: loads (or creates, once) the token signing key.
+    pub async fn new(db: sb_store::Db, clock: Arc<dyn Clock>) -> Result<Ctx, ServiceError> {
+        let auth = Arc::new(auth::AuthKeys::load(&db).await?);
+        Ok(Ctx { db, clock, auth })
+    }
+
+    pub fn now(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    pub fn next_id(&self) -> i64 {
+        sb_domain::next_id(self.clock.now_ms())
+    }
+}

@@ -284,8 +284,8 @@ pub async fn list(c: &mut impl DbConn, account: AccountId, kind: CardKind, f: &C
 /// Caller ID: the contacts and companies with a phone matching `phone`. Numbers are
 /// matched on their last digits through the reversed-digit index; when some match the
 /// E.164 form exactly, only those are returned. A number too short for a suffix match
-/// (or without digits) is matched on its raw text.
-pub async fn find_by_phone(c: &mut impl DbConn, account: AccountId, vis: Visibility, phone: &Phone) -> Result<Vec<PhoneMatch>> {
+/// (or without digits) is matched on its raw text. `vis` scopes contacts, then companies.
+pub async fn find_by_phone(c: &mut impl DbConn, account: AccountId, vis: [Visibility; 2], phone: &Phone) -> Result<Vec<PhoneMatch>> {
     let mut sql = Sql::new("");
     for (i, kind) in [CardKind::Contact, CardKind::Company].into_iter().enumerate() {
         if i > 0 {
@@ -308,7 +308,7 @@ pub async fn find_by_phone(c: &mut impl DbConn, account: AccountId, vis: Visibil
             }
         }
         sql.push(" and k.is_deleted = 0");
-        push_visibility(&mut sql, "k", account, vis);
+        push_visibility(&mut sql, "k", account, vis[i]);
     }
     sql.push(" limit 200");
     let rows = sql.query().fetch_all(c.raw()).await?;

@@ -1,7 +1,7 @@
 //! A tiny CRM stand-in: collects webhooks, answers NOTIFY_START with a
 //! configurable body and echoes `zd_echo`. Signatures are checked here with
 //! code written apart from the simulator's `sign` module.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -62,7 +62,9 @@ impl Crm {
 
 async fn hook(State(crm): State<Crm>, headers: HeaderMap, body: Bytes) -> String {
     let body = String::from_utf8(body.to_vec()).unwrap();
-    let fields: Vec<(String, String)> = form_urlencoded::parse(body.as_bytes()).into_owned().collect();
+    let fields: Vec<(String, String)> = form_urlencoded::parse(body.as_bytes())
+        .into_owned()
+        .collect();
     let r = Received {
         content_type: headers
             .get("content-type")
@@ -106,16 +108,22 @@ pub async fn crm() -> (Crm, String) {
 }
 
 pub async fn sim(config: SimConfig) -> PbxSim {
-    PbxSim::start(config, "127.0.0.1:0".parse().unwrap()).await.unwrap()
+    PbxSim::start(config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap()
 }
 
 /// Spec 3.2, written independently: Base64 of the hex HMAC-SHA1.
 pub fn expected_signature(secret: &str, r: &Received) -> String {
     let f = |k: &str| r.get(k).to_owned();
     let s = match r.event() {
-        "NOTIFY_START" | "NOTIFY_INTERNAL" | "NOTIFY_END" => f("caller_id") + &f("called_did") + &f("call_start"),
+        "NOTIFY_START" | "NOTIFY_INTERNAL" | "NOTIFY_END" => {
+            f("caller_id") + &f("called_did") + &f("call_start")
+        }
         "NOTIFY_ANSWER" => f("caller_id") + &f("destination") + &f("call_start"),
-        "NOTIFY_OUT_START" | "NOTIFY_OUT_END" => f("internal") + &f("destination") + &f("call_start"),
+        "NOTIFY_OUT_START" | "NOTIFY_OUT_END" => {
+            f("internal") + &f("destination") + &f("call_start")
+        }
         "NOTIFY_RECORD" => f("pbx_call_id") + &f("call_id_with_rec"),
         other => panic!("unexpected event {other}"),
     };
@@ -138,18 +146,33 @@ pub fn check_common(got: &[Received], pbx_call_id: &str) -> Vec<String> {
         .find(|r| r.event() != "NOTIFY_RECORD")
         .map(|r| r.get("call_start").to_owned())
         .unwrap();
-    let prefix = if pbx_call_id.starts_with("in_") { "in_" } else { "out_" };
+    let prefix = if pbx_call_id.starts_with("in_") {
+        "in_"
+    } else {
+        "out_"
+    };
     let hex = pbx_call_id.strip_prefix(prefix).unwrap();
     assert_eq!(hex.len(), 40);
-    assert!(hex.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+    assert!(hex
+        .chars()
+        .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
     for r in got {
         assert_eq!(r.content_type, "application/x-www-form-urlencoded");
-        assert_eq!(r.signature, expected_signature(SECRET, r), "signature of {}", r.event());
+        assert_eq!(
+            r.signature,
+            expected_signature(SECRET, r),
+            "signature of {}",
+            r.event()
+        );
         assert_eq!(r.get("pbx_call_id"), pbx_call_id);
         if r.event() != "NOTIFY_RECORD" {
             assert_eq!(r.get("call_start"), call_start);
             // PHP form encoding: the space in call_start travels as '+'.
-            assert!(r.body.contains("call_start=20") && !r.body.contains("%20"), "{}", r.body);
+            assert!(
+                r.body.contains("call_start=20") && !r.body.contains("%20"),
+                "{}",
+                r.body
+            );
             chrono_like(&call_start);
         }
     }
@@ -159,5 +182,8 @@ pub fn check_common(got: &[Received], pbx_call_id: &str) -> Vec<String> {
 fn chrono_like(s: &str) {
     let b = s.as_bytes();
     assert_eq!(b.len(), 19, "{s}");
-    assert!(b[4] == b'-' && b[7] == b'-' && b[10] == b' ' && b[13] == b':' && b[16] == b':', "{s}");
+    assert!(
+        b[4] == b'-' && b[7] == b'-' && b[10] == b' ' && b[13] == b':' && b[16] == b':',
+        "{s}"
+    );
 }

@@ -44,15 +44,15 @@ async fn phone_lookup_finds_every_format_and_respects_scope_and_account() {
         tx.commit().await.unwrap();
         let mut c = t.db.conn().await.unwrap();
         for q in ["0034911234567", "911234567", "+34911234567", "34 911 23 45 67"] {
-            let m = cards::find_by_phone(&mut c, a, Visibility::All, &Phone::parse(q, "ES")).await.unwrap();
+            let m = cards::find_by_phone(&mut c, a, [Visibility::All; 2], &Phone::parse(q, "ES")).await.unwrap();
             assert_eq!(m.len(), 1, "{q} on {:?}", t.backend());
             assert_eq!(m[0].id, 10);
             assert_eq!(m[0].name, "Ana");
             assert_eq!(m[0].responsible_user_id, Some(UserId(100)));
         }
-        let own = cards::find_by_phone(&mut c, a, Visibility::Own(UserId(101)), &Phone::parse("911234567", "ES")).await.unwrap();
+        let own = cards::find_by_phone(&mut c, a, [Visibility::Own(UserId(101)); 2], &Phone::parse("911234567", "ES")).await.unwrap();
         assert!(own.is_empty(), "a manager with scope own must not see another user's contact");
-        let unknown = cards::find_by_phone(&mut c, a, Visibility::All, &Phone::parse("+34 93 000 00 00", "ES")).await.unwrap();
+        let unknown = cards::find_by_phone(&mut c, a, [Visibility::All; 2], &Phone::parse("+34 93 000 00 00", "ES")).await.unwrap();
         assert!(unknown.is_empty());
     }
 }

@@ -1,0 +1,350 @@
+//! Contacts and companies (C3, C4) and phone identity: list, get, batch create and
+//! update (all or nothing), and caller lookup by phone in any format.
+
+use crate::{Actor, Ctx, ItemErrors, ServiceError};
+use sb_domain::entities::{Card, CardKind, PhoneMatch};
+use sb_domain::fields::{validate_values, FieldDef, FieldError, FieldValue, FieldValueInput};
+use sb_domain::{AccountId, Action, CompanyId, EntityKind, Phone, UserId, Visibility};
+use sb_store::cards::{self, CardFilter, CardPhone, CardWrite, OrderBy};
+use sb_store::{accounts, custom_fields, users};
+use std::collections::HashMap;
+
+pub const MAX_BATCH: usize = 250;
+pub const MAX_LIMIT: i64 = 250;
+
+/// One item of a create or update batch, as the API parsed it.
+#[derive(Debug, Clone, Default)]
+pub struct CardInput {
+    pub request_id: Option<String>,
+    pub id: Option<i64>,
+    pub name: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub responsible_user_id: Option<i64>,
+    pub created_by: Option<i64>,
+    pub updated_by: Option<i64>,
+    /// Unix seconds, as the API speaks.
+    pub created_at: Option<i64>,
+    pub updated_at: Option<i64>,
+    /// `None` leaves fields untouched; each listed field replaces its values.
+    pub custom_fields_values: Option<Vec<FieldValueInput>>,
+    /// Contacts only: link to a company (`Some(None)` unlinks).
+    pub company_id: Option<Option<i64>>,
+}
+
+/// What a write answers per item.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CardRef {
+    pub id: i64,
+    pub request_id: String,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ListParams {
+    pub page: i64,
+    pub limit: i64,
+    pub ids: Vec<i64>,
+    pub responsible: Vec<i64>,
+    pub created_from: Option<i64>,
+    pub created_to: Option<i64>,
+    pub updated_from: Option<i64>,
+    pub updated_to: Option<i64>,
+    pub query: Option<String>,
+    pub company_id: Option<i64>,
+    pub order_by: OrderBy,
+    pub desc: bool,
+}
+
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub page: i64,
+    pub limit: i64,
+    pub has_next: bool,
+}
+
+pub async fn field_defs(ctx: &Ctx, account: AccountId, kind: CardKind) -> Result<Vec<FieldDef>, ServiceError> {
+    let mut c = ctx.db.conn().await?;
+    Ok(custom_fields::list(&mut c, account, kind.plural()).await?)
+}
+
+pub async fn list(ctx: &Ctx, actor: &Actor, kind: CardKind, p: ListParams) -> Result<Page<Card>, ServiceError> {
+    let vis = actor.visibility(kind.entity_kind(), Action::View);
+    let limit = p.limit.clamp(1, MAX_LIMIT);
+    let page = p.page.max(1);
+    let mut f = CardFilter {
+        ids: p.ids,
+        responsible: p.responsible,
+        created_from: p.created_from.map(|s| s * 1000),
+        created_to: p.created_to.map(|s| s * 1000 + 999),
+        updated_from: p.updated_from.map(|s| s * 1000),
+        updated_to: p.updated_to.map(|s| s * 1000 + 999),
+        company_id: p.company_id,
+        order_by: p.order_by,
+        desc: p.desc,
+        limit: limit + 1,
+        offset: (page - 1) * limit,
+        ..Default::default()
+    };
+    if let Some(q) = p.query.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        if looks_like_phone(q) {
+            f.phone_digits = Some(Phone::parse(q, &actor.account.country).digits);
+        } else {
+            f.text = Some(q.to_string());
+        }
+    }
+    if vis == Visibility::None {
+        return Ok(Page { items: vec![], page, limit, has_next: false });
+    }
+    let mut c = ctx.db.conn().await?;
+    let mut items = cards::list(&mut c, actor.account.id, kind, &f, vis).await?;
+    let has_next = items.len() as i64 > limit;
+    items.truncate(limit as usize);
+    Ok(Page { items, page, limit, has_next })
+}
+
+/// A query is a phone number when it has enough digits and nothing but phone punctuation.
+fn looks_like_phone(q: &str) -> bool {
+    let digits = q.chars().filter(char::is_ascii_digit).count();
+    digits >= sb_domain::phone::MIN_PHONE_DIGITS && q.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c))
+}
+
+pub async fn get(ctx: &Ctx, actor: &Actor, kind: CardKind, id: i64) -> Result<Card, ServiceError> {
+    let vis = actor.visibility(kind.entity_kind(), Action::View);
+    let mut c = ctx.db.conn().await?;
+    cards::get(&mut c, actor.account.id, kind, id, vis).await?.ok_or(ServiceError::NotFound)
+}
+
+/// Caller lookup with the actor's rights: a manager only finds cards they may see.
+pub async fn lookup_phone(ctx: &Ctx, actor: &Actor, raw: &str) -> Result<Vec<PhoneMatch>, ServiceError> {
+    let vis = [actor.visibility(EntityKind::Contacts, Action::View), actor.visibility(EntityKind::Companies, Action::View)];
+    let phone = Phone::parse(raw, &actor.account.country);
+    let mut c = ctx.db.conn().await?;
+    Ok(cards::find_by_phone(&mut c, actor.account.id, vis, &phone).await?)
+}
+
+/// Caller lookup for telephony, acting as the system (every card of the account).
+pub async fn find_by_phone(ctx: &Ctx, account: AccountId, raw: &str) -> Result<Vec<PhoneMatch>, ServiceError> {
+    let mut c = ctx.db.conn().await?;
+    let acc = accounts::get(&mut c, account).await?.ok_or(ServiceError::NotFound)?;
+    let phone = Phone::parse(raw, &acc.country);
+    Ok(cards::find_by_phone(&mut c, account, [Visibility::All; 2], &phone).await?)
+}
+
+/// The phones to index for a card, from its PHONE field values.
+pub fn phones_of(defs: &[FieldDef], values: &[FieldValue], country: &str) -> Vec<CardPhone> {
+    let mut out = Vec::new();
+    for fv in values {
+        if defs.iter().any(|d| d.id == fv.field_id && d.is_phone()) {
+            for v in &fv.values {
+                if let Some(s) = v.value.as_str() {
+                    out.push(CardPhone { phone: Phone::parse(s, country), enum_code: v.enum_code.clone() });
+                }
+            }
+        }
+    }
+    out
+}
+
+fn merge_fields(existing: &mut Vec<FieldValue>, new: Vec<FieldValue>) {
+    for fv in new {
+        existing.retain(|e| e.field_id != fv.field_id);
+        if !fv.values.is_empty() {
+            existing.push(fv);
+        }
+    }
+}
+
+fn display_name(name: Option<&str>, first: &str, last: &str, phones: &[CardPhone]) -> String {
+    if let Some(n) = name.map(str::trim).filter(|n| !n.is_empty()) {
+        return n.to_string();
+    }
+    let joined = format!("{first} {last}").trim().to_string();
+    if !joined.is_empty() {
+        return joined;
+    }
+    phones.first().map(|p| p.phone.raw.clone()).unwrap_or_default()
+}
+
+struct Checks {
+    defs: Vec<FieldDef>,
+    users: HashMap<i64, Option<sb_domain::GroupId>>,
+    companies: Vec<i64>,
+}
+
+async fn load_checks(ctx: &Ctx, actor: &Actor, kind: CardKind, items: &[CardInput]) -> Result<Checks, ServiceError> {
+    let mut c = ctx.db.conn().await?;
+    let defs = custom_fields::list(&mut c, actor.account.id, kind.plural()).await?;
+    let users = users::list(&mut c, actor.account.id).await?.into_iter().map(|u| (u.id.0, u.group_id)).collect();
+    let company_ids: Vec<i64> = items.iter().filter_map(|i| i.company_id.flatten()).collect();
+    let vis = actor.visibility(EntityKind::Companies, Action::View);
+    let companies = cards::get_many(&mut c, actor.account.id, CardKind::Company, &company_ids, vis).await?.into_iter().map(|k| k.id).collect();
+    Ok(Checks { defs, users, companies })
+}
+
+fn check_common(ck: &Checks, kind: CardKind, item: &CardInput, errors: &mut Vec<FieldError>) -> Vec<FieldValue> {
+    for (path, v) in [("responsible_user_id", item.responsible_user_id), ("created_by", item.created_by), ("updated_by", item.updated_by)] {
+        if let Some(u) = v {
+            if u != 0 && !ck.users.contains_key(&u) {
+                errors.push(FieldError::not_supported(path));
+            }
+        }
+    }
+    for (path, v) in [("name", &item.name), ("first_name", &item.first_name), ("last_name", &item.last_name)] {
+        if v.as_deref().is_some_and(|s| s.chars().count() > 255) {
+            errors.push(FieldError::new("InvalidLength", path, "This value is too long: at most 255 characters."));
+        }
+    }
+    if let Some(Some(cid)) = item.company_id {
+        if kind == CardKind::Company {
+            errors.push(FieldError::new("NotSupportedChoice", "_embedded.companies", "A company cannot belong to a company."));
+        } else if !ck.companies.contains(&cid) {
+            errors.push(FieldError::not_supported("_embedded.companies.0.id"));
+        }
+    }
+    match item.custom_fields_values.as_deref() {
+        Some(input) => match validate_values(&ck.defs, input, "custom_fields_values") {
+            Ok(v) => v,
+            Err(e) => {
+                errors.extend(e);
+                vec![]
+            }
+        },
+        None => vec![],
+    }
+}
+
+/// Creates a batch of cards: every item is valid and written, or nothing is.
+pub async fn create(ctx: &Ctx, actor: &Actor, kind: CardKind, items: Vec<CardInput>) -> Result<Vec<CardRef>, ServiceError> {
+    if !actor.can(kind.entity_kind(), Action::Add) {
+        return Err(ServiceError::Forbidden(format!("you may not add {}", kind.plural())));
+    }
+    check_batch_size(items.len())?;
+    let ck = load_checks(ctx, actor, kind, &items).await?;
+    let now = ctx.now();
+    let mut writes = Vec::with_capacity(items.len());
+    let mut all_errors = Vec::new();
+    let mut refs = Vec::with_capacity(items.len());
+    for (i, item) in items.into_iter().enumerate() {
+        let rid = item.request_id.clone().unwrap_or_else(|| i.to_string());
+        let mut errors = Vec::new();
+        let values = check_common(&ck, kind, &item, &mut errors);
+        if !errors.is_empty() {
+            all_errors.push(ItemErrors { request_id: rid, errors });
+            continue;
+        }
+        let phones = phones_of(&ck.defs, &values, &actor.account.country);
+        let first = item.first_name.unwrap_or_default().trim().to_string();
+        let last = item.last_name.unwrap_or_default().trim().to_string();
+        let mut custom = Vec::new();
+        merge_fields(&mut custom, values);
+        let created_at = item.created_at.map(|s| s * 1000).unwrap_or(now);
+        let card = Card {
+            id: ctx.next_id(),
+            kind,
+            account_id: actor.account.id,
+            name: display_name(item.name.as_deref(), &first, &last, &phones),
+            first_name: first,
+            last_name: last,
+            responsible_user_id: Some(UserId(item.responsible_user_id.filter(|u| *u != 0).unwrap_or(actor.user.id.0))),
+            company_id: item.company_id.flatten().map(CompanyId),
+            created_by: UserId(item.created_by.filter(|u| *u != 0).unwrap_or(actor.user.id.0)),
+            updated_by: UserId(item.updated_by.filter(|u| *u != 0).unwrap_or(actor.user.id.0)),
+            created_at,
+            updated_at: item.updated_at.map(|s| s * 1000).unwrap_or(created_at.max(now)),
+            is_deleted: false,
+            custom_fields: custom,
+        };
+        refs.push(CardRef { id: card.id, request_id: rid, updated_at: card.updated_at });
+        writes.push(CardWrite { card, phones });
+    }
+    if !all_errors.is_empty() {
+        return Err(ServiceError::Validation(all_errors));
+    }
+    let mut tx = ctx.db.begin().await?;
+    cards::insert_many(&mut tx, kind, &writes).await?;
+    tx.commit().await?;
+    Ok(refs)
+}
+
+fn check_batch_size(n: usize) -> Result<(), ServiceError> {
+    if n == 0 {
+        return Err(ServiceError::BadRequest("the request body must be a non-empty array".into()));
+    }
+    if n > MAX_BATCH {
+        return Err(ServiceError::BadRequest(format!("a batch holds at most {MAX_BATCH} items, this one has {n}")));
+    }
+    Ok(())
+}
+
+/// Updates a batch of cards (each item names its `id`): all or nothing. Unknown ids,
+/// ids of another account and ids outside the caller's view scope get the same answer.
+pub async fn update(ctx: &Ctx, actor: &Actor, kind: CardKind, items: Vec<CardInput>) -> Result<Vec<CardRef>, ServiceError> {
+    check_batch_size(items.len())?;
+    let view = actor.visibility(kind.entity_kind(), Action::View);
+    let edit = actor.visibility(kind.entity_kind(), Action::Edit);
+    let ck = load_checks(ctx, actor, kind, &items).await?;
+    let ids: Vec<i64> = items.iter().filter_map(|i| i.id).collect();
+    let mut c = ctx.db.conn().await?;
+    let existing: HashMap<i64, Card> = cards::get_many(&mut c, actor.account.id, kind, &ids, view).await?.into_iter().map(|k| (k.id, k)).collect();
+    drop(c);
+    let now = ctx.now();
+    let mut writes: Vec<CardWrite> = Vec::with_capacity(items.len());
+    let mut refs = Vec::with_capacity(items.len());
+    let mut all_errors = Vec::new();
+    for (i, item) in items.into_iter().enumerate() {
+        let rid = item.request_id.clone().unwrap_or_else(|| i.to_string());
+        let mut errors = Vec::new();
+        let Some(id) = item.id else {
+            all_errors.push(ItemErrors { request_id: rid, errors: vec![FieldError::required("id")] });
+            continue;
+        };
+        let Some(current) = writes.iter().rev().find(|w| w.card.id == id).map(|w| w.card.clone()).or_else(|| existing.get(&id).cloned()) else {
+            all_errors.push(ItemErrors { request_id: rid, errors: vec![FieldError::new("NotFound", "id", "Entity not found.")] });
+            continue;
+        };
+        let owner_group = current.responsible_user_id.and_then(|u| ck.users.get(&u.0).copied().flatten());
+        if !edit.covers(current.responsible_user_id, owner_group) {
+            return Err(ServiceError::Forbidden(format!("you may not edit {} {id}", kind.singular())));
+        }
+        let values = check_common(&ck, kind, &item, &mut errors);
+        if !errors.is_empty() {
+            all_errors.push(ItemErrors { request_id: rid, errors });
+            continue;
+        }
+        let mut card = current;
+        if let Some(f) = item.first_name {
+            card.first_name = f.trim().to_string();
+        }
+        if let Some(l) = item.last_name {
+            card.last_name = l.trim().to_string();
+        }
+        if item.custom_fields_values.is_some() {
+            merge_fields(&mut card.custom_fields, values);
+        }
+        let phones = phones_of(&ck.defs, &card.custom_fields, &actor.account.country);
+        if item.name.is_some() {
+            card.name = display_name(item.name.as_deref(), &card.first_name, &card.last_name, &phones);
+        }
+        if let Some(u) = item.responsible_user_id.filter(|u| *u != 0) {
+            card.responsible_user_id = Some(UserId(u));
+        }
+        if let Some(link) = item.company_id {
+            card.company_id = link.map(CompanyId);
+        }
+        card.updated_by = UserId(item.updated_by.filter(|u| *u != 0).unwrap_or(actor.user.id.0));
+        card.updated_at = item.updated_at.map(|s| s * 1000).unwrap_or(now);
+        refs.push(CardRef { id, request_id: rid, updated_at: card.updated_at });
+        writes.retain(|w| w.card.id != id);
+        writes.push(CardWrite { card, phones });
+    }
+    if !all_errors.is_empty() {
+        return Err(ServiceError::Validation(all_errors));
+    }
+    let mut tx = ctx.db.begin().await?;
+    for w in &writes {
+        cards::update(&mut tx, w).await?;
+    }
+    tx.commit().await?;
+    Ok(refs)
+}

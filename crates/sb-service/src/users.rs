@@ -1,0 +1,97 @@
+//! Users, roles, groups and rights (C1, C16).
+
+use crate::{auth, Actor, Ctx, ServiceError};
+use sb_domain::entities::{Group, Role, User};
+use sb_domain::fields::FieldError;
+use sb_domain::{GroupId, Rights, UserId};
+use sb_store::users;
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub name: String,
+    pub email: String,
+    pub password: Option<String>,
+    pub role: Role,
+    pub group_id: Option<GroupId>,
+    pub rights: Option<Rights>,
+    pub lang: Option<String>,
+}
+
+pub async fn create_user(ctx: &Ctx, actor: &Actor, n: NewUser) -> Result<User, ServiceError> {
+    actor.require_admin()?;
+    let email = n.email.trim().to_lowercase();
+    if !email.contains('@') || email.len() > 254 {
+        return Err(ServiceError::one("0", FieldError::new("InvalidEmail", "email", "This value is not a valid e-mail address.")));
+    }
+    if let Some(g) = n.group_id {
+        let mut c = ctx.db.conn().await?;
+        if !users::list_groups(&mut c, actor.account.id).await?.iter().any(|x| x.id == g) {
+            return Err(ServiceError::one("0", FieldError::not_supported("group_id")));
+        }
+    }
+    let now = ctx.now();
+    let rights = match n.role {
+        Role::Admin => Rights::admin(),
+        Role::Manager => n.rights.unwrap_or_else(Rights::manager_default).normalised(),
+    };
+    let user = User {
+        id: UserId(ctx.next_id()),
+        account_id: actor.account.id,
+        name: n.name,
+        email,
+        lang: n.lang.unwrap_or_else(|| "en".into()),
+        role: n.role,
+        group_id: n.group_id,
+        rights,
+        is_active: true,
+        created_at: now,
+        updated_at: now,
+    };
+    let hash = match n.password {
+        Some(p) => Some(auth::hash_password(p).await?),
+        None => None,
+    };
+    let mut tx = ctx.db.begin().await?;
+    users::insert(&mut tx, &user, hash.as_deref()).await.map_err(|e| match e {
+        sb_store::StoreError::Conflict { .. } => ServiceError::one("0", FieldError::new("NotUnique", "email", "A user with this e-mail already exists.")),
+        other => other.into(),
+    })?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+pub async fn set_rights(ctx: &Ctx, actor: &Actor, id: UserId, rights: Rights, group_id: Option<GroupId>) -> Result<User, ServiceError> {
+    actor.require_admin()?;
+    let mut tx = ctx.db.begin().await?;
+    let mut user = users::get(&mut tx, actor.account.id, id).await?.ok_or(ServiceError::NotFound)?;
+    user.rights = if user.is_admin() { Rights::admin() } else { rights.normalised() };
+    user.group_id = group_id;
+    user.updated_at = ctx.now();
+    users::update(&mut tx, &user).await?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+pub async fn list(ctx: &Ctx, actor: &Actor) -> Result<Vec<User>, ServiceError> {
+    let mut c = ctx.db.conn().await?;
+    Ok(users::list(&mut c, actor.account.id).await?)
+}
+
+pub async fn get(ctx: &Ctx, actor: &Actor, id: UserId) -> Result<User, ServiceError> {
+    let mut c = ctx.db.conn().await?;
+    users::get(&mut c, actor.account.id, id).await?.ok_or(ServiceError::NotFound)
+}
+
+pub async fn create_group(ctx: &Ctx, actor: &Actor, name: &str) -> Result<Group, ServiceError> {
+    actor.require_admin()?;
+    let g = Group { id: GroupId(ctx.next_id()), name: name.to_string() };
+    let mut tx = ctx.db.begin().await?;
+    users::insert_group(&mut tx, actor.account.id, &g, ctx.now()).await?;
+    tx.commit().await?;
+    Ok(g)
+}
+
+pub async fn groups(ctx: &Ctx, actor: &Actor) -> Result<Vec<Group>, ServiceError> {
+    let mut c = ctx.db.conn().await?;
+    Ok(users::list_groups(&mut c, actor.account.id).await?)
+}
