@@ -13,6 +13,9 @@ pub mod pipelines;
 pub mod leads;
 pub mod tags;
 pub mod catalogs;
+pub mod calls;
+pub mod integrations;
+pub mod feed;
 
 pub use ids::*;
 pub use phone::Phone;

@@ -5,7 +5,8 @@ use crate::{Actor, Ctx, ItemErrors, ServiceError};
 use sb_domain::entities::{Card, CardKind, PhoneMatch};
 use sb_domain::fields::{validate_values, FieldDef, FieldError, FieldValue, FieldValueInput};
 use sb_domain::{AccountId, Action, CompanyId, EntityKind, Phone, UserId, Visibility};
-use sb_store::cards::{self, CardFilter, CardPhone, CardWrite, OrderBy};
+use sb_store::cards::{self, CardFilter, CardPhone, CardWrite};
+pub use sb_store::cards::OrderBy as OrderByField;
 use sb_store::{accounts, custom_fields, users};
 use std::collections::HashMap;
 
@@ -52,7 +53,7 @@ pub struct ListParams {
     pub updated_to: Option<i64>,
     pub query: Option<String>,
     pub company_id: Option<i64>,
-    pub order_by: OrderBy,
+    pub order_by: OrderByField,
     pub desc: bool,
 }
 

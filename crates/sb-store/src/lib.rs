@@ -16,6 +16,18 @@ pub mod cards;
 pub mod custom_fields;
 pub mod tokens;
 pub mod users;
+pub mod pipelines;
+pub mod leads;
+pub mod field_values;
+pub mod tags;
+pub mod catalogs;
+pub mod integrations;
+pub mod blacklist;
+pub mod calls;
+pub mod jobs;
+pub mod notes;
+pub mod tasks;
+pub mod events;
 
 pub use db::{Backend, Conn, Db, DbConn, Tx};
 pub use migrations::{schema_columns, MIGRATIONS};

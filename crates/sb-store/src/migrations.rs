@@ -24,7 +24,11 @@ macro_rules! migration {
     };
 }
 
-pub const MIGRATIONS: &[Migration] = &[migration!(1, "0001_foundation")];
+pub const MIGRATIONS: &[Migration] = &[
+    migration!(1, "0001_foundation"),
+    migration!(2, "0002_telephony"),
+    migration!(3, "0003_crm"),
+];
 
 pub(crate) async fn run(db: &Db) -> Result<()> {
     let mut tx = db.begin().await?;

@@ -27,6 +27,11 @@ impl From<f64> for Arg {
         Arg::F64(Some(v))
     }
 }
+impl From<Option<f64>> for Arg {
+    fn from(v: Option<f64>) -> Self {
+        Arg::F64(v)
+    }
+}
 impl From<String> for Arg {
     fn from(v: String) -> Self {
         Arg::Text(Some(v))

@@ -1,0 +1,370 @@
+//! Telephony records: the inbox of inbound provider events (stored before processing,
+//! deduplicated by their natural key) and the call sessions those events build.
+//!
+//! Sessions converge whatever the arrival order: [`apply`] locks the session row (or
+//! creates it) and folds the event in with [`CallSessionState::merge`], so concurrent
+//! events of one call are serialised and each transition is reported to exactly one of
+//! them.
+
+use crate::db::DbConn;
+use crate::sql::Sql;
+use crate::{flag, Result, StoreError, Tx};
+use sb_domain::calls::{CallChanges, CallDirection, CallPatch, CallSession, CallSessionState, CallState, RecordingStatus};
+use sb_domain::{AccountId, CallId, CompanyId, ContactId, IntegrationId, LeadId, NoteId, UserId};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+// ---------------------------------------------------------------------------------------
+// Inbox
+
+/// One inbound provider event as received. `payload` is JSON text (e.g. the decoded
+/// form fields), kept for replay and diagnosis, never queried.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboxEvent {
+    pub id: i64,
+    pub account_id: AccountId,
+    pub integration_id: IntegrationId,
+    /// The natural key: a redelivery of the same event has the same one.
+    pub dedup_key: String,
+    /// Provider event name (`NOTIFY_START`, `SMS`, ...).
+    pub event: String,
+    pub provider_call_id: Option<String>,
+    pub payload: String,
+    pub received_at: i64,
+    pub processed_at: Option<i64>,
+    pub error: Option<String>,
+}
+
+const INBOX_COLUMNS: &str = "id, account_id, integration_id, dedup_key, event, provider_call_id, payload, received_at, processed_at, error";
+
+fn inbox_from_row(r: &AnyRow) -> Result<InboxEvent> {
+    Ok(InboxEvent {
+        id: r.try_get(0)?,
+        account_id: AccountId(r.try_get(1)?),
+        integration_id: IntegrationId(r.try_get(2)?),
+        dedup_key: r.try_get(3)?,
+        event: r.try_get(4)?,
+        provider_call_id: r.try_get(5)?,
+        payload: r.try_get(6)?,
+        received_at: r.try_get(7)?,
+        processed_at: r.try_get(8)?,
+        error: r.try_get(9)?,
+    })
+}
+
+/// Stores an inbound event unless one with the same `(integration, dedup_key)` is already
+/// there. Returns true when it was new (and so must be processed), false for a redelivery.
+pub async fn insert_inbox(c: &mut impl DbConn, e: &InboxEvent) -> Result<bool> {
+    let done = sqlx::query(&format!(
+        "insert into webhook_inbox ({INBOX_COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+         on conflict (account_id, integration_id, dedup_key) do nothing"
+    ))
+    .bind(e.id)
+    .bind(e.account_id.0)
+    .bind(e.integration_id.0)
+    .bind(&e.dedup_key)
+    .bind(&e.event)
+    .bind(e.provider_call_id.clone())
+    .bind(&e.payload)
+    .bind(e.received_at)
+    .bind(e.processed_at)
+    .bind(e.error.clone())
+    .execute(c.raw())
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn get_inbox(c: &mut impl DbConn, account: AccountId, id: i64) -> Result<Option<InboxEvent>> {
+    let row = sqlx::query(&format!("select {INBOX_COLUMNS} from webhook_inbox where account_id = $1 and id = $2")).bind(account.0).bind(id).fetch_optional(c.raw()).await?;
+    row.as_ref().map(inbox_from_row).transpose()
+}
+
+/// Records the outcome of processing: `error` is `None` on success. A failed event keeps
+/// `processed_at` null so a sweep can find it.
+pub async fn mark_inbox(c: &mut impl DbConn, account: AccountId, id: i64, now: i64, error: Option<&str>) -> Result<()> {
+    let processed = if error.is_none() { Some(now) } else { None };
+    let done = sqlx::query("update webhook_inbox set processed_at = $1, error = $2 where account_id = $3 and id = $4")
+        .bind(processed)
+        .bind(error.map(str::to_string))
+        .bind(account.0)
+        .bind(id)
+        .execute(c.raw())
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+/// Every stored event of one call, in arrival order (diagnosis, replay).
+pub async fn list_inbox_for_call(c: &mut impl DbConn, account: AccountId, integration: IntegrationId, provider_call_id: &str) -> Result<Vec<InboxEvent>> {
+    let rows = sqlx::query(&format!(
+        "select {INBOX_COLUMNS} from webhook_inbox where account_id = $1 and integration_id = $2 and provider_call_id = $3 order by received_at, id"
+    ))
+    .bind(account.0)
+    .bind(integration.0)
+    .bind(provider_call_id)
+    .fetch_all(c.raw())
+    .await?;
+    rows.iter().map(inbox_from_row).collect()
+}
+
+/// Events of every account not processed yet and received before `before` (a recovery
+/// sweep for events whose processing job was lost), oldest first.
+pub async fn list_unprocessed_inbox(c: &mut impl DbConn, before: i64, limit: i64) -> Result<Vec<InboxEvent>> {
+    let rows = sqlx::query(&format!("select {INBOX_COLUMNS} from webhook_inbox where processed_at is null and received_at < $1 order by received_at, id limit $2"))
+        .bind(before)
+        .bind(limit)
+        .fetch_all(c.raw())
+        .await?;
+    rows.iter().map(inbox_from_row).collect()
+}
+
+// ---------------------------------------------------------------------------------------
+// Sessions
+
+const SESSION_COLUMNS: &str = "id, account_id, integration_id, provider_call_id, direction, state, customer_phone, customer_e164, our_number, extension, \
+     extension_final, user_id, disposition, duration_s, started_at, answered_at, ended_at, recording_id, recording_path, recording_status, \
+     contact_id, company_id, lead_id, note_id, caller_name, created_at, updated_at";
+
+fn session_from_row(r: &AnyRow) -> Result<CallSession> {
+    let direction: String = r.try_get(4)?;
+    let state: String = r.try_get(5)?;
+    let rec_status: Option<String> = r.try_get(19)?;
+    Ok(CallSession {
+        id: CallId(r.try_get(0)?),
+        account_id: AccountId(r.try_get(1)?),
+        integration_id: IntegrationId(r.try_get(2)?),
+        provider_call_id: r.try_get(3)?,
+        data: CallSessionState {
+            direction: CallDirection::parse(&direction).ok_or_else(|| StoreError::Corrupt(format!("call direction {direction}")))?,
+            state: CallState::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("call state {state}")))?,
+            customer_phone: r.try_get(6)?,
+            customer_e164: r.try_get(7)?,
+            our_number: r.try_get(8)?,
+            extension: r.try_get(9)?,
+            extension_final: r.try_get::<i64, _>(10)? != 0,
+            user_id: r.try_get::<Option<i64>, _>(11)?.map(UserId),
+            disposition: r.try_get(12)?,
+            duration_s: r.try_get(13)?,
+            started_at: r.try_get(14)?,
+            answered_at: r.try_get(15)?,
+            ended_at: r.try_get(16)?,
+            recording_id: r.try_get(17)?,
+            recording_path: r.try_get(18)?,
+            recording_status: match rec_status {
+                Some(s) => Some(RecordingStatus::parse(&s).ok_or_else(|| StoreError::Corrupt(format!("recording status {s}")))?),
+                None => None,
+            },
+            contact_id: r.try_get::<Option<i64>, _>(20)?.map(ContactId),
+            company_id: r.try_get::<Option<i64>, _>(21)?.map(CompanyId),
+            lead_id: r.try_get::<Option<i64>, _>(22)?.map(LeadId),
+            note_id: r.try_get::<Option<i64>, _>(23)?.map(NoteId),
+            caller_name: r.try_get(24)?,
+        },
+        created_at: r.try_get(25)?,
+        updated_at: r.try_get(26)?,
+    })
+}
+
+/// Binds the mergeable columns in `SESSION_COLUMNS` order (direction .. caller_name).
+fn push_state(sql: &mut Sql, s: &CallSessionState) {
+    sql.bind(s.direction.as_str())
+        .push(", ")
+        .bind(s.state.as_str())
+        .push(", ")
+        .bind(s.customer_phone.clone())
+        .push(", ")
+        .bind(s.customer_e164.clone())
+        .push(", ")
+        .bind(s.our_number.clone())
+        .push(", ")
+        .bind(s.extension.clone())
+        .push(", ")
+        .bind(flag(s.extension_final))
+        .push(", ")
+        .bind(s.user_id.map(|u| u.0))
+        .push(", ")
+        .bind(s.disposition.clone())
+        .push(", ")
+        .bind(s.duration_s)
+        .push(", ")
+        .bind(s.started_at)
+        .push(", ")
+        .bind(s.answered_at)
+        .push(", ")
+        .bind(s.ended_at)
+        .push(", ")
+        .bind(s.recording_id.clone())
+        .push(", ")
+        .bind(s.recording_path.clone())
+        .push(", ")
+        .bind(s.recording_status.map(|r| r.as_str().to_string()))
+        .push(", ")
+        .bind(s.contact_id.map(|v| v.0))
+        .push(", ")
+        .bind(s.company_id.map(|v| v.0))
+        .push(", ")
+        .bind(s.lead_id.map(|v| v.0))
+        .push(", ")
+        .bind(s.note_id.map(|v| v.0))
+        .push(", ")
+        .bind(s.caller_name.clone());
+}
+
+/// The result of [`apply`]: the session after the event and what the event changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    pub session: CallSession,
+    pub changes: CallChanges,
+}
+
+/// Folds one event into the session of `(integration, provider_call_id)`, creating it
+/// if needed. Takes a transaction on purpose: the row stays locked until it commits, so
+/// concurrent events of the same call cannot both see (and act on) one transition.
+pub async fn apply(tx: &mut Tx, account: AccountId, integration: IntegrationId, provider_call_id: &str, patch: &CallPatch, now: i64) -> Result<Applied> {
+    let mut fresh = CallSessionState::new(patch.direction);
+    let mut changes = fresh.merge(patch);
+    let new_id = sb_domain::next_id(now);
+    // Insert, or on conflict take the existing row's lock with a no-op update (portable
+    // across both backends, unlike `for update`); `returning id` tells which happened.
+    let mut sql = Sql::new(&format!("insert into call_sessions ({SESSION_COLUMNS}) values ("));
+    sql.bind(new_id).push(", ").bind(account.0).push(", ").bind(integration.0).push(", ").bind(provider_call_id).push(", ");
+    push_state(&mut sql, &fresh);
+    sql.push(", ").bind(now).push(", ").bind(now).push(") on conflict (account_id, integration_id, provider_call_id) do update set updated_at = call_sessions.updated_at returning id");
+    let id: i64 = sql.query().fetch_one(tx.raw()).await?.try_get(0)?;
+    if id == new_id {
+        changes.created = true;
+        changes.changed = true;
+        changes.state_from = None;
+        let session = CallSession { id: CallId(id), account_id: account, integration_id: integration, provider_call_id: provider_call_id.to_string(), data: fresh, created_at: now, updated_at: now };
+        return Ok(Applied { session, changes });
+    }
+    let mut session = get(tx, account, CallId(id)).await?.ok_or(StoreError::NotFound)?;
+    let changes = session.data.merge(patch);
+    if changes.changed {
+        session.updated_at = now;
+        write_state(tx, &session).await?;
+    }
+    Ok(Applied { session, changes })
+}
+
+async fn write_state(c: &mut impl DbConn, s: &CallSession) -> Result<()> {
+    let mut sql = Sql::new("update call_sessions set (direction, state, customer_phone, customer_e164, our_number, extension, extension_final, user_id, disposition, duration_s, started_at, answered_at, ended_at, recording_id, recording_path, recording_status, contact_id, company_id, lead_id, note_id, caller_name, updated_at) = (");
+    push_state(&mut sql, &s.data);
+    sql.push(", ").bind(s.updated_at).push(") where account_id = ").bind(s.account_id.0).push(" and id = ").bind(s.id.0);
+    let done = sql.query().execute(c.raw()).await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+pub async fn get(c: &mut impl DbConn, account: AccountId, id: CallId) -> Result<Option<CallSession>> {
+    let row = sqlx::query(&format!("select {SESSION_COLUMNS} from call_sessions where account_id = $1 and id = $2")).bind(account.0).bind(id.0).fetch_optional(c.raw()).await?;
+    row.as_ref().map(session_from_row).transpose()
+}
+
+pub async fn get_by_provider_id(c: &mut impl DbConn, account: AccountId, integration: IntegrationId, provider_call_id: &str) -> Result<Option<CallSession>> {
+    let row = sqlx::query(&format!("select {SESSION_COLUMNS} from call_sessions where account_id = $1 and integration_id = $2 and provider_call_id = $3"))
+        .bind(account.0)
+        .bind(integration.0)
+        .bind(provider_call_id)
+        .fetch_optional(c.raw())
+        .await?;
+    row.as_ref().map(session_from_row).transpose()
+}
+
+/// Records what became of the recording file (the download job's result).
+pub async fn set_recording(c: &mut impl DbConn, account: AccountId, id: CallId, status: RecordingStatus, path: Option<&str>, now: i64) -> Result<()> {
+    let done = sqlx::query("update call_sessions set recording_status = $1, recording_path = $2, updated_at = $3 where account_id = $4 and id = $5")
+        .bind(status.as_str())
+        .bind(path.map(str::to_string))
+        .bind(now)
+        .bind(account.0)
+        .bind(id.0)
+        .execute(c.raw())
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+/// The CRM records a call is attached to. Unlike a merge, `Some` overwrites (a manager
+/// may re-link a call); `None` leaves the column as it is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CallLinks {
+    pub contact_id: Option<ContactId>,
+    pub company_id: Option<CompanyId>,
+    pub lead_id: Option<LeadId>,
+    pub note_id: Option<NoteId>,
+}
+
+pub async fn set_links(c: &mut impl DbConn, account: AccountId, id: CallId, links: &CallLinks, now: i64) -> Result<()> {
+    let done = sqlx::query(
+        "update call_sessions set contact_id = coalesce($1, contact_id), company_id = coalesce($2, company_id), lead_id = coalesce($3, lead_id), \
+         note_id = coalesce($4, note_id), updated_at = $5 where account_id = $6 and id = $7",
+    )
+    .bind(links.contact_id.map(|v| v.0))
+    .bind(links.company_id.map(|v| v.0))
+    .bind(links.lead_id.map(|v| v.0))
+    .bind(links.note_id.map(|v| v.0))
+    .bind(now)
+    .bind(account.0)
+    .bind(id.0)
+    .execute(c.raw())
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CallFilter {
+    pub integration_id: Option<IntegrationId>,
+    pub user_ids: Vec<i64>,
+    pub states: Vec<CallState>,
+    pub direction: Option<CallDirection>,
+    pub customer_e164: Option<String>,
+    pub contact_id: Option<ContactId>,
+    pub created_from: Option<i64>,
+    pub created_to: Option<i64>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// Sessions of the account, newest first.
+pub async fn list(c: &mut impl DbConn, account: AccountId, f: &CallFilter) -> Result<Vec<CallSession>> {
+    let mut sql = Sql::new(&format!("select {SESSION_COLUMNS} from call_sessions where account_id = "));
+    sql.bind(account.0);
+    if let Some(i) = f.integration_id {
+        sql.push(" and integration_id = ").bind(i.0);
+    }
+    if !f.user_ids.is_empty() {
+        sql.push(" and user_id in ").bind_list(&f.user_ids);
+    }
+    if !f.states.is_empty() {
+        let states: Vec<&str> = f.states.iter().map(|s| s.as_str()).collect();
+        sql.push(" and state in ").bind_list(&states);
+    }
+    if let Some(d) = f.direction {
+        sql.push(" and direction = ").bind(d.as_str());
+    }
+    if let Some(p) = &f.customer_e164 {
+        sql.push(" and customer_e164 = ").bind(p.as_str());
+    }
+    if let Some(cid) = f.contact_id {
+        sql.push(" and contact_id = ").bind(cid.0);
+    }
+    if let Some(v) = f.created_from {
+        sql.push(" and created_at >= ").bind(v);
+    }
+    if let Some(v) = f.created_to {
+        sql.push(" and created_at <= ").bind(v);
+    }
+    sql.push(" order by created_at desc, id desc limit ").bind(f.limit).push(" offset ").bind(f.offset);
+    let rows = sql.query().fetch_all(c.raw()).await?;
+    rows.iter().map(session_from_row).collect()
+}

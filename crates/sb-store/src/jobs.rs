@@ -1,0 +1,291 @@
+//! The durable job queue. Work that must survive a crash (processing an inbound event,
+//! fetching a recording, delivering a webhook) is a row written in the same transaction
+//! as whatever caused it. Workers claim due rows with a lease; a worker that dies lets
+//! its lease run out and the job is claimed again. Attempts are counted at claim time,
+//! so a job that kills its worker still ends up dead-lettered instead of looping.
+//!
+//! On PostgreSQL several nodes claim concurrently with `for update skip locked`; on
+//! SQLite writes are serialised through one connection, so one UPDATE is enough.
+
+use crate::db::DbConn;
+use crate::sql::Sql;
+use crate::{Backend, Db, Result, StoreError};
+use sb_domain::AccountId;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+/// A job to enqueue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewJob {
+    pub account_id: AccountId,
+    pub kind: String,
+    /// JSON text the job's handler reads.
+    pub payload: String,
+    /// Not before this time (Unix ms).
+    pub run_at: i64,
+    pub max_attempts: i64,
+    /// Natural key: while a job of this kind and key exists (done or not), enqueueing
+    /// another is a no-op. `None` never deduplicates.
+    pub dedup_key: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Job {
+    pub id: i64,
+    pub account_id: AccountId,
+    pub kind: String,
+    pub payload: String,
+    pub dedup_key: Option<String>,
+    pub run_at: i64,
+    /// Claims so far, this one included.
+    pub attempts: i64,
+    pub max_attempts: i64,
+    pub last_error: Option<String>,
+    pub locked_until: Option<i64>,
+    pub locked_by: Option<String>,
+    pub done_at: Option<i64>,
+    /// Gave up after `max_attempts`; `done_at` is set too.
+    pub is_dead: bool,
+    pub created_at: i64,
+}
+
+const COLUMNS: &str = "id, account_id, kind, payload, dedup_key, run_at, attempts, max_attempts, last_error, locked_until, locked_by, done_at, is_dead, created_at";
+
+/// Longest error text kept on a job.
+const MAX_ERROR_CHARS: usize = 2000;
+
+fn from_row(r: &AnyRow) -> Result<Job> {
+    Ok(Job {
+        id: r.try_get(0)?,
+        account_id: AccountId(r.try_get(1)?),
+        kind: r.try_get(2)?,
+        payload: r.try_get(3)?,
+        dedup_key: r.try_get(4)?,
+        run_at: r.try_get(5)?,
+        attempts: r.try_get(6)?,
+        max_attempts: r.try_get(7)?,
+        last_error: r.try_get(8)?,
+        locked_until: r.try_get(9)?,
+        locked_by: r.try_get(10)?,
+        done_at: r.try_get(11)?,
+        is_dead: r.try_get::<i64, _>(12)? != 0,
+        created_at: r.try_get(13)?,
+    })
+}
+
+/// Enqueues a job. Returns its id, or `None` when `dedup_key` matched an existing job.
+/// Pass the transaction of the change that requires the job, so both commit together.
+pub async fn enqueue(c: &mut impl DbConn, job: &NewJob, now: i64) -> Result<Option<i64>> {
+    let id = sb_domain::next_id(now);
+    let done = sqlx::query(&format!(
+        "insert into jobs ({COLUMNS}) values ($1, $2, $3, $4, $5, $6, 0, $7, null, null, null, null, 0, $8) \
+         on conflict (account_id, kind, dedup_key) do nothing"
+    ))
+    .bind(id)
+    .bind(job.account_id.0)
+    .bind(&job.kind)
+    .bind(&job.payload)
+    .bind(job.dedup_key.clone())
+    .bind(job.run_at)
+    .bind(job.max_attempts.max(1))
+    .bind(now)
+    .execute(c.raw())
+    .await?;
+    Ok((done.rows_affected() == 1).then_some(id))
+}
+
+/// Claims up to `limit` due jobs for `worker` until `now + lease_ms`, oldest `run_at`
+/// first, counting an attempt on each. Jobs whose lease ran out on their last attempt
+/// are dead-lettered here (their worker died running them).
+pub async fn claim(db: &Db, worker: &str, now: i64, lease_ms: i64, limit: i64) -> Result<Vec<Job>> {
+    let mut tx = db.begin().await?;
+    sqlx::query(
+        "update jobs set done_at = $1, is_dead = 1, locked_until = null, locked_by = null, \
+         last_error = coalesce(last_error || '; ', '') || 'lease expired on the last attempt' \
+         where done_at is null and run_at <= $2 and attempts >= max_attempts and (locked_until is null or locked_until <= $3)",
+    )
+    .bind(now)
+    .bind(now)
+    .bind(now)
+    .execute(tx.raw())
+    .await?;
+    let lock = match db.backend() {
+        Backend::Postgres => " for update skip locked",
+        Backend::Sqlite => "",
+    };
+    let mut sql = Sql::new("update jobs set locked_until = ");
+    sql.bind(now.saturating_add(lease_ms))
+        .push(", locked_by = ")
+        .bind(worker)
+        .push(", attempts = attempts + 1 where id in (select id from jobs where done_at is null and run_at <= ")
+        .bind(now)
+        .push(" and attempts < max_attempts and (locked_until is null or locked_until <= ")
+        .bind(now)
+        .push(") order by run_at, id limit ")
+        .bind(limit)
+        .push(lock)
+        .push(&format!(") returning {COLUMNS}"));
+    let rows = sql.query().fetch_all(tx.raw()).await?;
+    tx.commit().await?;
+    let mut jobs: Vec<Job> = rows.iter().map(from_row).collect::<Result<_>>()?;
+    jobs.sort_by_key(|j| (j.run_at, j.id));
+    Ok(jobs)
+}
+
+/// Keeps a long-running job's lease alive. False when `worker` no longer holds it.
+pub async fn extend_lease(c: &mut impl DbConn, account: AccountId, id: i64, worker: &str, until: i64) -> Result<bool> {
+    let done = sqlx::query("update jobs set locked_until = $1 where account_id = $2 and id = $3 and locked_by = $4 and done_at is null")
+        .bind(until)
+        .bind(account.0)
+        .bind(id)
+        .bind(worker)
+        .execute(c.raw())
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Marks a job done; best in the transaction of the job's effects. False when it was
+/// already done (another worker finished it after this one's lease ran out).
+pub async fn complete(c: &mut impl DbConn, account: AccountId, id: i64, now: i64) -> Result<bool> {
+    let done = sqlx::query("update jobs set done_at = $1, locked_until = null, locked_by = null where account_id = $2 and id = $3 and done_at is null")
+        .bind(now)
+        .bind(account.0)
+        .bind(id)
+        .execute(c.raw())
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailOutcome {
+    /// Will run again at this time.
+    Retry { run_at: i64 },
+    /// Out of attempts: dead-lettered.
+    Dead,
+}
+
+/// Records a failed attempt: the job runs again at `next_run_at` (the caller computes
+/// the backoff) or, out of attempts, is dead-lettered. `NotFound` when it is done.
+pub async fn fail(c: &mut impl DbConn, account: AccountId, id: i64, error: &str, next_run_at: i64, now: i64) -> Result<FailOutcome> {
+    let error: String = error.chars().take(MAX_ERROR_CHARS).collect();
+    let row = sqlx::query(
+        "update jobs set last_error = $1, locked_until = null, locked_by = null, \
+         run_at = case when attempts >= max_attempts then run_at else $2 end, \
+         done_at = case when attempts >= max_attempts then $3 else null end, \
+         is_dead = case when attempts >= max_attempts then 1 else 0 end \
+         where account_id = $4 and id = $5 and done_at is null returning is_dead, run_at",
+    )
+    .bind(error)
+    .bind(next_run_at)
+    .bind(now)
+    .bind(account.0)
+    .bind(id)
+    .fetch_optional(c.raw())
+    .await?;
+    let row = row.ok_or(StoreError::NotFound)?;
+    if row.try_get::<i64, _>(0)? != 0 {
+        Ok(FailOutcome::Dead)
+    } else {
+        Ok(FailOutcome::Retry { run_at: row.try_get(1)? })
+    }
+}
+
+/// Gives a dead job a fresh set of attempts. `NotFound` unless it is dead.
+pub async fn requeue(c: &mut impl DbConn, account: AccountId, id: i64, run_at: i64) -> Result<()> {
+    let done = sqlx::query("update jobs set done_at = null, is_dead = 0, attempts = 0, run_at = $1, locked_until = null, locked_by = null where account_id = $2 and id = $3 and is_dead = 1")
+        .bind(run_at)
+        .bind(account.0)
+        .bind(id)
+        .execute(c.raw())
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+pub async fn get(c: &mut impl DbConn, account: AccountId, id: i64) -> Result<Option<Job>> {
+    let row = sqlx::query(&format!("select {COLUMNS} from jobs where account_id = $1 and id = $2")).bind(account.0).bind(id).fetch_optional(c.raw()).await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// Queue figures at `now`, for one account or the whole instance.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct JobCounts {
+    /// Not done and not held by a live lease (due or scheduled later).
+    pub queued: i64,
+    /// Of `queued`, those whose time has come.
+    pub due: i64,
+    /// Held by a live lease.
+    pub running: i64,
+    pub dead: i64,
+    /// Completed successfully.
+    pub done: i64,
+}
+
+pub async fn counts(c: &mut impl DbConn, account: Option<AccountId>, now: i64) -> Result<JobCounts> {
+    // One bind per use of `now`: the builder numbers binds as it goes.
+    let mut sql = Sql::new("select ");
+    let conds: [&[&str]; 5] = [
+        &["done_at is null and (locked_until is null or locked_until <= ", ")"],
+        &["done_at is null and run_at <= ", " and (locked_until is null or locked_until <= ", ")"],
+        &["done_at is null and locked_until > ", ""],
+        &["is_dead = 1"],
+        &["done_at is not null and is_dead = 0"],
+    ];
+    for (i, parts) in conds.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.push("cast(coalesce(sum(case when ");
+        for (j, part) in parts.iter().enumerate() {
+            if j > 0 {
+                sql.bind(now);
+            }
+            sql.push(part);
+        }
+        sql.push(" then 1 else 0 end), 0) as bigint)");
+    }
+    sql.push(" from jobs");
+    if let Some(a) = account {
+        sql.push(" where account_id = ").bind(a.0);
+    }
+    let r = sql.query().fetch_one(c.raw()).await?;
+    Ok(JobCounts { queued: r.try_get(0)?, due: r.try_get(1)?, running: r.try_get(2)?, dead: r.try_get(3)?, done: r.try_get(4)? })
+}
+
+/// Jobs not done yet (queued or running), optionally of one kind.
+pub async fn pending(c: &mut impl DbConn, kind: Option<&str>) -> Result<i64> {
+    let mut sql = Sql::new("select count(*) from jobs where done_at is null");
+    if let Some(k) = kind {
+        sql.push(" and kind = ").bind(k);
+    }
+    let r = sql.query().fetch_one(c.raw()).await?;
+    Ok(r.try_get::<i64, _>(0)?)
+}
+
+/// When the next job becomes claimable (a worker sleeps until then), if any is waiting.
+pub async fn next_run_at(c: &mut impl DbConn) -> Result<Option<i64>> {
+    let r = sqlx::query("select min(case when locked_until is not null and locked_until > run_at then locked_until else run_at end) from jobs where done_at is null")
+        .fetch_one(c.raw())
+        .await?;
+    Ok(r.try_get::<Option<i64>, _>(0)?)
+}
+
+/// Dead-lettered jobs, most recent first.
+pub async fn list_dead(c: &mut impl DbConn, account: Option<AccountId>, limit: i64) -> Result<Vec<Job>> {
+    let mut sql = Sql::new(&format!("select {COLUMNS} from jobs where is_dead = 1"));
+    if let Some(a) = account {
+        sql.push(" and account_id = ").bind(a.0);
+    }
+    sql.push(" order by done_at desc, id desc limit ").bind(limit);
+    let rows = sql.query().fetch_all(c.raw()).await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// Deletes jobs completed successfully before `before`; dead ones are kept for review.
+/// Their dedup keys become free again.
+pub async fn purge_done(c: &mut impl DbConn, before: i64) -> Result<u64> {
+    let done = sqlx::query("delete from jobs where done_at is not null and is_dead = 0 and done_at < $1").bind(before).execute(c.raw()).await?;
+    Ok(done.rows_affected())
+}

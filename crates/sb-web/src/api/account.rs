@@ -1,0 +1,201 @@
+//! Account and users (C1, C16), plus Switchboard's admin endpoints for API tokens and
+//! OAuth clients (Kommo manages those in its UI; we expose them to admins by API too).
+
+use crate::api::hal::{hal, no_content, secs};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{parse_items, parse_one, Auth, JsonBody, Links};
+use crate::params::Params;
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{delete, get, post};
+use axum::Router;
+use sb_domain::entities::{Role, User};
+use sb_domain::{GroupId, Rights, UserId};
+use sb_service::users::NewUser;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v4/account", get(account))
+        .route("/api/v4/users", get(list_users).post(create_users))
+        .route("/api/v4/users/{id}", get(get_user))
+        .route("/api/v4/api_tokens", get(list_tokens).post(create_token))
+        .route("/api/v4/api_tokens/{jti}", delete(revoke_token))
+        .route("/api/v4/oauth_clients", post(create_client))
+}
+
+async fn account(State(st): State<AppState>, Auth(actor): Auth, links: Links, params: Params) -> ApiResult<Response> {
+    let a = &actor.account;
+    let with = params.with();
+    let mut embedded = json!({});
+    if with.iter().any(|w| w == "users_groups") {
+        let groups = sb_service::users::groups(&st.ctx, &actor).await?;
+        let mut list = vec![json!({"id": 0, "name": "Main", "uuid": null})];
+        list.extend(groups.iter().map(|g| json!({"id": g.id.0, "name": g.name, "uuid": null})));
+        embedded["users_groups"] = json!(list);
+    }
+    if with.iter().any(|w| w == "task_types") {
+        embedded["task_types"] = json!([
+            {"id": 1, "name": "Follow-up", "color": null, "icon_id": null, "code": "FOLLOW_UP"},
+            {"id": 2, "name": "Meeting", "color": null, "icon_id": null, "code": "MEETING"}
+        ]);
+    }
+    if with.iter().any(|w| w == "datetime_settings") {
+        embedded["datetime_settings"] = json!({"date_pattern": "d.m.Y H:i", "short_date_pattern": "d.m.Y", "short_time_pattern": "H:i", "date_format": "d.m.Y", "time_format": "H:i:s", "timezone": a.timezone, "timezone_offset": "+00:00"});
+    }
+    if with.iter().any(|w| w == "amojo_rights") {
+        embedded["amojo_rights"] = json!({"can_direct": false, "can_create_groups": false});
+    }
+    let body = json!({
+        "id": a.id.0, "name": a.name, "subdomain": a.subdomain,
+        "created_at": secs(a.created_at), "created_by": 0, "updated_at": secs(a.updated_at), "updated_by": 0,
+        "current_user_id": actor.user.id.0, "country": a.country, "currency": a.currency, "currency_symbol": currency_symbol(&a.currency),
+        "customers_mode": "unavailable", "is_unsorted_on": true, "is_loss_reason_enabled": false, "is_helpbot_enabled": false,
+        "is_technical_account": false, "contact_name_display_order": 1, "mobile_feature_version": 0,
+        "amojo_id": null, "uuid": null, "version": 11,
+        "_links": {"self": links.href("/api/v4/account")},
+        "_embedded": embedded,
+    });
+    Ok(hal(StatusCode::OK, body))
+}
+
+fn currency_symbol(c: &str) -> &'static str {
+    match c {
+        "EUR" => "€",
+        "USD" => "$",
+        "BRL" => "R$",
+        "HUF" => "Ft",
+        "GBP" => "£",
+        _ => "",
+    }
+}
+
+pub fn render_user(links: &Links, u: &User) -> Value {
+    json!({
+        "id": u.id.0, "name": u.name, "email": u.email, "lang": u.lang,
+        "rights": {
+            "leads": u.rights.leads, "contacts": u.rights.contacts, "companies": u.rights.companies,
+            "tasks": {"edit": u.rights.tasks.edit, "delete": u.rights.tasks.delete},
+            "mail_access": false, "catalog_access": true, "status_rights": [], "catalog_rights": null,
+            "is_admin": u.is_admin(), "is_free": false, "is_active": u.is_active,
+            "group_id": u.group_id.map(|g| g.0), "role_id": null,
+        },
+        "_links": {"self": links.href(&format!("/api/v4/users/{}", u.id.0))},
+        "_embedded": {"roles": [], "groups": []},
+    })
+}
+
+async fn list_users(State(st): State<AppState>, Auth(actor): Auth, links: Links, params: Params) -> ApiResult<Response> {
+    let (page, limit) = params.paging()?;
+    let all = sb_service::users::list(&st.ctx, &actor).await?;
+    let start = ((page - 1) * limit) as usize;
+    let items: Vec<Value> = all.iter().skip(start).take(limit as usize).map(|u| render_user(&links, u)).collect();
+    let has_next = all.len() > start + limit as usize;
+    Ok(crate::api::hal::page(&links, "/api/v4/users", &params, "users", items, page, has_next))
+}
+
+async fn get_user(State(st): State<AppState>, Auth(actor): Auth, links: Links, Path(id): Path<String>) -> ApiResult<Response> {
+    let Ok(id) = id.parse::<i64>() else { return Ok(no_content()) };
+    match sb_service::users::get(&st.ctx, &actor, UserId(id)).await {
+        Ok(u) => Ok(hal(StatusCode::OK, render_user(&links, &u))),
+        Err(sb_service::ServiceError::NotFound) => Ok(no_content()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct RightsBody {
+    #[serde(default)]
+    is_admin: Option<bool>,
+    #[serde(default)]
+    group_id: Option<i64>,
+    #[serde(flatten)]
+    rights: Option<Rights>,
+}
+
+#[derive(Deserialize)]
+struct UserBody {
+    name: String,
+    email: String,
+    #[serde(default)]
+    password: Option<String>,
+    #[serde(default)]
+    lang: Option<String>,
+    #[serde(default)]
+    role: Option<String>,
+    #[serde(default)]
+    group_id: Option<i64>,
+    #[serde(default)]
+    rights: Option<RightsBody>,
+}
+
+async fn create_users(State(st): State<AppState>, Auth(actor): Auth, links: Links, JsonBody(body): JsonBody) -> ApiResult<Response> {
+    let items = parse_items::<UserBody>(body)?;
+    let mut out = Vec::new();
+    for (rid, b) in items {
+        let is_admin = b.role.as_deref() == Some("admin") || b.rights.as_ref().and_then(|r| r.is_admin) == Some(true);
+        if let Some(r) = b.role.as_deref() {
+            if Role::parse(r).is_none() {
+                return Err(ApiError::bad_request(format!("role must be admin or manager, got {r:?}")));
+            }
+        }
+        let group = b.group_id.or(b.rights.as_ref().and_then(|r| r.group_id)).filter(|g| *g != 0).map(GroupId);
+        let u = sb_service::users::create_user(
+            &st.ctx,
+            &actor,
+            NewUser { name: b.name, email: b.email, password: b.password, role: if is_admin { Role::Admin } else { Role::Manager }, group_id: group, rights: b.rights.and_then(|r| r.rights), lang: b.lang },
+        )
+        .await?;
+        let mut v = render_user(&links, &u);
+        v["request_id"] = json!(rid);
+        out.push(v);
+    }
+    Ok(hal(StatusCode::OK, json!({"_links": {"self": links.href("/api/v4/users")}, "_embedded": {"users": out}})))
+}
+
+#[derive(Deserialize)]
+struct TokenBody {
+    user_id: i64,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    days: Option<i64>,
+}
+
+async fn create_token(State(st): State<AppState>, Auth(actor): Auth, JsonBody(body): JsonBody) -> ApiResult<Response> {
+    let b: TokenBody = parse_one(body)?;
+    let (jwt, row) = sb_service::auth::create_api_token(&st.ctx, &actor, UserId(b.user_id), b.name.as_deref().unwrap_or("API token"), b.days).await?;
+    Ok(hal(StatusCode::CREATED, json!({"id": row.jti, "user_id": row.user_id.0, "name": row.name, "expires_at": secs(row.expires_at), "access_token": jwt})))
+}
+
+async fn list_tokens(State(st): State<AppState>, Auth(actor): Auth) -> ApiResult<Response> {
+    let rows = sb_service::auth::list_api_tokens(&st.ctx, &actor).await?;
+    if rows.is_empty() {
+        return Ok(no_content());
+    }
+    let items: Vec<Value> = rows
+        .iter()
+        .map(|t| json!({"id": t.jti, "user_id": t.user_id.0, "name": t.name, "created_at": secs(t.created_at), "expires_at": secs(t.expires_at), "revoked_at": t.revoked_at.map(secs)}))
+        .collect();
+    Ok(hal(StatusCode::OK, json!({"_total_items": items.len(), "_embedded": {"api_tokens": items}})))
+}
+
+async fn revoke_token(State(st): State<AppState>, Auth(actor): Auth, Path(jti): Path<String>) -> ApiResult<Response> {
+    sb_service::auth::revoke_token(&st.ctx, &actor, &jti).await?;
+    Ok(no_content())
+}
+
+#[derive(Deserialize)]
+struct ClientBody {
+    name: String,
+    redirect_uri: String,
+}
+
+async fn create_client(State(st): State<AppState>, Auth(actor): Auth, JsonBody(body): JsonBody) -> ApiResult<Response> {
+    let b: ClientBody = parse_one(body)?;
+    let (id, secret) = sb_service::auth::create_oauth_client(&st.ctx, &actor, &b.name, &b.redirect_uri).await?;
+    Ok(hal(StatusCode::CREATED, json!({"client_id": id, "client_secret": secret, "name": b.name, "redirect_uri": b.redirect_uri})))
+}

@@ -1,0 +1,146 @@
+//! Extractors that answer bad input in problem+json: the bearer-token actor, the JSON
+//! body (size-limited, chunked accepted), and the base URL for absolute HAL links.
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
+use sb_domain::fields::FieldError;
+use sb_service::{Actor, ItemErrors};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+/// The authenticated caller.
+pub struct Auth(pub Actor);
+
+impl FromRequestParts<AppState> for Auth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let value = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let token = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")).map(str::trim).unwrap_or("");
+        if token.is_empty() {
+            return Err(ApiError::new(StatusCode::UNAUTHORIZED, "An Authorization: Bearer <token> header is required"));
+        }
+        let actor = sb_service::auth::authenticate(&state.ctx, token).await?;
+        tracing::Span::current().record("user_id", actor.user.id.0);
+        Ok(Auth(actor))
+    }
+}
+
+/// `scheme://host:port` the client called (or the configured public URL), for links.
+#[derive(Debug, Clone)]
+pub struct Links(pub String);
+
+impl Links {
+    pub fn href(&self, path: &str) -> Value {
+        serde_json::json!({ "href": format!("{}{}", self.0, path) })
+    }
+}
+
+impl FromRequestParts<AppState> for Links {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if let Some(u) = &state.public_url {
+            return Ok(Links(u.trim_end_matches('/').to_string()));
+        }
+        let host = parts.headers.get(header::HOST).and_then(|v| v.to_str().ok()).or_else(|| parts.uri.authority().map(|a| a.as_str())).unwrap_or("127.0.0.1");
+        Ok(Links(format!("http://{host}")))
+    }
+}
+
+/// A JSON body. Oversized bodies get 413; malformed JSON gets 400. Chunked bodies
+/// (no Content-Length) are read like any other.
+pub struct JsonBody(pub Value);
+
+impl FromRequest<AppState> for JsonBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let limit = state.body_limit;
+        let bytes = read_limited(req, limit).await?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Err(ApiError::bad_request("The request body is empty; a JSON document is expected"));
+        }
+        let v: Value = serde_json::from_slice(&bytes).map_err(|e| ApiError::bad_request(format!("The request body is not valid JSON: {e}")))?;
+        Ok(JsonBody(v))
+    }
+}
+
+pub async fn read_limited(req: Request, limit: usize) -> Result<Bytes, ApiError> {
+    axum::body::to_bytes(req.into_body(), limit)
+        .await
+        .map_err(|_| ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, format!("The request body is larger than the limit of {limit} bytes")))
+}
+
+/// Kommo's `request_id` may come as a string or a number; we echo it as a string.
+pub fn request_id_of(v: &Value, index: usize) -> String {
+    match v.get("request_id") {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => index.to_string(),
+    }
+}
+
+/// Parses a batch body (an array, or one object) into typed items. Type errors name the
+/// item (by request_id) and the field path, Kommo-style (`custom_fields_values.0.field_id`).
+pub fn parse_items<T: DeserializeOwned>(body: Value) -> Result<Vec<(String, T)>, ApiError> {
+    let items = match body {
+        Value::Array(a) => a,
+        obj @ Value::Object(_) => vec![obj],
+        _ => return Err(ApiError::bad_request("The request body must be a JSON array of objects")),
+    };
+    let mut out = Vec::with_capacity(items.len());
+    let mut errors = Vec::new();
+    for (i, item) in items.into_iter().enumerate() {
+        let rid = request_id_of(&item, i);
+        if !item.is_object() {
+            errors.push(ItemErrors { request_id: rid, errors: vec![FieldError::invalid_type("", "object")] });
+            continue;
+        }
+        match serde_path_to_error::deserialize::<_, T>(item) {
+            Ok(t) => out.push((rid, t)),
+            Err(e) => {
+                let path = kommo_path(&e.path().to_string());
+                let detail = e.inner().to_string();
+                errors.push(ItemErrors { request_id: rid, errors: vec![FieldError::new("InvalidType", path, format!("This value has the wrong type: {detail}"))] });
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(ApiError::validation(errors))
+    }
+}
+
+/// `a[0].b` -> `a.0.b`
+fn kommo_path(p: &str) -> String {
+    let s = p.replace('[', ".").replace(']', "");
+    if s == "." {
+        String::new()
+    } else {
+        s
+    }
+}
+
+/// Parses a single object body into `T` with a path-naming error.
+pub fn parse_one<T: DeserializeOwned>(body: Value) -> Result<T, ApiError> {
+    let rid = request_id_of(&body, 0);
+    serde_path_to_error::deserialize::<_, T>(body).map_err(|e| {
+        let path = kommo_path(&e.path().to_string());
+        ApiError::validation(vec![ItemErrors { request_id: rid, errors: vec![FieldError::new("InvalidType", path, format!("This value has the wrong type: {}", e.inner()))] }])
+    })
+}
+
+/// A value that may be present, null or absent (`Some(None)` = explicit null).
+pub fn double_option<'de, T, D>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: serde::Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    serde::Deserialize::deserialize(d).map(Some)
+}

@@ -1,0 +1,119 @@
+//! Query strings in PHP-bracket form (`filter[id][]=1&filter[created_at][from]=...`),
+//! as Kommo clients send them.
+
+use crate::error::ApiError;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+
+#[derive(Debug, Clone, Default)]
+pub struct Params(pub Vec<(String, String)>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Params {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let q = parts.uri.query().unwrap_or("");
+        Ok(Params(form_urlencoded::parse(q.as_bytes()).into_owned().collect()))
+    }
+}
+
+impl Params {
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+
+    /// Values of `key`, `key[]` and `key[N]`; comma-separated values are split.
+    pub fn list(&self, key: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for (k, v) in &self.0 {
+            let Some(rest) = k.strip_prefix(key) else { continue };
+            let indexed = rest.is_empty() || rest == "[]" || (rest.starts_with('[') && rest.ends_with(']') && rest[1..rest.len() - 1].chars().all(|c| c.is_ascii_digit()));
+            if indexed {
+                out.extend(v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string));
+            }
+        }
+        out
+    }
+
+    /// Integer values of a list parameter; a non-integer is a 400 naming the parameter.
+    pub fn ints(&self, key: &str) -> Result<Vec<i64>, ApiError> {
+        self.list(key).iter().map(|s| s.parse::<i64>().map_err(|_| ApiError::bad_request(format!("{key} must hold integers, got {s:?}")))).collect()
+    }
+
+    pub fn int(&self, key: &str) -> Result<Option<i64>, ApiError> {
+        match self.get(key).map(str::trim).filter(|s| !s.is_empty()) {
+            None => Ok(None),
+            Some(s) => s.parse::<i64>().map(Some).map_err(|_| ApiError::bad_request(format!("{key} must be an integer, got {s:?}"))),
+        }
+    }
+
+    /// `key[from]` / `key[to]`, or a single `key` value meaning both.
+    pub fn range(&self, key: &str) -> Result<(Option<i64>, Option<i64>), ApiError> {
+        let from = self.int(&format!("{key}[from]"))?;
+        let to = self.int(&format!("{key}[to]"))?;
+        if from.is_none() && to.is_none() {
+            if let Some(v) = self.int(key)? {
+                return Ok((Some(v), Some(v)));
+            }
+        }
+        Ok((from, to))
+    }
+
+    /// `page` (from 1) and `limit` (1..=250, default 50).
+    pub fn paging(&self) -> Result<(i64, i64), ApiError> {
+        let page = self.int("page")?.unwrap_or(1);
+        if page < 1 {
+            return Err(ApiError::bad_request("page starts at 1"));
+        }
+        let limit = self.int("limit")?.unwrap_or(50);
+        if !(1..=250).contains(&limit) {
+            return Err(ApiError::bad_request(format!("limit must be between 1 and 250, got {limit}")));
+        }
+        Ok((page, limit))
+    }
+
+    /// `with=a,b` as a list.
+    pub fn with(&self) -> Vec<String> {
+        self.list("with")
+    }
+
+    /// The first `order[field]=asc|desc`.
+    pub fn order(&self) -> Result<Option<(String, bool)>, ApiError> {
+        for (k, v) in &self.0 {
+            if let Some(field) = k.strip_prefix("order[").and_then(|r| r.strip_suffix(']')) {
+                let desc = match v.to_ascii_lowercase().as_str() {
+                    "asc" => false,
+                    "desc" => true,
+                    _ => return Err(ApiError::bad_request(format!("order[{field}] must be asc or desc"))),
+                };
+                return Ok(Some((field.to_string(), desc)));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The query string without `page`, for building paging links.
+    pub fn without_page(&self) -> String {
+        let mut s = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in &self.0 {
+            if k != "page" {
+                s.append_pair(k, v);
+            }
+        }
+        s.finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn bracket_lists_and_ranges() {
+        let p = Params(form_urlencoded::parse(b"filter[id][]=1&filter[id][]=2&filter[id][3]=4&filter[created_at][from]=10&limit=5").into_owned().collect());
+        assert_eq!(p.ints("filter[id]").unwrap(), vec![1, 2, 4]);
+        assert_eq!(p.range("filter[created_at]").unwrap(), (Some(10), None));
+        assert_eq!(p.paging().unwrap(), (1, 5));
+    }
+}

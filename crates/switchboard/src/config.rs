@@ -1,0 +1,123 @@
+//! Configuration: defaults, then `switchboard.toml`, then `SWITCHBOARD_*` environment
+//! variables (`__` for nesting), then command-line flags. Read once, passed down.
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// `sqlite://path?mode=rwc` (default, embedded) or `postgres://user@host/db`.
+    pub database_url: String,
+    /// Address to listen on.
+    pub bind: String,
+    /// Public base URL for links (otherwise the request's Host header is used).
+    pub public_url: Option<String>,
+    /// `pretty` or `json`.
+    pub log_format: String,
+    /// A tracing filter such as `info` or `switchboard=debug,info`.
+    pub log_level: String,
+    /// The account created on first start.
+    pub account: AccountConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AccountConfig {
+    pub name: String,
+    pub subdomain: String,
+    /// ISO 3166 alpha-2: the default country for phone numbers without one.
+    pub country: String,
+    pub currency: String,
+    pub timezone: String,
+    pub admin_name: String,
+    pub admin_email: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database_url: "sqlite://data/switchboard.db?mode=rwc".into(),
+            bind: "127.0.0.1:8080".into(),
+            public_url: None,
+            log_format: "pretty".into(),
+            log_level: "info".into(),
+            account: AccountConfig {
+                name: "My company".into(),
+                subdomain: "main".into(),
+                country: "ES".into(),
+                currency: "EUR".into(),
+                timezone: "Europe/Madrid".into(),
+                admin_name: "Admin".into(),
+                admin_email: "admin@switchboard.local".into(),
+            },
+        }
+    }
+}
+
+/// Flags that override everything else.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bind: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_format: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_url: Option<String>,
+}
+
+const KNOWN_ENV: &[&str] = &[
+    "DATABASE_URL",
+    "BIND",
+    "PUBLIC_URL",
+    "LOG_FORMAT",
+    "LOG_LEVEL",
+    "ACCOUNT__NAME",
+    "ACCOUNT__SUBDOMAIN",
+    "ACCOUNT__COUNTRY",
+    "ACCOUNT__CURRENCY",
+    "ACCOUNT__TIMEZONE",
+    "ACCOUNT__ADMIN_NAME",
+    "ACCOUNT__ADMIN_EMAIL",
+    // Read by the test suite, not by the server.
+    "TEST_PG_URL",
+    "CONFIG",
+];
+
+impl Config {
+    pub fn load(file: Option<&Path>, overrides: Overrides) -> anyhow::Result<(Config, Vec<String>)> {
+        let path = file.map(Path::to_path_buf).unwrap_or_else(|| "switchboard.toml".into());
+        if file.is_some() && !path.exists() {
+            anyhow::bail!("config file {} does not exist", path.display());
+        }
+        let fig = Figment::from(Serialized::defaults(Config::default())).merge(Toml::file(&path)).merge(Env::prefixed("SWITCHBOARD_").split("__").ignore(&["TEST_PG_URL", "CONFIG"])).merge(Serialized::defaults(overrides));
+        let cfg: Config = fig.extract().map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+        let warnings = std::env::vars()
+            .filter_map(|(k, _)| k.strip_prefix("SWITCHBOARD_").map(str::to_string))
+            .filter(|k| !KNOWN_ENV.contains(&k.as_str()))
+            .map(|k| format!("unknown environment variable SWITCHBOARD_{k} is ignored"))
+            .collect();
+        if !matches!(cfg.log_format.as_str(), "pretty" | "json") {
+            anyhow::bail!("log_format must be pretty or json, got {:?}", cfg.log_format);
+        }
+        Ok((cfg, warnings))
+    }
+
+    pub fn default_toml() -> String {
+        toml_of(&Config::default())
+    }
+}
+
+fn toml_of(c: &Config) -> String {
+    let a = &c.account;
+    format!(
+        "# Switchboard configuration. Every key can also be set as SWITCHBOARD_<KEY> (nested: SWITCHBOARD_ACCOUNT__COUNTRY).\n\
+         database_url = {:?}\nbind = {:?}\n# public_url = \"https://crm.example.com\"\nlog_format = {:?}\nlog_level = {:?}\n\n\
+         # The account created on first start.\n[account]\nname = {:?}\nsubdomain = {:?}\ncountry = {:?}\ncurrency = {:?}\ntimezone = {:?}\nadmin_name = {:?}\nadmin_email = {:?}\n",
+        c.database_url, c.bind, c.log_format, c.log_level, a.name, a.subdomain, a.country, a.currency, a.timezone, a.admin_name, a.admin_email
+    )
+}

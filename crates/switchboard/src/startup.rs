@@ -1,0 +1,93 @@
+//! Startup: database and migrations, first-start bootstrap, bind, serve until shutdown.
+
+use crate::config::Config;
+use anyhow::Context;
+use sb_service::accounts::{FirstLogin, NewAccount};
+use sb_service::{Clock, Ctx, SystemClock};
+use sb_web::AppState;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+pub struct App {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    pub first_login: Option<FirstLogin>,
+    listener: TcpListener,
+}
+
+impl App {
+    pub async fn build(config: &Config) -> anyhow::Result<App> {
+        Self::build_with_clock(config, Arc::new(SystemClock)).await
+    }
+
+    pub async fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App> {
+        let db = sb_store::Db::connect(&config.database_url).await.with_context(|| format!("opening the database {}", redact(&config.database_url)))?;
+        db.migrate().await.context("applying database migrations")?;
+        let ctx = Ctx::new(db, clock).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        let a = &config.account;
+        let first_login = sb_service::accounts::bootstrap(
+            &ctx,
+            NewAccount {
+                name: a.name.clone(),
+                subdomain: a.subdomain.clone(),
+                country: a.country.clone(),
+                currency: a.currency.clone(),
+                timezone: a.timezone.clone(),
+                admin_name: a.admin_name.clone(),
+                admin_email: a.admin_email.clone(),
+            },
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("creating the first account: {e}"))?;
+        let listener = TcpListener::bind(&config.bind).await.with_context(|| format!("binding {}", config.bind))?;
+        let addr = listener.local_addr()?;
+        let state = AppState::new(ctx, config.public_url.clone());
+        Ok(App { addr, state, first_login, listener })
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Serves until `shutdown` resolves, then drains in-flight requests.
+    pub async fn run_until(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let router = sb_web::router(self.state.clone());
+        axum::serve(self.listener, router.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(shutdown).await?;
+        self.state.ctx.db.close().await;
+        Ok(())
+    }
+}
+
+/// Hides a password in a database URL for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{}:***{}", &url[..s + 3], user, &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}
