@@ -3,6 +3,8 @@
 //! suites live in this crate's `tests/` so they can depend on every layer.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod app;
 pub mod db;
 
+pub use app::{json, spawn_app_on, spawn_apps, TestApp};
 pub use db::{backends, TestDb};

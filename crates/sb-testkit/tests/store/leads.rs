@@ -215,7 +215,9 @@ async fn lead_list_filters() {
         assert_eq!(board.iter().find(|s| s.status_id == working(&main, 0)).map(|s| (s.leads, s.price)), Some((2, 3000)));
         assert_eq!(board.iter().map(|s| s.leads).sum::<i64>(), 4);
         let won_both = leads::count_by_status(&mut c, a, None, Visibility::Own(UserId(102))).await.unwrap();
-        assert_eq!(won_both, vec![StatusCount { pipeline_id: main.id, status_id: working(&main, 1), leads: 1, price: 3000 }, StatusCount { pipeline_id: second.id, status_id: WON, leads: 1, price: 5000 }]);
+        let mut want = vec![StatusCount { pipeline_id: main.id, status_id: working(&main, 1), leads: 1, price: 3000 }, StatusCount { pipeline_id: second.id, status_id: WON, leads: 1, price: 5000 }];
+        want.sort_by_key(|s| (s.pipeline_id, s.status_id));
+        assert_eq!(won_both, want);
     }
 }
 
@@ -340,9 +342,11 @@ async fn tags_are_unique_by_folded_name_and_filter_leads() {
         // The same name on contacts is another tag; the same name inserted again conflicts.
         let contact_tag = tags::upsert_by_names(&mut tx, a, EntityKind::Contacts, &["voip".into()], NOW).await.unwrap();
         assert_ne!(contact_tag[0].id, first[0].id);
+        tx.commit().await.unwrap();
+        let mut tx = t.db.begin().await.unwrap();
         let dup = Tag { id: TagId(1), account_id: a, entity: EntityKind::Leads, name: "ÁRBOL".into(), color: None };
         assert!(matches!(tags::insert(&mut tx, &dup).await, Err(StoreError::Conflict { .. })));
-        tx.commit().await.unwrap();
+        tx.rollback().await.unwrap();
 
         let (voip, hot) = (first[0].id, first[1].id);
         let mut tx = t.db.begin().await.unwrap();

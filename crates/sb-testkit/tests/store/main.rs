@@ -3,4 +3,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod cards;
+mod catalogs;
+mod leads;
+mod pipelines;
 mod schema;
+mod tel_fixtures;
+mod telephony;
+mod calls;
+mod jobs;
+mod feed;
