@@ -11,6 +11,7 @@ pub mod auth;
 pub mod cards;
 pub mod clock;
 pub mod error;
+pub mod telephony;
 pub mod users;
 
 pub use actor::Actor;
@@ -25,13 +26,29 @@ pub struct Ctx {
     pub db: sb_store::Db,
     pub clock: Arc<dyn Clock>,
     pub auth: Arc<auth::AuthKeys>,
+    pub hub: Arc<dyn telephony::hub::Hub>,
+    pub providers: Arc<telephony::Providers>,
+    /// Where call recordings are kept.
+    pub recordings_dir: std::path::PathBuf,
 }
 
 impl Ctx {
     /// Builds the context: loads (or creates, once) the token signing key.
     pub async fn new(db: sb_store::Db, clock: Arc<dyn Clock>) -> Result<Ctx, ServiceError> {
         let auth = Arc::new(auth::AuthKeys::load(&db).await?);
-        Ok(Ctx { db, clock, auth })
+        Ok(Ctx {
+            db,
+            clock,
+            auth,
+            hub: Arc::new(telephony::hub::LocalHub::default()),
+            providers: Arc::new(telephony::Providers::default()),
+            recordings_dir: "data/recordings".into(),
+        })
+    }
+
+    pub fn with_recordings_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.recordings_dir = dir.into();
+        self
     }
 
     pub fn now(&self) -> i64 {

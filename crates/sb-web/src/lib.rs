@@ -8,6 +8,7 @@
 pub mod api;
 pub mod error;
 pub mod extract;
+pub mod hooks;
 pub mod metrics;
 pub mod ops;
 pub mod params;
@@ -26,6 +27,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(ops::router())
         .merge(api::router())
+        .merge(hooks::router())
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn_with_state(metrics, metrics::track))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(error::panic_response))

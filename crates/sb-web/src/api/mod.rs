@@ -4,10 +4,11 @@ pub mod account;
 pub mod cards;
 pub mod hal;
 pub mod oauth;
+pub mod telephony;
 
 use crate::state::AppState;
 use axum::Router;
 
 pub fn router() -> Router<AppState> {
-    Router::new().merge(oauth::router()).merge(account::router()).merge(cards::router())
+    Router::new().merge(oauth::router()).merge(account::router()).merge(cards::router()).merge(telephony::router())
 }

@@ -1,0 +1,261 @@
+//! Webhook ingest (P1, B5): verify, record durably and idempotently, answer fast.
+//! An accepted event is committed (inbox row + call session merge + follow-up jobs in
+//! one transaction) before the answer is sent; a redelivered event changes nothing;
+//! out-of-order events converge on the same session. NOTIFY_START gets its routing
+//! answer from one indexed lookup, with no outbound call on the way.
+
+use super::hub::LiveEvent;
+use super::settings::{AutoCreateAt, Settings};
+use super::{empty_event, work};
+use crate::{Ctx, ServiceError};
+use sb_domain::calls::{CallChanges, CallDirection, CallPatch, CallSession, CallState};
+use sb_domain::entities::{CardKind, PhoneMatch};
+use sb_domain::integrations::Integration;
+use sb_domain::{CompanyId, ContactId, Phone, UserId, Visibility};
+use sb_store::calls::{self, InboxEvent};
+use sb_store::{accounts, blacklist, cards, integrations};
+use sb_telephony::{CallControl, CallEvent, CallEventKind, Direction, InboundOutcome, InboundRequest, WebhookError};
+
+/// The HTTP answer for the PBX.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WebhookAnswer {
+    pub status: u16,
+    pub content_type: &'static str,
+    pub body: String,
+}
+
+impl WebhookAnswer {
+    fn text(status: u16, body: impl Into<String>) -> Self {
+        WebhookAnswer { status, content_type: "text/plain; charset=utf-8", body: body.into() }
+    }
+}
+
+/// Handles one request to `/hooks/{provider}/{token}`.
+pub async fn handle(ctx: &Ctx, provider: &str, token: &str, req: &InboundRequest<'_>) -> WebhookAnswer {
+    match handle_inner(ctx, provider, token, req).await {
+        Ok(a) => a,
+        Err(e) => {
+            // A 5xx makes the PBX deliver again later; nothing was committed.
+            tracing::error!(error = %e, "webhook processing failed");
+            WebhookAnswer::text(500, "temporary failure, please retry")
+        }
+    }
+}
+
+async fn handle_inner(ctx: &Ctx, provider: &str, token: &str, req: &InboundRequest<'_>) -> Result<WebhookAnswer, ServiceError> {
+    let mut c = ctx.db.conn().await?;
+    let integration = integrations::by_webhook_token(&mut c, token).await?.filter(|i| i.provider == provider && i.is_active);
+    drop(c);
+    let Some(integration) = integration else {
+        return Ok(WebhookAnswer::text(404, "unknown webhook URL"));
+    };
+    let p = ctx.providers.get(&integration)?;
+    let outcome = match p.parse_webhook(req) {
+        Ok(o) => o,
+        Err(e) => {
+            tracing::warn!(integration = integration.id.0, error = %e, "webhook refused");
+            let status = match e {
+                WebhookError::MissingSignature | WebhookError::BadSignature => 401,
+                WebhookError::ForbiddenSource(_) => 403,
+                WebhookError::Malformed(_) => 400,
+            };
+            return Ok(WebhookAnswer::text(status, e.to_string()));
+        }
+    };
+    match outcome {
+        InboundOutcome::Echo(v) => Ok(WebhookAnswer::text(200, v)),
+        InboundOutcome::OtherEvent { name, fields, verified } => {
+            tracing::info!(integration = integration.id.0, event = %name, verified, "event not handled; acknowledged");
+            if verified {
+                let payload = serde_json::to_string(&fields).unwrap_or_default();
+                let key = format!("{name}|{}", crate::auth::sha256_hex(&payload));
+                let mut tx = ctx.db.begin().await?;
+                let now = ctx.now();
+                let e = InboxEvent { id: ctx.next_id(), account_id: integration.account_id, integration_id: integration.id, dedup_key: key, event: name, provider_call_id: None, payload, received_at: now, processed_at: Some(now), error: None };
+                calls::insert_inbox(&mut tx, &e).await?;
+                tx.commit().await?;
+            }
+            Ok(WebhookAnswer::text(200, ""))
+        }
+        InboundOutcome::Event(ev) => {
+            let control = record_event(ctx, &integration, &ev).await?;
+            if ev.kind == CallEventKind::Start || ev.kind == CallEventKind::Ivr {
+                let r = p.render_reply(&control);
+                Ok(WebhookAnswer { status: 200, content_type: r.content_type, body: r.body })
+            } else {
+                Ok(WebhookAnswer::text(200, ""))
+            }
+        }
+    }
+}
+
+/// Caller ID and routing for a ringing call (V3, V8, P7, P8, P10).
+struct Decision {
+    control: CallControl,
+    matched: Option<PhoneMatch>,
+}
+
+async fn decide(ctx: &Ctx, i: &Integration, s: &Settings, phone: Option<&Phone>) -> Result<Decision, ServiceError> {
+    let mut d = Decision { control: CallControl::default(), matched: None };
+    let Some(phone) = phone else { return Ok(d) };
+    let mut c = ctx.db.conn().await?;
+    if s.blacklist && blacklist::find(&mut c, i.account_id, phone).await?.is_some() {
+        d.control.blacklist = true;
+        return Ok(d);
+    }
+    let matches = cards::find_by_phone(&mut c, i.account_id, [Visibility::All; 2], phone).await?;
+    let Some(m) = matches.into_iter().next() else { return Ok(d) };
+    if s.show_caller_name && !m.name.trim().is_empty() {
+        d.control.caller_name = Some(latin(&m.name));
+    }
+    if s.route_to_owner {
+        if let Some(owner) = m.responsible_user_id {
+            if let Some(ext) = integrations::extension_for_user(&mut c, i.account_id, i.id, owner).await? {
+                d.control.redirect_extension = Some(ext);
+                d.control.return_timeout_s = Some(s.return_timeout_s);
+            }
+        }
+    }
+    d.matched = Some(m);
+    Ok(d)
+}
+
+/// A name in Latin letters for IP phones (P8): "Иван Петров" -> "Ivan Petrov".
+pub fn latin(name: &str) -> String {
+    let t = deunicode::deunicode(name);
+    let cleaned: String = t.chars().filter(|c| c.is_ascii_graphic() || *c == ' ').collect();
+    cleaned.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(40).collect()
+}
+
+fn state_of(kind: CallEventKind) -> Option<CallState> {
+    match kind {
+        CallEventKind::Start | CallEventKind::Internal | CallEventKind::OutStart | CallEventKind::Ivr => Some(CallState::Ringing),
+        CallEventKind::Answer => Some(CallState::Answered),
+        CallEventKind::End | CallEventKind::OutEnd => Some(CallState::Ended),
+        CallEventKind::Record | CallEventKind::InternalEnd => None,
+    }
+}
+
+/// Records one call event; returns the control answer for NOTIFY_START.
+async fn record_event(ctx: &Ctx, i: &Integration, ev: &CallEvent) -> Result<CallControl, ServiceError> {
+    let s = Settings::from_json(&i.settings);
+    let mut c = ctx.db.conn().await?;
+    let account = accounts::get(&mut c, i.account_id).await?.ok_or(ServiceError::NotFound)?;
+    let user = match ev.extension.as_deref() {
+        Some(ext) => integrations::user_for_extension(&mut c, i.account_id, i.id, ext).await?,
+        None => None,
+    };
+    drop(c);
+    let phone = ev.customer_number.as_deref().filter(|n| !n.trim().is_empty() && n.trim() != "0").map(|n| Phone::parse(n, &account.country));
+    let decision = if ev.kind == CallEventKind::Start { Some(decide(ctx, i, &s, phone.as_ref()).await?) } else { None };
+    let now = ctx.now();
+    let state = state_of(ev.kind);
+    let (contact_id, company_id) = match decision.as_ref().and_then(|d| d.matched.as_ref()) {
+        Some(m) if m.kind == CardKind::Contact => (Some(ContactId(m.id)), None),
+        Some(m) => (None, Some(CompanyId(m.id))),
+        None => (None, None),
+    };
+    let patch = CallPatch {
+        direction: match ev.direction {
+            Direction::Inbound => CallDirection::Inbound,
+            Direction::Outbound => CallDirection::Outbound,
+        },
+        state,
+        customer_phone: ev.customer_number.clone(),
+        customer_e164: phone.as_ref().and_then(|p| p.e164.clone()),
+        our_number: ev.our_number.clone(),
+        extension: ev.extension.clone(),
+        user_id: user,
+        disposition: ev.disposition.as_ref().map(|d| d.as_str().to_string()),
+        duration_s: ev.duration_s,
+        started_at: Some(now),
+        answered_at: (state == Some(CallState::Answered)).then_some(now),
+        ended_at: (state == Some(CallState::Ended)).then_some(now),
+        recording_id: ev.recording_id.clone(),
+        caller_name: decision.as_ref().and_then(|d| d.matched.as_ref().map(|m| m.name.clone())),
+        contact_id,
+        company_id,
+        ..Default::default()
+    };
+    let payload = serde_json::to_string(&ev.fields).unwrap_or_default();
+    let mut tx = ctx.db.begin().await?;
+    let inbox = InboxEvent {
+        id: ctx.next_id(),
+        account_id: i.account_id,
+        integration_id: i.id,
+        dedup_key: ev.dedup_key.clone(),
+        event: ev.kind.zadarma_name().to_string(),
+        provider_call_id: Some(ev.provider_call_id.clone()),
+        payload,
+        received_at: now,
+        processed_at: Some(now),
+        error: None,
+    };
+    let fresh = calls::insert_inbox(&mut tx, &inbox).await?;
+    let mut applied = None;
+    if fresh {
+        let a = calls::apply(&mut tx, i.account_id, i.id, &ev.provider_call_id, &patch, now).await?;
+        let call = a.session.id.0;
+        if a.changes.became(CallState::Ended) {
+            work::enqueue(&mut tx, i.account_id, work::FINALIZE, call, now, now).await?;
+        }
+        if a.session.data.recording_id.is_some() && (a.changes.recording_added || ev.kind == CallEventKind::Record) {
+            work::enqueue(&mut tx, i.account_id, work::RECORDING, call, now + work::RECORDING_DELAY_MS, now).await?;
+        }
+        if a.changes.created && s.auto_create_at == AutoCreateAt::Start && a.session.data.contact_id.is_none() && a.session.data.company_id.is_none() && decision.as_ref().is_some_and(|d| !d.control.blacklist) {
+            work::enqueue(&mut tx, i.account_id, work::AUTOCREATE, call, now, now).await?;
+        }
+        applied = Some(a);
+    }
+    tx.commit().await?;
+    if let Some(a) = applied {
+        publish(ctx, i, &a.session, &a.changes, decision.as_ref().and_then(|d| d.matched.as_ref()));
+    }
+    Ok(decision.map(|d| d.control).unwrap_or_default())
+}
+
+fn publish(ctx: &Ctx, i: &Integration, s: &CallSession, ch: &CallChanges, matched: Option<&PhoneMatch>) {
+    let kind = if ch.became(CallState::Ended) {
+        "ended"
+    } else if ch.became(CallState::Answered) {
+        "answered"
+    } else if ch.created && ch.state_to == CallState::Ringing {
+        "ringing"
+    } else {
+        return;
+    };
+    let d = &s.data;
+    let mut users: Vec<UserId> = Vec::new();
+    if let Some(u) = d.user_id {
+        users.push(u);
+    }
+    if let Some(u) = matched.and_then(|m| m.responsible_user_id) {
+        if !users.contains(&u) {
+            users.push(u);
+        }
+    }
+    let (entity_type, entity_id) = match (d.contact_id, d.company_id) {
+        (Some(c), _) => (Some("contact".to_string()), Some(c.0)),
+        (None, Some(c)) => (Some("company".to_string()), Some(c.0)),
+        _ => (None, None),
+    };
+    ctx.hub.publish(
+        i.account_id,
+        LiveEvent {
+            kind: kind.into(),
+            call_id: Some(s.id.0),
+            direction: Some(d.direction.as_str().into()),
+            phone: d.customer_e164.clone().or_else(|| d.customer_phone.clone()),
+            name: d.caller_name.clone(),
+            entity_type,
+            entity_id,
+            responsible_user_id: matched.and_then(|m| m.responsible_user_id).map(|u| u.0),
+            our_number: d.our_number.clone(),
+            extension: d.extension.clone(),
+            message: d.disposition.clone(),
+            at: ctx.now(),
+            users,
+        },
+    );
+    let _ = empty_event;
+}

@@ -1,0 +1,219 @@
+//! Telephony over the API: integrations and their settings (P2, P11), extension
+//! mapping, the blacklist (P10), click-to-call (V1, P3), recordings and the live call
+//! stream (V2, P4).
+
+use crate::api::hal::{hal, no_content, secs};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{parse_one, Auth, JsonBody, Links};
+use crate::params::Params;
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post, put};
+use axum::Router;
+use sb_domain::{CallId, IntegrationId, UserId};
+use sb_service::telephony::{self, IntegrationView, Settings};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v4/telephony/integrations", get(list).post(install))
+        .route("/api/v4/telephony/integrations/{id}", get(get_one).patch(update))
+        .route("/api/v4/telephony/integrations/{id}/pbx", get(pbx_status))
+        .route("/api/v4/telephony/integrations/{id}/extensions/{ext}", put(bind).delete(unbind))
+        .route("/api/v4/telephony/blacklist", get(blacklist_list).post(blacklist_add))
+        .route("/api/v4/telephony/blacklist/{id}", delete(blacklist_remove))
+        .route("/api/v4/calls/dial", post(dial))
+        .route("/api/v4/calls/live", get(live))
+        .route("/api/v4/calls/{id}/recording", get(recording))
+}
+
+fn render(links: &Links, v: &IntegrationView) -> Value {
+    let i = &v.integration;
+    json!({
+        "id": i.id.0, "provider": i.provider, "name": i.name, "is_active": i.is_active,
+        "default_user_id": i.default_user_id.map(|u| u.0),
+        "webhook_url": format!("{}{}", links.0, v.webhook_path),
+        "settings": v.settings.public(),
+        "extensions": v.bindings.iter().map(|b| json!({"extension": b.extension, "user_id": b.user_id.0})).collect::<Vec<_>>(),
+        "created_at": secs(i.created_at), "updated_at": secs(i.updated_at),
+        "_links": {"self": links.href(&format!("/api/v4/telephony/integrations/{}", i.id.0))},
+    })
+}
+
+fn int_id(s: &str) -> Result<i64, ApiError> {
+    s.parse::<i64>().map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "Not found"))
+}
+
+async fn list(State(st): State<AppState>, Auth(actor): Auth, links: Links) -> ApiResult<Response> {
+    let all = telephony::list(&st.ctx, &actor).await?;
+    if all.is_empty() {
+        return Ok(no_content());
+    }
+    let items: Vec<Value> = all.iter().map(|v| render(&links, v)).collect();
+    Ok(hal(StatusCode::OK, json!({"_total_items": items.len(), "_embedded": {"integrations": items}})))
+}
+
+#[derive(Deserialize)]
+struct InstallBody {
+    #[serde(default = "zadarma")]
+    provider: String,
+    #[serde(default)]
+    name: String,
+    key: String,
+    secret: String,
+    #[serde(default)]
+    base_url: Option<String>,
+    #[serde(default)]
+    settings: Option<Value>,
+}
+
+fn zadarma() -> String {
+    "zadarma".into()
+}
+
+async fn install(State(st): State<AppState>, Auth(actor): Auth, links: Links, JsonBody(body): JsonBody) -> ApiResult<Response> {
+    let b: InstallBody = parse_one(body)?;
+    let mut v = b.settings.unwrap_or_else(|| json!({}));
+    if let Some(o) = v.as_object_mut() {
+        o.insert("key".into(), json!(b.key));
+        o.insert("secret".into(), json!(b.secret));
+        if let Some(u) = b.base_url {
+            o.insert("base_url".into(), json!(u));
+        }
+    }
+    let defaults = serde_json::to_value(Settings::default()).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let mut merged = defaults;
+    if let (Some(m), Some(p)) = (merged.as_object_mut(), v.as_object()) {
+        for (k, val) in p {
+            m.insert(k.clone(), val.clone());
+        }
+    }
+    let settings: Settings = serde_json::from_value(merged).map_err(|e| ApiError::bad_request(format!("invalid settings: {e}")))?;
+    let view = telephony::install(&st.ctx, &actor, &b.provider, &b.name, settings).await?;
+    Ok(hal(StatusCode::CREATED, render(&links, &view)))
+}
+
+async fn get_one(State(st): State<AppState>, Auth(actor): Auth, links: Links, Path(id): Path<String>) -> ApiResult<Response> {
+    let v = telephony::get(&st.ctx, &actor, IntegrationId(int_id(&id)?)).await?;
+    Ok(hal(StatusCode::OK, render(&links, &v)))
+}
+
+async fn pbx_status(State(st): State<AppState>, Auth(actor): Auth, Path(id): Path<String>) -> ApiResult<Response> {
+    let id = IntegrationId(int_id(&id)?);
+    let (balance, exts) = telephony::pbx_status(&st.ctx, &actor, id).await?;
+    let view = telephony::get(&st.ctx, &actor, id).await?;
+    let offered: Vec<Value> = exts
+        .iter()
+        .map(|e| {
+            let bound = view.bindings.iter().find(|b| &b.extension == e).map(|b| b.user_id.0);
+            json!({"extension": e, "user_id": bound, "available": bound.is_none()})
+        })
+        .collect();
+    Ok(hal(StatusCode::OK, json!({"balance": balance.amount, "currency": balance.currency, "extensions": offered})))
+}
+
+#[derive(Deserialize)]
+struct UpdateBody {
+    #[serde(default)]
+    settings: Option<Value>,
+    #[serde(default, deserialize_with = "crate::extract::double_option")]
+    default_user_id: Option<Option<i64>>,
+}
+
+async fn update(State(st): State<AppState>, Auth(actor): Auth, links: Links, Path(id): Path<String>, JsonBody(body): JsonBody) -> ApiResult<Response> {
+    let b: UpdateBody = parse_one(body)?;
+    let v = telephony::update(&st.ctx, &actor, IntegrationId(int_id(&id)?), b.settings.unwrap_or_else(|| json!({})), b.default_user_id.map(|o| o.map(UserId))).await?;
+    Ok(hal(StatusCode::OK, render(&links, &v)))
+}
+
+#[derive(Deserialize)]
+struct BindBody {
+    user_id: i64,
+}
+
+async fn bind(State(st): State<AppState>, Auth(actor): Auth, links: Links, Path((id, ext)): Path<(String, String)>, JsonBody(body): JsonBody) -> ApiResult<Response> {
+    let b: BindBody = parse_one(body)?;
+    let v = telephony::bind_extension(&st.ctx, &actor, IntegrationId(int_id(&id)?), &ext, Some(UserId(b.user_id))).await?;
+    Ok(hal(StatusCode::OK, render(&links, &v)))
+}
+
+async fn unbind(State(st): State<AppState>, Auth(actor): Auth, Path((id, ext)): Path<(String, String)>) -> ApiResult<Response> {
+    telephony::bind_extension(&st.ctx, &actor, IntegrationId(int_id(&id)?), &ext, None).await?;
+    Ok(no_content())
+}
+
+#[derive(Deserialize)]
+struct BlacklistBody {
+    phone: String,
+    #[serde(default)]
+    note: String,
+}
+
+fn render_entry(e: &sb_domain::integrations::BlacklistEntry) -> Value {
+    json!({"id": e.id, "phone": e.phone.e164.clone().unwrap_or_else(|| e.phone.raw.clone()), "raw": e.phone.raw, "note": e.note, "created_by": e.created_by.0, "created_at": secs(e.created_at)})
+}
+
+async fn blacklist_add(State(st): State<AppState>, Auth(actor): Auth, JsonBody(body): JsonBody) -> ApiResult<Response> {
+    let b: BlacklistBody = parse_one(body)?;
+    let e = telephony::blacklist_add(&st.ctx, &actor, &b.phone, &b.note).await?;
+    Ok(hal(StatusCode::CREATED, render_entry(&e)))
+}
+
+async fn blacklist_list(State(st): State<AppState>, Auth(actor): Auth, links: Links, params: Params) -> ApiResult<Response> {
+    let (page, limit) = params.paging()?;
+    let mut items = telephony::blacklist_list(&st.ctx, &actor, limit + 1, (page - 1) * limit).await?;
+    let has_next = items.len() as i64 > limit;
+    items.truncate(limit as usize);
+    let v: Vec<Value> = items.iter().map(render_entry).collect();
+    Ok(crate::api::hal::page(&links, "/api/v4/telephony/blacklist", &params, "blacklist", v, page, has_next))
+}
+
+async fn blacklist_remove(State(st): State<AppState>, Auth(actor): Auth, Path(id): Path<String>) -> ApiResult<Response> {
+    telephony::blacklist_remove(&st.ctx, &actor, int_id(&id)?).await?;
+    Ok(no_content())
+}
+
+#[derive(Deserialize)]
+struct DialBody {
+    phone: String,
+    #[serde(default)]
+    user_id: Option<i64>,
+    #[serde(default)]
+    integration_id: Option<i64>,
+}
+
+async fn dial(State(st): State<AppState>, Auth(actor): Auth, JsonBody(body): JsonBody) -> ApiResult<Response> {
+    let b: DialBody = parse_one(body)?;
+    let ext = telephony::dial(&st.ctx, &actor, &b.phone, b.user_id.map(UserId), b.integration_id.map(IntegrationId)).await?;
+    Ok(hal(StatusCode::OK, json!({"phone": b.phone, "extension": ext, "state": "ringing_extension"})))
+}
+
+async fn recording(State(st): State<AppState>, Auth(actor): Auth, Path(id): Path<String>) -> ApiResult<Response> {
+    let (bytes, ct) = telephony::work::recording(&st.ctx, actor.account.id, CallId(int_id(&id)?)).await?;
+    Ok(([(header::CONTENT_TYPE, ct), (header::CACHE_CONTROL, "private, max-age=86400")], bytes).into_response())
+}
+
+/// Server-sent events with this user's call pop-ups: ringing, answered, ended, error.
+async fn live(State(st): State<AppState>, Auth(actor): Auth) -> impl IntoResponse {
+    let rx = st.ctx.hub.subscribe(actor.account.id);
+    let me = actor.user.id;
+    let admin = actor.is_admin();
+    let stream = futures_util::stream::unfold(rx, move |mut rx| async move {
+        loop {
+            match rx.recv().await {
+                Ok(ev) if admin || ev.is_for(me) => {
+                    let data = serde_json::to_string(&ev).unwrap_or_default();
+                    return Some((Ok::<_, std::convert::Infallible>(SseEvent::default().event(ev.kind.clone()).data(data)), rx));
+                }
+                Ok(_) => continue,
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    });
+    Sse::new(stream).keep_alive(KeepAlive::default())
+}
