@@ -186,7 +186,10 @@ fn earliest(current: &mut Option<i64>, new: Option<i64>) {
 
 impl CallSessionState {
     pub fn new(direction: CallDirection) -> Self {
-        CallSessionState { direction, ..Default::default() }
+        CallSessionState {
+            direction,
+            ..Default::default()
+        }
     }
 
     /// Folds one event into the session. Rules:
@@ -241,7 +244,11 @@ impl CallSessionState {
         let is_final = p.state.is_some_and(|s| s >= CallState::Answered);
         // A join (maximum) over (rank, extension, user): order-independent by construction.
         let new = (is_final, p.extension.as_deref(), p.user_id);
-        let cur = (self.extension_final, self.extension.as_deref(), self.user_id);
+        let cur = (
+            self.extension_final,
+            self.extension.as_deref(),
+            self.user_id,
+        );
         if new > cur {
             self.extension_final = is_final;
             self.extension.clone_from(&p.extension);
@@ -296,7 +303,10 @@ mod tests {
     }
 
     fn record(rec: &str) -> CallPatch {
-        CallPatch { recording_id: Some(rec.into()), ..Default::default() }
+        CallPatch {
+            recording_id: Some(rec.into()),
+            ..Default::default()
+        }
     }
 
     fn end(disposition: &str, duration: i64) -> CallPatch {
@@ -315,7 +325,14 @@ mod tests {
         answer.answered_at = Some(T + 5_000);
         let mut end = with_ext(end("answered", 35), "102", 2);
         end.recording_id = Some("1715674503.1234567".into());
-        vec![start, rung1, rung2, answer, end, record("1715674503.1234567")]
+        vec![
+            start,
+            rung1,
+            rung2,
+            answer,
+            end,
+            record("1715674503.1234567"),
+        ]
     }
 
     fn missed_in() -> Vec<CallPatch> {
@@ -324,7 +341,11 @@ mod tests {
             with_ext(ev(Some(CallState::Ringing)), "101", 1),
             with_ext(ev(Some(CallState::Ringing)), "102", 2),
             // The service's routing decision: a user without an extension.
-            CallPatch { user_id: Some(UserId(9)), state: Some(CallState::Ringing), ..Default::default() },
+            CallPatch {
+                user_id: Some(UserId(9)),
+                state: Some(CallState::Ringing),
+                ..Default::default()
+            },
             end("cancel", 0),
         ]
     }
@@ -409,7 +430,9 @@ mod tests {
         for _ in 0..500 {
             let mut doubled: Vec<&CallPatch> = refs.iter().chain(refs.iter()).copied().collect();
             for i in (1..doubled.len()).rev() {
-                seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+                seed = seed
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
                 let j = (seed >> 33) as usize % (i + 1);
                 doubled.swap(i, j);
             }
@@ -461,16 +484,34 @@ mod tests {
     #[test]
     fn state_never_moves_back() {
         let table = [
-            (CallState::Ringing, Some(CallState::Answered), CallState::Answered),
-            (CallState::Answered, Some(CallState::Ringing), CallState::Answered),
+            (
+                CallState::Ringing,
+                Some(CallState::Answered),
+                CallState::Answered,
+            ),
+            (
+                CallState::Answered,
+                Some(CallState::Ringing),
+                CallState::Answered,
+            ),
             (CallState::Ended, Some(CallState::Ringing), CallState::Ended),
-            (CallState::Ended, Some(CallState::Answered), CallState::Ended),
+            (
+                CallState::Ended,
+                Some(CallState::Answered),
+                CallState::Ended,
+            ),
             (CallState::Ringing, Some(CallState::Ended), CallState::Ended),
             (CallState::Answered, None, CallState::Answered),
         ];
         for (from, patch, to) in table {
-            let mut s = CallSessionState { state: from, ..Default::default() };
-            let ch = s.merge(&CallPatch { state: patch, ..Default::default() });
+            let mut s = CallSessionState {
+                state: from,
+                ..Default::default()
+            };
+            let ch = s.merge(&CallPatch {
+                state: patch,
+                ..Default::default()
+            });
             assert_eq!(s.state, to, "{from:?} + {patch:?}");
             assert_eq!(ch.changed, from != to);
             assert_eq!(ch.became(to), from != to);
@@ -505,13 +546,31 @@ mod tests {
                 extension_final: fin,
                 ..Default::default()
             };
-            s.merge(&CallPatch { state: Some(state), extension: Some(ext.into()), ..Default::default() });
-            assert_eq!((s.extension.as_deref(), s.extension_final), (Some(want), want_final));
+            s.merge(&CallPatch {
+                state: Some(state),
+                extension: Some(ext.into()),
+                ..Default::default()
+            });
+            assert_eq!(
+                (s.extension.as_deref(), s.extension_final),
+                (Some(want), want_final)
+            );
         }
         // The user of an extension is filled in when it gets resolved later.
         let mut s = CallSessionState::default();
-        s.merge(&CallPatch { state: Some(CallState::Answered), extension: Some("101".into()), ..Default::default() });
-        s.merge(&with_ext(CallPatch { state: Some(CallState::Ended), ..Default::default() }, "101", 7));
+        s.merge(&CallPatch {
+            state: Some(CallState::Answered),
+            extension: Some("101".into()),
+            ..Default::default()
+        });
+        s.merge(&with_ext(
+            CallPatch {
+                state: Some(CallState::Ended),
+                ..Default::default()
+            },
+            "101",
+            7,
+        ));
         assert_eq!(s.user_id, Some(UserId(7)));
     }
 
@@ -523,7 +582,11 @@ mod tests {
         for st in [CallState::Ringing, CallState::Answered, CallState::Ended] {
             assert_eq!(CallState::parse(st.as_str()), Some(st));
         }
-        for r in [RecordingStatus::Pending, RecordingStatus::Stored, RecordingStatus::Failed] {
+        for r in [
+            RecordingStatus::Pending,
+            RecordingStatus::Stored,
+            RecordingStatus::Failed,
+        ] {
             assert_eq!(RecordingStatus::parse(r.as_str()), Some(r));
         }
     }

@@ -117,7 +117,11 @@ pub fn check_quantity(q: Option<f64>) -> Result<f64, CatalogRuleError> {
 impl Catalog {
     /// Whether an entity that already links `linked_others` other elements of this
     /// catalog may link one more.
-    pub fn check_link(&self, entity: EntityKind, linked_others: usize) -> Result<(), CatalogRuleError> {
+    pub fn check_link(
+        &self,
+        entity: EntityKind,
+        linked_others: usize,
+    ) -> Result<(), CatalogRuleError> {
         if entity == EntityKind::Tasks {
             return Err(CatalogRuleError::UnsupportedEntity);
         }
@@ -163,13 +167,30 @@ mod tests {
         assert_eq!(check_name(""), Err(CatalogRuleError::EmptyName));
         assert_eq!(check_quantity(None), Ok(1.0));
         assert_eq!(check_quantity(Some(2.5)), Ok(2.5));
-        assert_eq!(check_quantity(Some(-1.0)), Err(CatalogRuleError::InvalidQuantity));
-        assert_eq!(check_quantity(Some(f64::NAN)), Err(CatalogRuleError::InvalidQuantity));
+        assert_eq!(
+            check_quantity(Some(-1.0)),
+            Err(CatalogRuleError::InvalidQuantity)
+        );
+        assert_eq!(
+            check_quantity(Some(f64::NAN)),
+            Err(CatalogRuleError::InvalidQuantity)
+        );
         assert!(catalog(true).check_link(EntityKind::Leads, 3).is_ok());
-        assert_eq!(catalog(false).check_link(EntityKind::Leads, 1), Err(CatalogRuleError::SingleLinkOnly));
+        assert_eq!(
+            catalog(false).check_link(EntityKind::Leads, 1),
+            Err(CatalogRuleError::SingleLinkOnly)
+        );
         assert!(catalog(false).check_link(EntityKind::Contacts, 0).is_ok());
-        assert_eq!(catalog(true).check_link(EntityKind::Tasks, 0), Err(CatalogRuleError::UnsupportedEntity));
-        for t in [CatalogType::Regular, CatalogType::Invoices, CatalogType::Products, CatalogType::Suppliers] {
+        assert_eq!(
+            catalog(true).check_link(EntityKind::Tasks, 0),
+            Err(CatalogRuleError::UnsupportedEntity)
+        );
+        for t in [
+            CatalogType::Regular,
+            CatalogType::Invoices,
+            CatalogType::Products,
+            CatalogType::Suppliers,
+        ] {
             assert_eq!(CatalogType::parse(t.as_str()), Some(t));
         }
         assert_eq!(CatalogType::parse("x"), None);

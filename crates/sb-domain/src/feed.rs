@@ -122,7 +122,12 @@ mod tests {
 
     #[test]
     fn entity_kinds_parse_plural_and_singular() {
-        for k in [EntityKind::Leads, EntityKind::Contacts, EntityKind::Companies, EntityKind::Tasks] {
+        for k in [
+            EntityKind::Leads,
+            EntityKind::Contacts,
+            EntityKind::Companies,
+            EntityKind::Tasks,
+        ] {
             assert_eq!(parse_entity_kind(k.as_str()), Some(k));
             assert_eq!(parse_entity_kind(k.singular()), Some(k));
         }

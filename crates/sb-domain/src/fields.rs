@@ -60,7 +60,13 @@ impl FieldType {
         FieldType::ALL.into_iter().find(|t| t.as_str() == s)
     }
     pub fn has_enums(self) -> bool {
-        matches!(self, FieldType::Select | FieldType::Multiselect | FieldType::Radiobutton | FieldType::Multitext)
+        matches!(
+            self,
+            FieldType::Select
+                | FieldType::Multiselect
+                | FieldType::Radiobutton
+                | FieldType::Multitext
+        )
     }
 }
 
@@ -146,16 +152,28 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(code: &str, path: impl Into<String>, detail: impl Into<String>) -> Self {
-        FieldError { code: code.to_string(), path: path.into(), detail: detail.into() }
+        FieldError {
+            code: code.to_string(),
+            path: path.into(),
+            detail: detail.into(),
+        }
     }
     pub fn required(path: impl Into<String>) -> Self {
         FieldError::new("RequiredFilled", path, "This field is required.")
     }
     pub fn invalid_type(path: impl Into<String>, expected: &str) -> Self {
-        FieldError::new("InvalidType", path, format!("This value should be of type {expected}."))
+        FieldError::new(
+            "InvalidType",
+            path,
+            format!("This value should be of type {expected}."),
+        )
     }
     pub fn not_supported(path: impl Into<String>) -> Self {
-        FieldError::new("NotSupportedChoice", path, "The value you selected is not a valid choice.")
+        FieldError::new(
+            "NotSupportedChoice",
+            path,
+            "The value you selected is not a valid choice.",
+        )
     }
 }
 
@@ -174,28 +192,49 @@ fn canonical_enum_code(code: &str) -> String {
 /// Validates written values against the entity's field definitions. Returns the values
 /// to store, one entry per field (writing a field replaces its values; `values: null`
 /// clears it, which is an entry with no values).
-pub fn validate_values(defs: &[FieldDef], input: &[FieldValueInput], base_path: &str) -> Result<Vec<FieldValue>, Vec<FieldError>> {
+pub fn validate_values(
+    defs: &[FieldDef],
+    input: &[FieldValueInput],
+    base_path: &str,
+) -> Result<Vec<FieldValue>, Vec<FieldError>> {
     let mut out: Vec<FieldValue> = Vec::new();
     let mut errors = Vec::new();
     for (i, fv) in input.iter().enumerate() {
         let path = format!("{base_path}.{i}");
         let def = match (fv.field_id, fv.field_code.as_deref()) {
             (Some(id), _) => defs.iter().find(|d| d.id.0 == id),
-            (None, Some(code)) => defs.iter().find(|d| d.code.as_deref().is_some_and(|c| c.eq_ignore_ascii_case(code))),
+            (None, Some(code)) => defs.iter().find(|d| {
+                d.code
+                    .as_deref()
+                    .is_some_and(|c| c.eq_ignore_ascii_case(code))
+            }),
             (None, None) => {
                 errors.push(FieldError::required(format!("{path}.field_id")));
                 continue;
             }
         };
         let Some(def) = def else {
-            let which = if fv.field_id.is_some() { "field_id" } else { "field_code" };
+            let which = if fv.field_id.is_some() {
+                "field_id"
+            } else {
+                "field_code"
+            };
             errors.push(FieldError::not_supported(format!("{path}.{which}")));
             continue;
         };
         let mut items = Vec::new();
         let values = fv.values.as_deref().unwrap_or(&[]);
-        if values.len() > 1 && !matches!(def.field_type, FieldType::Multiselect | FieldType::Multitext) {
-            errors.push(FieldError::new("InvalidType", format!("{path}.values"), format!("Field {} takes a single value.", def.id)));
+        if values.len() > 1
+            && !matches!(
+                def.field_type,
+                FieldType::Multiselect | FieldType::Multitext
+            )
+        {
+            errors.push(FieldError::new(
+                "InvalidType",
+                format!("{path}.values"),
+                format!("Field {} takes a single value.", def.id),
+            ));
             continue;
         }
         for (j, v) in values.iter().enumerate() {
@@ -206,7 +245,10 @@ pub fn validate_values(defs: &[FieldDef], input: &[FieldValueInput], base_path: 
             }
         }
         out.retain(|f| f.field_id != def.id);
-        out.push(FieldValue { field_id: def.id, values: items });
+        out.push(FieldValue {
+            field_id: def.id,
+            values: items,
+        });
     }
     if errors.is_empty() {
         Ok(out)
@@ -215,13 +257,27 @@ pub fn validate_values(defs: &[FieldDef], input: &[FieldValueInput], base_path: 
     }
 }
 
-fn find_enum<'a>(def: &'a FieldDef, v: &ValueInput, vpath: &str) -> Result<Option<&'a FieldEnum>, FieldError> {
+fn find_enum<'a>(
+    def: &'a FieldDef,
+    v: &ValueInput,
+    vpath: &str,
+) -> Result<Option<&'a FieldEnum>, FieldError> {
     if let Some(id) = v.enum_id {
-        return def.enums.iter().find(|e| e.id == id).map(Some).ok_or_else(|| FieldError::not_supported(format!("{vpath}.enum_id")));
+        return def
+            .enums
+            .iter()
+            .find(|e| e.id == id)
+            .map(Some)
+            .ok_or_else(|| FieldError::not_supported(format!("{vpath}.enum_id")));
     }
     if let Some(code) = v.enum_code.as_deref() {
         let code = canonical_enum_code(code);
-        return def.enums.iter().find(|e| e.value.eq_ignore_ascii_case(&code)).map(Some).ok_or_else(|| FieldError::not_supported(format!("{vpath}.enum_code")));
+        return def
+            .enums
+            .iter()
+            .find(|e| e.value.eq_ignore_ascii_case(&code))
+            .map(Some)
+            .ok_or_else(|| FieldError::not_supported(format!("{vpath}.enum_code")));
     }
     Ok(None)
 }
@@ -231,7 +287,9 @@ fn validate_item(def: &FieldDef, v: &ValueInput, vpath: &str) -> Result<ValueIte
     let as_text = |val: &Option<Value>| -> Result<String, FieldError> {
         match val {
             Some(Value::String(s)) if !s.trim().is_empty() => Ok(s.trim().to_string()),
-            Some(Value::String(_)) | None | Some(Value::Null) => Err(FieldError::required(value_path.clone())),
+            Some(Value::String(_)) | None | Some(Value::Null) => {
+                Err(FieldError::required(value_path.clone()))
+            }
             Some(_) => Err(FieldError::invalid_type(value_path.clone(), "string")),
         }
     };
@@ -239,16 +297,32 @@ fn validate_item(def: &FieldDef, v: &ValueInput, vpath: &str) -> Result<ValueIte
         FieldType::Text | FieldType::Textarea => {
             let s = as_text(&v.value)?;
             if s.chars().count() > 16_384 {
-                return Err(FieldError::new("InvalidLength", value_path, "The value is too long."));
+                return Err(FieldError::new(
+                    "InvalidLength",
+                    value_path,
+                    "The value is too long.",
+                ));
             }
-            Ok(ValueItem { value: Value::String(s), enum_id: None, enum_code: None })
+            Ok(ValueItem {
+                value: Value::String(s),
+                enum_id: None,
+                enum_code: None,
+            })
         }
         FieldType::Url => {
             let s = as_text(&v.value)?;
             if !(s.starts_with("http://") || s.starts_with("https://")) || s.len() > 2048 {
-                return Err(FieldError::new("InvalidUrl", value_path, "This value is not a valid URL."));
+                return Err(FieldError::new(
+                    "InvalidUrl",
+                    value_path,
+                    "This value is not a valid URL.",
+                ));
             }
-            Ok(ValueItem { value: Value::String(s), enum_id: None, enum_code: None })
+            Ok(ValueItem {
+                value: Value::String(s),
+                enum_id: None,
+                enum_code: None,
+            })
         }
         FieldType::Numeric | FieldType::Price => {
             let n = match &v.value {
@@ -257,13 +331,27 @@ fn validate_item(def: &FieldDef, v: &ValueInput, vpath: &str) -> Result<ValueIte
                 _ => None,
             };
             match n {
-                Some(n) if n.is_finite() => Ok(ValueItem { value: serde_json::json!(n), enum_id: None, enum_code: None }),
+                Some(n) if n.is_finite() => Ok(ValueItem {
+                    value: serde_json::json!(n),
+                    enum_id: None,
+                    enum_code: None,
+                }),
                 _ => Err(FieldError::invalid_type(value_path, "numeric")),
             }
         }
         FieldType::Checkbox => match &v.value {
-            Some(Value::Bool(b)) => Ok(ValueItem { value: Value::Bool(*b), enum_id: None, enum_code: None }),
-            Some(Value::Number(n)) if n.as_i64() == Some(0) || n.as_i64() == Some(1) => Ok(ValueItem { value: Value::Bool(n.as_i64() == Some(1)), enum_id: None, enum_code: None }),
+            Some(Value::Bool(b)) => Ok(ValueItem {
+                value: Value::Bool(*b),
+                enum_id: None,
+                enum_code: None,
+            }),
+            Some(Value::Number(n)) if n.as_i64() == Some(0) || n.as_i64() == Some(1) => {
+                Ok(ValueItem {
+                    value: Value::Bool(n.as_i64() == Some(1)),
+                    enum_id: None,
+                    enum_code: None,
+                })
+            }
             _ => Err(FieldError::invalid_type(value_path, "bool")),
         },
         FieldType::Date | FieldType::DateTime | FieldType::Birthday => {
@@ -273,7 +361,11 @@ fn validate_item(def: &FieldDef, v: &ValueInput, vpath: &str) -> Result<ValueIte
                 _ => None,
             };
             match ts {
-                Some(ts) => Ok(ValueItem { value: serde_json::json!(ts), enum_id: None, enum_code: None }),
+                Some(ts) => Ok(ValueItem {
+                    value: serde_json::json!(ts),
+                    enum_id: None,
+                    enum_code: None,
+                }),
                 None => Err(FieldError::invalid_type(value_path, "timestamp")),
             }
         }
@@ -282,25 +374,44 @@ fn validate_item(def: &FieldDef, v: &ValueInput, vpath: &str) -> Result<ValueIte
                 Some(e) => e,
                 None => {
                     let text = as_text(&v.value)?;
-                    def.enums.iter().find(|e| e.value == text).ok_or_else(|| FieldError::not_supported(value_path.clone()))?
+                    def.enums
+                        .iter()
+                        .find(|e| e.value == text)
+                        .ok_or_else(|| FieldError::not_supported(value_path.clone()))?
                 }
             };
-            Ok(ValueItem { value: Value::String(e.value.clone()), enum_id: Some(e.id), enum_code: None })
+            Ok(ValueItem {
+                value: Value::String(e.value.clone()),
+                enum_id: Some(e.id),
+                enum_code: None,
+            })
         }
         FieldType::Multitext => {
             let s = as_text(&v.value)?;
             if s.chars().count() > 256 {
-                return Err(FieldError::new("InvalidLength", value_path, "The value is too long."));
+                return Err(FieldError::new(
+                    "InvalidLength",
+                    value_path,
+                    "The value is too long.",
+                ));
             }
             if def.code.as_deref() == Some("EMAIL") && !s.contains('@') {
-                return Err(FieldError::new("InvalidEmail", value_path, "This value is not a valid e-mail address."));
+                return Err(FieldError::new(
+                    "InvalidEmail",
+                    value_path,
+                    "This value is not a valid e-mail address.",
+                ));
             }
             let e = match find_enum(def, v, vpath)? {
                 Some(e) => Some(e),
                 // Without an enum the value is filed under the first one (WORK).
                 None => def.enums.first(),
             };
-            Ok(ValueItem { value: Value::String(s), enum_id: e.map(|e| e.id), enum_code: e.map(|e| e.value.clone()) })
+            Ok(ValueItem {
+                value: Value::String(s),
+                enum_id: e.map(|e| e.id),
+                enum_code: e.map(|e| e.value.clone()),
+            })
         }
     }
 }
@@ -317,7 +428,15 @@ mod tests {
             code: Some("PHONE".into()),
             field_type: FieldType::Multitext,
             sort: 4,
-            enums: PHONE_ENUMS.iter().enumerate().map(|(i, c)| FieldEnum { id: 10 + i as i64, value: c.to_string(), sort: i as i64 }).collect(),
+            enums: PHONE_ENUMS
+                .iter()
+                .enumerate()
+                .map(|(i, c)| FieldEnum {
+                    id: 10 + i as i64,
+                    value: c.to_string(),
+                    sort: i as i64,
+                })
+                .collect(),
             is_predefined: true,
             is_deletable: false,
         }

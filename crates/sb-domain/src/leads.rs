@@ -98,7 +98,10 @@ pub struct LeadContact {
 pub fn normalise_contacts(items: &[LeadContact]) -> Vec<LeadContact> {
     let mut out: Vec<LeadContact> = Vec::with_capacity(items.len());
     for it in items {
-        match out.iter_mut().find(|o| o.lead_id == it.lead_id && o.contact_id == it.contact_id) {
+        match out
+            .iter_mut()
+            .find(|o| o.lead_id == it.lead_id && o.contact_id == it.contact_id)
+        {
             Some(o) => o.is_main |= it.is_main,
             None => out.push(*it),
         }
@@ -151,12 +154,19 @@ mod tests {
         l.move_to(PipelineId(7), WON, 20);
         assert_eq!(l.closed_at, Some(10));
         l.move_to(PipelineId(8), StatusId(80), 30);
-        assert_eq!((l.closed_at, l.loss_reason_id, l.pipeline_id), (None, None, PipelineId(8)));
+        assert_eq!(
+            (l.closed_at, l.loss_reason_id, l.pipeline_id),
+            (None, None, PipelineId(8))
+        );
     }
 
     #[test]
     fn contacts_have_one_main() {
-        let c = |id: i64, main: bool| LeadContact { lead_id: LeadId(1), contact_id: ContactId(id), is_main: main };
+        let c = |id: i64, main: bool| LeadContact {
+            lead_id: LeadId(1),
+            contact_id: ContactId(id),
+            is_main: main,
+        };
         let n = normalise_contacts(&[c(1, false), c(2, true), c(3, true), c(1, false)]);
         assert_eq!(n, vec![c(1, false), c(2, true), c(3, false)]);
         let n = normalise_contacts(&[c(5, false), c(6, false)]);
@@ -169,7 +179,10 @@ mod tests {
     #[test]
     fn names_and_prices() {
         assert_eq!(check_name("  Big deal ").unwrap(), "Big deal");
-        assert_eq!(check_name(&"x".repeat(256)), Err(LeadRuleError::NameTooLong));
+        assert_eq!(
+            check_name(&"x".repeat(256)),
+            Err(LeadRuleError::NameTooLong)
+        );
         assert_eq!(check_price(0), Ok(0));
         assert_eq!(check_price(-1), Err(LeadRuleError::NegativePrice));
     }

@@ -4,18 +4,18 @@
 //! This crate must not import sqlx, axum, reqwest or tokio: it is the part that stays
 //! true whatever the storage, transport or PBX.
 
-pub mod ids;
-pub mod phone;
-pub mod rights;
-pub mod entities;
-pub mod fields;
-pub mod pipelines;
-pub mod leads;
-pub mod tags;
-pub mod catalogs;
 pub mod calls;
-pub mod integrations;
+pub mod catalogs;
+pub mod entities;
 pub mod feed;
+pub mod fields;
+pub mod ids;
+pub mod integrations;
+pub mod leads;
+pub mod phone;
+pub mod pipelines;
+pub mod rights;
+pub mod tags;
 
 pub use ids::*;
 pub use phone::Phone;

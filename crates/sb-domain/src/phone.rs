@@ -30,7 +30,11 @@ impl Phone {
             Some(e) => e.trim_start_matches('+').to_string(),
             None => only_digits(raw_trimmed),
         };
-        Phone { raw: raw_trimmed.to_string(), e164, digits }
+        Phone {
+            raw: raw_trimmed.to_string(),
+            e164,
+            digits,
+        }
     }
 
     /// The reversed digits, stored in an indexed column; a range scan on its prefix
@@ -93,7 +97,14 @@ mod tests {
 
     #[test]
     fn spanish_number_in_every_format_has_one_key() {
-        for input in ["+34 91 123 45 67", "0034911234567", "911234567", "+34911234567", "34 911 23 45 67", "(91) 123-45-67"] {
+        for input in [
+            "+34 91 123 45 67",
+            "0034911234567",
+            "911234567",
+            "+34911234567",
+            "34 911 23 45 67",
+            "(91) 123-45-67",
+        ] {
             let p = Phone::parse(input, "ES");
             assert_eq!(p.e164.as_deref(), Some("+34911234567"), "{input}");
             assert_eq!(p.digits, "34911234567");

@@ -20,8 +20,9 @@ pub const MAX_NAME_CHARS: usize = 255;
 
 /// Colors a client may give a stage (Kommo's fixed palette; others are refused).
 pub const STATUS_COLORS: [&str; 21] = [
-    "#fffeb2", "#fffd7f", "#fff000", "#ffeab2", "#ffdc7f", "#ffce5a", "#ffdbdb", "#ffc8c8", "#ff8f92", "#d6eaff", "#c1e0ff", "#98cbff", "#ebffb1", "#deff81", "#87f2c0", "#f9deff", "#f3beff", "#ccc8f9",
-    "#eb93ff", "#f2f3f4", "#e6e8ea",
+    "#fffeb2", "#fffd7f", "#fff000", "#ffeab2", "#ffdc7f", "#ffce5a", "#ffdbdb", "#ffc8c8",
+    "#ff8f92", "#d6eaff", "#c1e0ff", "#98cbff", "#ebffb1", "#deff81", "#87f2c0", "#f9deff",
+    "#f3beff", "#ccc8f9", "#eb93ff", "#f2f3f4", "#e6e8ea",
 ];
 /// The fixed colors of the system stages (outside the palette, as in Kommo).
 pub const INCOMING_COLOR: &str = "#c1c1c1";
@@ -97,8 +98,12 @@ impl PipelineRuleError {
     /// The error as a Kommo-style validation item at `path` (e.g. `0.color`).
     pub fn to_field_error(&self, path: impl Into<String>) -> FieldError {
         let code = match self {
-            PipelineRuleError::TooManyPipelines | PipelineRuleError::TooManyStatuses => "LimitExceeded",
-            PipelineRuleError::SystemStatusReadOnly | PipelineRuleError::SystemStatusUndeletable | PipelineRuleError::MainPipelineUndeletable => "NotEditable",
+            PipelineRuleError::TooManyPipelines | PipelineRuleError::TooManyStatuses => {
+                "LimitExceeded"
+            }
+            PipelineRuleError::SystemStatusReadOnly
+            | PipelineRuleError::SystemStatusUndeletable
+            | PipelineRuleError::MainPipelineUndeletable => "NotEditable",
             PipelineRuleError::InvalidColor(_) => "NotSupportedChoice",
             PipelineRuleError::EmptyName => "RequiredFilled",
             PipelineRuleError::NameTooLong => "InvalidLength",
@@ -167,7 +172,15 @@ impl Status {
     }
 
     /// A new regular stage; the name and color are checked.
-    pub fn regular(id: StatusId, account_id: AccountId, pipeline_id: PipelineId, name: &str, sort: i64, color: &str, now: i64) -> Result<Status, PipelineRuleError> {
+    pub fn regular(
+        id: StatusId,
+        account_id: AccountId,
+        pipeline_id: PipelineId,
+        name: &str,
+        sort: i64,
+        color: &str,
+        now: i64,
+    ) -> Result<Status, PipelineRuleError> {
         if id == WON || id == LOST {
             return Err(PipelineRuleError::SystemStatusReadOnly);
         }
@@ -194,7 +207,10 @@ impl Status {
         }
         if self.is_system() {
             let sort_changes = edit.sort.is_some_and(|v| v != self.sort);
-            let color_changes = edit.color.as_deref().is_some_and(|c| !c.trim().eq_ignore_ascii_case(&self.color));
+            let color_changes = edit
+                .color
+                .as_deref()
+                .is_some_and(|c| !c.trim().eq_ignore_ascii_case(&self.color));
             if sort_changes || color_changes {
                 return Err(PipelineRuleError::SystemStatusReadOnly);
             }
@@ -245,7 +261,14 @@ pub struct Pipeline {
 impl Pipeline {
     /// A pipeline with only its three system stages; `incoming_id` is the id of its
     /// incoming-leads stage (won and lost are always 142 and 143).
-    pub fn with_system_statuses(id: PipelineId, account_id: AccountId, name: &str, sort: i64, incoming_id: StatusId, now: i64) -> Result<Pipeline, PipelineRuleError> {
+    pub fn with_system_statuses(
+        id: PipelineId,
+        account_id: AccountId,
+        name: &str,
+        sort: i64,
+        incoming_id: StatusId,
+        now: i64,
+    ) -> Result<Pipeline, PipelineRuleError> {
         let sys = |sid: StatusId, name: &str, sort: i64, color: &str, t: StatusType| Status {
             id: sid,
             account_id,
@@ -269,9 +292,27 @@ impl Pipeline {
             created_at: now,
             updated_at: now,
             statuses: vec![
-                sys(incoming_id, "Incoming leads", INCOMING_SORT, INCOMING_COLOR, StatusType::Incoming),
-                sys(WON, "Closed - won", WON_SORT, WON_COLOR, StatusType::Regular),
-                sys(LOST, "Closed - lost", LOST_SORT, LOST_COLOR, StatusType::Regular),
+                sys(
+                    incoming_id,
+                    "Incoming leads",
+                    INCOMING_SORT,
+                    INCOMING_COLOR,
+                    StatusType::Incoming,
+                ),
+                sys(
+                    WON,
+                    "Closed - won",
+                    WON_SORT,
+                    WON_COLOR,
+                    StatusType::Regular,
+                ),
+                sys(
+                    LOST,
+                    "Closed - lost",
+                    LOST_SORT,
+                    LOST_COLOR,
+                    StatusType::Regular,
+                ),
             ],
         })
     }
@@ -289,13 +330,19 @@ impl Pipeline {
     }
 
     pub fn incoming_status(&self) -> Option<&Status> {
-        self.statuses.iter().find(|s| s.status_type == StatusType::Incoming)
+        self.statuses
+            .iter()
+            .find(|s| s.status_type == StatusType::Incoming)
     }
 
     /// Where a new lead goes when no stage is given: the first stage that is neither
     /// incoming nor closing (Kommo's default), else the incoming stage.
     pub fn first_working_status(&self) -> Option<&Status> {
-        self.statuses.iter().filter(|s| !s.is_system()).min_by_key(|s| (s.sort, s.id)).or_else(|| self.incoming_status())
+        self.statuses
+            .iter()
+            .filter(|s| !s.is_system())
+            .min_by_key(|s| (s.sort, s.id))
+            .or_else(|| self.incoming_status())
     }
 
     /// Whether this pipeline may be deleted (leads in it are the service's concern).
@@ -324,8 +371,22 @@ pub fn default_pipeline(account_id: AccountId, now: i64) -> Pipeline {
         created_at: now,
         updated_at: now,
     };
-    let mut statuses = vec![sys(StatusId(crate::next_id(now)), "Incoming leads", INCOMING_SORT, INCOMING_COLOR, StatusType::Incoming)];
-    for (i, (name, color)) in [("First contact", "#98cbff"), ("Negotiation", "#fffd7f"), ("Decision making", "#ffce5a"), ("Contract", "#ffc8c8")].into_iter().enumerate() {
+    let mut statuses = vec![sys(
+        StatusId(crate::next_id(now)),
+        "Incoming leads",
+        INCOMING_SORT,
+        INCOMING_COLOR,
+        StatusType::Incoming,
+    )];
+    for (i, (name, color)) in [
+        ("First contact", "#98cbff"),
+        ("Negotiation", "#fffd7f"),
+        ("Decision making", "#ffce5a"),
+        ("Contract", "#ffc8c8"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
         statuses.push(Status {
             id: StatusId(crate::next_id(now)),
             account_id,
@@ -339,9 +400,32 @@ pub fn default_pipeline(account_id: AccountId, now: i64) -> Pipeline {
             updated_at: now,
         });
     }
-    statuses.push(sys(WON, "Closed - won", WON_SORT, WON_COLOR, StatusType::Regular));
-    statuses.push(sys(LOST, "Closed - lost", LOST_SORT, LOST_COLOR, StatusType::Regular));
-    Pipeline { id: pid, account_id, name: "Sales".to_string(), sort: 1, is_main: true, is_unsorted_on: true, is_archive: false, created_at: now, updated_at: now, statuses }
+    statuses.push(sys(
+        WON,
+        "Closed - won",
+        WON_SORT,
+        WON_COLOR,
+        StatusType::Regular,
+    ));
+    statuses.push(sys(
+        LOST,
+        "Closed - lost",
+        LOST_SORT,
+        LOST_COLOR,
+        StatusType::Regular,
+    ));
+    Pipeline {
+        id: pid,
+        account_id,
+        name: "Sales".to_string(),
+        sort: 1,
+        is_main: true,
+        is_unsorted_on: true,
+        is_archive: false,
+        created_at: now,
+        updated_at: now,
+        statuses,
+    }
 }
 
 #[cfg(test)]
@@ -357,10 +441,18 @@ mod tests {
         assert!(p.is_main);
         assert_eq!(p.statuses.len(), 7);
         assert_eq!(p.statuses.iter().filter(|s| s.is_system()).count(), 3);
-        assert!(p.status(WON).is_some_and(|s| s.is_closing() && !s.is_editable));
+        assert!(p
+            .status(WON)
+            .is_some_and(|s| s.is_closing() && !s.is_editable));
         assert!(p.status(LOST).is_some());
-        assert_eq!(p.incoming_status().map(|s| s.name.as_str()), Some("Incoming leads"));
-        assert_eq!(p.first_working_status().map(|s| s.name.as_str()), Some("First contact"));
+        assert_eq!(
+            p.incoming_status().map(|s| s.name.as_str()),
+            Some("Incoming leads")
+        );
+        assert_eq!(
+            p.first_working_status().map(|s| s.name.as_str()),
+            Some("First contact")
+        );
         // Working stages use palette colors, so echoing them back validates.
         for s in p.statuses.iter().filter(|s| !s.is_system()) {
             assert!(check_color(&s.color).is_ok(), "{}", s.color);
@@ -376,58 +468,191 @@ mod tests {
     fn system_stage_only_takes_a_new_name() {
         let p = default_pipeline(AccountId(1), NOW);
         let won = p.status(WON).cloned().unwrap();
-        let renamed = won.apply(&StatusEdit { name: Some(" Won! ".into()), ..Default::default() }, NOW + 1).unwrap();
+        let renamed = won
+            .apply(
+                &StatusEdit {
+                    name: Some(" Won! ".into()),
+                    ..Default::default()
+                },
+                NOW + 1,
+            )
+            .unwrap();
         assert_eq!(renamed.name, "Won!");
         assert_eq!(renamed.color, WON_COLOR);
         // Echoing the unchanged color and sort is fine.
-        assert!(won.apply(&StatusEdit { name: Some("W".into()), sort: Some(WON_SORT), color: Some("#ccff66".into()) }, NOW).is_ok());
-        assert_eq!(won.apply(&StatusEdit { color: Some("#fff000".into()), ..Default::default() }, NOW), Err(PipelineRuleError::SystemStatusReadOnly));
-        assert_eq!(won.apply(&StatusEdit { sort: Some(5), ..Default::default() }, NOW), Err(PipelineRuleError::SystemStatusReadOnly));
+        assert!(won
+            .apply(
+                &StatusEdit {
+                    name: Some("W".into()),
+                    sort: Some(WON_SORT),
+                    color: Some("#ccff66".into())
+                },
+                NOW
+            )
+            .is_ok());
+        assert_eq!(
+            won.apply(
+                &StatusEdit {
+                    color: Some("#fff000".into()),
+                    ..Default::default()
+                },
+                NOW
+            ),
+            Err(PipelineRuleError::SystemStatusReadOnly)
+        );
+        assert_eq!(
+            won.apply(
+                &StatusEdit {
+                    sort: Some(5),
+                    ..Default::default()
+                },
+                NOW
+            ),
+            Err(PipelineRuleError::SystemStatusReadOnly)
+        );
         let incoming = p.incoming_status().cloned().unwrap();
         assert!(incoming.is_system());
-        assert_eq!(incoming.check_delete(), Err(PipelineRuleError::SystemStatusUndeletable));
-        assert_eq!(won.check_delete(), Err(PipelineRuleError::SystemStatusUndeletable));
+        assert_eq!(
+            incoming.check_delete(),
+            Err(PipelineRuleError::SystemStatusUndeletable)
+        );
+        assert_eq!(
+            won.check_delete(),
+            Err(PipelineRuleError::SystemStatusUndeletable)
+        );
     }
 
     #[test]
     fn regular_stage_edits_and_palette() {
-        let s = Status::regular(StatusId(9), AccountId(1), PipelineId(2), "Demo", 30, "#FFF000", NOW).unwrap();
+        let s = Status::regular(
+            StatusId(9),
+            AccountId(1),
+            PipelineId(2),
+            "Demo",
+            30,
+            "#FFF000",
+            NOW,
+        )
+        .unwrap();
         assert_eq!(s.color, "#fff000");
         assert!(!s.is_system());
         assert!(s.check_delete().is_ok());
-        let e = s.apply(&StatusEdit { name: None, sort: Some(40), color: Some("#87f2c0".into()) }, NOW + 5).unwrap();
-        assert_eq!((e.sort, e.color.as_str(), e.updated_at), (40, "#87f2c0", NOW + 5));
-        assert_eq!(s.apply(&StatusEdit { color: Some("#123456".into()), ..Default::default() }, NOW), Err(PipelineRuleError::InvalidColor("#123456".into())));
-        assert_eq!(Status::regular(StatusId(10), AccountId(1), PipelineId(2), "  ", 30, "#fff000", NOW), Err(PipelineRuleError::EmptyName));
-        assert_eq!(Status::regular(WON, AccountId(1), PipelineId(2), "x", 30, "#fff000", NOW), Err(PipelineRuleError::SystemStatusReadOnly));
+        let e = s
+            .apply(
+                &StatusEdit {
+                    name: None,
+                    sort: Some(40),
+                    color: Some("#87f2c0".into()),
+                },
+                NOW + 5,
+            )
+            .unwrap();
+        assert_eq!(
+            (e.sort, e.color.as_str(), e.updated_at),
+            (40, "#87f2c0", NOW + 5)
+        );
+        assert_eq!(
+            s.apply(
+                &StatusEdit {
+                    color: Some("#123456".into()),
+                    ..Default::default()
+                },
+                NOW
+            ),
+            Err(PipelineRuleError::InvalidColor("#123456".into()))
+        );
+        assert_eq!(
+            Status::regular(
+                StatusId(10),
+                AccountId(1),
+                PipelineId(2),
+                "  ",
+                30,
+                "#fff000",
+                NOW
+            ),
+            Err(PipelineRuleError::EmptyName)
+        );
+        assert_eq!(
+            Status::regular(WON, AccountId(1), PipelineId(2), "x", 30, "#fff000", NOW),
+            Err(PipelineRuleError::SystemStatusReadOnly)
+        );
         assert!(check_name(&"x".repeat(MAX_NAME_CHARS + 1)).is_err());
-        assert_eq!(PipelineRuleError::InvalidColor("#1".into()).to_field_error("0.color").code, "NotSupportedChoice");
+        assert_eq!(
+            PipelineRuleError::InvalidColor("#1".into())
+                .to_field_error("0.color")
+                .code,
+            "NotSupportedChoice"
+        );
     }
 
     #[test]
     fn limits() {
         assert!(check_pipeline_count(9, 1).is_ok());
-        assert_eq!(check_pipeline_count(10, 1), Err(PipelineRuleError::TooManyPipelines));
-        assert_eq!(check_pipeline_count(8, 3), Err(PipelineRuleError::TooManyPipelines));
+        assert_eq!(
+            check_pipeline_count(10, 1),
+            Err(PipelineRuleError::TooManyPipelines)
+        );
+        assert_eq!(
+            check_pipeline_count(8, 3),
+            Err(PipelineRuleError::TooManyPipelines)
+        );
         assert!(check_status_count(99, 1).is_ok());
-        assert_eq!(check_status_count(100, 1), Err(PipelineRuleError::TooManyStatuses));
-        let mut p = Pipeline::with_system_statuses(PipelineId(5), AccountId(1), "Second", 2, StatusId(50), NOW).unwrap();
+        assert_eq!(
+            check_status_count(100, 1),
+            Err(PipelineRuleError::TooManyStatuses)
+        );
+        let mut p = Pipeline::with_system_statuses(
+            PipelineId(5),
+            AccountId(1),
+            "Second",
+            2,
+            StatusId(50),
+            NOW,
+        )
+        .unwrap();
         assert_eq!(p.statuses.len(), 3);
-        assert!(p.first_working_status().is_some_and(|s| s.status_type == StatusType::Incoming));
+        assert!(p
+            .first_working_status()
+            .is_some_and(|s| s.status_type == StatusType::Incoming));
         let mut n = 0;
         while p.statuses.len() < MAX_STATUSES {
             n += 1;
-            p.add_status(Status::regular(StatusId(1000 + n), AccountId(1), p.id, "s", 20 + n, "#fff000", NOW).unwrap()).unwrap();
+            p.add_status(
+                Status::regular(
+                    StatusId(1000 + n),
+                    AccountId(1),
+                    p.id,
+                    "s",
+                    20 + n,
+                    "#fff000",
+                    NOW,
+                )
+                .unwrap(),
+            )
+            .unwrap();
         }
-        assert_eq!(p.add_status(Status::regular(StatusId(5000), AccountId(1), p.id, "s", 20, "#fff000", NOW).unwrap()), Err(PipelineRuleError::TooManyStatuses));
+        assert_eq!(
+            p.add_status(
+                Status::regular(StatusId(5000), AccountId(1), p.id, "s", 20, "#fff000", NOW)
+                    .unwrap()
+            ),
+            Err(PipelineRuleError::TooManyStatuses)
+        );
         assert_eq!(p.statuses.last().map(|s| s.id), Some(LOST));
         assert_eq!(p.check_delete(), Ok(()));
-        assert_eq!(default_pipeline(AccountId(1), NOW).check_delete(), Err(PipelineRuleError::MainPipelineUndeletable));
+        assert_eq!(
+            default_pipeline(AccountId(1), NOW).check_delete(),
+            Err(PipelineRuleError::MainPipelineUndeletable)
+        );
     }
 
     #[test]
     fn status_type_codes() {
-        assert_eq!(StatusType::from_i64(StatusType::Incoming.as_i64()), Some(StatusType::Incoming));
+        assert_eq!(
+            StatusType::from_i64(StatusType::Incoming.as_i64()),
+            Some(StatusType::Incoming)
+        );
         assert_eq!(StatusType::from_i64(0), Some(StatusType::Regular));
         assert_eq!(StatusType::from_i64(2), None);
     }

@@ -87,10 +87,22 @@ pub struct EntityRights {
 
 impl EntityRights {
     pub const fn all() -> Self {
-        EntityRights { view: Scope::All, add: Scope::All, edit: Scope::All, delete: Scope::All, export: Scope::All }
+        EntityRights {
+            view: Scope::All,
+            add: Scope::All,
+            edit: Scope::All,
+            delete: Scope::All,
+            export: Scope::All,
+        }
     }
     pub const fn none() -> Self {
-        EntityRights { view: Scope::None, add: Scope::None, edit: Scope::None, delete: Scope::None, export: Scope::None }
+        EntityRights {
+            view: Scope::None,
+            add: Scope::None,
+            edit: Scope::None,
+            delete: Scope::None,
+            export: Scope::None,
+        }
     }
     pub fn get(&self, action: Action) -> Scope {
         match action {
@@ -124,12 +136,28 @@ pub struct Rights {
 
 impl Rights {
     pub fn admin() -> Self {
-        Rights { leads: EntityRights::all(), contacts: EntityRights::all(), companies: EntityRights::all(), tasks: EntityRights::all() }
+        Rights {
+            leads: EntityRights::all(),
+            contacts: EntityRights::all(),
+            companies: EntityRights::all(),
+            tasks: EntityRights::all(),
+        }
     }
     /// A new manager sees and works everything but deletes only their own and exports nothing.
     pub fn manager_default() -> Self {
-        let e = EntityRights { view: Scope::All, add: Scope::All, edit: Scope::All, delete: Scope::Own, export: Scope::None };
-        Rights { leads: e, contacts: e, companies: e, tasks: e }
+        let e = EntityRights {
+            view: Scope::All,
+            add: Scope::All,
+            edit: Scope::All,
+            delete: Scope::Own,
+            export: Scope::None,
+        };
+        Rights {
+            leads: e,
+            contacts: e,
+            companies: e,
+            tasks: e,
+        }
     }
     pub fn for_entity(&self, kind: EntityKind) -> &EntityRights {
         match kind {
@@ -189,7 +217,14 @@ mod tests {
 
     #[test]
     fn normalising_clamps_dependent_actions() {
-        let r = EntityRights { view: Scope::Own, add: Scope::Group, edit: Scope::All, delete: Scope::All, export: Scope::All }.normalised();
+        let r = EntityRights {
+            view: Scope::Own,
+            add: Scope::Group,
+            edit: Scope::All,
+            delete: Scope::All,
+            export: Scope::All,
+        }
+        .normalised();
         assert_eq!(r.edit, Scope::Own);
         assert_eq!(r.delete, Scope::Own);
         assert_eq!(r.export, Scope::Own);
@@ -198,7 +233,13 @@ mod tests {
 
     #[test]
     fn group_scope_without_group_is_own() {
-        assert_eq!(Visibility::resolve(Scope::Group, UserId(5), None), Visibility::Own(UserId(5)));
-        assert_eq!(Visibility::resolve(Scope::Group, UserId(5), Some(GroupId(2))), Visibility::Group(GroupId(2)));
+        assert_eq!(
+            Visibility::resolve(Scope::Group, UserId(5), None),
+            Visibility::Own(UserId(5))
+        );
+        assert_eq!(
+            Visibility::resolve(Scope::Group, UserId(5), Some(GroupId(2))),
+            Visibility::Group(GroupId(2))
+        );
     }
 }

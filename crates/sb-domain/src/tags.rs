@@ -39,7 +39,10 @@ pub fn check_name(name: &str) -> Result<String, TagRuleError> {
 
 /// The key a tag name is unique by: trimmed, whitespace collapsed, lowercased (Unicode).
 pub fn name_key(name: &str) -> String {
-    name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+    name.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
 }
 
 /// Whether an entity kind carries tags.
@@ -62,7 +65,10 @@ mod tests {
         assert_eq!(check_name(" Hot  lead "), Ok("Hot lead".to_string()));
         assert_eq!(check_name("   "), Err(TagRuleError::EmptyName));
         assert_eq!(check_name(&"x".repeat(256)), Err(TagRuleError::NameTooLong));
-        assert_eq!(check_entity(EntityKind::Tasks), Err(TagRuleError::UnsupportedEntity));
+        assert_eq!(
+            check_entity(EntityKind::Tasks),
+            Err(TagRuleError::UnsupportedEntity)
+        );
         assert_eq!(check_entity(EntityKind::Leads), Ok(EntityKind::Leads));
     }
 }

@@ -28,7 +28,10 @@ pub struct FirstLogin {
 
 /// On an empty database, creates the first account and its admin with a random
 /// password (returned once, never stored in clear). Does nothing otherwise.
-pub async fn bootstrap(ctx: &Ctx, defaults: NewAccount) -> Result<Option<FirstLogin>, ServiceError> {
+pub async fn bootstrap(
+    ctx: &Ctx,
+    defaults: NewAccount,
+) -> Result<Option<FirstLogin>, ServiceError> {
     let mut c = ctx.db.conn().await?;
     if accounts::first(&mut c).await?.is_some() {
         return Ok(None);
@@ -36,17 +39,38 @@ pub async fn bootstrap(ctx: &Ctx, defaults: NewAccount) -> Result<Option<FirstLo
     drop(c);
     let password = auth::random_hex(9);
     let (account, admin) = create_account(ctx, defaults.clone(), Some(password.clone())).await?;
-    Ok(Some(FirstLogin { account, email: admin.email.clone(), admin, password }))
+    Ok(Some(FirstLogin {
+        account,
+        email: admin.email.clone(),
+        admin,
+        password,
+    }))
 }
 
 /// Creates an account, its admin and its predefined custom fields in one transaction.
-pub async fn create_account(ctx: &Ctx, n: NewAccount, admin_password: Option<String>) -> Result<(Account, User), ServiceError> {
+pub async fn create_account(
+    ctx: &Ctx,
+    n: NewAccount,
+    admin_password: Option<String>,
+) -> Result<(Account, User), ServiceError> {
     let now = ctx.now();
     let country = n.country.trim().to_ascii_uppercase();
     if country.len() != 2 {
-        return Err(ServiceError::BadRequest(format!("country must be an ISO 3166 alpha-2 code such as ES, got {:?}", n.country)));
+        return Err(ServiceError::BadRequest(format!(
+            "country must be an ISO 3166 alpha-2 code such as ES, got {:?}",
+            n.country
+        )));
     }
-    let account = Account { id: AccountId(ctx.next_id()), name: n.name, subdomain: n.subdomain, country, currency: n.currency, timezone: n.timezone, created_at: now, updated_at: now };
+    let account = Account {
+        id: AccountId(ctx.next_id()),
+        name: n.name,
+        subdomain: n.subdomain,
+        country,
+        currency: n.currency,
+        timezone: n.timezone,
+        created_at: now,
+        updated_at: now,
+    };
     let admin = User {
         id: UserId(ctx.next_id()),
         account_id: account.id,
@@ -72,12 +96,37 @@ pub async fn create_account(ctx: &Ctx, n: NewAccount, admin_password: Option<Str
     Ok((account, admin))
 }
 
-async fn insert_predefined_fields(ctx: &Ctx, tx: &mut Tx, account: AccountId, now: i64) -> Result<(), ServiceError> {
-    let enums = |codes: &[&str]| -> Vec<FieldEnum> { codes.iter().enumerate().map(|(i, c)| FieldEnum { id: ctx.next_id(), value: (*c).to_string(), sort: (i as i64 + 1) * 2 }).collect() };
+async fn insert_predefined_fields(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    account: AccountId,
+    now: i64,
+) -> Result<(), ServiceError> {
+    let enums = |codes: &[&str]| -> Vec<FieldEnum> {
+        codes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| FieldEnum {
+                id: ctx.next_id(),
+                value: (*c).to_string(),
+                sort: (i as i64 + 1) * 2,
+            })
+            .collect()
+    };
     for entity in ["contacts", "companies"] {
         let mut defs = vec![
-            (Some("PHONE"), "Phone", FieldType::Multitext, enums(&PHONE_ENUMS)),
-            (Some("EMAIL"), "Email", FieldType::Multitext, enums(&EMAIL_ENUMS)),
+            (
+                Some("PHONE"),
+                "Phone",
+                FieldType::Multitext,
+                enums(&PHONE_ENUMS),
+            ),
+            (
+                Some("EMAIL"),
+                "Email",
+                FieldType::Multitext,
+                enums(&EMAIL_ENUMS),
+            ),
         ];
         if entity == "contacts" {
             defs.push((Some("POSITION"), "Position", FieldType::Text, vec![]));

@@ -30,7 +30,9 @@ impl Actor {
         if self.is_admin() {
             Ok(())
         } else {
-            Err(crate::ServiceError::Forbidden("only administrators can do this".into()))
+            Err(crate::ServiceError::Forbidden(
+                "only administrators can do this".into(),
+            ))
         }
     }
 }

@@ -26,7 +26,9 @@ impl AuthKeys {
         let mut tx = db.begin().await?;
         let secret = accounts::init_setting(&mut tx, "jwt_secret", &random_hex(32)).await?;
         tx.commit().await?;
-        Ok(AuthKeys { secret: secret.into_bytes() })
+        Ok(AuthKeys {
+            secret: secret.into_bytes(),
+        })
     }
 }
 
@@ -54,7 +56,10 @@ pub async fn hash_password(password: String) -> Result<String, ServiceError> {
     tokio::task::spawn_blocking(move || {
         use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
         let salt = SaltString::generate(&mut OsRng);
-        argon2::Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| anyhow::anyhow!("hashing failed: {e}"))
+        argon2::Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| anyhow::anyhow!("hashing failed: {e}"))
     })
     .await
     .map_err(|e| anyhow::anyhow!(e))?
@@ -64,7 +69,13 @@ pub async fn hash_password(password: String) -> Result<String, ServiceError> {
 pub async fn verify_password(hash: String, password: String) -> bool {
     tokio::task::spawn_blocking(move || {
         use argon2::password_hash::{PasswordHash, PasswordVerifier};
-        PasswordHash::new(&hash).map(|h| argon2::Argon2::default().verify_password(password.as_bytes(), &h).is_ok()).unwrap_or(false)
+        PasswordHash::new(&hash)
+            .map(|h| {
+                argon2::Argon2::default()
+                    .verify_password(password.as_bytes(), &h)
+                    .is_ok()
+            })
+            .unwrap_or(false)
     })
     .await
     .unwrap_or(false)
@@ -79,7 +90,9 @@ pub async fn login(ctx: &Ctx, email: &str, password: &str) -> Result<Actor, Serv
     if !user.is_active || !verify_password(hash, password.to_string()).await {
         return Err(bad());
     }
-    let account = accounts::get(&mut c, user.account_id).await?.ok_or(ServiceError::NotFound)?;
+    let account = accounts::get(&mut c, user.account_id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
     Ok(Actor { user, account })
 }
 
@@ -97,10 +110,28 @@ pub struct Claims {
     pub scopes: Vec<String>,
 }
 
-async fn issue(ctx: &Ctx, account: AccountId, user: UserId, kind: &str, name: Option<String>, client_id: Option<String>, ttl_ms: i64) -> Result<(String, AccessToken), ServiceError> {
+async fn issue(
+    ctx: &Ctx,
+    account: AccountId,
+    user: UserId,
+    kind: &str,
+    name: Option<String>,
+    client_id: Option<String>,
+    ttl_ms: i64,
+) -> Result<(String, AccessToken), ServiceError> {
     let now = ctx.now();
     let jti = uuid::Uuid::new_v4().to_string();
-    let row = AccessToken { jti: jti.clone(), account_id: account, user_id: user, kind: kind.into(), name, client_id: client_id.clone(), created_at: now, expires_at: now + ttl_ms, revoked_at: None };
+    let row = AccessToken {
+        jti: jti.clone(),
+        account_id: account,
+        user_id: user,
+        kind: kind.into(),
+        name,
+        client_id: client_id.clone(),
+        created_at: now,
+        expires_at: now + ttl_ms,
+        revoked_at: None,
+    };
     let claims = Claims {
         aud: client_id.unwrap_or_else(|| "switchboard".into()),
         jti,
@@ -113,8 +144,12 @@ async fn issue(ctx: &Ctx, account: AccountId, user: UserId, kind: &str, name: Op
         api_domain: "localhost".into(),
         scopes: vec!["crm".into(), "notifications".into()],
     };
-    let jwt = jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256), &claims, &jsonwebtoken::EncodingKey::from_secret(&ctx.auth.secret))
-        .map_err(|e| anyhow::anyhow!("signing token: {e}"))?;
+    let jwt = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(&ctx.auth.secret),
+    )
+    .map_err(|e| anyhow::anyhow!("signing token: {e}"))?;
     let mut tx = ctx.db.begin().await?;
     tokens::insert_access(&mut tx, &row).await?;
     tx.commit().await?;
@@ -126,43 +161,94 @@ pub async fn authenticate(ctx: &Ctx, bearer: &str) -> Result<Actor, ServiceError
     let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
     v.validate_aud = false;
     v.leeway = 0;
-    let data = jsonwebtoken::decode::<Claims>(bearer, &jsonwebtoken::DecodingKey::from_secret(&ctx.auth.secret), &v).map_err(|e| match e.kind() {
-        jsonwebtoken::errors::ErrorKind::ExpiredSignature => ServiceError::Unauthorized("the access token has expired".into()),
+    let data = jsonwebtoken::decode::<Claims>(
+        bearer,
+        &jsonwebtoken::DecodingKey::from_secret(&ctx.auth.secret),
+        &v,
+    )
+    .map_err(|e| match e.kind() {
+        jsonwebtoken::errors::ErrorKind::ExpiredSignature => {
+            ServiceError::Unauthorized("the access token has expired".into())
+        }
         _ => ServiceError::Unauthorized("the access token is invalid".into()),
     })?;
     let now = ctx.now();
     let mut c = ctx.db.conn().await?;
-    let row = tokens::get_access(&mut c, &data.claims.jti).await?.ok_or_else(|| ServiceError::Unauthorized("the access token is invalid".into()))?;
+    let row = tokens::get_access(&mut c, &data.claims.jti)
+        .await?
+        .ok_or_else(|| ServiceError::Unauthorized("the access token is invalid".into()))?;
     if row.revoked_at.is_some() {
-        return Err(ServiceError::Unauthorized("the access token has been revoked".into()));
+        return Err(ServiceError::Unauthorized(
+            "the access token has been revoked".into(),
+        ));
     }
     if row.expires_at <= now {
-        return Err(ServiceError::Unauthorized("the access token has expired".into()));
+        return Err(ServiceError::Unauthorized(
+            "the access token has expired".into(),
+        ));
     }
-    let user = users::get(&mut c, row.account_id, row.user_id).await?.ok_or_else(|| ServiceError::Unauthorized("the token's user no longer exists".into()))?;
+    let user = users::get(&mut c, row.account_id, row.user_id)
+        .await?
+        .ok_or_else(|| ServiceError::Unauthorized("the token's user no longer exists".into()))?;
     if !user.is_active {
-        return Err(ServiceError::Unauthorized("the token's user is deactivated".into()));
+        return Err(ServiceError::Unauthorized(
+            "the token's user is deactivated".into(),
+        ));
     }
-    let account = accounts::get(&mut c, row.account_id).await?.ok_or_else(|| ServiceError::Unauthorized("the token's account no longer exists".into()))?;
+    let account = accounts::get(&mut c, row.account_id)
+        .await?
+        .ok_or_else(|| ServiceError::Unauthorized("the token's account no longer exists".into()))?;
     Ok(Actor { user, account })
 }
 
 /// A long-lived API token for `user` (admins only, or the system through the CLI).
-pub async fn create_api_token(ctx: &Ctx, actor: &Actor, user: UserId, name: &str, days: Option<i64>) -> Result<(String, AccessToken), ServiceError> {
+pub async fn create_api_token(
+    ctx: &Ctx,
+    actor: &Actor,
+    user: UserId,
+    name: &str,
+    days: Option<i64>,
+) -> Result<(String, AccessToken), ServiceError> {
     actor.require_admin()?;
     let mut c = ctx.db.conn().await?;
-    users::get(&mut c, actor.account.id, user).await?.ok_or(ServiceError::NotFound)?;
+    users::get(&mut c, actor.account.id, user)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
     drop(c);
     let days = days.unwrap_or(API_TOKEN_DEFAULT_DAYS).clamp(1, 5 * 366);
-    issue(ctx, actor.account.id, user, "api", Some(name.to_string()), None, days * 24 * 3600 * 1000).await
+    issue(
+        ctx,
+        actor.account.id,
+        user,
+        "api",
+        Some(name.to_string()),
+        None,
+        days * 24 * 3600 * 1000,
+    )
+    .await
 }
 
 /// The CLI path: a token for the user with this e-mail, acting as the system.
-pub async fn create_api_token_for_email(ctx: &Ctx, email: &str, name: &str) -> Result<String, ServiceError> {
+pub async fn create_api_token_for_email(
+    ctx: &Ctx,
+    email: &str,
+    name: &str,
+) -> Result<String, ServiceError> {
     let mut c = ctx.db.conn().await?;
-    let (user, _) = users::by_email(&mut c, email).await?.ok_or_else(|| ServiceError::BadRequest(format!("no user with e-mail {email}")))?;
+    let (user, _) = users::by_email(&mut c, email)
+        .await?
+        .ok_or_else(|| ServiceError::BadRequest(format!("no user with e-mail {email}")))?;
     drop(c);
-    let (jwt, _) = issue(ctx, user.account_id, user.id, "api", Some(name.to_string()), None, API_TOKEN_DEFAULT_DAYS * 24 * 3600 * 1000).await?;
+    let (jwt, _) = issue(
+        ctx,
+        user.account_id,
+        user.id,
+        "api",
+        Some(name.to_string()),
+        None,
+        API_TOKEN_DEFAULT_DAYS * 24 * 3600 * 1000,
+    )
+    .await?;
     Ok(jwt)
 }
 
@@ -185,14 +271,27 @@ pub async fn revoke_token(ctx: &Ctx, actor: &Actor, jti: &str) -> Result<(), Ser
 }
 
 /// Registers an OAuth client (integration); the secret is shown once.
-pub async fn create_oauth_client(ctx: &Ctx, actor: &Actor, name: &str, redirect_uri: &str) -> Result<(String, String), ServiceError> {
+pub async fn create_oauth_client(
+    ctx: &Ctx,
+    actor: &Actor,
+    name: &str,
+    redirect_uri: &str,
+) -> Result<(String, String), ServiceError> {
     actor.require_admin()?;
     let client_id = uuid::Uuid::new_v4().to_string();
     let secret = random_hex(32);
     let mut tx = ctx.db.begin().await?;
     tokens::insert_client(
         &mut tx,
-        &OAuthClient { client_id: client_id.clone(), account_id: actor.account.id, name: name.into(), secret_hash: sha256_hex(&secret), redirect_uri: redirect_uri.into(), created_by: actor.user.id, created_at: ctx.now() },
+        &OAuthClient {
+            client_id: client_id.clone(),
+            account_id: actor.account.id,
+            name: name.into(),
+            secret_hash: sha256_hex(&secret),
+            redirect_uri: redirect_uri.into(),
+            created_by: actor.user.id,
+            created_at: ctx.now(),
+        },
     )
     .await?;
     tx.commit().await?;
@@ -203,11 +302,19 @@ pub async fn create_oauth_client(ctx: &Ctx, actor: &Actor, name: &str, redirect_
 /// send to the client's redirect URI.
 pub async fn authorize(ctx: &Ctx, actor: &Actor, client_id: &str) -> Result<String, ServiceError> {
     let mut c = ctx.db.conn().await?;
-    let client = tokens::get_client(&mut c, client_id).await?.filter(|cl| cl.account_id == actor.account.id).ok_or(ServiceError::NotFound)?;
+    let client = tokens::get_client(&mut c, client_id)
+        .await?
+        .filter(|cl| cl.account_id == actor.account.id)
+        .ok_or(ServiceError::NotFound)?;
     drop(c);
     let code = format!("def50200{}", random_hex(48));
     let mut tx = ctx.db.begin().await?;
-    let grant = Grant { account_id: actor.account.id, client_id: client.client_id, user_id: actor.user.id, redirect_uri: client.redirect_uri };
+    let grant = Grant {
+        account_id: actor.account.id,
+        client_id: client.client_id,
+        user_id: actor.user.id,
+        redirect_uri: client.redirect_uri,
+    };
     tokens::insert_code(&mut tx, &sha256_hex(&code), &grant, ctx.now() + CODE_TTL_MS).await?;
     tx.commit().await?;
     Ok(code)
@@ -239,33 +346,93 @@ pub async fn exchange(ctx: &Ctx, req: TokenRequest) -> Result<TokenResponse, Ser
     let client = tokens::get_client(&mut c, client_id).await?;
     drop(c);
     let client = match client {
-        Some(cl) if req.client_secret.as_deref().map(sha256_hex).as_deref() == Some(cl.secret_hash.as_str()) => cl,
-        _ => return Err(ServiceError::Unauthorized("client authentication failed: unknown client_id or wrong client_secret".into())),
+        Some(cl)
+            if req.client_secret.as_deref().map(sha256_hex).as_deref()
+                == Some(cl.secret_hash.as_str()) =>
+        {
+            cl
+        }
+        _ => {
+            return Err(ServiceError::Unauthorized(
+                "client authentication failed: unknown client_id or wrong client_secret".into(),
+            ))
+        }
     };
     let now = ctx.now();
     let mut tx = ctx.db.begin().await?;
     let grant = match req.grant_type.as_deref() {
         Some("authorization_code") => {
-            let code = req.code.as_deref().ok_or_else(|| ServiceError::BadRequest("code is required for grant_type authorization_code".into()))?;
-            tokens::take_code(&mut tx, &sha256_hex(code), now).await?.ok_or_else(|| ServiceError::BadRequest("the authorization code is invalid, expired or already used".into()))?
+            let code = req.code.as_deref().ok_or_else(|| {
+                ServiceError::BadRequest(
+                    "code is required for grant_type authorization_code".into(),
+                )
+            })?;
+            tokens::take_code(&mut tx, &sha256_hex(code), now)
+                .await?
+                .ok_or_else(|| {
+                    ServiceError::BadRequest(
+                        "the authorization code is invalid, expired or already used".into(),
+                    )
+                })?
         }
         Some("refresh_token") => {
-            let rt = req.refresh_token.as_deref().ok_or_else(|| ServiceError::BadRequest("refresh_token is required for grant_type refresh_token".into()))?;
-            tokens::take_refresh(&mut tx, &sha256_hex(rt), now).await?.ok_or_else(|| ServiceError::BadRequest("the refresh token is invalid, expired or already used".into()))?
+            let rt = req.refresh_token.as_deref().ok_or_else(|| {
+                ServiceError::BadRequest(
+                    "refresh_token is required for grant_type refresh_token".into(),
+                )
+            })?;
+            tokens::take_refresh(&mut tx, &sha256_hex(rt), now)
+                .await?
+                .ok_or_else(|| {
+                    ServiceError::BadRequest(
+                        "the refresh token is invalid, expired or already used".into(),
+                    )
+                })?
         }
-        other => return Err(ServiceError::BadRequest(format!("unsupported grant_type {:?}: use authorization_code or refresh_token", other.unwrap_or("")))),
+        other => {
+            return Err(ServiceError::BadRequest(format!(
+                "unsupported grant_type {:?}: use authorization_code or refresh_token",
+                other.unwrap_or("")
+            )))
+        }
     };
     if grant.client_id != client.client_id {
-        return Err(ServiceError::BadRequest("the grant was issued to another client".into()));
+        return Err(ServiceError::BadRequest(
+            "the grant was issued to another client".into(),
+        ));
     }
     if let Some(uri) = req.redirect_uri.as_deref() {
         if uri != grant.redirect_uri {
-            return Err(ServiceError::BadRequest("redirect_uri does not match the integration's".into()));
+            return Err(ServiceError::BadRequest(
+                "redirect_uri does not match the integration's".into(),
+            ));
         }
     }
     let refresh = format!("def50200{}", random_hex(48));
-    tokens::insert_refresh(&mut tx, &sha256_hex(&refresh), &grant, now, now + REFRESH_TTL_MS).await?;
+    tokens::insert_refresh(
+        &mut tx,
+        &sha256_hex(&refresh),
+        &grant,
+        now,
+        now + REFRESH_TTL_MS,
+    )
+    .await?;
     tx.commit().await?;
-    let (access, _) = issue(ctx, grant.account_id, grant.user_id, "oauth", None, Some(client.client_id), ACCESS_TTL_MS).await?;
-    Ok(TokenResponse { token_type: "Bearer", expires_in: ACCESS_TTL_MS / 1000, access_token: access, refresh_token: refresh, server_time: now / 1000 })
+    let (access, _) = issue(
+        ctx,
+        grant.account_id,
+        grant.user_id,
+        "oauth",
+        None,
+        Some(client.client_id),
+        ACCESS_TTL_MS,
+    )
+    .await?;
+    Ok(TokenResponse {
+        token_type: "Bearer",
+        expires_in: ACCESS_TTL_MS / 1000,
+        access_token: access,
+        refresh_token: refresh,
+        server_time: now / 1000,
+    })
 }

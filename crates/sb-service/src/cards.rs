@@ -5,8 +5,8 @@ use crate::{Actor, Ctx, ItemErrors, ServiceError};
 use sb_domain::entities::{Card, CardKind, PhoneMatch};
 use sb_domain::fields::{validate_values, FieldDef, FieldError, FieldValue, FieldValueInput};
 use sb_domain::{AccountId, Action, CompanyId, EntityKind, Phone, UserId, Visibility};
-use sb_store::cards::{self, CardFilter, CardPhone, CardWrite};
 pub use sb_store::cards::OrderBy as OrderByField;
+use sb_store::cards::{self, CardFilter, CardPhone, CardWrite};
 use sb_store::{accounts, custom_fields, users};
 use std::collections::HashMap;
 
@@ -64,12 +64,21 @@ pub struct Page<T> {
     pub has_next: bool,
 }
 
-pub async fn field_defs(ctx: &Ctx, account: AccountId, kind: CardKind) -> Result<Vec<FieldDef>, ServiceError> {
+pub async fn field_defs(
+    ctx: &Ctx,
+    account: AccountId,
+    kind: CardKind,
+) -> Result<Vec<FieldDef>, ServiceError> {
     let mut c = ctx.db.conn().await?;
     Ok(custom_fields::list(&mut c, account, kind.plural()).await?)
 }
 
-pub async fn list(ctx: &Ctx, actor: &Actor, kind: CardKind, p: ListParams) -> Result<Page<Card>, ServiceError> {
+pub async fn list(
+    ctx: &Ctx,
+    actor: &Actor,
+    kind: CardKind,
+    p: ListParams,
+) -> Result<Page<Card>, ServiceError> {
     let vis = actor.visibility(kind.entity_kind(), Action::View);
     let limit = p.limit.clamp(1, MAX_LIMIT);
     let page = p.page.max(1);
@@ -95,39 +104,66 @@ pub async fn list(ctx: &Ctx, actor: &Actor, kind: CardKind, p: ListParams) -> Re
         }
     }
     if vis == Visibility::None {
-        return Ok(Page { items: vec![], page, limit, has_next: false });
+        return Ok(Page {
+            items: vec![],
+            page,
+            limit,
+            has_next: false,
+        });
     }
     let mut c = ctx.db.conn().await?;
     let mut items = cards::list(&mut c, actor.account.id, kind, &f, vis).await?;
     let has_next = items.len() as i64 > limit;
     items.truncate(limit as usize);
-    Ok(Page { items, page, limit, has_next })
+    Ok(Page {
+        items,
+        page,
+        limit,
+        has_next,
+    })
 }
 
 /// A query is a phone number when it has enough digits and nothing but phone punctuation.
 fn looks_like_phone(q: &str) -> bool {
     let digits = q.chars().filter(char::is_ascii_digit).count();
-    digits >= sb_domain::phone::MIN_PHONE_DIGITS && q.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c))
+    digits >= sb_domain::phone::MIN_PHONE_DIGITS
+        && q.chars()
+            .all(|c| c.is_ascii_digit() || " +-().".contains(c))
 }
 
 pub async fn get(ctx: &Ctx, actor: &Actor, kind: CardKind, id: i64) -> Result<Card, ServiceError> {
     let vis = actor.visibility(kind.entity_kind(), Action::View);
     let mut c = ctx.db.conn().await?;
-    cards::get(&mut c, actor.account.id, kind, id, vis).await?.ok_or(ServiceError::NotFound)
+    cards::get(&mut c, actor.account.id, kind, id, vis)
+        .await?
+        .ok_or(ServiceError::NotFound)
 }
 
 /// Caller lookup with the actor's rights: a manager only finds cards they may see.
-pub async fn lookup_phone(ctx: &Ctx, actor: &Actor, raw: &str) -> Result<Vec<PhoneMatch>, ServiceError> {
-    let vis = [actor.visibility(EntityKind::Contacts, Action::View), actor.visibility(EntityKind::Companies, Action::View)];
+pub async fn lookup_phone(
+    ctx: &Ctx,
+    actor: &Actor,
+    raw: &str,
+) -> Result<Vec<PhoneMatch>, ServiceError> {
+    let vis = [
+        actor.visibility(EntityKind::Contacts, Action::View),
+        actor.visibility(EntityKind::Companies, Action::View),
+    ];
     let phone = Phone::parse(raw, &actor.account.country);
     let mut c = ctx.db.conn().await?;
     Ok(cards::find_by_phone(&mut c, actor.account.id, vis, &phone).await?)
 }
 
 /// Caller lookup for telephony, acting as the system (every card of the account).
-pub async fn find_by_phone(ctx: &Ctx, account: AccountId, raw: &str) -> Result<Vec<PhoneMatch>, ServiceError> {
+pub async fn find_by_phone(
+    ctx: &Ctx,
+    account: AccountId,
+    raw: &str,
+) -> Result<Vec<PhoneMatch>, ServiceError> {
     let mut c = ctx.db.conn().await?;
-    let acc = accounts::get(&mut c, account).await?.ok_or(ServiceError::NotFound)?;
+    let acc = accounts::get(&mut c, account)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
     let phone = Phone::parse(raw, &acc.country);
     Ok(cards::find_by_phone(&mut c, account, [Visibility::All; 2], &phone).await?)
 }
@@ -139,7 +175,10 @@ pub fn phones_of(defs: &[FieldDef], values: &[FieldValue], country: &str) -> Vec
         if defs.iter().any(|d| d.id == fv.field_id && d.is_phone()) {
             for v in &fv.values {
                 if let Some(s) = v.value.as_str() {
-                    out.push(CardPhone { phone: Phone::parse(s, country), enum_code: v.enum_code.clone() });
+                    out.push(CardPhone {
+                        phone: Phone::parse(s, country),
+                        enum_code: v.enum_code.clone(),
+                    });
                 }
             }
         }
@@ -164,7 +203,10 @@ fn display_name(name: Option<&str>, first: &str, last: &str, phones: &[CardPhone
     if !joined.is_empty() {
         return joined;
     }
-    phones.first().map(|p| p.phone.raw.clone()).unwrap_or_default()
+    phones
+        .first()
+        .map(|p| p.phone.raw.clone())
+        .unwrap_or_default()
 }
 
 struct Checks {
@@ -173,32 +215,79 @@ struct Checks {
     companies: Vec<i64>,
 }
 
-async fn load_checks(ctx: &Ctx, actor: &Actor, kind: CardKind, items: &[CardInput]) -> Result<Checks, ServiceError> {
+async fn load_checks(
+    ctx: &Ctx,
+    actor: &Actor,
+    kind: CardKind,
+    items: &[CardInput],
+) -> Result<Checks, ServiceError> {
     let mut c = ctx.db.conn().await?;
     let defs = custom_fields::list(&mut c, actor.account.id, kind.plural()).await?;
-    let users = users::list(&mut c, actor.account.id).await?.into_iter().map(|u| (u.id.0, u.group_id)).collect();
-    let company_ids: Vec<i64> = items.iter().filter_map(|i| i.company_id.flatten()).collect();
+    let users = users::list(&mut c, actor.account.id)
+        .await?
+        .into_iter()
+        .map(|u| (u.id.0, u.group_id))
+        .collect();
+    let company_ids: Vec<i64> = items
+        .iter()
+        .filter_map(|i| i.company_id.flatten())
+        .collect();
     let vis = actor.visibility(EntityKind::Companies, Action::View);
-    let companies = cards::get_many(&mut c, actor.account.id, CardKind::Company, &company_ids, vis).await?.into_iter().map(|k| k.id).collect();
-    Ok(Checks { defs, users, companies })
+    let companies = cards::get_many(
+        &mut c,
+        actor.account.id,
+        CardKind::Company,
+        &company_ids,
+        vis,
+    )
+    .await?
+    .into_iter()
+    .map(|k| k.id)
+    .collect();
+    Ok(Checks {
+        defs,
+        users,
+        companies,
+    })
 }
 
-fn check_common(ck: &Checks, kind: CardKind, item: &CardInput, errors: &mut Vec<FieldError>) -> Vec<FieldValue> {
-    for (path, v) in [("responsible_user_id", item.responsible_user_id), ("created_by", item.created_by), ("updated_by", item.updated_by)] {
+fn check_common(
+    ck: &Checks,
+    kind: CardKind,
+    item: &CardInput,
+    errors: &mut Vec<FieldError>,
+) -> Vec<FieldValue> {
+    for (path, v) in [
+        ("responsible_user_id", item.responsible_user_id),
+        ("created_by", item.created_by),
+        ("updated_by", item.updated_by),
+    ] {
         if let Some(u) = v {
             if u != 0 && !ck.users.contains_key(&u) {
                 errors.push(FieldError::not_supported(path));
             }
         }
     }
-    for (path, v) in [("name", &item.name), ("first_name", &item.first_name), ("last_name", &item.last_name)] {
+    for (path, v) in [
+        ("name", &item.name),
+        ("first_name", &item.first_name),
+        ("last_name", &item.last_name),
+    ] {
         if v.as_deref().is_some_and(|s| s.chars().count() > 255) {
-            errors.push(FieldError::new("InvalidLength", path, "This value is too long: at most 255 characters."));
+            errors.push(FieldError::new(
+                "InvalidLength",
+                path,
+                "This value is too long: at most 255 characters.",
+            ));
         }
     }
     if let Some(Some(cid)) = item.company_id {
         if kind == CardKind::Company {
-            errors.push(FieldError::new("NotSupportedChoice", "_embedded.companies", "A company cannot belong to a company."));
+            errors.push(FieldError::new(
+                "NotSupportedChoice",
+                "_embedded.companies",
+                "A company cannot belong to a company.",
+            ));
         } else if !ck.companies.contains(&cid) {
             errors.push(FieldError::not_supported("_embedded.companies.0.id"));
         }
@@ -216,9 +305,17 @@ fn check_common(ck: &Checks, kind: CardKind, item: &CardInput, errors: &mut Vec<
 }
 
 /// Creates a batch of cards: every item is valid and written, or nothing is.
-pub async fn create(ctx: &Ctx, actor: &Actor, kind: CardKind, items: Vec<CardInput>) -> Result<Vec<CardRef>, ServiceError> {
+pub async fn create(
+    ctx: &Ctx,
+    actor: &Actor,
+    kind: CardKind,
+    items: Vec<CardInput>,
+) -> Result<Vec<CardRef>, ServiceError> {
     if !actor.can(kind.entity_kind(), Action::Add) {
-        return Err(ServiceError::Forbidden(format!("you may not add {}", kind.plural())));
+        return Err(ServiceError::Forbidden(format!(
+            "you may not add {}",
+            kind.plural()
+        )));
     }
     check_batch_size(items.len())?;
     let ck = load_checks(ctx, actor, kind, &items).await?;
@@ -231,7 +328,10 @@ pub async fn create(ctx: &Ctx, actor: &Actor, kind: CardKind, items: Vec<CardInp
         let mut errors = Vec::new();
         let values = check_common(&ck, kind, &item, &mut errors);
         if !errors.is_empty() {
-            all_errors.push(ItemErrors { request_id: rid, errors });
+            all_errors.push(ItemErrors {
+                request_id: rid,
+                errors,
+            });
             continue;
         }
         let phones = phones_of(&ck.defs, &values, &actor.account.country);
@@ -247,16 +347,35 @@ pub async fn create(ctx: &Ctx, actor: &Actor, kind: CardKind, items: Vec<CardInp
             name: display_name(item.name.as_deref(), &first, &last, &phones),
             first_name: first,
             last_name: last,
-            responsible_user_id: Some(UserId(item.responsible_user_id.filter(|u| *u != 0).unwrap_or(actor.user.id.0))),
+            responsible_user_id: Some(UserId(
+                item.responsible_user_id
+                    .filter(|u| *u != 0)
+                    .unwrap_or(actor.user.id.0),
+            )),
             company_id: item.company_id.flatten().map(CompanyId),
-            created_by: UserId(item.created_by.filter(|u| *u != 0).unwrap_or(actor.user.id.0)),
-            updated_by: UserId(item.updated_by.filter(|u| *u != 0).unwrap_or(actor.user.id.0)),
+            created_by: UserId(
+                item.created_by
+                    .filter(|u| *u != 0)
+                    .unwrap_or(actor.user.id.0),
+            ),
+            updated_by: UserId(
+                item.updated_by
+                    .filter(|u| *u != 0)
+                    .unwrap_or(actor.user.id.0),
+            ),
             created_at,
-            updated_at: item.updated_at.map(|s| s * 1000).unwrap_or(created_at.max(now)),
+            updated_at: item
+                .updated_at
+                .map(|s| s * 1000)
+                .unwrap_or(created_at.max(now)),
             is_deleted: false,
             custom_fields: custom,
         };
-        refs.push(CardRef { id: card.id, request_id: rid, updated_at: card.updated_at });
+        refs.push(CardRef {
+            id: card.id,
+            request_id: rid,
+            updated_at: card.updated_at,
+        });
         writes.push(CardWrite { card, phones });
     }
     if !all_errors.is_empty() {
@@ -270,24 +389,37 @@ pub async fn create(ctx: &Ctx, actor: &Actor, kind: CardKind, items: Vec<CardInp
 
 fn check_batch_size(n: usize) -> Result<(), ServiceError> {
     if n == 0 {
-        return Err(ServiceError::BadRequest("the request body must be a non-empty array".into()));
+        return Err(ServiceError::BadRequest(
+            "the request body must be a non-empty array".into(),
+        ));
     }
     if n > MAX_BATCH {
-        return Err(ServiceError::BadRequest(format!("a batch holds at most {MAX_BATCH} items, this one has {n}")));
+        return Err(ServiceError::BadRequest(format!(
+            "a batch holds at most {MAX_BATCH} items, this one has {n}"
+        )));
     }
     Ok(())
 }
 
 /// Updates a batch of cards (each item names its `id`): all or nothing. Unknown ids,
 /// ids of another account and ids outside the caller's view scope get the same answer.
-pub async fn update(ctx: &Ctx, actor: &Actor, kind: CardKind, items: Vec<CardInput>) -> Result<Vec<CardRef>, ServiceError> {
+pub async fn update(
+    ctx: &Ctx,
+    actor: &Actor,
+    kind: CardKind,
+    items: Vec<CardInput>,
+) -> Result<Vec<CardRef>, ServiceError> {
     check_batch_size(items.len())?;
     let view = actor.visibility(kind.entity_kind(), Action::View);
     let edit = actor.visibility(kind.entity_kind(), Action::Edit);
     let ck = load_checks(ctx, actor, kind, &items).await?;
     let ids: Vec<i64> = items.iter().filter_map(|i| i.id).collect();
     let mut c = ctx.db.conn().await?;
-    let existing: HashMap<i64, Card> = cards::get_many(&mut c, actor.account.id, kind, &ids, view).await?.into_iter().map(|k| (k.id, k)).collect();
+    let existing: HashMap<i64, Card> = cards::get_many(&mut c, actor.account.id, kind, &ids, view)
+        .await?
+        .into_iter()
+        .map(|k| (k.id, k))
+        .collect();
     drop(c);
     let now = ctx.now();
     let mut writes: Vec<CardWrite> = Vec::with_capacity(items.len());
@@ -297,20 +429,40 @@ pub async fn update(ctx: &Ctx, actor: &Actor, kind: CardKind, items: Vec<CardInp
         let rid = item.request_id.clone().unwrap_or_else(|| i.to_string());
         let mut errors = Vec::new();
         let Some(id) = item.id else {
-            all_errors.push(ItemErrors { request_id: rid, errors: vec![FieldError::required("id")] });
+            all_errors.push(ItemErrors {
+                request_id: rid,
+                errors: vec![FieldError::required("id")],
+            });
             continue;
         };
-        let Some(current) = writes.iter().rev().find(|w| w.card.id == id).map(|w| w.card.clone()).or_else(|| existing.get(&id).cloned()) else {
-            all_errors.push(ItemErrors { request_id: rid, errors: vec![FieldError::new("NotFound", "id", "Entity not found.")] });
+        let Some(current) = writes
+            .iter()
+            .rev()
+            .find(|w| w.card.id == id)
+            .map(|w| w.card.clone())
+            .or_else(|| existing.get(&id).cloned())
+        else {
+            all_errors.push(ItemErrors {
+                request_id: rid,
+                errors: vec![FieldError::new("NotFound", "id", "Entity not found.")],
+            });
             continue;
         };
-        let owner_group = current.responsible_user_id.and_then(|u| ck.users.get(&u.0).copied().flatten());
+        let owner_group = current
+            .responsible_user_id
+            .and_then(|u| ck.users.get(&u.0).copied().flatten());
         if !edit.covers(current.responsible_user_id, owner_group) {
-            return Err(ServiceError::Forbidden(format!("you may not edit {} {id}", kind.singular())));
+            return Err(ServiceError::Forbidden(format!(
+                "you may not edit {} {id}",
+                kind.singular()
+            )));
         }
         let values = check_common(&ck, kind, &item, &mut errors);
         if !errors.is_empty() {
-            all_errors.push(ItemErrors { request_id: rid, errors });
+            all_errors.push(ItemErrors {
+                request_id: rid,
+                errors,
+            });
             continue;
         }
         let mut card = current;
@@ -325,7 +477,12 @@ pub async fn update(ctx: &Ctx, actor: &Actor, kind: CardKind, items: Vec<CardInp
         }
         let phones = phones_of(&ck.defs, &card.custom_fields, &actor.account.country);
         if item.name.is_some() {
-            card.name = display_name(item.name.as_deref(), &card.first_name, &card.last_name, &phones);
+            card.name = display_name(
+                item.name.as_deref(),
+                &card.first_name,
+                &card.last_name,
+                &phones,
+            );
         }
         if let Some(u) = item.responsible_user_id.filter(|u| *u != 0) {
             card.responsible_user_id = Some(UserId(u));
@@ -333,9 +490,17 @@ pub async fn update(ctx: &Ctx, actor: &Actor, kind: CardKind, items: Vec<CardInp
         if let Some(link) = item.company_id {
             card.company_id = link.map(CompanyId);
         }
-        card.updated_by = UserId(item.updated_by.filter(|u| *u != 0).unwrap_or(actor.user.id.0));
+        card.updated_by = UserId(
+            item.updated_by
+                .filter(|u| *u != 0)
+                .unwrap_or(actor.user.id.0),
+        );
         card.updated_at = item.updated_at.map(|s| s * 1000).unwrap_or(now);
-        refs.push(CardRef { id, request_id: rid, updated_at: card.updated_at });
+        refs.push(CardRef {
+            id,
+            request_id: rid,
+            updated_at: card.updated_at,
+        });
         writes.retain(|w| w.card.id != id);
         writes.push(CardWrite { card, phones });
     }

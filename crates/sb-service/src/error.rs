@@ -35,7 +35,10 @@ pub enum ServiceError {
 
 impl ServiceError {
     pub fn one(request_id: impl Into<String>, e: FieldError) -> ServiceError {
-        ServiceError::Validation(vec![ItemErrors { request_id: request_id.into(), errors: vec![e] }])
+        ServiceError::Validation(vec![ItemErrors {
+            request_id: request_id.into(),
+            errors: vec![e],
+        }])
     }
 }
 

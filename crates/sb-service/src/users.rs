@@ -21,18 +21,35 @@ pub async fn create_user(ctx: &Ctx, actor: &Actor, n: NewUser) -> Result<User, S
     actor.require_admin()?;
     let email = n.email.trim().to_lowercase();
     if !email.contains('@') || email.len() > 254 {
-        return Err(ServiceError::one("0", FieldError::new("InvalidEmail", "email", "This value is not a valid e-mail address.")));
+        return Err(ServiceError::one(
+            "0",
+            FieldError::new(
+                "InvalidEmail",
+                "email",
+                "This value is not a valid e-mail address.",
+            ),
+        ));
     }
     if let Some(g) = n.group_id {
         let mut c = ctx.db.conn().await?;
-        if !users::list_groups(&mut c, actor.account.id).await?.iter().any(|x| x.id == g) {
-            return Err(ServiceError::one("0", FieldError::not_supported("group_id")));
+        if !users::list_groups(&mut c, actor.account.id)
+            .await?
+            .iter()
+            .any(|x| x.id == g)
+        {
+            return Err(ServiceError::one(
+                "0",
+                FieldError::not_supported("group_id"),
+            ));
         }
     }
     let now = ctx.now();
     let rights = match n.role {
         Role::Admin => Rights::admin(),
-        Role::Manager => n.rights.unwrap_or_else(Rights::manager_default).normalised(),
+        Role::Manager => n
+            .rights
+            .unwrap_or_else(Rights::manager_default)
+            .normalised(),
     };
     let user = User {
         id: UserId(ctx.next_id()),
@@ -52,19 +69,40 @@ pub async fn create_user(ctx: &Ctx, actor: &Actor, n: NewUser) -> Result<User, S
         None => None,
     };
     let mut tx = ctx.db.begin().await?;
-    users::insert(&mut tx, &user, hash.as_deref()).await.map_err(|e| match e {
-        sb_store::StoreError::Conflict { .. } => ServiceError::one("0", FieldError::new("NotUnique", "email", "A user with this e-mail already exists.")),
-        other => other.into(),
-    })?;
+    users::insert(&mut tx, &user, hash.as_deref())
+        .await
+        .map_err(|e| match e {
+            sb_store::StoreError::Conflict { .. } => ServiceError::one(
+                "0",
+                FieldError::new(
+                    "NotUnique",
+                    "email",
+                    "A user with this e-mail already exists.",
+                ),
+            ),
+            other => other.into(),
+        })?;
     tx.commit().await?;
     Ok(user)
 }
 
-pub async fn set_rights(ctx: &Ctx, actor: &Actor, id: UserId, rights: Rights, group_id: Option<GroupId>) -> Result<User, ServiceError> {
+pub async fn set_rights(
+    ctx: &Ctx,
+    actor: &Actor,
+    id: UserId,
+    rights: Rights,
+    group_id: Option<GroupId>,
+) -> Result<User, ServiceError> {
     actor.require_admin()?;
     let mut tx = ctx.db.begin().await?;
-    let mut user = users::get(&mut tx, actor.account.id, id).await?.ok_or(ServiceError::NotFound)?;
-    user.rights = if user.is_admin() { Rights::admin() } else { rights.normalised() };
+    let mut user = users::get(&mut tx, actor.account.id, id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    user.rights = if user.is_admin() {
+        Rights::admin()
+    } else {
+        rights.normalised()
+    };
     user.group_id = group_id;
     user.updated_at = ctx.now();
     users::update(&mut tx, &user).await?;
@@ -79,12 +117,17 @@ pub async fn list(ctx: &Ctx, actor: &Actor) -> Result<Vec<User>, ServiceError> {
 
 pub async fn get(ctx: &Ctx, actor: &Actor, id: UserId) -> Result<User, ServiceError> {
     let mut c = ctx.db.conn().await?;
-    users::get(&mut c, actor.account.id, id).await?.ok_or(ServiceError::NotFound)
+    users::get(&mut c, actor.account.id, id)
+        .await?
+        .ok_or(ServiceError::NotFound)
 }
 
 pub async fn create_group(ctx: &Ctx, actor: &Actor, name: &str) -> Result<Group, ServiceError> {
     actor.require_admin()?;
-    let g = Group { id: GroupId(ctx.next_id()), name: name.to_string() };
+    let g = Group {
+        id: GroupId(ctx.next_id()),
+        name: name.to_string(),
+    };
     let mut tx = ctx.db.begin().await?;
     users::insert_group(&mut tx, actor.account.id, &g, ctx.now()).await?;
     tx.commit().await?;

@@ -39,18 +39,28 @@ pub async fn insert(c: &mut impl DbConn, a: &Account) -> Result<()> {
 }
 
 pub async fn get(c: &mut impl DbConn, id: AccountId) -> Result<Option<Account>> {
-    let row = sqlx::query(&format!("select {COLUMNS} from accounts where id = $1")).bind(id.0).fetch_optional(c.raw()).await?;
+    let row = sqlx::query(&format!("select {COLUMNS} from accounts where id = $1"))
+        .bind(id.0)
+        .fetch_optional(c.raw())
+        .await?;
     row.as_ref().map(from_row).transpose()
 }
 
 /// The oldest account: the single-tenant default.
 pub async fn first(c: &mut impl DbConn) -> Result<Option<Account>> {
-    let row = sqlx::query(&format!("select {COLUMNS} from accounts order by id limit 1")).fetch_optional(c.raw()).await?;
+    let row = sqlx::query(&format!(
+        "select {COLUMNS} from accounts order by id limit 1"
+    ))
+    .fetch_optional(c.raw())
+    .await?;
     row.as_ref().map(from_row).transpose()
 }
 
 pub async fn get_setting(c: &mut impl DbConn, key: &str) -> Result<Option<String>> {
-    let row = sqlx::query("select value from instance_settings where key = $1").bind(key).fetch_optional(c.raw()).await?;
+    let row = sqlx::query("select value from instance_settings where key = $1")
+        .bind(key)
+        .fetch_optional(c.raw())
+        .await?;
     Ok(match row {
         Some(r) => Some(r.try_get(0)?),
         None => None,
@@ -59,6 +69,14 @@ pub async fn get_setting(c: &mut impl DbConn, key: &str) -> Result<Option<String
 
 /// Stores `value` unless the key is already set; returns the value in force.
 pub async fn init_setting(c: &mut impl DbConn, key: &str, value: &str) -> Result<String> {
-    sqlx::query("insert into instance_settings (key, value) values ($1, $2) on conflict (key) do nothing").bind(key).bind(value).execute(c.raw()).await?;
-    get_setting(c, key).await?.ok_or(crate::StoreError::NotFound)
+    sqlx::query(
+        "insert into instance_settings (key, value) values ($1, $2) on conflict (key) do nothing",
+    )
+    .bind(key)
+    .bind(value)
+    .execute(c.raw())
+    .await?;
+    get_setting(c, key)
+        .await?
+        .ok_or(crate::StoreError::NotFound)
 }

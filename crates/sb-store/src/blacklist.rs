@@ -16,7 +16,11 @@ fn from_row(r: &AnyRow) -> Result<BlacklistEntry> {
     Ok(BlacklistEntry {
         id: r.try_get(0)?,
         account_id: AccountId(r.try_get(1)?),
-        phone: Phone { raw: r.try_get(2)?, e164: r.try_get(3)?, digits: rev.chars().rev().collect() },
+        phone: Phone {
+            raw: r.try_get(2)?,
+            e164: r.try_get(3)?,
+            digits: rev.chars().rev().collect(),
+        },
         note: r.try_get(5)?,
         created_by: UserId(r.try_get(6)?),
         created_at: r.try_get(7)?,
@@ -25,37 +29,58 @@ fn from_row(r: &AnyRow) -> Result<BlacklistEntry> {
 
 /// Adds a number. The same digits twice in an account is `Conflict { phone }`.
 pub async fn add(c: &mut impl DbConn, e: &BlacklistEntry) -> Result<()> {
-    sqlx::query(&format!("insert into blacklist ({COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8)"))
-        .bind(e.id)
-        .bind(e.account_id.0)
-        .bind(&e.phone.raw)
-        .bind(e.phone.e164.clone())
-        .bind(e.phone.reversed_digits())
-        .bind(&e.note)
-        .bind(e.created_by.0)
-        .bind(e.created_at)
-        .execute(c.raw())
-        .await
-        .map_err(|err| StoreError::conflict_on(err, "phone"))?;
+    sqlx::query(&format!(
+        "insert into blacklist ({COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8)"
+    ))
+    .bind(e.id)
+    .bind(e.account_id.0)
+    .bind(&e.phone.raw)
+    .bind(e.phone.e164.clone())
+    .bind(e.phone.reversed_digits())
+    .bind(&e.note)
+    .bind(e.created_by.0)
+    .bind(e.created_at)
+    .execute(c.raw())
+    .await
+    .map_err(|err| StoreError::conflict_on(err, "phone"))?;
     Ok(())
 }
 
 /// Removes an entry by id; `NotFound` when there is none.
 pub async fn remove(c: &mut impl DbConn, account: AccountId, id: i64) -> Result<()> {
-    let done = sqlx::query("delete from blacklist where account_id = $1 and id = $2").bind(account.0).bind(id).execute(c.raw()).await?;
+    let done = sqlx::query("delete from blacklist where account_id = $1 and id = $2")
+        .bind(account.0)
+        .bind(id)
+        .execute(c.raw())
+        .await?;
     if done.rows_affected() == 0 {
         return Err(StoreError::NotFound);
     }
     Ok(())
 }
 
-pub async fn get(c: &mut impl DbConn, account: AccountId, id: i64) -> Result<Option<BlacklistEntry>> {
-    let row = sqlx::query(&format!("select {COLUMNS} from blacklist where account_id = $1 and id = $2")).bind(account.0).bind(id).fetch_optional(c.raw()).await?;
+pub async fn get(
+    c: &mut impl DbConn,
+    account: AccountId,
+    id: i64,
+) -> Result<Option<BlacklistEntry>> {
+    let row = sqlx::query(&format!(
+        "select {COLUMNS} from blacklist where account_id = $1 and id = $2"
+    ))
+    .bind(account.0)
+    .bind(id)
+    .fetch_optional(c.raw())
+    .await?;
     row.as_ref().map(from_row).transpose()
 }
 
 /// The account's entries, newest first.
-pub async fn list(c: &mut impl DbConn, account: AccountId, limit: i64, offset: i64) -> Result<Vec<BlacklistEntry>> {
+pub async fn list(
+    c: &mut impl DbConn,
+    account: AccountId,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<BlacklistEntry>> {
     let rows = sqlx::query(&format!("select {COLUMNS} from blacklist where account_id = $1 order by created_at desc, id desc limit $2 offset $3"))
         .bind(account.0)
         .bind(limit)
@@ -66,19 +91,31 @@ pub async fn list(c: &mut impl DbConn, account: AccountId, limit: i64, offset: i
 }
 
 pub async fn count(c: &mut impl DbConn, account: AccountId) -> Result<i64> {
-    let row = sqlx::query("select count(*) from blacklist where account_id = $1").bind(account.0).fetch_one(c.raw()).await?;
+    let row = sqlx::query("select count(*) from blacklist where account_id = $1")
+        .bind(account.0)
+        .fetch_one(c.raw())
+        .await?;
     Ok(row.try_get::<i64, _>(0)?)
 }
 
 /// The entry that blocks a caller: a stored number ending with the caller's last digits
 /// (an exact E.164 match preferred), or for a number too short to match by suffix
 /// (hidden callers, "anonymous") the same raw text.
-pub async fn find(c: &mut impl DbConn, account: AccountId, phone: &Phone) -> Result<Option<BlacklistEntry>> {
-    let mut sql = Sql::new(&format!("select {COLUMNS} from blacklist where account_id = "));
+pub async fn find(
+    c: &mut impl DbConn,
+    account: AccountId,
+    phone: &Phone,
+) -> Result<Option<BlacklistEntry>> {
+    let mut sql = Sql::new(&format!(
+        "select {COLUMNS} from blacklist where account_id = "
+    ));
     sql.bind(account.0);
     match phone.suffix_range() {
         Some((lo, hi)) => {
-            sql.push(" and rev_digits >= ").bind(lo).push(" and rev_digits < ").bind(hi);
+            sql.push(" and rev_digits >= ")
+                .bind(lo)
+                .push(" and rev_digits < ")
+                .bind(hi);
         }
         None => {
             sql.push(" and raw = ").bind(phone.raw.as_str());
@@ -87,7 +124,9 @@ pub async fn find(c: &mut impl DbConn, account: AccountId, phone: &Phone) -> Res
     sql.push(" order by id limit 20");
     let rows = sql.query().fetch_all(c.raw()).await?;
     let mut found: Vec<BlacklistEntry> = rows.iter().map(from_row).collect::<Result<_>>()?;
-    let exact = found.iter().position(|e| e.phone.e164.is_some() && e.phone.e164 == phone.e164);
+    let exact = found
+        .iter()
+        .position(|e| e.phone.e164.is_some() && e.phone.e164 == phone.e164);
     Ok(match exact {
         Some(i) => Some(found.swap_remove(i)),
         None => found.into_iter().next(),

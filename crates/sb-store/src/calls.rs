@@ -9,7 +9,10 @@
 use crate::db::DbConn;
 use crate::sql::Sql;
 use crate::{flag, Result, StoreError, Tx};
-use sb_domain::calls::{CallChanges, CallDirection, CallPatch, CallSession, CallSessionState, CallState, RecordingStatus};
+use sb_domain::calls::{
+    CallChanges, CallDirection, CallPatch, CallSession, CallSessionState, CallState,
+    RecordingStatus,
+};
 use sb_domain::{AccountId, CallId, CompanyId, ContactId, IntegrationId, LeadId, NoteId, UserId};
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -74,22 +77,40 @@ pub async fn insert_inbox(c: &mut impl DbConn, e: &InboxEvent) -> Result<bool> {
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn get_inbox(c: &mut impl DbConn, account: AccountId, id: i64) -> Result<Option<InboxEvent>> {
-    let row = sqlx::query(&format!("select {INBOX_COLUMNS} from webhook_inbox where account_id = $1 and id = $2")).bind(account.0).bind(id).fetch_optional(c.raw()).await?;
+pub async fn get_inbox(
+    c: &mut impl DbConn,
+    account: AccountId,
+    id: i64,
+) -> Result<Option<InboxEvent>> {
+    let row = sqlx::query(&format!(
+        "select {INBOX_COLUMNS} from webhook_inbox where account_id = $1 and id = $2"
+    ))
+    .bind(account.0)
+    .bind(id)
+    .fetch_optional(c.raw())
+    .await?;
     row.as_ref().map(inbox_from_row).transpose()
 }
 
 /// Records the outcome of processing: `error` is `None` on success. A failed event keeps
 /// `processed_at` null so a sweep can find it.
-pub async fn mark_inbox(c: &mut impl DbConn, account: AccountId, id: i64, now: i64, error: Option<&str>) -> Result<()> {
+pub async fn mark_inbox(
+    c: &mut impl DbConn,
+    account: AccountId,
+    id: i64,
+    now: i64,
+    error: Option<&str>,
+) -> Result<()> {
     let processed = if error.is_none() { Some(now) } else { None };
-    let done = sqlx::query("update webhook_inbox set processed_at = $1, error = $2 where account_id = $3 and id = $4")
-        .bind(processed)
-        .bind(error.map(str::to_string))
-        .bind(account.0)
-        .bind(id)
-        .execute(c.raw())
-        .await?;
+    let done = sqlx::query(
+        "update webhook_inbox set processed_at = $1, error = $2 where account_id = $3 and id = $4",
+    )
+    .bind(processed)
+    .bind(error.map(str::to_string))
+    .bind(account.0)
+    .bind(id)
+    .execute(c.raw())
+    .await?;
     if done.rows_affected() == 0 {
         return Err(StoreError::NotFound);
     }
@@ -97,7 +118,12 @@ pub async fn mark_inbox(c: &mut impl DbConn, account: AccountId, id: i64, now: i
 }
 
 /// Every stored event of one call, in arrival order (diagnosis, replay).
-pub async fn list_inbox_for_call(c: &mut impl DbConn, account: AccountId, integration: IntegrationId, provider_call_id: &str) -> Result<Vec<InboxEvent>> {
+pub async fn list_inbox_for_call(
+    c: &mut impl DbConn,
+    account: AccountId,
+    integration: IntegrationId,
+    provider_call_id: &str,
+) -> Result<Vec<InboxEvent>> {
     let rows = sqlx::query(&format!(
         "select {INBOX_COLUMNS} from webhook_inbox where account_id = $1 and integration_id = $2 and provider_call_id = $3 order by received_at, id"
     ))
@@ -111,7 +137,11 @@ pub async fn list_inbox_for_call(c: &mut impl DbConn, account: AccountId, integr
 
 /// Events of every account not processed yet and received before `before` (a recovery
 /// sweep for events whose processing job was lost), oldest first.
-pub async fn list_unprocessed_inbox(c: &mut impl DbConn, before: i64, limit: i64) -> Result<Vec<InboxEvent>> {
+pub async fn list_unprocessed_inbox(
+    c: &mut impl DbConn,
+    before: i64,
+    limit: i64,
+) -> Result<Vec<InboxEvent>> {
     let rows = sqlx::query(&format!("select {INBOX_COLUMNS} from webhook_inbox where processed_at is null and received_at < $1 order by received_at, id limit $2"))
         .bind(before)
         .bind(limit)
@@ -137,8 +167,10 @@ fn session_from_row(r: &AnyRow) -> Result<CallSession> {
         integration_id: IntegrationId(r.try_get(2)?),
         provider_call_id: r.try_get(3)?,
         data: CallSessionState {
-            direction: CallDirection::parse(&direction).ok_or_else(|| StoreError::Corrupt(format!("call direction {direction}")))?,
-            state: CallState::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("call state {state}")))?,
+            direction: CallDirection::parse(&direction)
+                .ok_or_else(|| StoreError::Corrupt(format!("call direction {direction}")))?,
+            state: CallState::parse(&state)
+                .ok_or_else(|| StoreError::Corrupt(format!("call state {state}")))?,
             customer_phone: r.try_get(6)?,
             customer_e164: r.try_get(7)?,
             our_number: r.try_get(8)?,
@@ -153,7 +185,10 @@ fn session_from_row(r: &AnyRow) -> Result<CallSession> {
             recording_id: r.try_get(17)?,
             recording_path: r.try_get(18)?,
             recording_status: match rec_status {
-                Some(s) => Some(RecordingStatus::parse(&s).ok_or_else(|| StoreError::Corrupt(format!("recording status {s}")))?),
+                Some(s) => Some(
+                    RecordingStatus::parse(&s)
+                        .ok_or_else(|| StoreError::Corrupt(format!("recording status {s}")))?,
+                ),
                 None => None,
             },
             contact_id: r.try_get::<Option<i64>, _>(20)?.map(ContactId),
@@ -222,14 +257,30 @@ pub struct Applied {
 /// Folds one event into the session of `(integration, provider_call_id)`, creating it
 /// if needed. Takes a transaction on purpose: the row stays locked until it commits, so
 /// concurrent events of the same call cannot both see (and act on) one transition.
-pub async fn apply(tx: &mut Tx, account: AccountId, integration: IntegrationId, provider_call_id: &str, patch: &CallPatch, now: i64) -> Result<Applied> {
+pub async fn apply(
+    tx: &mut Tx,
+    account: AccountId,
+    integration: IntegrationId,
+    provider_call_id: &str,
+    patch: &CallPatch,
+    now: i64,
+) -> Result<Applied> {
     let mut fresh = CallSessionState::new(patch.direction);
     let mut changes = fresh.merge(patch);
     let new_id = sb_domain::next_id(now);
     // Insert, or on conflict take the existing row's lock with a no-op update (portable
     // across both backends, unlike `for update`); `returning id` tells which happened.
-    let mut sql = Sql::new(&format!("insert into call_sessions ({SESSION_COLUMNS}) values ("));
-    sql.bind(new_id).push(", ").bind(account.0).push(", ").bind(integration.0).push(", ").bind(provider_call_id).push(", ");
+    let mut sql = Sql::new(&format!(
+        "insert into call_sessions ({SESSION_COLUMNS}) values ("
+    ));
+    sql.bind(new_id)
+        .push(", ")
+        .bind(account.0)
+        .push(", ")
+        .bind(integration.0)
+        .push(", ")
+        .bind(provider_call_id)
+        .push(", ");
     push_state(&mut sql, &fresh);
     sql.push(", ").bind(now).push(", ").bind(now).push(") on conflict (account_id, integration_id, provider_call_id) do update set updated_at = call_sessions.updated_at returning id");
     let id: i64 = sql.query().fetch_one(tx.raw()).await?.try_get(0)?;
@@ -237,10 +288,20 @@ pub async fn apply(tx: &mut Tx, account: AccountId, integration: IntegrationId, 
         changes.created = true;
         changes.changed = true;
         changes.state_from = None;
-        let session = CallSession { id: CallId(id), account_id: account, integration_id: integration, provider_call_id: provider_call_id.to_string(), data: fresh, created_at: now, updated_at: now };
+        let session = CallSession {
+            id: CallId(id),
+            account_id: account,
+            integration_id: integration,
+            provider_call_id: provider_call_id.to_string(),
+            data: fresh,
+            created_at: now,
+            updated_at: now,
+        };
         return Ok(Applied { session, changes });
     }
-    let mut session = get(tx, account, CallId(id)).await?.ok_or(StoreError::NotFound)?;
+    let mut session = get(tx, account, CallId(id))
+        .await?
+        .ok_or(StoreError::NotFound)?;
     let changes = session.data.merge(patch);
     if changes.changed {
         session.updated_at = now;
@@ -252,7 +313,12 @@ pub async fn apply(tx: &mut Tx, account: AccountId, integration: IntegrationId, 
 async fn write_state(c: &mut impl DbConn, s: &CallSession) -> Result<()> {
     let mut sql = Sql::new("update call_sessions set (direction, state, customer_phone, customer_e164, our_number, extension, extension_final, user_id, disposition, duration_s, started_at, answered_at, ended_at, recording_id, recording_path, recording_status, contact_id, company_id, lead_id, note_id, caller_name, updated_at) = (");
     push_state(&mut sql, &s.data);
-    sql.push(", ").bind(s.updated_at).push(") where account_id = ").bind(s.account_id.0).push(" and id = ").bind(s.id.0);
+    sql.push(", ")
+        .bind(s.updated_at)
+        .push(") where account_id = ")
+        .bind(s.account_id.0)
+        .push(" and id = ")
+        .bind(s.id.0);
     let done = sql.query().execute(c.raw()).await?;
     if done.rows_affected() == 0 {
         return Err(StoreError::NotFound);
@@ -260,12 +326,27 @@ async fn write_state(c: &mut impl DbConn, s: &CallSession) -> Result<()> {
     Ok(())
 }
 
-pub async fn get(c: &mut impl DbConn, account: AccountId, id: CallId) -> Result<Option<CallSession>> {
-    let row = sqlx::query(&format!("select {SESSION_COLUMNS} from call_sessions where account_id = $1 and id = $2")).bind(account.0).bind(id.0).fetch_optional(c.raw()).await?;
+pub async fn get(
+    c: &mut impl DbConn,
+    account: AccountId,
+    id: CallId,
+) -> Result<Option<CallSession>> {
+    let row = sqlx::query(&format!(
+        "select {SESSION_COLUMNS} from call_sessions where account_id = $1 and id = $2"
+    ))
+    .bind(account.0)
+    .bind(id.0)
+    .fetch_optional(c.raw())
+    .await?;
     row.as_ref().map(session_from_row).transpose()
 }
 
-pub async fn get_by_provider_id(c: &mut impl DbConn, account: AccountId, integration: IntegrationId, provider_call_id: &str) -> Result<Option<CallSession>> {
+pub async fn get_by_provider_id(
+    c: &mut impl DbConn,
+    account: AccountId,
+    integration: IntegrationId,
+    provider_call_id: &str,
+) -> Result<Option<CallSession>> {
     let row = sqlx::query(&format!("select {SESSION_COLUMNS} from call_sessions where account_id = $1 and integration_id = $2 and provider_call_id = $3"))
         .bind(account.0)
         .bind(integration.0)
@@ -276,7 +357,14 @@ pub async fn get_by_provider_id(c: &mut impl DbConn, account: AccountId, integra
 }
 
 /// Records what became of the recording file (the download job's result).
-pub async fn set_recording(c: &mut impl DbConn, account: AccountId, id: CallId, status: RecordingStatus, path: Option<&str>, now: i64) -> Result<()> {
+pub async fn set_recording(
+    c: &mut impl DbConn,
+    account: AccountId,
+    id: CallId,
+    status: RecordingStatus,
+    path: Option<&str>,
+    now: i64,
+) -> Result<()> {
     let done = sqlx::query("update call_sessions set recording_status = $1, recording_path = $2, updated_at = $3 where account_id = $4 and id = $5")
         .bind(status.as_str())
         .bind(path.map(str::to_string))
@@ -301,7 +389,13 @@ pub struct CallLinks {
     pub note_id: Option<NoteId>,
 }
 
-pub async fn set_links(c: &mut impl DbConn, account: AccountId, id: CallId, links: &CallLinks, now: i64) -> Result<()> {
+pub async fn set_links(
+    c: &mut impl DbConn,
+    account: AccountId,
+    id: CallId,
+    links: &CallLinks,
+    now: i64,
+) -> Result<()> {
     let done = sqlx::query(
         "update call_sessions set contact_id = coalesce($1, contact_id), company_id = coalesce($2, company_id), lead_id = coalesce($3, lead_id), \
          note_id = coalesce($4, note_id), updated_at = $5 where account_id = $6 and id = $7",
@@ -336,8 +430,14 @@ pub struct CallFilter {
 }
 
 /// Sessions of the account, newest first.
-pub async fn list(c: &mut impl DbConn, account: AccountId, f: &CallFilter) -> Result<Vec<CallSession>> {
-    let mut sql = Sql::new(&format!("select {SESSION_COLUMNS} from call_sessions where account_id = "));
+pub async fn list(
+    c: &mut impl DbConn,
+    account: AccountId,
+    f: &CallFilter,
+) -> Result<Vec<CallSession>> {
+    let mut sql = Sql::new(&format!(
+        "select {SESSION_COLUMNS} from call_sessions where account_id = "
+    ));
     sql.bind(account.0);
     if let Some(i) = f.integration_id {
         sql.push(" and integration_id = ").bind(i.0);
@@ -364,7 +464,10 @@ pub async fn list(c: &mut impl DbConn, account: AccountId, f: &CallFilter) -> Re
     if let Some(v) = f.created_to {
         sql.push(" and created_at <= ").bind(v);
     }
-    sql.push(" order by created_at desc, id desc limit ").bind(f.limit).push(" offset ").bind(f.offset);
+    sql.push(" order by created_at desc, id desc limit ")
+        .bind(f.limit)
+        .push(" offset ")
+        .bind(f.offset);
     let rows = sql.query().fetch_all(c.raw()).await?;
     rows.iter().map(session_from_row).collect()
 }

@@ -36,7 +36,8 @@ fn from_row(kind: CardKind, r: &AnyRow) -> Result<Card> {
         created_at: r.try_get(9)?,
         updated_at: r.try_get(10)?,
         is_deleted: r.try_get::<i64, _>(11)? != 0,
-        custom_fields: serde_json::from_str::<Vec<FieldValue>>(&cf).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        custom_fields: serde_json::from_str::<Vec<FieldValue>>(&cf)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
     })
 }
 
@@ -59,10 +60,17 @@ pub(crate) fn push_visibility(sql: &mut Sql, alias: &str, account: AccountId, vi
     match vis {
         Visibility::All => {}
         Visibility::Own(u) => {
-            sql.push(&format!(" and {alias}.responsible_user_id = ")).bind(u.0);
+            sql.push(&format!(" and {alias}.responsible_user_id = "))
+                .bind(u.0);
         }
         Visibility::Group(g) => {
-            sql.push(&format!(" and {alias}.responsible_user_id in (select id from users where account_id = ")).bind(account.0).push(" and group_id = ").bind(g.0).push(")");
+            sql.push(&format!(
+                " and {alias}.responsible_user_id in (select id from users where account_id = "
+            ))
+            .bind(account.0)
+            .push(" and group_id = ")
+            .bind(g.0)
+            .push(")");
         }
         Visibility::None => {
             sql.push(" and 1 = 0");
@@ -83,14 +91,23 @@ pub async fn insert_many(c: &mut impl DbConn, kind: CardKind, items: &[CardWrite
             push_card_values(&mut sql, &w.card)?;
         }
         sql.query().execute(c.raw()).await?;
-        let phones: Vec<(&Card, usize, &CardPhone)> = chunk.iter().flat_map(|w| w.phones.iter().enumerate().map(move |(i, p)| (&w.card, i, p))).collect();
+        let phones: Vec<(&Card, usize, &CardPhone)> = chunk
+            .iter()
+            .flat_map(|w| {
+                w.phones
+                    .iter()
+                    .enumerate()
+                    .map(move |(i, p)| (&w.card, i, p))
+            })
+            .collect();
         insert_phones(c, &phones).await?;
     }
     Ok(())
 }
 
 fn push_card_values(sql: &mut Sql, k: &Card) -> Result<()> {
-    let cf = serde_json::to_string(&k.custom_fields).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let cf =
+        serde_json::to_string(&k.custom_fields).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     sql.push("(")
         .bind(k.id)
         .push(", ")
@@ -157,7 +174,8 @@ async fn insert_phones(c: &mut impl DbConn, phones: &[(&Card, usize, &CardPhone)
 /// Rewrites a card's row and its phone index.
 pub async fn update(c: &mut impl DbConn, w: &CardWrite) -> Result<()> {
     let k = &w.card;
-    let cf = serde_json::to_string(&k.custom_fields).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let cf =
+        serde_json::to_string(&k.custom_fields).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let done = sqlx::query(&format!(
         "update {} set name = $1, first_name = $2, last_name = $3, responsible_user_id = $4, company_id = $5, updated_by = $6, updated_at = $7, is_deleted = $8, custom_fields = $9 \
          where account_id = $10 and id = $11",
@@ -179,22 +197,49 @@ pub async fn update(c: &mut impl DbConn, w: &CardWrite) -> Result<()> {
     if done.rows_affected() == 0 {
         return Err(StoreError::NotFound);
     }
-    sqlx::query("delete from phones where account_id = $1 and entity_type = $2 and entity_id = $3").bind(k.account_id.0).bind(k.kind.singular()).bind(k.id).execute(c.raw()).await?;
-    let phones: Vec<(&Card, usize, &CardPhone)> = w.phones.iter().enumerate().map(|(i, p)| (k, i, p)).collect();
+    sqlx::query("delete from phones where account_id = $1 and entity_type = $2 and entity_id = $3")
+        .bind(k.account_id.0)
+        .bind(k.kind.singular())
+        .bind(k.id)
+        .execute(c.raw())
+        .await?;
+    let phones: Vec<(&Card, usize, &CardPhone)> = w
+        .phones
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (k, i, p))
+        .collect();
     insert_phones(c, &phones).await
 }
 
-pub async fn get(c: &mut impl DbConn, account: AccountId, kind: CardKind, id: i64, vis: Visibility) -> Result<Option<Card>> {
+pub async fn get(
+    c: &mut impl DbConn,
+    account: AccountId,
+    kind: CardKind,
+    id: i64,
+    vis: Visibility,
+) -> Result<Option<Card>> {
     Ok(get_many(c, account, kind, &[id], vis).await?.pop())
 }
 
 /// The cards among `ids` that exist in the account and are inside the scope.
-pub async fn get_many(c: &mut impl DbConn, account: AccountId, kind: CardKind, ids: &[i64], vis: Visibility) -> Result<Vec<Card>> {
+pub async fn get_many(
+    c: &mut impl DbConn,
+    account: AccountId,
+    kind: CardKind,
+    ids: &[i64],
+    vis: Visibility,
+) -> Result<Vec<Card>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut sql = Sql::new(&format!("select {COLUMNS} from {} k where k.account_id = ", table(kind)));
-    sql.bind(account.0).push(" and k.is_deleted = 0 and k.id in ").bind_list(ids);
+    let mut sql = Sql::new(&format!(
+        "select {COLUMNS} from {} k where k.account_id = ",
+        table(kind)
+    ));
+    sql.bind(account.0)
+        .push(" and k.is_deleted = 0 and k.id in ")
+        .bind_list(ids);
     push_visibility(&mut sql, "k", account, vis);
     let rows = sql.query().fetch_all(c.raw()).await?;
     rows.iter().map(|r| from_row(kind, r)).collect()
@@ -227,17 +272,30 @@ pub struct CardFilter {
     pub offset: i64,
 }
 
-pub async fn list(c: &mut impl DbConn, account: AccountId, kind: CardKind, f: &CardFilter, vis: Visibility) -> Result<Vec<Card>> {
-    let mut sql = Sql::new(&format!("select {COLUMNS} from {} k where k.account_id = ", table(kind)));
+pub async fn list(
+    c: &mut impl DbConn,
+    account: AccountId,
+    kind: CardKind,
+    f: &CardFilter,
+    vis: Visibility,
+) -> Result<Vec<Card>> {
+    let mut sql = Sql::new(&format!(
+        "select {COLUMNS} from {} k where k.account_id = ",
+        table(kind)
+    ));
     sql.bind(account.0).push(" and k.is_deleted = 0");
     push_visibility(&mut sql, "k", account, vis);
     if !f.ids.is_empty() {
         sql.push(" and k.id in ").bind_list(&f.ids);
     }
     if !f.responsible.is_empty() {
-        sql.push(" and k.responsible_user_id in ").bind_list(&f.responsible);
+        sql.push(" and k.responsible_user_id in ")
+            .bind_list(&f.responsible);
     }
-    for (col, from, to) in [("created_at", f.created_from, f.created_to), ("updated_at", f.updated_from, f.updated_to)] {
+    for (col, from, to) in [
+        ("created_at", f.created_from, f.created_to),
+        ("updated_at", f.updated_from, f.updated_to),
+    ] {
         if let Some(v) = from {
             sql.push(&format!(" and k.{col} >= ")).bind(v);
         }
@@ -249,8 +307,20 @@ pub async fn list(c: &mut impl DbConn, account: AccountId, kind: CardKind, f: &C
         sql.push(" and k.company_id = ").bind(cid);
     }
     if let Some(t) = &f.text {
-        let pat = format!("%{}%", t.to_lowercase().replace('\\', "").replace('%', "").replace('_', ""));
-        sql.push(" and (lower(k.name) like ").bind(pat.clone()).push(" or lower(k.first_name) like ").bind(pat.clone()).push(" or lower(k.last_name) like ").bind(pat).push(")");
+        let pat = format!(
+            "%{}%",
+            t.to_lowercase()
+                .replace('\\', "")
+                .replace('%', "")
+                .replace('_', "")
+        );
+        sql.push(" and (lower(k.name) like ")
+            .bind(pat.clone())
+            .push(" or lower(k.first_name) like ")
+            .bind(pat.clone())
+            .push(" or lower(k.last_name) like ")
+            .bind(pat)
+            .push(")");
     }
     if let Some(d) = &f.phone_digits {
         match sb_domain::phone::suffix_range_of(d) {
@@ -276,7 +346,10 @@ pub async fn list(c: &mut impl DbConn, account: AccountId, kind: CardKind, f: &C
         OrderBy::UpdatedAt => "k.updated_at",
     };
     let dir = if f.desc { "desc" } else { "asc" };
-    sql.push(&format!(" order by {col} {dir}, k.id {dir} limit ")).bind(f.limit).push(" offset ").bind(f.offset);
+    sql.push(&format!(" order by {col} {dir}, k.id {dir} limit "))
+        .bind(f.limit)
+        .push(" offset ")
+        .bind(f.offset);
     let rows = sql.query().fetch_all(c.raw()).await?;
     rows.iter().map(|r| from_row(kind, r)).collect()
 }
@@ -285,9 +358,17 @@ pub async fn list(c: &mut impl DbConn, account: AccountId, kind: CardKind, f: &C
 /// matched on their last digits through the reversed-digit index; when some match the
 /// E.164 form exactly, only those are returned. A number too short for a suffix match
 /// (or without digits) is matched on its raw text. `vis` scopes contacts, then companies.
-pub async fn find_by_phone(c: &mut impl DbConn, account: AccountId, vis: [Visibility; 2], phone: &Phone) -> Result<Vec<PhoneMatch>> {
+pub async fn find_by_phone(
+    c: &mut impl DbConn,
+    account: AccountId,
+    vis: [Visibility; 2],
+    phone: &Phone,
+) -> Result<Vec<PhoneMatch>> {
     let mut sql = Sql::new("");
-    for (i, kind) in [CardKind::Contact, CardKind::Company].into_iter().enumerate() {
+    for (i, kind) in [CardKind::Contact, CardKind::Company]
+        .into_iter()
+        .enumerate()
+    {
         if i > 0 {
             sql.push(" union all ");
         }
@@ -301,7 +382,10 @@ pub async fn find_by_phone(c: &mut impl DbConn, account: AccountId, vis: [Visibi
         .bind(kind.singular());
         match phone.suffix_range() {
             Some((lo, hi)) => {
-                sql.push(" and p.rev_digits >= ").bind(lo).push(" and p.rev_digits < ").bind(hi);
+                sql.push(" and p.rev_digits >= ")
+                    .bind(lo)
+                    .push(" and p.rev_digits < ")
+                    .bind(hi);
             }
             None => {
                 sql.push(" and p.raw = ").bind(phone.raw.as_str());
@@ -315,7 +399,11 @@ pub async fn find_by_phone(c: &mut impl DbConn, account: AccountId, vis: [Visibi
     let mut out: Vec<PhoneMatch> = Vec::with_capacity(rows.len());
     for r in rows {
         let et: String = r.try_get(0)?;
-        let kind = if et == "company" { CardKind::Company } else { CardKind::Contact };
+        let kind = if et == "company" {
+            CardKind::Company
+        } else {
+            CardKind::Contact
+        };
         let e164: Option<String> = r.try_get(5)?;
         let exact = match (&phone.e164, &e164) {
             (Some(a), Some(b)) => a == b,
@@ -326,7 +414,14 @@ pub async fn find_by_phone(c: &mut impl DbConn, account: AccountId, vis: [Visibi
             existing.exact |= exact;
             continue;
         }
-        out.push(PhoneMatch { kind, id, name: r.try_get(2)?, responsible_user_id: r.try_get::<Option<i64>, _>(3)?.map(UserId), phone_raw: r.try_get(4)?, exact });
+        out.push(PhoneMatch {
+            kind,
+            id,
+            name: r.try_get(2)?,
+            responsible_user_id: r.try_get::<Option<i64>, _>(3)?.map(UserId),
+            phone_raw: r.try_get(4)?,
+            exact,
+        });
     }
     if out.iter().any(|m| m.exact) {
         out.retain(|m| m.exact);

@@ -23,7 +23,8 @@ fn from_row(r: &AnyRow) -> Result<Catalog> {
         id: CatalogId(r.try_get(0)?),
         account_id: AccountId(r.try_get(1)?),
         name: r.try_get(2)?,
-        catalog_type: CatalogType::parse(&t).ok_or_else(|| StoreError::Corrupt(format!("catalog type {t}")))?,
+        catalog_type: CatalogType::parse(&t)
+            .ok_or_else(|| StoreError::Corrupt(format!("catalog type {t}")))?,
         sort: r.try_get(4)?,
         can_add_elements: r.try_get::<i64, _>(5)? != 0,
         can_link_multiple: r.try_get::<i64, _>(6)? != 0,
@@ -41,7 +42,8 @@ fn element_from_row(r: &AnyRow) -> Result<CatalogElement> {
         account_id: AccountId(r.try_get(1)?),
         catalog_id: CatalogId(r.try_get(2)?),
         name: r.try_get(3)?,
-        custom_fields: serde_json::from_str::<Vec<FieldValue>>(&cf).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        custom_fields: serde_json::from_str::<Vec<FieldValue>>(&cf)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
         created_by: UserId(r.try_get(5)?),
         updated_by: UserId(r.try_get(6)?),
         created_at: r.try_get(7)?,
@@ -64,21 +66,23 @@ fn entity_kind(s: &str) -> Result<EntityKind> {
 }
 
 pub async fn insert(c: &mut impl DbConn, k: &Catalog) -> Result<()> {
-    sqlx::query(&format!("insert into catalogs ({COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"))
-        .bind(k.id.0)
-        .bind(k.account_id.0)
-        .bind(&k.name)
-        .bind(k.catalog_type.as_str())
-        .bind(k.sort)
-        .bind(flag(k.can_add_elements))
-        .bind(flag(k.can_link_multiple))
-        .bind(k.created_by.0)
-        .bind(k.updated_by.0)
-        .bind(k.created_at)
-        .bind(k.updated_at)
-        .execute(c.raw())
-        .await
-        .map_err(|e| StoreError::conflict_on(e, "id"))?;
+    sqlx::query(&format!(
+        "insert into catalogs ({COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+    ))
+    .bind(k.id.0)
+    .bind(k.account_id.0)
+    .bind(&k.name)
+    .bind(k.catalog_type.as_str())
+    .bind(k.sort)
+    .bind(flag(k.can_add_elements))
+    .bind(flag(k.can_link_multiple))
+    .bind(k.created_by.0)
+    .bind(k.updated_by.0)
+    .bind(k.created_at)
+    .bind(k.updated_at)
+    .execute(c.raw())
+    .await
+    .map_err(|e| StoreError::conflict_on(e, "id"))?;
     Ok(())
 }
 
@@ -101,14 +105,29 @@ pub async fn update(c: &mut impl DbConn, k: &Catalog) -> Result<()> {
     Ok(())
 }
 
-pub async fn get(c: &mut impl DbConn, account: AccountId, id: CatalogId) -> Result<Option<Catalog>> {
-    let row = sqlx::query(&format!("select {COLUMNS} from catalogs where account_id = $1 and id = $2")).bind(account.0).bind(id.0).fetch_optional(c.raw()).await?;
+pub async fn get(
+    c: &mut impl DbConn,
+    account: AccountId,
+    id: CatalogId,
+) -> Result<Option<Catalog>> {
+    let row = sqlx::query(&format!(
+        "select {COLUMNS} from catalogs where account_id = $1 and id = $2"
+    ))
+    .bind(account.0)
+    .bind(id.0)
+    .fetch_optional(c.raw())
+    .await?;
     row.as_ref().map(from_row).transpose()
 }
 
 /// The account's catalogs, by sort.
 pub async fn list(c: &mut impl DbConn, account: AccountId) -> Result<Vec<Catalog>> {
-    let rows = sqlx::query(&format!("select {COLUMNS} from catalogs where account_id = $1 order by sort, id")).bind(account.0).fetch_all(c.raw()).await?;
+    let rows = sqlx::query(&format!(
+        "select {COLUMNS} from catalogs where account_id = $1 order by sort, id"
+    ))
+    .bind(account.0)
+    .fetch_all(c.raw())
+    .await?;
     rows.iter().map(from_row).collect()
 }
 
@@ -122,8 +141,16 @@ pub async fn delete(c: &mut impl DbConn, account: AccountId, id: CatalogId) -> R
         .bind(id.0)
         .execute(c.raw())
         .await?;
-    sqlx::query("delete from catalog_elements where account_id = $1 and catalog_id = $2").bind(account.0).bind(id.0).execute(c.raw()).await?;
-    let r = sqlx::query("delete from catalogs where account_id = $1 and id = $2").bind(account.0).bind(id.0).execute(c.raw()).await?;
+    sqlx::query("delete from catalog_elements where account_id = $1 and catalog_id = $2")
+        .bind(account.0)
+        .bind(id.0)
+        .execute(c.raw())
+        .await?;
+    let r = sqlx::query("delete from catalogs where account_id = $1 and id = $2")
+        .bind(account.0)
+        .bind(id.0)
+        .execute(c.raw())
+        .await?;
     Ok(r.rows_affected() > 0)
 }
 
@@ -131,12 +158,15 @@ pub async fn delete(c: &mut impl DbConn, account: AccountId, id: CatalogId) -> R
 /// indexed field values.
 pub async fn insert_elements(c: &mut impl DbConn, elements: &[CatalogElement]) -> Result<()> {
     for chunk in elements.chunks(250) {
-        let mut sql = Sql::new(&format!("insert into catalog_elements ({ELEMENT_COLUMNS}) values "));
+        let mut sql = Sql::new(&format!(
+            "insert into catalog_elements ({ELEMENT_COLUMNS}) values "
+        ));
         for (i, e) in chunk.iter().enumerate() {
             if i > 0 {
                 sql.push(", ");
             }
-            let cf = serde_json::to_string(&e.custom_fields).map_err(|x| StoreError::Corrupt(x.to_string()))?;
+            let cf = serde_json::to_string(&e.custom_fields)
+                .map_err(|x| StoreError::Corrupt(x.to_string()))?;
             sql.push("(")
                 .bind(e.id.0)
                 .push(", ")
@@ -159,24 +189,23 @@ pub async fn insert_elements(c: &mut impl DbConn, elements: &[CatalogElement]) -
                 .bind(flag(e.is_deleted))
                 .push(")");
         }
-        sql.query().execute(c.raw()).await.map_err(|e| StoreError::conflict_on(e, "id"))?;
-        let mut by_account: Vec<(AccountId, Vec<(i64, &[FieldValue])>)> = Vec::new();
-        for e in chunk.iter().filter(|e| !e.custom_fields.is_empty()) {
-            match by_account.iter_mut().find(|(a, _)| *a == e.account_id) {
-                Some((_, v)) => v.push((e.id.0, &e.custom_fields)),
-                None => by_account.push((e.account_id, vec![(e.id.0, &e.custom_fields)])),
-            }
-        }
-        for (account, items) in by_account {
-            field_values::insert_many(c, account, ValueOwner::CatalogElement, &items).await?;
-        }
+        sql.query()
+            .execute(c.raw())
+            .await
+            .map_err(|e| StoreError::conflict_on(e, "id"))?;
+        let values: Vec<(AccountId, i64, &[FieldValue])> = chunk
+            .iter()
+            .map(|e| (e.account_id, e.id.0, e.custom_fields.as_slice()))
+            .collect();
+        field_values::insert_across_accounts(c, ValueOwner::CatalogElement, &values).await?;
     }
     Ok(())
 }
 
 /// Rewrites an element's name, fields and stamps, and its indexed values.
 pub async fn update_element(c: &mut impl DbConn, e: &CatalogElement) -> Result<()> {
-    let cf = serde_json::to_string(&e.custom_fields).map_err(|x| StoreError::Corrupt(x.to_string()))?;
+    let cf =
+        serde_json::to_string(&e.custom_fields).map_err(|x| StoreError::Corrupt(x.to_string()))?;
     let done = sqlx::query("update catalog_elements set name = $1, custom_fields = $2, updated_by = $3, updated_at = $4, is_deleted = $5 where account_id = $6 and catalog_id = $7 and id = $8")
         .bind(&e.name)
         .bind(cf)
@@ -191,11 +220,25 @@ pub async fn update_element(c: &mut impl DbConn, e: &CatalogElement) -> Result<(
     if done.rows_affected() == 0 {
         return Err(StoreError::NotFound);
     }
-    field_values::rewrite(c, e.account_id, ValueOwner::CatalogElement, e.id.0, &e.custom_fields).await
+    field_values::rewrite(
+        c,
+        e.account_id,
+        ValueOwner::CatalogElement,
+        e.id.0,
+        &e.custom_fields,
+    )
+    .await
 }
 
 /// Marks an element deleted and drops its links; false when it was not live.
-pub async fn delete_element(c: &mut impl DbConn, account: AccountId, catalog: CatalogId, id: CatalogElementId, by: UserId, now: i64) -> Result<bool> {
+pub async fn delete_element(
+    c: &mut impl DbConn,
+    account: AccountId,
+    catalog: CatalogId,
+    id: CatalogElementId,
+    by: UserId,
+    now: i64,
+) -> Result<bool> {
     let r = sqlx::query("update catalog_elements set is_deleted = 1, updated_by = $1, updated_at = $2 where account_id = $3 and catalog_id = $4 and id = $5 and is_deleted = 0")
         .bind(by.0)
         .bind(now)
@@ -209,7 +252,12 @@ pub async fn delete_element(c: &mut impl DbConn, account: AccountId, catalog: Ca
 }
 
 /// A live element of a catalog.
-pub async fn get_element(c: &mut impl DbConn, account: AccountId, catalog: CatalogId, id: CatalogElementId) -> Result<Option<CatalogElement>> {
+pub async fn get_element(
+    c: &mut impl DbConn,
+    account: AccountId,
+    catalog: CatalogId,
+    id: CatalogElementId,
+) -> Result<Option<CatalogElement>> {
     let row = sqlx::query(&format!("select {ELEMENT_COLUMNS} from catalog_elements where account_id = $1 and catalog_id = $2 and id = $3 and is_deleted = 0"))
         .bind(account.0)
         .bind(catalog.0)
@@ -230,14 +278,29 @@ pub struct ElementFilter {
 
 impl Default for ElementFilter {
     fn default() -> Self {
-        ElementFilter { ids: Vec::new(), query: None, limit: 50, offset: 0 }
+        ElementFilter {
+            ids: Vec::new(),
+            query: None,
+            limit: 50,
+            offset: 0,
+        }
     }
 }
 
 /// Live elements of a catalog, by id.
-pub async fn list_elements(c: &mut impl DbConn, account: AccountId, catalog: CatalogId, f: &ElementFilter) -> Result<Vec<CatalogElement>> {
-    let mut sql = Sql::new(&format!("select {ELEMENT_COLUMNS} from catalog_elements where account_id = "));
-    sql.bind(account.0).push(" and catalog_id = ").bind(catalog.0).push(" and is_deleted = 0");
+pub async fn list_elements(
+    c: &mut impl DbConn,
+    account: AccountId,
+    catalog: CatalogId,
+    f: &ElementFilter,
+) -> Result<Vec<CatalogElement>> {
+    let mut sql = Sql::new(&format!(
+        "select {ELEMENT_COLUMNS} from catalog_elements where account_id = "
+    ));
+    sql.bind(account.0)
+        .push(" and catalog_id = ")
+        .bind(catalog.0)
+        .push(" and is_deleted = 0");
     if !f.ids.is_empty() {
         let ids: Vec<i64> = f.ids.iter().map(|x| x.0).collect();
         sql.push(" and id in ").bind_list(&ids);
@@ -246,7 +309,10 @@ pub async fn list_elements(c: &mut impl DbConn, account: AccountId, catalog: Cat
         let pat = format!("%{}%", q.to_lowercase().replace(['\\', '%', '_'], ""));
         sql.push(" and lower(name) like ").bind(pat);
     }
-    sql.push(" order by id limit ").bind(f.limit).push(" offset ").bind(f.offset);
+    sql.push(" order by id limit ")
+        .bind(f.limit)
+        .push(" offset ")
+        .bind(f.offset);
     let rows = sql.query().fetch_all(c.raw()).await?;
     rows.iter().map(element_from_row).collect()
 }
@@ -270,7 +336,13 @@ pub async fn link(c: &mut impl DbConn, account: AccountId, l: &CatalogLink) -> R
 }
 
 /// Unlinks an element from an entity; false when it was not linked.
-pub async fn unlink(c: &mut impl DbConn, account: AccountId, entity: EntityKind, entity_id: i64, element: CatalogElementId) -> Result<bool> {
+pub async fn unlink(
+    c: &mut impl DbConn,
+    account: AccountId,
+    entity: EntityKind,
+    entity_id: i64,
+    element: CatalogElementId,
+) -> Result<bool> {
     let r = sqlx::query("delete from entity_links where account_id = $1 and entity_type = $2 and entity_id = $3 and to_entity_type = $4 and to_entity_id = $5")
         .bind(account.0)
         .bind(entity_type(entity))
@@ -283,7 +355,12 @@ pub async fn unlink(c: &mut impl DbConn, account: AccountId, entity: EntityKind,
 }
 
 /// The elements linked to some entities of a kind, by entity then element.
-pub async fn links_of(c: &mut impl DbConn, account: AccountId, entity: EntityKind, entity_ids: &[i64]) -> Result<Vec<CatalogLink>> {
+pub async fn links_of(
+    c: &mut impl DbConn,
+    account: AccountId,
+    entity: EntityKind,
+    entity_ids: &[i64],
+) -> Result<Vec<CatalogLink>> {
     if entity_ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -301,7 +378,11 @@ pub async fn links_of(c: &mut impl DbConn, account: AccountId, entity: EntityKin
 }
 
 /// The entities an element is linked to, by kind then id.
-pub async fn links_to_element(c: &mut impl DbConn, account: AccountId, element: CatalogElementId) -> Result<Vec<CatalogLink>> {
+pub async fn links_to_element(
+    c: &mut impl DbConn,
+    account: AccountId,
+    element: CatalogElementId,
+) -> Result<Vec<CatalogLink>> {
     let rows = sqlx::query(
         "select entity_type, entity_id, catalog_id, to_entity_id, quantity from entity_links where account_id = $1 and to_entity_type = $2 and to_entity_id = $3 order by entity_type, entity_id",
     )
@@ -315,7 +396,14 @@ pub async fn links_to_element(c: &mut impl DbConn, account: AccountId, element: 
 
 /// How many elements of `catalog` an entity links, not counting `except` (for
 /// `Catalog::check_link` when the catalog allows a single link).
-pub async fn count_links(c: &mut impl DbConn, account: AccountId, entity: EntityKind, entity_id: i64, catalog: CatalogId, except: Option<CatalogElementId>) -> Result<i64> {
+pub async fn count_links(
+    c: &mut impl DbConn,
+    account: AccountId,
+    entity: EntityKind,
+    entity_id: i64,
+    catalog: CatalogId,
+    except: Option<CatalogElementId>,
+) -> Result<i64> {
     let row = sqlx::query(
         "select count(*) from entity_links where account_id = $1 and entity_type = $2 and entity_id = $3 and to_entity_type = $4 and catalog_id = $5 and to_entity_id <> $6",
     )
@@ -332,5 +420,11 @@ pub async fn count_links(c: &mut impl DbConn, account: AccountId, entity: Entity
 
 fn link_from_row(r: &AnyRow) -> Result<CatalogLink> {
     let et: String = r.try_get(0)?;
-    Ok(CatalogLink { entity: entity_kind(&et)?, entity_id: r.try_get(1)?, catalog_id: CatalogId(r.try_get(2)?), element_id: CatalogElementId(r.try_get(3)?), quantity: r.try_get(4)? })
+    Ok(CatalogLink {
+        entity: entity_kind(&et)?,
+        entity_id: r.try_get(1)?,
+        catalog_id: CatalogId(r.try_get(2)?),
+        element_id: CatalogElementId(r.try_get(3)?),
+        quantity: r.try_get(4)?,
+    })
 }

@@ -43,9 +43,11 @@ pub async fn list(c: &mut impl DbConn, account: AccountId, entity: &str) -> Resu
                 entity: r.try_get(1)?,
                 name: r.try_get(2)?,
                 code: r.try_get(3)?,
-                field_type: FieldType::parse(&t).ok_or_else(|| StoreError::Corrupt(format!("field type {t}")))?,
+                field_type: FieldType::parse(&t)
+                    .ok_or_else(|| StoreError::Corrupt(format!("field type {t}")))?,
                 sort: r.try_get(5)?,
-                enums: serde_json::from_str::<Vec<FieldEnum>>(&enums).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                enums: serde_json::from_str::<Vec<FieldEnum>>(&enums)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
                 is_predefined: r.try_get::<i64, _>(7)? != 0,
                 is_deletable: r.try_get::<i64, _>(8)? != 0,
             })
@@ -54,6 +56,12 @@ pub async fn list(c: &mut impl DbConn, account: AccountId, entity: &str) -> Resu
 }
 
 pub async fn delete(c: &mut impl DbConn, account: AccountId, id: FieldId) -> Result<bool> {
-    let r = sqlx::query("delete from custom_fields where account_id = $1 and id = $2 and is_deletable = 1").bind(account.0).bind(id.0).execute(c.raw()).await?;
+    let r = sqlx::query(
+        "delete from custom_fields where account_id = $1 and id = $2 and is_deletable = 1",
+    )
+    .bind(account.0)
+    .bind(id.0)
+    .execute(c.raw())
+    .await?;
     Ok(r.rows_affected() > 0)
 }

@@ -60,7 +60,9 @@ impl Db {
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             Backend::Postgres
         } else {
-            return Err(StoreError::UnsupportedUrl(url.split(':').next().unwrap_or_default().to_string()));
+            return Err(StoreError::UnsupportedUrl(
+                url.split(':').next().unwrap_or_default().to_string(),
+            ));
         };
         match backend {
             Backend::Sqlite => {
@@ -68,12 +70,24 @@ impl Db {
                 let opts = AnyConnectOptions::from_str(url)?;
                 let write = sqlite_pool(1).connect_with(opts.clone()).await?;
                 let read = sqlite_pool(8).connect_with(opts).await?;
-                Ok(Db { read, write, backend })
+                Ok(Db {
+                    read,
+                    write,
+                    backend,
+                })
             }
             Backend::Postgres => {
                 let opts = AnyConnectOptions::from_str(url)?;
-                let pool = AnyPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect_with(opts).await?;
-                Ok(Db { read: pool.clone(), write: pool, backend })
+                let pool = AnyPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(opts)
+                    .await?;
+                Ok(Db {
+                    read: pool.clone(),
+                    write: pool,
+                    backend,
+                })
             }
         }
     }
@@ -134,7 +148,9 @@ fn sqlite_pool(max: u32) -> AnyPoolOptions {
 }
 
 fn ensure_sqlite_dir(url: &str) {
-    let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+    let path = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:");
     let path = path.split('?').next().unwrap_or_default();
     if path.is_empty() || path == ":memory:" {
         return;
@@ -146,4 +162,3 @@ fn ensure_sqlite_dir(url: &str) {
         }
     }
 }
-

@@ -20,12 +20,15 @@ fn from_row(r: &AnyRow) -> Result<Event> {
         id: r.try_get(0)?,
         account_id: AccountId(r.try_get(1)?),
         event_type: r.try_get(2)?,
-        entity_type: parse_entity_kind(&et).ok_or_else(|| StoreError::Corrupt(format!("event entity type {et}")))?,
+        entity_type: parse_entity_kind(&et)
+            .ok_or_else(|| StoreError::Corrupt(format!("event entity type {et}")))?,
         entity_id: r.try_get(4)?,
         created_by: UserId(r.try_get(5)?),
         created_at: r.try_get(6)?,
-        value_before: serde_json::from_str(&before).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        value_after: serde_json::from_str(&after).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        value_before: serde_json::from_str(&before)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        value_after: serde_json::from_str(&after)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
     })
 }
 
@@ -44,8 +47,10 @@ pub async fn append_many(c: &mut impl DbConn, events: &[Event]) -> Result<()> {
             if i > 0 {
                 sql.push(", ");
             }
-            let before = serde_json::to_string(&e.value_before).map_err(|err| StoreError::Corrupt(err.to_string()))?;
-            let after = serde_json::to_string(&e.value_after).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+            let before = serde_json::to_string(&e.value_before)
+                .map_err(|err| StoreError::Corrupt(err.to_string()))?;
+            let after = serde_json::to_string(&e.value_after)
+                .map_err(|err| StoreError::Corrupt(err.to_string()))?;
             sql.push("(")
                 .bind(e.id)
                 .push(", ")
@@ -72,7 +77,13 @@ pub async fn append_many(c: &mut impl DbConn, events: &[Event]) -> Result<()> {
 }
 
 pub async fn get(c: &mut impl DbConn, account: AccountId, id: i64) -> Result<Option<Event>> {
-    let row = sqlx::query(&format!("select {COLUMNS} from events where account_id = $1 and id = $2")).bind(account.0).bind(id).fetch_optional(c.raw()).await?;
+    let row = sqlx::query(&format!(
+        "select {COLUMNS} from events where account_id = $1 and id = $2"
+    ))
+    .bind(account.0)
+    .bind(id)
+    .fetch_optional(c.raw())
+    .await?;
     row.as_ref().map(from_row).transpose()
 }
 
@@ -120,10 +131,14 @@ pub async fn list(c: &mut impl DbConn, account: AccountId, f: &EventFilter) -> R
         sql.push(" and created_at <= ").bind(v);
     }
     if let Some(after) = f.after_id {
-        sql.push(if f.asc { " and id > " } else { " and id < " }).bind(after);
+        sql.push(if f.asc { " and id > " } else { " and id < " })
+            .bind(after);
     }
     let dir = if f.asc { "asc" } else { "desc" };
-    sql.push(&format!(" order by id {dir} limit ")).bind(f.limit).push(" offset ").bind(f.offset);
+    sql.push(&format!(" order by id {dir} limit "))
+        .bind(f.limit)
+        .push(" offset ")
+        .bind(f.offset);
     let rows = sql.query().fetch_all(c.raw()).await?;
     rows.iter().map(from_row).collect()
 }

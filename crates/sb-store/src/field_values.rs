@@ -71,7 +71,11 @@ pub struct IndexedValue {
 
 /// The text form that is indexed and compared: trimmed, lowercased, cut to [`MAX_TEXT_CHARS`].
 pub fn normalise_text(s: &str) -> String {
-    s.trim().to_lowercase().chars().take(MAX_TEXT_CHARS).collect()
+    s.trim()
+        .to_lowercase()
+        .chars()
+        .take(MAX_TEXT_CHARS)
+        .collect()
 }
 
 fn number_text(n: f64) -> String {
@@ -93,13 +97,21 @@ pub fn index_entries(values: &[FieldValue]) -> Vec<IndexedValue> {
                     Some(f) => (Some(number_text(f)), Some(f)),
                     None => (None, None),
                 },
-                Value::Bool(b) => (Some(if *b { "1" } else { "0" }.to_string()), Some(if *b { 1.0 } else { 0.0 })),
+                Value::Bool(b) => (
+                    Some(if *b { "1" } else { "0" }.to_string()),
+                    Some(if *b { 1.0 } else { 0.0 }),
+                ),
                 _ => (None, None),
             };
             if text.is_none() && num.is_none() && item.enum_id.is_none() {
                 continue;
             }
-            out.push(IndexedValue { field_id: fv.field_id, value_text: text, value_num: num, enum_id: item.enum_id });
+            out.push(IndexedValue {
+                field_id: fv.field_id,
+                value_text: text,
+                value_num: num,
+                enum_id: item.enum_id,
+            });
         }
     }
     out
@@ -108,8 +120,16 @@ pub fn index_entries(values: &[FieldValue]) -> Vec<IndexedValue> {
 const INSERT_CHUNK: usize = 500;
 
 /// Indexes the values of many entities of one kind (new entities: nothing to delete).
-pub async fn insert_many(c: &mut impl DbConn, account: AccountId, owner: ValueOwner, items: &[(i64, &[FieldValue])]) -> Result<()> {
-    let rows: Vec<(i64, IndexedValue)> = items.iter().flat_map(|(id, values)| index_entries(values).into_iter().map(move |v| (*id, v))).collect();
+pub async fn insert_many(
+    c: &mut impl DbConn,
+    account: AccountId,
+    owner: ValueOwner,
+    items: &[(i64, &[FieldValue])],
+) -> Result<()> {
+    let rows: Vec<(i64, IndexedValue)> = items
+        .iter()
+        .flat_map(|(id, values)| index_entries(values).into_iter().map(move |v| (*id, v)))
+        .collect();
     for chunk in rows.chunks(INSERT_CHUNK) {
         let mut sql = Sql::new("insert into field_values (account_id, entity_type, entity_id, field_id, value_text, value_num, enum_id) values ");
         for (i, (id, v)) in chunk.iter().enumerate() {
@@ -137,25 +157,65 @@ pub async fn insert_many(c: &mut impl DbConn, account: AccountId, owner: ValueOw
     Ok(())
 }
 
+/// Indexes the values of new entities that may belong to several accounts (bulk
+/// inserts): one multi-row statement per account.
+pub(crate) async fn insert_across_accounts(
+    c: &mut impl DbConn,
+    owner: ValueOwner,
+    items: &[(AccountId, i64, &[FieldValue])],
+) -> Result<()> {
+    let mut accounts: Vec<AccountId> = items.iter().map(|x| x.0).collect();
+    accounts.sort_unstable();
+    accounts.dedup();
+    for account in accounts {
+        let these: Vec<(i64, &[FieldValue])> = items
+            .iter()
+            .filter(|x| x.0 == account)
+            .map(|x| (x.1, x.2))
+            .collect();
+        insert_many(c, account, owner, &these).await?;
+    }
+    Ok(())
+}
+
 /// Replaces the indexed values of one entity.
-pub async fn rewrite(c: &mut impl DbConn, account: AccountId, owner: ValueOwner, entity_id: i64, values: &[FieldValue]) -> Result<()> {
+pub async fn rewrite(
+    c: &mut impl DbConn,
+    account: AccountId,
+    owner: ValueOwner,
+    entity_id: i64,
+    values: &[FieldValue],
+) -> Result<()> {
     delete_for(c, account, owner, &[entity_id]).await?;
     insert_many(c, account, owner, &[(entity_id, values)]).await
 }
 
 /// Drops the indexed values of some entities.
-pub async fn delete_for(c: &mut impl DbConn, account: AccountId, owner: ValueOwner, entity_ids: &[i64]) -> Result<u64> {
+pub async fn delete_for(
+    c: &mut impl DbConn,
+    account: AccountId,
+    owner: ValueOwner,
+    entity_ids: &[i64],
+) -> Result<u64> {
     if entity_ids.is_empty() {
         return Ok(0);
     }
     let mut sql = Sql::new("delete from field_values where account_id = ");
-    sql.bind(account.0).push(" and entity_type = ").bind(owner.as_str()).push(" and entity_id in ").bind_list(entity_ids);
+    sql.bind(account.0)
+        .push(" and entity_type = ")
+        .bind(owner.as_str())
+        .push(" and entity_id in ")
+        .bind_list(entity_ids);
     Ok(sql.query().execute(c.raw()).await?.rows_affected())
 }
 
 /// Drops every indexed value of a field (when the field is deleted).
 pub async fn delete_field(c: &mut impl DbConn, account: AccountId, field: FieldId) -> Result<u64> {
-    let r = sqlx::query("delete from field_values where account_id = $1 and field_id = $2").bind(account.0).bind(field.0).execute(c.raw()).await?;
+    let r = sqlx::query("delete from field_values where account_id = $1 and field_id = $2")
+        .bind(account.0)
+        .bind(field.0)
+        .execute(c.raw())
+        .await?;
     Ok(r.rows_affected())
 }
 
@@ -168,8 +228,19 @@ fn is_empty(filter: &FieldFilter) -> bool {
 }
 
 /// Appends the conditions on `field_values fv` for one field filter.
-fn push_conditions(sql: &mut Sql, account: AccountId, owner: ValueOwner, field: FieldId, filter: &FieldFilter) {
-    sql.push("fv.account_id = ").bind(account.0).push(" and fv.field_id = ").bind(field.0).push(" and fv.entity_type = ").bind(owner.as_str());
+fn push_conditions(
+    sql: &mut Sql,
+    account: AccountId,
+    owner: ValueOwner,
+    field: FieldId,
+    filter: &FieldFilter,
+) {
+    sql.push("fv.account_id = ")
+        .bind(account.0)
+        .push(" and fv.field_id = ")
+        .bind(field.0)
+        .push(" and fv.entity_type = ")
+        .bind(owner.as_str());
     match filter {
         FieldFilter::Eq(values) => {
             let norm: Vec<String> = values.iter().map(|v| normalise_text(v)).collect();
@@ -192,19 +263,35 @@ fn push_conditions(sql: &mut Sql, account: AccountId, owner: ValueOwner, field: 
 
 /// Appends ` and {id_expr} in (entities whose field matches)`: an indexed lookup on
 /// (account_id, field_id, value) that the planner runs as a semi-join.
-pub(crate) fn push_filter(sql: &mut Sql, id_expr: &str, account: AccountId, owner: ValueOwner, field: FieldId, filter: &FieldFilter) {
+pub(crate) fn push_filter(
+    sql: &mut Sql,
+    id_expr: &str,
+    account: AccountId,
+    owner: ValueOwner,
+    field: FieldId,
+    filter: &FieldFilter,
+) {
     if is_empty(filter) {
         sql.push(" and 1 = 0");
         return;
     }
-    sql.push(&format!(" and {id_expr} in (select fv.entity_id from field_values fv where "));
+    sql.push(&format!(
+        " and {id_expr} in (select fv.entity_id from field_values fv where "
+    ));
     push_conditions(sql, account, owner, field, filter);
     sql.push(")");
 }
 
 /// Ids of the entities of a kind whose field matches, ascending, at most `limit` (for
 /// lists whose module has no field filter of its own, e.g. contacts and companies).
-pub async fn find_entities(c: &mut impl DbConn, account: AccountId, owner: ValueOwner, field: FieldId, filter: &FieldFilter, limit: i64) -> Result<Vec<i64>> {
+pub async fn find_entities(
+    c: &mut impl DbConn,
+    account: AccountId,
+    owner: ValueOwner,
+    field: FieldId,
+    filter: &FieldFilter,
+    limit: i64,
+) -> Result<Vec<i64>> {
     if is_empty(filter) {
         return Ok(Vec::new());
     }
@@ -223,7 +310,17 @@ mod tests {
     use serde_json::json;
 
     fn fv(id: i64, items: Vec<(Value, Option<i64>)>) -> FieldValue {
-        FieldValue { field_id: FieldId(id), values: items.into_iter().map(|(value, enum_id)| ValueItem { value, enum_id, enum_code: None }).collect() }
+        FieldValue {
+            field_id: FieldId(id),
+            values: items
+                .into_iter()
+                .map(|(value, enum_id)| ValueItem {
+                    value,
+                    enum_id,
+                    enum_code: None,
+                })
+                .collect(),
+        }
     }
 
     #[test]
@@ -234,14 +331,40 @@ mod tests {
             fv(2, vec![(json!(5.0), None), (json!(2.5), None)]),
             fv(3, vec![(json!(true), None)]),
             fv(4, vec![(json!("Option A"), Some(77))]),
-            fv(5, vec![(json!(long), None), (json!(""), None), (Value::Null, None)]),
+            fv(
+                5,
+                vec![(json!(long), None), (json!(""), None), (Value::Null, None)],
+            ),
         ]);
         assert_eq!(e.len(), 6);
-        assert_eq!(e[0], IndexedValue { field_id: FieldId(1), value_text: Some("hello world".into()), value_num: None, enum_id: None });
-        assert_eq!((e[1].value_text.as_deref(), e[1].value_num), (Some("5"), Some(5.0)));
-        assert_eq!((e[2].value_text.as_deref(), e[2].value_num), (Some("2.5"), Some(2.5)));
-        assert_eq!((e[3].value_text.as_deref(), e[3].value_num), (Some("1"), Some(1.0)));
-        assert_eq!((e[4].value_text.as_deref(), e[4].enum_id), (Some("option a"), Some(77)));
-        assert_eq!(e[5].value_text.as_ref().map(|t| t.chars().count()), Some(MAX_TEXT_CHARS));
+        assert_eq!(
+            e[0],
+            IndexedValue {
+                field_id: FieldId(1),
+                value_text: Some("hello world".into()),
+                value_num: None,
+                enum_id: None
+            }
+        );
+        assert_eq!(
+            (e[1].value_text.as_deref(), e[1].value_num),
+            (Some("5"), Some(5.0))
+        );
+        assert_eq!(
+            (e[2].value_text.as_deref(), e[2].value_num),
+            (Some("2.5"), Some(2.5))
+        );
+        assert_eq!(
+            (e[3].value_text.as_deref(), e[3].value_num),
+            (Some("1"), Some(1.0))
+        );
+        assert_eq!(
+            (e[4].value_text.as_deref(), e[4].enum_id),
+            (Some("option a"), Some(77))
+        );
+        assert_eq!(
+            e[5].value_text.as_ref().map(|t| t.chars().count()),
+            Some(MAX_TEXT_CHARS)
+        );
     }
 }

@@ -16,7 +16,8 @@ fn from_row(r: &AnyRow) -> Result<Integration> {
         account_id: AccountId(r.try_get(1)?),
         provider: r.try_get(2)?,
         name: r.try_get(3)?,
-        settings: serde_json::from_str(&settings).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        settings: serde_json::from_str(&settings)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
         webhook_token: r.try_get(5)?,
         default_user_id: r.try_get::<Option<i64>, _>(6)?.map(UserId),
         is_active: r.try_get::<i64, _>(7)? != 0,
@@ -31,20 +32,22 @@ fn settings_json(i: &Integration) -> Result<String> {
 
 /// Inserts an integration; a webhook token already in use is `Conflict { webhook_token }`.
 pub async fn insert(c: &mut impl DbConn, i: &Integration) -> Result<()> {
-    sqlx::query(&format!("insert into integrations ({COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"))
-        .bind(i.id.0)
-        .bind(i.account_id.0)
-        .bind(&i.provider)
-        .bind(&i.name)
-        .bind(settings_json(i)?)
-        .bind(&i.webhook_token)
-        .bind(i.default_user_id.map(|u| u.0))
-        .bind(flag(i.is_active))
-        .bind(i.created_at)
-        .bind(i.updated_at)
-        .execute(c.raw())
-        .await
-        .map_err(|e| StoreError::conflict_on(e, "webhook_token"))?;
+    sqlx::query(&format!(
+        "insert into integrations ({COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+    ))
+    .bind(i.id.0)
+    .bind(i.account_id.0)
+    .bind(&i.provider)
+    .bind(&i.name)
+    .bind(settings_json(i)?)
+    .bind(&i.webhook_token)
+    .bind(i.default_user_id.map(|u| u.0))
+    .bind(flag(i.is_active))
+    .bind(i.created_at)
+    .bind(i.updated_at)
+    .execute(c.raw())
+    .await
+    .map_err(|e| StoreError::conflict_on(e, "webhook_token"))?;
     Ok(())
 }
 
@@ -71,24 +74,39 @@ pub async fn update(c: &mut impl DbConn, i: &Integration) -> Result<()> {
     Ok(())
 }
 
-pub async fn get(c: &mut impl DbConn, account: AccountId, id: IntegrationId) -> Result<Option<Integration>> {
-    let row = sqlx::query(&format!("select {COLUMNS} from integrations where account_id = $1 and id = $2"))
-        .bind(account.0)
-        .bind(id.0)
-        .fetch_optional(c.raw())
-        .await?;
+pub async fn get(
+    c: &mut impl DbConn,
+    account: AccountId,
+    id: IntegrationId,
+) -> Result<Option<Integration>> {
+    let row = sqlx::query(&format!(
+        "select {COLUMNS} from integrations where account_id = $1 and id = $2"
+    ))
+    .bind(account.0)
+    .bind(id.0)
+    .fetch_optional(c.raw())
+    .await?;
     row.as_ref().map(from_row).transpose()
 }
 
 /// The integration a webhook URL names. Not account-scoped: the token is what tells the
 /// account. Inactive integrations are returned too; the caller decides.
 pub async fn by_webhook_token(c: &mut impl DbConn, token: &str) -> Result<Option<Integration>> {
-    let row = sqlx::query(&format!("select {COLUMNS} from integrations where webhook_token = $1")).bind(token).fetch_optional(c.raw()).await?;
+    let row = sqlx::query(&format!(
+        "select {COLUMNS} from integrations where webhook_token = $1"
+    ))
+    .bind(token)
+    .fetch_optional(c.raw())
+    .await?;
     row.as_ref().map(from_row).transpose()
 }
 
 /// The account's integrations, optionally of one provider, oldest first.
-pub async fn list(c: &mut impl DbConn, account: AccountId, provider: Option<&str>) -> Result<Vec<Integration>> {
+pub async fn list(
+    c: &mut impl DbConn,
+    account: AccountId,
+    provider: Option<&str>,
+) -> Result<Vec<Integration>> {
     let rows = match provider {
         Some(p) => {
             sqlx::query(&format!("select {COLUMNS} from integrations where account_id = $1 and provider = $2 order by id"))
@@ -122,8 +140,11 @@ pub async fn bind_extension(c: &mut impl DbConn, b: &ExtensionBinding) -> Result
 fn binding_conflict(e: sqlx::Error) -> StoreError {
     if let sqlx::Error::Database(db) = &e {
         if db.is_unique_violation() {
-            let on_user = db.constraint().is_some_and(|c| c.contains("by_user")) || db.message().contains("user_id");
-            return StoreError::Conflict { field: if on_user { "user_id" } else { "extension" }.to_string() };
+            let on_user = db.constraint().is_some_and(|c| c.contains("by_user"))
+                || db.message().contains("user_id");
+            return StoreError::Conflict {
+                field: if on_user { "user_id" } else { "extension" }.to_string(),
+            };
         }
     }
     StoreError::Db(e)
@@ -132,7 +153,14 @@ fn binding_conflict(e: sqlx::Error) -> StoreError {
 /// Gives `user` exactly `extension` (or none): drops the user's current binding, then
 /// binds. `Conflict { extension }` when another user holds that extension. Run in a
 /// transaction so a conflict leaves the old binding in place.
-pub async fn set_user_extension(c: &mut impl DbConn, account: AccountId, integration: IntegrationId, user: UserId, extension: Option<&str>, now: i64) -> Result<()> {
+pub async fn set_user_extension(
+    c: &mut impl DbConn,
+    account: AccountId,
+    integration: IntegrationId,
+    user: UserId,
+    extension: Option<&str>,
+    now: i64,
+) -> Result<()> {
     sqlx::query("delete from integration_extensions where account_id = $1 and integration_id = $2 and user_id = $3")
         .bind(account.0)
         .bind(integration.0)
@@ -140,13 +168,28 @@ pub async fn set_user_extension(c: &mut impl DbConn, account: AccountId, integra
         .execute(c.raw())
         .await?;
     if let Some(ext) = extension {
-        bind_extension(c, &ExtensionBinding { account_id: account, integration_id: integration, extension: ext.to_string(), user_id: user, created_at: now }).await?;
+        bind_extension(
+            c,
+            &ExtensionBinding {
+                account_id: account,
+                integration_id: integration,
+                extension: ext.to_string(),
+                user_id: user,
+                created_at: now,
+            },
+        )
+        .await?;
     }
     Ok(())
 }
 
 /// Frees an extension. Returns whether it was bound.
-pub async fn unbind_extension(c: &mut impl DbConn, account: AccountId, integration: IntegrationId, extension: &str) -> Result<bool> {
+pub async fn unbind_extension(
+    c: &mut impl DbConn,
+    account: AccountId,
+    integration: IntegrationId,
+    extension: &str,
+) -> Result<bool> {
     let done = sqlx::query("delete from integration_extensions where account_id = $1 and integration_id = $2 and extension = $3")
         .bind(account.0)
         .bind(integration.0)
@@ -169,7 +212,11 @@ fn binding_from_row(r: &AnyRow) -> Result<ExtensionBinding> {
 const BINDING_COLUMNS: &str = "account_id, integration_id, extension, user_id, created_at";
 
 /// The bindings of an integration, by extension.
-pub async fn list_extensions(c: &mut impl DbConn, account: AccountId, integration: IntegrationId) -> Result<Vec<ExtensionBinding>> {
+pub async fn list_extensions(
+    c: &mut impl DbConn,
+    account: AccountId,
+    integration: IntegrationId,
+) -> Result<Vec<ExtensionBinding>> {
     let rows = sqlx::query(&format!("select {BINDING_COLUMNS} from integration_extensions where account_id = $1 and integration_id = $2 order by extension"))
         .bind(account.0)
         .bind(integration.0)
@@ -179,7 +226,12 @@ pub async fn list_extensions(c: &mut impl DbConn, account: AccountId, integratio
 }
 
 /// Who answers at `extension`.
-pub async fn user_for_extension(c: &mut impl DbConn, account: AccountId, integration: IntegrationId, extension: &str) -> Result<Option<UserId>> {
+pub async fn user_for_extension(
+    c: &mut impl DbConn,
+    account: AccountId,
+    integration: IntegrationId,
+    extension: &str,
+) -> Result<Option<UserId>> {
     let row = sqlx::query("select user_id from integration_extensions where account_id = $1 and integration_id = $2 and extension = $3")
         .bind(account.0)
         .bind(integration.0)
@@ -190,7 +242,12 @@ pub async fn user_for_extension(c: &mut impl DbConn, account: AccountId, integra
 }
 
 /// The extension to ring for `user` (routing to the owner).
-pub async fn extension_for_user(c: &mut impl DbConn, account: AccountId, integration: IntegrationId, user: UserId) -> Result<Option<String>> {
+pub async fn extension_for_user(
+    c: &mut impl DbConn,
+    account: AccountId,
+    integration: IntegrationId,
+    user: UserId,
+) -> Result<Option<String>> {
     let row = sqlx::query("select extension from integration_extensions where account_id = $1 and integration_id = $2 and user_id = $3")
         .bind(account.0)
         .bind(integration.0)

@@ -133,7 +133,13 @@ pub async fn claim(db: &Db, worker: &str, now: i64, lease_ms: i64, limit: i64) -
 }
 
 /// Keeps a long-running job's lease alive. False when `worker` no longer holds it.
-pub async fn extend_lease(c: &mut impl DbConn, account: AccountId, id: i64, worker: &str, until: i64) -> Result<bool> {
+pub async fn extend_lease(
+    c: &mut impl DbConn,
+    account: AccountId,
+    id: i64,
+    worker: &str,
+    until: i64,
+) -> Result<bool> {
     let done = sqlx::query("update jobs set locked_until = $1 where account_id = $2 and id = $3 and locked_by = $4 and done_at is null")
         .bind(until)
         .bind(account.0)
@@ -166,7 +172,14 @@ pub enum FailOutcome {
 
 /// Records a failed attempt: the job runs again at `next_run_at` (the caller computes
 /// the backoff) or, out of attempts, is dead-lettered. `NotFound` when it is done.
-pub async fn fail(c: &mut impl DbConn, account: AccountId, id: i64, error: &str, next_run_at: i64, now: i64) -> Result<FailOutcome> {
+pub async fn fail(
+    c: &mut impl DbConn,
+    account: AccountId,
+    id: i64,
+    error: &str,
+    next_run_at: i64,
+    now: i64,
+) -> Result<FailOutcome> {
     let error: String = error.chars().take(MAX_ERROR_CHARS).collect();
     let row = sqlx::query(
         "update jobs set last_error = $1, locked_until = null, locked_by = null, \
@@ -186,7 +199,9 @@ pub async fn fail(c: &mut impl DbConn, account: AccountId, id: i64, error: &str,
     if row.try_get::<i64, _>(0)? != 0 {
         Ok(FailOutcome::Dead)
     } else {
-        Ok(FailOutcome::Retry { run_at: row.try_get(1)? })
+        Ok(FailOutcome::Retry {
+            run_at: row.try_get(1)?,
+        })
     }
 }
 
@@ -205,7 +220,13 @@ pub async fn requeue(c: &mut impl DbConn, account: AccountId, id: i64, run_at: i
 }
 
 pub async fn get(c: &mut impl DbConn, account: AccountId, id: i64) -> Result<Option<Job>> {
-    let row = sqlx::query(&format!("select {COLUMNS} from jobs where account_id = $1 and id = $2")).bind(account.0).bind(id).fetch_optional(c.raw()).await?;
+    let row = sqlx::query(&format!(
+        "select {COLUMNS} from jobs where account_id = $1 and id = $2"
+    ))
+    .bind(account.0)
+    .bind(id)
+    .fetch_optional(c.raw())
+    .await?;
     row.as_ref().map(from_row).transpose()
 }
 
@@ -223,12 +244,23 @@ pub struct JobCounts {
     pub done: i64,
 }
 
-pub async fn counts(c: &mut impl DbConn, account: Option<AccountId>, now: i64) -> Result<JobCounts> {
+pub async fn counts(
+    c: &mut impl DbConn,
+    account: Option<AccountId>,
+    now: i64,
+) -> Result<JobCounts> {
     // One bind per use of `now`: the builder numbers binds as it goes.
     let mut sql = Sql::new("select ");
     let conds: [&[&str]; 5] = [
-        &["done_at is null and (locked_until is null or locked_until <= ", ")"],
-        &["done_at is null and run_at <= ", " and (locked_until is null or locked_until <= ", ")"],
+        &[
+            "done_at is null and (locked_until is null or locked_until <= ",
+            ")",
+        ],
+        &[
+            "done_at is null and run_at <= ",
+            " and (locked_until is null or locked_until <= ",
+            ")",
+        ],
         &["done_at is null and locked_until > ", ""],
         &["is_dead = 1"],
         &["done_at is not null and is_dead = 0"],
@@ -251,7 +283,13 @@ pub async fn counts(c: &mut impl DbConn, account: Option<AccountId>, now: i64) -
         sql.push(" where account_id = ").bind(a.0);
     }
     let r = sql.query().fetch_one(c.raw()).await?;
-    Ok(JobCounts { queued: r.try_get(0)?, due: r.try_get(1)?, running: r.try_get(2)?, dead: r.try_get(3)?, done: r.try_get(4)? })
+    Ok(JobCounts {
+        queued: r.try_get(0)?,
+        due: r.try_get(1)?,
+        running: r.try_get(2)?,
+        dead: r.try_get(3)?,
+        done: r.try_get(4)?,
+    })
 }
 
 /// Jobs not done yet (queued or running), optionally of one kind.
@@ -273,12 +311,17 @@ pub async fn next_run_at(c: &mut impl DbConn) -> Result<Option<i64>> {
 }
 
 /// Dead-lettered jobs, most recent first.
-pub async fn list_dead(c: &mut impl DbConn, account: Option<AccountId>, limit: i64) -> Result<Vec<Job>> {
+pub async fn list_dead(
+    c: &mut impl DbConn,
+    account: Option<AccountId>,
+    limit: i64,
+) -> Result<Vec<Job>> {
     let mut sql = Sql::new(&format!("select {COLUMNS} from jobs where is_dead = 1"));
     if let Some(a) = account {
         sql.push(" and account_id = ").bind(a.0);
     }
-    sql.push(" order by done_at desc, id desc limit ").bind(limit);
+    sql.push(" order by done_at desc, id desc limit ")
+        .bind(limit);
     let rows = sql.query().fetch_all(c.raw()).await?;
     rows.iter().map(from_row).collect()
 }
@@ -286,6 +329,10 @@ pub async fn list_dead(c: &mut impl DbConn, account: Option<AccountId>, limit: i
 /// Deletes jobs completed successfully before `before`; dead ones are kept for review.
 /// Their dedup keys become free again.
 pub async fn purge_done(c: &mut impl DbConn, before: i64) -> Result<u64> {
-    let done = sqlx::query("delete from jobs where done_at is not null and is_dead = 0 and done_at < $1").bind(before).execute(c.raw()).await?;
+    let done =
+        sqlx::query("delete from jobs where done_at is not null and is_dead = 0 and done_at < $1")
+            .bind(before)
+            .execute(c.raw())
+            .await?;
     Ok(done.rows_affected())
 }

@@ -10,7 +10,10 @@ use crate::{flag, Result, StoreError};
 use sb_domain::fields::FieldValue;
 use sb_domain::leads::{normalise_contacts, Lead, LeadContact};
 use sb_domain::pipelines::is_closing;
-use sb_domain::{AccountId, CompanyId, ContactId, FieldId, LeadId, PipelineId, StatusId, TagId, UserId, Visibility};
+use sb_domain::{
+    AccountId, CompanyId, ContactId, FieldId, LeadId, PipelineId, StatusId, TagId, UserId,
+    Visibility,
+};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
@@ -40,7 +43,8 @@ fn from_row(r: &AnyRow) -> Result<Lead> {
         closed_at: r.try_get(13)?,
         closest_task_at: r.try_get(14)?,
         is_deleted: r.try_get::<i64, _>(15)? != 0,
-        custom_fields: serde_json::from_str::<Vec<FieldValue>>(&cf).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        custom_fields: serde_json::from_str::<Vec<FieldValue>>(&cf)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
     })
 }
 
@@ -95,18 +99,15 @@ pub async fn insert_many(c: &mut impl DbConn, leads: &[Lead]) -> Result<()> {
                 .bind(json(&l.custom_fields)?)
                 .push(")");
         }
-        sql.query().execute(c.raw()).await.map_err(|e| StoreError::conflict_on(e, "id"))?;
-        // Index per account, so every row carries its lead's own.
-        let mut by_account: Vec<(AccountId, Vec<(i64, &[FieldValue])>)> = Vec::new();
-        for l in chunk.iter().filter(|l| !l.custom_fields.is_empty()) {
-            match by_account.iter_mut().find(|(a, _)| *a == l.account_id) {
-                Some((_, v)) => v.push((l.id.0, &l.custom_fields)),
-                None => by_account.push((l.account_id, vec![(l.id.0, &l.custom_fields)])),
-            }
-        }
-        for (account, items) in by_account {
-            field_values::insert_many(c, account, ValueOwner::Lead, &items).await?;
-        }
+        sql.query()
+            .execute(c.raw())
+            .await
+            .map_err(|e| StoreError::conflict_on(e, "id"))?;
+        let values: Vec<(AccountId, i64, &[FieldValue])> = chunk
+            .iter()
+            .map(|l| (l.account_id, l.id.0, l.custom_fields.as_slice()))
+            .collect();
+        field_values::insert_across_accounts(c, ValueOwner::Lead, &values).await?;
     }
     Ok(())
 }
@@ -141,28 +142,54 @@ pub async fn update(c: &mut impl DbConn, l: &Lead) -> Result<()> {
 }
 
 /// Marks leads deleted; returns how many were live.
-pub async fn delete(c: &mut impl DbConn, account: AccountId, ids: &[LeadId], by: UserId, now: i64) -> Result<u64> {
+pub async fn delete(
+    c: &mut impl DbConn,
+    account: AccountId,
+    ids: &[LeadId],
+    by: UserId,
+    now: i64,
+) -> Result<u64> {
     if ids.is_empty() {
         return Ok(0);
     }
     let ids: Vec<i64> = ids.iter().map(|i| i.0).collect();
     let mut sql = Sql::new("update leads set is_deleted = 1, updated_by = ");
-    sql.bind(by.0).push(", updated_at = ").bind(now).push(" where account_id = ").bind(account.0).push(" and is_deleted = 0 and id in ").bind_list(&ids);
+    sql.bind(by.0)
+        .push(", updated_at = ")
+        .bind(now)
+        .push(" where account_id = ")
+        .bind(account.0)
+        .push(" and is_deleted = 0 and id in ")
+        .bind_list(&ids);
     Ok(sql.query().execute(c.raw()).await?.rows_affected())
 }
 
-pub async fn get(c: &mut impl DbConn, account: AccountId, id: LeadId, vis: Visibility) -> Result<Option<Lead>> {
+pub async fn get(
+    c: &mut impl DbConn,
+    account: AccountId,
+    id: LeadId,
+    vis: Visibility,
+) -> Result<Option<Lead>> {
     Ok(get_many(c, account, &[id], vis).await?.pop())
 }
 
 /// The live leads among `ids` that exist in the account and are inside the scope.
-pub async fn get_many(c: &mut impl DbConn, account: AccountId, ids: &[LeadId], vis: Visibility) -> Result<Vec<Lead>> {
+pub async fn get_many(
+    c: &mut impl DbConn,
+    account: AccountId,
+    ids: &[LeadId],
+    vis: Visibility,
+) -> Result<Vec<Lead>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
     let ids: Vec<i64> = ids.iter().map(|i| i.0).collect();
-    let mut sql = Sql::new(&format!("select {L_COLUMNS} from leads l where l.account_id = "));
-    sql.bind(account.0).push(" and l.is_deleted = 0 and l.id in ").bind_list(&ids);
+    let mut sql = Sql::new(&format!(
+        "select {L_COLUMNS} from leads l where l.account_id = "
+    ));
+    sql.bind(account.0)
+        .push(" and l.is_deleted = 0 and l.id in ")
+        .bind_list(&ids);
     crate::cards::push_visibility(&mut sql, "l", account, vis);
     sql.push(" order by l.id");
     let rows = sql.query().fetch_all(c.raw()).await?;
@@ -252,7 +279,11 @@ fn ids_of<T: Copy>(v: &[T], f: impl Fn(T) -> i64) -> Vec<i64> {
 }
 
 fn push_where(sql: &mut Sql, account: AccountId, f: &LeadFilter, vis: Visibility) {
-    sql.bind(account.0).push(if f.only_deleted { " and l.is_deleted = 1" } else { " and l.is_deleted = 0" });
+    sql.bind(account.0).push(if f.only_deleted {
+        " and l.is_deleted = 1"
+    } else {
+        " and l.is_deleted = 0"
+    });
     crate::cards::push_visibility(sql, "l", account, vis);
     for (col, list) in [
         ("id", ids_of(&f.ids, |x| x.0)),
@@ -274,7 +305,11 @@ fn push_where(sql: &mut Sql, account: AccountId, f: &LeadFilter, vis: Visibility
             if i > 0 {
                 sql.push(" or ");
             }
-            sql.push("(l.pipeline_id = ").bind(p.0).push(" and l.status_id = ").bind(s.0).push(")");
+            sql.push("(l.pipeline_id = ")
+                .bind(p.0)
+                .push(" and l.status_id = ")
+                .bind(s.0)
+                .push(")");
         }
         sql.push(")");
     }
@@ -303,7 +338,11 @@ fn push_where(sql: &mut Sql, account: AccountId, f: &LeadFilter, vis: Visibility
             .push(")");
     }
     if let Some(cid) = f.contact_id {
-        sql.push(" and l.id in (select lc.lead_id from lead_contacts lc where lc.account_id = ").bind(account.0).push(" and lc.contact_id = ").bind(cid.0).push(")");
+        sql.push(" and l.id in (select lc.lead_id from lead_contacts lc where lc.account_id = ")
+            .bind(account.0)
+            .push(" and lc.contact_id = ")
+            .bind(cid.0)
+            .push(")");
     }
     if let Some(cid) = f.company_id {
         sql.push(" and l.company_id = ").bind(cid.0);
@@ -321,21 +360,27 @@ fn push_where(sql: &mut Sql, account: AccountId, f: &LeadFilter, vis: Visibility
     if let Some(d) = &f.phone_digits {
         match sb_domain::phone::suffix_range_of(d) {
             Some((lo, hi)) => {
-                sql.push(" and (l.id in (select lc.lead_id from lead_contacts lc where lc.account_id = ")
-                    .bind(account.0)
-                    .push(" and lc.contact_id in (select p.entity_id from phones p where p.account_id = ")
-                    .bind(account.0)
-                    .push(" and p.entity_type = 'contact' and p.rev_digits >= ")
-                    .bind(lo.clone())
-                    .push(" and p.rev_digits < ")
-                    .bind(hi.clone())
-                    .push(")) or l.company_id in (select p.entity_id from phones p where p.account_id = ")
-                    .bind(account.0)
-                    .push(" and p.entity_type = 'company' and p.rev_digits >= ")
-                    .bind(lo)
-                    .push(" and p.rev_digits < ")
-                    .bind(hi)
-                    .push("))");
+                sql.push(
+                    " and (l.id in (select lc.lead_id from lead_contacts lc where lc.account_id = ",
+                )
+                .bind(account.0)
+                .push(
+                    " and lc.contact_id in (select p.entity_id from phones p where p.account_id = ",
+                )
+                .bind(account.0)
+                .push(" and p.entity_type = 'contact' and p.rev_digits >= ")
+                .bind(lo.clone())
+                .push(" and p.rev_digits < ")
+                .bind(hi.clone())
+                .push(
+                    ")) or l.company_id in (select p.entity_id from phones p where p.account_id = ",
+                )
+                .bind(account.0)
+                .push(" and p.entity_type = 'company' and p.rev_digits >= ")
+                .bind(lo)
+                .push(" and p.rev_digits < ")
+                .bind(hi)
+                .push("))");
             }
             None => {
                 sql.push(" and 1 = 0");
@@ -344,8 +389,15 @@ fn push_where(sql: &mut Sql, account: AccountId, f: &LeadFilter, vis: Visibility
     }
 }
 
-pub async fn list(c: &mut impl DbConn, account: AccountId, f: &LeadFilter, vis: Visibility) -> Result<Vec<Lead>> {
-    let mut sql = Sql::new(&format!("select {L_COLUMNS} from leads l where l.account_id = "));
+pub async fn list(
+    c: &mut impl DbConn,
+    account: AccountId,
+    f: &LeadFilter,
+    vis: Visibility,
+) -> Result<Vec<Lead>> {
+    let mut sql = Sql::new(&format!(
+        "select {L_COLUMNS} from leads l where l.account_id = "
+    ));
     push_where(&mut sql, account, f, vis);
     let col = match f.order_by {
         OrderBy::Id => "l.id",
@@ -353,13 +405,21 @@ pub async fn list(c: &mut impl DbConn, account: AccountId, f: &LeadFilter, vis: 
         OrderBy::UpdatedAt => "l.updated_at",
     };
     let dir = if f.desc { "desc" } else { "asc" };
-    sql.push(&format!(" order by {col} {dir}, l.id {dir} limit ")).bind(f.limit).push(" offset ").bind(f.offset);
+    sql.push(&format!(" order by {col} {dir}, l.id {dir} limit "))
+        .bind(f.limit)
+        .push(" offset ")
+        .bind(f.offset);
     let rows = sql.query().fetch_all(c.raw()).await?;
     rows.iter().map(from_row).collect()
 }
 
 /// How many leads match the filter (its order, limit and offset are ignored).
-pub async fn count(c: &mut impl DbConn, account: AccountId, f: &LeadFilter, vis: Visibility) -> Result<i64> {
+pub async fn count(
+    c: &mut impl DbConn,
+    account: AccountId,
+    f: &LeadFilter,
+    vis: Visibility,
+) -> Result<i64> {
     let mut sql = Sql::new("select count(*) from leads l where l.account_id = ");
     push_where(&mut sql, account, f, vis);
     let row = sql.query().fetch_one(c.raw()).await?;
@@ -378,7 +438,12 @@ pub struct StatusCount {
 
 /// Live leads per stage (of one pipeline, or all), inside the scope; stages without
 /// leads are absent.
-pub async fn count_by_status(c: &mut impl DbConn, account: AccountId, pipeline: Option<PipelineId>, vis: Visibility) -> Result<Vec<StatusCount>> {
+pub async fn count_by_status(
+    c: &mut impl DbConn,
+    account: AccountId,
+    pipeline: Option<PipelineId>,
+    vis: Visibility,
+) -> Result<Vec<StatusCount>> {
     let mut sql = Sql::new("select l.pipeline_id, l.status_id, count(*), cast(coalesce(sum(l.price), 0) as bigint) from leads l where l.account_id = ");
     sql.bind(account.0).push(" and l.is_deleted = 0");
     if let Some(p) = pipeline {
@@ -388,24 +453,58 @@ pub async fn count_by_status(c: &mut impl DbConn, account: AccountId, pipeline: 
     sql.push(" group by l.pipeline_id, l.status_id order by l.pipeline_id, l.status_id");
     let rows = sql.query().fetch_all(c.raw()).await?;
     rows.iter()
-        .map(|r| Ok(StatusCount { pipeline_id: PipelineId(r.try_get(0)?), status_id: StatusId(r.try_get(1)?), leads: r.try_get(2)?, price: r.try_get(3)? }))
+        .map(|r| {
+            Ok(StatusCount {
+                pipeline_id: PipelineId(r.try_get(0)?),
+                status_id: StatusId(r.try_get(1)?),
+                leads: r.try_get(2)?,
+                price: r.try_get(3)?,
+            })
+        })
         .collect()
 }
 
 /// Moves every lead (deleted ones too) of one stage to another, keeping `closed_at`
 /// consistent as `Lead::move_to` does; returns how many moved. For deleting a stage.
-pub async fn move_all(c: &mut impl DbConn, account: AccountId, from: (PipelineId, StatusId), to: (PipelineId, StatusId), by: UserId, now: i64) -> Result<u64> {
-    let closed = if is_closing(to.1) { "closed_at = coalesce(closed_at, $1)" } else { "closed_at = null, loss_reason_id = null" };
+pub async fn move_all(
+    c: &mut impl DbConn,
+    account: AccountId,
+    from: (PipelineId, StatusId),
+    to: (PipelineId, StatusId),
+    by: UserId,
+    now: i64,
+) -> Result<u64> {
+    let closed = if is_closing(to.1) {
+        "closed_at = coalesce(closed_at, $1)"
+    } else {
+        "closed_at = null, loss_reason_id = null"
+    };
     let q = format!(
         "update leads set pipeline_id = $2, status_id = $3, updated_by = $4, updated_at = $1, {closed} \
          where account_id = $5 and pipeline_id = $6 and status_id = $7"
     );
-    let r = sqlx::query(&q).bind(now).bind(to.0 .0).bind(to.1 .0).bind(by.0).bind(account.0).bind(from.0 .0).bind(from.1 .0).execute(c.raw()).await?;
+    let r = sqlx::query(&q)
+        .bind(now)
+        .bind(to.0 .0)
+        .bind(to.1 .0)
+        .bind(by.0)
+        .bind(account.0)
+        .bind(from.0 .0)
+        .bind(from.1 .0)
+        .execute(c.raw())
+        .await?;
     Ok(r.rows_affected())
 }
 
 /// Sets or clears the lead's one company.
-pub async fn set_company(c: &mut impl DbConn, account: AccountId, lead: LeadId, company: Option<CompanyId>, by: UserId, now: i64) -> Result<()> {
+pub async fn set_company(
+    c: &mut impl DbConn,
+    account: AccountId,
+    lead: LeadId,
+    company: Option<CompanyId>,
+    by: UserId,
+    now: i64,
+) -> Result<()> {
     let done = sqlx::query("update leads set company_id = $1, updated_by = $2, updated_at = $3 where account_id = $4 and id = $5")
         .bind(company.map(|x| x.0))
         .bind(by.0)
@@ -421,8 +520,16 @@ pub async fn set_company(c: &mut impl DbConn, account: AccountId, lead: LeadId, 
 }
 
 /// The lead's company, if it has one (None also when the lead does not exist).
-pub async fn company_of(c: &mut impl DbConn, account: AccountId, lead: LeadId) -> Result<Option<CompanyId>> {
-    let row = sqlx::query("select company_id from leads where account_id = $1 and id = $2").bind(account.0).bind(lead.0).fetch_optional(c.raw()).await?;
+pub async fn company_of(
+    c: &mut impl DbConn,
+    account: AccountId,
+    lead: LeadId,
+) -> Result<Option<CompanyId>> {
+    let row = sqlx::query("select company_id from leads where account_id = $1 and id = $2")
+        .bind(account.0)
+        .bind(lead.0)
+        .fetch_optional(c.raw())
+        .await?;
     Ok(match row {
         Some(r) => r.try_get::<Option<i64>, _>(0)?.map(CompanyId),
         None => None,
@@ -431,17 +538,42 @@ pub async fn company_of(c: &mut impl DbConn, account: AccountId, lead: LeadId) -
 
 /// Replaces a lead's contacts. The set is normalised first (each contact once, exactly
 /// one main when any); every item is taken as belonging to `lead`. Returns the set stored.
-pub async fn set_contacts(c: &mut impl DbConn, account: AccountId, lead: LeadId, contacts: &[LeadContact]) -> Result<Vec<LeadContact>> {
-    let items: Vec<LeadContact> = contacts.iter().map(|x| LeadContact { lead_id: lead, ..*x }).collect();
+pub async fn set_contacts(
+    c: &mut impl DbConn,
+    account: AccountId,
+    lead: LeadId,
+    contacts: &[LeadContact],
+) -> Result<Vec<LeadContact>> {
+    let items: Vec<LeadContact> = contacts
+        .iter()
+        .map(|x| LeadContact {
+            lead_id: lead,
+            ..*x
+        })
+        .collect();
     let items = normalise_contacts(&items);
-    sqlx::query("delete from lead_contacts where account_id = $1 and lead_id = $2").bind(account.0).bind(lead.0).execute(c.raw()).await?;
+    sqlx::query("delete from lead_contacts where account_id = $1 and lead_id = $2")
+        .bind(account.0)
+        .bind(lead.0)
+        .execute(c.raw())
+        .await?;
     for chunk in items.chunks(INSERT_CHUNK) {
-        let mut sql = Sql::new("insert into lead_contacts (account_id, lead_id, contact_id, is_main) values ");
+        let mut sql = Sql::new(
+            "insert into lead_contacts (account_id, lead_id, contact_id, is_main) values ",
+        );
         for (i, x) in chunk.iter().enumerate() {
             if i > 0 {
                 sql.push(", ");
             }
-            sql.push("(").bind(account.0).push(", ").bind(lead.0).push(", ").bind(x.contact_id.0).push(", ").bind(flag(x.is_main)).push(")");
+            sql.push("(")
+                .bind(account.0)
+                .push(", ")
+                .bind(lead.0)
+                .push(", ")
+                .bind(x.contact_id.0)
+                .push(", ")
+                .bind(flag(x.is_main))
+                .push(")");
         }
         sql.query().execute(c.raw()).await?;
     }
@@ -450,7 +582,13 @@ pub async fn set_contacts(c: &mut impl DbConn, account: AccountId, lead: LeadId,
 
 /// Links one contact to a lead (Kommo's link); `is_main` makes it the main contact.
 /// Returns the lead's contacts afterwards.
-pub async fn add_contact(c: &mut impl DbConn, account: AccountId, lead: LeadId, contact: ContactId, is_main: bool) -> Result<Vec<LeadContact>> {
+pub async fn add_contact(
+    c: &mut impl DbConn,
+    account: AccountId,
+    lead: LeadId,
+    contact: ContactId,
+    is_main: bool,
+) -> Result<Vec<LeadContact>> {
     let mut cur = contacts_of(c, account, &[lead]).await?;
     if is_main {
         for x in cur.iter_mut() {
@@ -459,7 +597,11 @@ pub async fn add_contact(c: &mut impl DbConn, account: AccountId, lead: LeadId, 
     }
     match cur.iter_mut().find(|x| x.contact_id == contact) {
         Some(x) => x.is_main |= is_main,
-        None => cur.push(LeadContact { lead_id: lead, contact_id: contact, is_main }),
+        None => cur.push(LeadContact {
+            lead_id: lead,
+            contact_id: contact,
+            is_main,
+        }),
     }
     // The new main must come first for normalisation to keep it.
     cur.sort_by_key(|x| !x.is_main);
@@ -468,52 +610,102 @@ pub async fn add_contact(c: &mut impl DbConn, account: AccountId, lead: LeadId, 
 
 /// Unlinks a contact from a lead; when it was the main one, the next contact becomes
 /// main. Returns whether it was linked.
-pub async fn remove_contact(c: &mut impl DbConn, account: AccountId, lead: LeadId, contact: ContactId) -> Result<bool> {
+pub async fn remove_contact(
+    c: &mut impl DbConn,
+    account: AccountId,
+    lead: LeadId,
+    contact: ContactId,
+) -> Result<bool> {
     let cur = contacts_of(c, account, &[lead]).await?;
     if !cur.iter().any(|x| x.contact_id == contact) {
         return Ok(false);
     }
-    let rest: Vec<LeadContact> = cur.into_iter().filter(|x| x.contact_id != contact).collect();
+    let rest: Vec<LeadContact> = cur
+        .into_iter()
+        .filter(|x| x.contact_id != contact)
+        .collect();
     set_contacts(c, account, lead, &rest).await?;
     Ok(true)
 }
 
 /// The contacts of some leads: per lead the main one first, then by contact id.
-pub async fn contacts_of(c: &mut impl DbConn, account: AccountId, leads: &[LeadId]) -> Result<Vec<LeadContact>> {
+pub async fn contacts_of(
+    c: &mut impl DbConn,
+    account: AccountId,
+    leads: &[LeadId],
+) -> Result<Vec<LeadContact>> {
     if leads.is_empty() {
         return Ok(Vec::new());
     }
-    let mut sql = Sql::new("select lead_id, contact_id, is_main from lead_contacts where account_id = ");
-    sql.bind(account.0).push(" and lead_id in ").bind_list(&ids_of(leads, |x| x.0)).push(" order by lead_id, is_main desc, contact_id");
+    let mut sql =
+        Sql::new("select lead_id, contact_id, is_main from lead_contacts where account_id = ");
+    sql.bind(account.0)
+        .push(" and lead_id in ")
+        .bind_list(&ids_of(leads, |x| x.0))
+        .push(" order by lead_id, is_main desc, contact_id");
     let rows = sql.query().fetch_all(c.raw()).await?;
-    rows.iter().map(|r| Ok(LeadContact { lead_id: LeadId(r.try_get(0)?), contact_id: ContactId(r.try_get(1)?), is_main: r.try_get::<i64, _>(2)? != 0 })).collect()
+    rows.iter()
+        .map(|r| {
+            Ok(LeadContact {
+                lead_id: LeadId(r.try_get(0)?),
+                contact_id: ContactId(r.try_get(1)?),
+                is_main: r.try_get::<i64, _>(2)? != 0,
+            })
+        })
+        .collect()
 }
 
 /// The live leads of some contacts inside the scope, as (lead, contact) links ordered by
 /// contact then lead (for a contact's `_embedded.leads`). For a paged list of a
 /// contact's leads use [`list`] with `contact_id`.
-pub async fn leads_of_contacts(c: &mut impl DbConn, account: AccountId, contacts: &[ContactId], vis: Visibility) -> Result<Vec<LeadContact>> {
+pub async fn leads_of_contacts(
+    c: &mut impl DbConn,
+    account: AccountId,
+    contacts: &[ContactId],
+    vis: Visibility,
+) -> Result<Vec<LeadContact>> {
     if contacts.is_empty() {
         return Ok(Vec::new());
     }
     let mut sql = Sql::new("select lc.lead_id, lc.contact_id, lc.is_main from lead_contacts lc join leads l on l.account_id = lc.account_id and l.id = lc.lead_id where lc.account_id = ");
-    sql.bind(account.0).push(" and lc.contact_id in ").bind_list(&ids_of(contacts, |x| x.0)).push(" and l.is_deleted = 0");
+    sql.bind(account.0)
+        .push(" and lc.contact_id in ")
+        .bind_list(&ids_of(contacts, |x| x.0))
+        .push(" and l.is_deleted = 0");
     crate::cards::push_visibility(&mut sql, "l", account, vis);
     sql.push(" order by lc.contact_id, lc.lead_id");
     let rows = sql.query().fetch_all(c.raw()).await?;
-    rows.iter().map(|r| Ok(LeadContact { lead_id: LeadId(r.try_get(0)?), contact_id: ContactId(r.try_get(1)?), is_main: r.try_get::<i64, _>(2)? != 0 })).collect()
+    rows.iter()
+        .map(|r| {
+            Ok(LeadContact {
+                lead_id: LeadId(r.try_get(0)?),
+                contact_id: ContactId(r.try_get(1)?),
+                is_main: r.try_get::<i64, _>(2)? != 0,
+            })
+        })
+        .collect()
 }
 
 /// The live leads of some companies inside the scope, as (company, lead) ordered by
 /// company then lead (for a company's `_embedded.leads`).
-pub async fn leads_of_companies(c: &mut impl DbConn, account: AccountId, companies: &[CompanyId], vis: Visibility) -> Result<Vec<(CompanyId, LeadId)>> {
+pub async fn leads_of_companies(
+    c: &mut impl DbConn,
+    account: AccountId,
+    companies: &[CompanyId],
+    vis: Visibility,
+) -> Result<Vec<(CompanyId, LeadId)>> {
     if companies.is_empty() {
         return Ok(Vec::new());
     }
     let mut sql = Sql::new("select l.company_id, l.id from leads l where l.account_id = ");
-    sql.bind(account.0).push(" and l.company_id in ").bind_list(&ids_of(companies, |x| x.0)).push(" and l.is_deleted = 0");
+    sql.bind(account.0)
+        .push(" and l.company_id in ")
+        .bind_list(&ids_of(companies, |x| x.0))
+        .push(" and l.is_deleted = 0");
     crate::cards::push_visibility(&mut sql, "l", account, vis);
     sql.push(" order by l.company_id, l.id");
     let rows = sql.query().fetch_all(c.raw()).await?;
-    rows.iter().map(|r| Ok((CompanyId(r.try_get(0)?), LeadId(r.try_get(1)?)))).collect()
+    rows.iter()
+        .map(|r| Ok((CompanyId(r.try_get(0)?), LeadId(r.try_get(1)?))))
+        .collect()
 }

@@ -12,22 +12,22 @@ mod migrations;
 mod sql;
 
 pub mod accounts;
-pub mod cards;
-pub mod custom_fields;
-pub mod tokens;
-pub mod users;
-pub mod pipelines;
-pub mod leads;
-pub mod field_values;
-pub mod tags;
-pub mod catalogs;
-pub mod integrations;
 pub mod blacklist;
 pub mod calls;
-pub mod jobs;
-pub mod notes;
-pub mod tasks;
+pub mod cards;
+pub mod catalogs;
+pub mod custom_fields;
 pub mod events;
+pub mod field_values;
+pub mod integrations;
+pub mod jobs;
+pub mod leads;
+pub mod notes;
+pub mod pipelines;
+pub mod tags;
+pub mod tasks;
+pub mod tokens;
+pub mod users;
 
 pub use db::{Backend, Conn, Db, DbConn, Tx};
 pub use migrations::{schema_columns, MIGRATIONS};
@@ -51,7 +51,9 @@ impl StoreError {
     pub(crate) fn conflict_on(e: sqlx::Error, field: &str) -> StoreError {
         if let sqlx::Error::Database(db) = &e {
             if db.is_unique_violation() {
-                return StoreError::Conflict { field: field.to_string() };
+                return StoreError::Conflict {
+                    field: field.to_string(),
+                };
             }
         }
         StoreError::Db(e)

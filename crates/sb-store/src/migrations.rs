@@ -38,7 +38,10 @@ pub(crate) async fn run(db: &Db) -> Result<()> {
     tx.commit().await?;
     for m in MIGRATIONS {
         let mut tx = db.begin().await?;
-        let done = sqlx::query("select version from schema_migrations where version = $1").bind(m.version).fetch_optional(tx.raw()).await?;
+        let done = sqlx::query("select version from schema_migrations where version = $1")
+            .bind(m.version)
+            .fetch_optional(tx.raw())
+            .await?;
         if done.is_some() {
             continue;
         }
@@ -48,19 +51,24 @@ pub(crate) async fn run(db: &Db) -> Result<()> {
         };
         tracing::info!(version = m.version, name = m.name, "applying migration");
         sqlx::raw_sql(body).execute(tx.raw()).await?;
-        sqlx::query("insert into schema_migrations (version, name, applied_at) values ($1, $2, $3)")
-            .bind(m.version)
-            .bind(m.name)
-            .bind(now_ms())
-            .execute(tx.raw())
-            .await?;
+        sqlx::query(
+            "insert into schema_migrations (version, name, applied_at) values ($1, $2, $3)",
+        )
+        .bind(m.version)
+        .bind(m.name)
+        .bind(now_ms())
+        .execute(tx.raw())
+        .await?;
         tx.commit().await?;
     }
     Ok(())
 }
 
 fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }
 
 /// Every (table, column) of the schema, sorted: the same list on both backends.

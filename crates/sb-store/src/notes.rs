@@ -17,7 +17,8 @@ fn from_row(r: &AnyRow) -> Result<Note> {
     Ok(Note {
         id: NoteId(r.try_get(0)?),
         account_id: AccountId(r.try_get(1)?),
-        entity_type: parse_entity_kind(&et).ok_or_else(|| StoreError::Corrupt(format!("note entity type {et}")))?,
+        entity_type: parse_entity_kind(&et)
+            .ok_or_else(|| StoreError::Corrupt(format!("note entity type {et}")))?,
         entity_id: r.try_get(3)?,
         note_type: r.try_get(4)?,
         params: serde_json::from_str(&params).map_err(|e| StoreError::Corrupt(e.to_string()))?,
@@ -102,7 +103,14 @@ pub async fn update(c: &mut impl DbConn, n: &Note) -> Result<()> {
     Ok(())
 }
 
-pub async fn set_pinned(c: &mut impl DbConn, account: AccountId, id: NoteId, pinned: bool, by: UserId, now: i64) -> Result<()> {
+pub async fn set_pinned(
+    c: &mut impl DbConn,
+    account: AccountId,
+    id: NoteId,
+    pinned: bool,
+    by: UserId,
+    now: i64,
+) -> Result<()> {
     let done = sqlx::query("update notes set is_pinned = $1, updated_by = $2, updated_at = $3 where account_id = $4 and id = $5")
         .bind(flag(pinned))
         .bind(by.0)
@@ -118,7 +126,13 @@ pub async fn set_pinned(c: &mut impl DbConn, account: AccountId, id: NoteId, pin
 }
 
 pub async fn get(c: &mut impl DbConn, account: AccountId, id: NoteId) -> Result<Option<Note>> {
-    let row = sqlx::query(&format!("select {COLUMNS} from notes where account_id = $1 and id = $2")).bind(account.0).bind(id.0).fetch_optional(c.raw()).await?;
+    let row = sqlx::query(&format!(
+        "select {COLUMNS} from notes where account_id = $1 and id = $2"
+    ))
+    .bind(account.0)
+    .bind(id.0)
+    .fetch_optional(c.raw())
+    .await?;
     row.as_ref().map(from_row).transpose()
 }
 
@@ -160,12 +174,33 @@ pub async fn list(c: &mut impl DbConn, account: AccountId, f: &NoteFilter) -> Re
         sql.push(" and updated_at <= ").bind(v);
     }
     let dir = if f.asc { "asc" } else { "desc" };
-    sql.push(&format!(" order by created_at {dir}, id {dir} limit ")).bind(f.limit).push(" offset ").bind(f.offset);
+    sql.push(&format!(" order by created_at {dir}, id {dir} limit "))
+        .bind(f.limit)
+        .push(" offset ")
+        .bind(f.offset);
     let rows = sql.query().fetch_all(c.raw()).await?;
     rows.iter().map(from_row).collect()
 }
 
 /// The feed of one entity: its notes newest first.
-pub async fn list_for_entity(c: &mut impl DbConn, account: AccountId, entity_type: EntityKind, entity_id: i64, limit: i64, offset: i64) -> Result<Vec<Note>> {
-    list(c, account, &NoteFilter { entity_type: Some(entity_type), entity_ids: vec![entity_id], limit, offset, ..Default::default() }).await
+pub async fn list_for_entity(
+    c: &mut impl DbConn,
+    account: AccountId,
+    entity_type: EntityKind,
+    entity_id: i64,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<Note>> {
+    list(
+        c,
+        account,
+        &NoteFilter {
+            entity_type: Some(entity_type),
+            entity_ids: vec![entity_id],
+            limit,
+            offset,
+            ..Default::default()
+        },
+    )
+    .await
 }

@@ -10,8 +10,10 @@ use sb_domain::{AccountId, PipelineId, StatusId};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-const COLUMNS: &str = "id, account_id, name, sort, is_main, is_unsorted_on, is_archive, created_at, updated_at";
-const STATUS_COLUMNS: &str = "id, account_id, pipeline_id, name, sort, color, type, is_editable, created_at, updated_at";
+const COLUMNS: &str =
+    "id, account_id, name, sort, is_main, is_unsorted_on, is_archive, created_at, updated_at";
+const STATUS_COLUMNS: &str =
+    "id, account_id, pipeline_id, name, sort, color, type, is_editable, created_at, updated_at";
 
 fn from_row(r: &AnyRow) -> Result<Pipeline> {
     Ok(Pipeline {
@@ -37,7 +39,8 @@ fn status_from_row(r: &AnyRow) -> Result<Status> {
         name: r.try_get(3)?,
         sort: r.try_get(4)?,
         color: r.try_get(5)?,
-        status_type: StatusType::from_i64(t).ok_or_else(|| StoreError::Corrupt(format!("status type {t}")))?,
+        status_type: StatusType::from_i64(t)
+            .ok_or_else(|| StoreError::Corrupt(format!("status type {t}")))?,
         is_editable: r.try_get::<i64, _>(7)? != 0,
         created_at: r.try_get(8)?,
         updated_at: r.try_get(9)?,
@@ -46,19 +49,21 @@ fn status_from_row(r: &AnyRow) -> Result<Status> {
 
 /// Inserts a pipeline and the stages it carries.
 pub async fn insert(c: &mut impl DbConn, p: &Pipeline) -> Result<()> {
-    sqlx::query(&format!("insert into pipelines ({COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)"))
-        .bind(p.id.0)
-        .bind(p.account_id.0)
-        .bind(&p.name)
-        .bind(p.sort)
-        .bind(flag(p.is_main))
-        .bind(flag(p.is_unsorted_on))
-        .bind(flag(p.is_archive))
-        .bind(p.created_at)
-        .bind(p.updated_at)
-        .execute(c.raw())
-        .await
-        .map_err(|e| StoreError::conflict_on(e, "id"))?;
+    sqlx::query(&format!(
+        "insert into pipelines ({COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+    ))
+    .bind(p.id.0)
+    .bind(p.account_id.0)
+    .bind(&p.name)
+    .bind(p.sort)
+    .bind(flag(p.is_main))
+    .bind(flag(p.is_unsorted_on))
+    .bind(flag(p.is_archive))
+    .bind(p.created_at)
+    .bind(p.updated_at)
+    .execute(c.raw())
+    .await
+    .map_err(|e| StoreError::conflict_on(e, "id"))?;
     insert_statuses(c, &p.statuses).await
 }
 
@@ -82,8 +87,20 @@ pub async fn update(c: &mut impl DbConn, p: &Pipeline) -> Result<()> {
 }
 
 /// Makes `id` the account's only main pipeline.
-pub async fn set_main(c: &mut impl DbConn, account: AccountId, id: PipelineId, now: i64) -> Result<()> {
-    let done = sqlx::query("update pipelines set is_main = 1, updated_at = $1 where account_id = $2 and id = $3").bind(now).bind(account.0).bind(id.0).execute(c.raw()).await?;
+pub async fn set_main(
+    c: &mut impl DbConn,
+    account: AccountId,
+    id: PipelineId,
+    now: i64,
+) -> Result<()> {
+    let done = sqlx::query(
+        "update pipelines set is_main = 1, updated_at = $1 where account_id = $2 and id = $3",
+    )
+    .bind(now)
+    .bind(account.0)
+    .bind(id.0)
+    .execute(c.raw())
+    .await?;
     if done.rows_affected() == 0 {
         return Err(StoreError::NotFound);
     }
@@ -94,14 +111,32 @@ pub async fn set_main(c: &mut impl DbConn, account: AccountId, id: PipelineId, n
 /// Deletes a pipeline and its stages; false when there was none. Leads in it are the
 /// caller's concern (move or delete them first).
 pub async fn delete(c: &mut impl DbConn, account: AccountId, id: PipelineId) -> Result<bool> {
-    sqlx::query("delete from statuses where account_id = $1 and pipeline_id = $2").bind(account.0).bind(id.0).execute(c.raw()).await?;
-    let r = sqlx::query("delete from pipelines where account_id = $1 and id = $2").bind(account.0).bind(id.0).execute(c.raw()).await?;
+    sqlx::query("delete from statuses where account_id = $1 and pipeline_id = $2")
+        .bind(account.0)
+        .bind(id.0)
+        .execute(c.raw())
+        .await?;
+    let r = sqlx::query("delete from pipelines where account_id = $1 and id = $2")
+        .bind(account.0)
+        .bind(id.0)
+        .execute(c.raw())
+        .await?;
     Ok(r.rows_affected() > 0)
 }
 
 /// A pipeline with its stages.
-pub async fn get(c: &mut impl DbConn, account: AccountId, id: PipelineId) -> Result<Option<Pipeline>> {
-    let row = sqlx::query(&format!("select {COLUMNS} from pipelines where account_id = $1 and id = $2")).bind(account.0).bind(id.0).fetch_optional(c.raw()).await?;
+pub async fn get(
+    c: &mut impl DbConn,
+    account: AccountId,
+    id: PipelineId,
+) -> Result<Option<Pipeline>> {
+    let row = sqlx::query(&format!(
+        "select {COLUMNS} from pipelines where account_id = $1 and id = $2"
+    ))
+    .bind(account.0)
+    .bind(id.0)
+    .fetch_optional(c.raw())
+    .await?;
     let Some(row) = row else { return Ok(None) };
     let mut p = from_row(&row)?;
     p.statuses = list_statuses(c, account, id).await?;
@@ -110,7 +145,12 @@ pub async fn get(c: &mut impl DbConn, account: AccountId, id: PipelineId) -> Res
 
 /// The account's main pipeline with its stages.
 pub async fn main(c: &mut impl DbConn, account: AccountId) -> Result<Option<Pipeline>> {
-    let row = sqlx::query("select id from pipelines where account_id = $1 and is_main = 1 order by sort, id limit 1").bind(account.0).fetch_optional(c.raw()).await?;
+    let row = sqlx::query(
+        "select id from pipelines where account_id = $1 and is_main = 1 order by sort, id limit 1",
+    )
+    .bind(account.0)
+    .fetch_optional(c.raw())
+    .await?;
     match row {
         Some(r) => get(c, account, PipelineId(r.try_get(0)?)).await,
         None => Ok(None),
@@ -119,7 +159,12 @@ pub async fn main(c: &mut impl DbConn, account: AccountId) -> Result<Option<Pipe
 
 /// Every pipeline of the account with its stages, by sort.
 pub async fn list(c: &mut impl DbConn, account: AccountId) -> Result<Vec<Pipeline>> {
-    let rows = sqlx::query(&format!("select {COLUMNS} from pipelines where account_id = $1 order by sort, id")).bind(account.0).fetch_all(c.raw()).await?;
+    let rows = sqlx::query(&format!(
+        "select {COLUMNS} from pipelines where account_id = $1 order by sort, id"
+    ))
+    .bind(account.0)
+    .fetch_all(c.raw())
+    .await?;
     let mut out = rows.iter().map(from_row).collect::<Result<Vec<_>>>()?;
     let rows = sqlx::query(&format!("select {STATUS_COLUMNS} from statuses where account_id = $1 order by pipeline_id, sort, id")).bind(account.0).fetch_all(c.raw()).await?;
     for r in &rows {
@@ -133,7 +178,10 @@ pub async fn list(c: &mut impl DbConn, account: AccountId) -> Result<Vec<Pipelin
 
 /// How many pipelines the account has (for the limit).
 pub async fn count(c: &mut impl DbConn, account: AccountId) -> Result<i64> {
-    let row = sqlx::query("select count(*) from pipelines where account_id = $1").bind(account.0).fetch_one(c.raw()).await?;
+    let row = sqlx::query("select count(*) from pipelines where account_id = $1")
+        .bind(account.0)
+        .fetch_one(c.raw())
+        .await?;
     Ok(row.try_get::<i64, _>(0)?)
 }
 
@@ -167,7 +215,10 @@ pub async fn insert_statuses(c: &mut impl DbConn, statuses: &[Status]) -> Result
                 .bind(s.updated_at)
                 .push(")");
         }
-        sql.query().execute(c.raw()).await.map_err(|e| StoreError::conflict_on(e, "id"))?;
+        sql.query()
+            .execute(c.raw())
+            .await
+            .map_err(|e| StoreError::conflict_on(e, "id"))?;
     }
     Ok(())
 }
@@ -196,12 +247,28 @@ pub async fn update_status(c: &mut impl DbConn, s: &Status) -> Result<()> {
 
 /// Deletes a stage; false when there was none. System stages are refused by the domain
 /// rules before this is called; leads in the stage are the caller's concern.
-pub async fn delete_status(c: &mut impl DbConn, account: AccountId, pipeline: PipelineId, id: StatusId) -> Result<bool> {
-    let r = sqlx::query("delete from statuses where account_id = $1 and pipeline_id = $2 and id = $3").bind(account.0).bind(pipeline.0).bind(id.0).execute(c.raw()).await?;
+pub async fn delete_status(
+    c: &mut impl DbConn,
+    account: AccountId,
+    pipeline: PipelineId,
+    id: StatusId,
+) -> Result<bool> {
+    let r =
+        sqlx::query("delete from statuses where account_id = $1 and pipeline_id = $2 and id = $3")
+            .bind(account.0)
+            .bind(pipeline.0)
+            .bind(id.0)
+            .execute(c.raw())
+            .await?;
     Ok(r.rows_affected() > 0)
 }
 
-pub async fn get_status(c: &mut impl DbConn, account: AccountId, pipeline: PipelineId, id: StatusId) -> Result<Option<Status>> {
+pub async fn get_status(
+    c: &mut impl DbConn,
+    account: AccountId,
+    pipeline: PipelineId,
+    id: StatusId,
+) -> Result<Option<Status>> {
     let row = sqlx::query(&format!("select {STATUS_COLUMNS} from statuses where account_id = $1 and pipeline_id = $2 and id = $3"))
         .bind(account.0)
         .bind(pipeline.0)
@@ -212,13 +279,26 @@ pub async fn get_status(c: &mut impl DbConn, account: AccountId, pipeline: Pipel
 }
 
 /// The stages of a pipeline, by sort.
-pub async fn list_statuses(c: &mut impl DbConn, account: AccountId, pipeline: PipelineId) -> Result<Vec<Status>> {
+pub async fn list_statuses(
+    c: &mut impl DbConn,
+    account: AccountId,
+    pipeline: PipelineId,
+) -> Result<Vec<Status>> {
     let rows = sqlx::query(&format!("select {STATUS_COLUMNS} from statuses where account_id = $1 and pipeline_id = $2 order by sort, id")).bind(account.0).bind(pipeline.0).fetch_all(c.raw()).await?;
     rows.iter().map(status_from_row).collect()
 }
 
 /// How many stages a pipeline has (for the limit).
-pub async fn count_statuses(c: &mut impl DbConn, account: AccountId, pipeline: PipelineId) -> Result<i64> {
-    let row = sqlx::query("select count(*) from statuses where account_id = $1 and pipeline_id = $2").bind(account.0).bind(pipeline.0).fetch_one(c.raw()).await?;
+pub async fn count_statuses(
+    c: &mut impl DbConn,
+    account: AccountId,
+    pipeline: PipelineId,
+) -> Result<i64> {
+    let row =
+        sqlx::query("select count(*) from statuses where account_id = $1 and pipeline_id = $2")
+            .bind(account.0)
+            .bind(pipeline.0)
+            .fetch_one(c.raw())
+            .await?;
     Ok(row.try_get::<i64, _>(0)?)
 }

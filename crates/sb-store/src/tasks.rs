@@ -15,7 +15,10 @@ const COLUMNS: &str = "t.id, t.account_id, t.responsible_user_id, t.entity_type,
 fn from_row(r: &AnyRow) -> Result<Task> {
     let et: Option<String> = r.try_get(3)?;
     let entity_type = match et {
-        Some(s) => Some(parse_entity_kind(&s).ok_or_else(|| StoreError::Corrupt(format!("task entity type {s}")))?),
+        Some(s) => Some(
+            parse_entity_kind(&s)
+                .ok_or_else(|| StoreError::Corrupt(format!("task entity type {s}")))?,
+        ),
         None => None,
     };
     Ok(Task {
@@ -94,8 +97,15 @@ pub async fn update(c: &mut impl DbConn, t: &Task) -> Result<()> {
 }
 
 /// A task inside the scope, or `None`.
-pub async fn get(c: &mut impl DbConn, account: AccountId, id: TaskId, vis: Visibility) -> Result<Option<Task>> {
-    let mut sql = Sql::new(&format!("select {COLUMNS} from tasks t where t.account_id = "));
+pub async fn get(
+    c: &mut impl DbConn,
+    account: AccountId,
+    id: TaskId,
+    vis: Visibility,
+) -> Result<Option<Task>> {
+    let mut sql = Sql::new(&format!(
+        "select {COLUMNS} from tasks t where t.account_id = "
+    ));
     sql.bind(account.0).push(" and t.id = ").bind(id.0);
     push_visibility(&mut sql, "t", account, vis);
     let row = sql.query().fetch_optional(c.raw()).await?;
@@ -129,21 +139,30 @@ pub struct TaskFilter {
     pub offset: i64,
 }
 
-pub async fn list(c: &mut impl DbConn, account: AccountId, f: &TaskFilter, vis: Visibility) -> Result<Vec<Task>> {
-    let mut sql = Sql::new(&format!("select {COLUMNS} from tasks t where t.account_id = "));
+pub async fn list(
+    c: &mut impl DbConn,
+    account: AccountId,
+    f: &TaskFilter,
+    vis: Visibility,
+) -> Result<Vec<Task>> {
+    let mut sql = Sql::new(&format!(
+        "select {COLUMNS} from tasks t where t.account_id = "
+    ));
     sql.bind(account.0);
     push_visibility(&mut sql, "t", account, vis);
     if !f.ids.is_empty() {
         sql.push(" and t.id in ").bind_list(&f.ids);
     }
     if !f.responsible.is_empty() {
-        sql.push(" and t.responsible_user_id in ").bind_list(&f.responsible);
+        sql.push(" and t.responsible_user_id in ")
+            .bind_list(&f.responsible);
     }
     if let Some(done) = f.is_completed {
         sql.push(" and t.is_completed = ").bind(flag(done));
     }
     if !f.task_type_ids.is_empty() {
-        sql.push(" and t.task_type_id in ").bind_list(&f.task_type_ids);
+        sql.push(" and t.task_type_id in ")
+            .bind_list(&f.task_type_ids);
     }
     if let Some(et) = f.entity_type {
         sql.push(" and t.entity_type = ").bind(et.as_str());
@@ -151,7 +170,10 @@ pub async fn list(c: &mut impl DbConn, account: AccountId, f: &TaskFilter, vis: 
     if !f.entity_ids.is_empty() {
         sql.push(" and t.entity_id in ").bind_list(&f.entity_ids);
     }
-    for (col, from, to) in [("complete_till", f.complete_till_from, f.complete_till_to), ("updated_at", f.updated_from, f.updated_to)] {
+    for (col, from, to) in [
+        ("complete_till", f.complete_till_from, f.complete_till_to),
+        ("updated_at", f.updated_from, f.updated_to),
+    ] {
         if let Some(v) = from {
             sql.push(&format!(" and t.{col} >= ")).bind(v);
         }
@@ -165,7 +187,10 @@ pub async fn list(c: &mut impl DbConn, account: AccountId, f: &TaskFilter, vis: 
         TaskOrder::CompleteTill => "t.complete_till",
     };
     let dir = if f.desc { "desc" } else { "asc" };
-    sql.push(&format!(" order by {col} {dir}, t.id {dir} limit ")).bind(f.limit).push(" offset ").bind(f.offset);
+    sql.push(&format!(" order by {col} {dir}, t.id {dir} limit "))
+        .bind(f.limit)
+        .push(" offset ")
+        .bind(f.offset);
     let rows = sql.query().fetch_all(c.raw()).await?;
     rows.iter().map(from_row).collect()
 }
@@ -174,12 +199,23 @@ pub async fn list(c: &mut impl DbConn, account: AccountId, f: &TaskFilter, vis: 
 /// on an entity: a repeated missed call finds it instead of adding another. A call-back
 /// task is one that carries a `phone_e164`, so a manual task on the same entity does not
 /// count. Not scoped by visibility: the system asks. With neither key, `None`.
-pub async fn find_open_callback(c: &mut impl DbConn, account: AccountId, phone_e164: Option<&str>, entity: Option<(EntityKind, i64)>, since: i64) -> Result<Option<Task>> {
+pub async fn find_open_callback(
+    c: &mut impl DbConn,
+    account: AccountId,
+    phone_e164: Option<&str>,
+    entity: Option<(EntityKind, i64)>,
+    since: i64,
+) -> Result<Option<Task>> {
     if phone_e164.is_none() && entity.is_none() {
         return Ok(None);
     }
-    let mut sql = Sql::new(&format!("select {COLUMNS} from tasks t where t.account_id = "));
-    sql.bind(account.0).push(" and t.is_completed = 0 and t.created_at >= ").bind(since).push(" and (");
+    let mut sql = Sql::new(&format!(
+        "select {COLUMNS} from tasks t where t.account_id = "
+    ));
+    sql.bind(account.0)
+        .push(" and t.is_completed = 0 and t.created_at >= ")
+        .bind(since)
+        .push(" and (");
     if let Some(p) = phone_e164 {
         sql.push("t.phone_e164 = ").bind(p);
         if entity.is_some() {
@@ -187,7 +223,11 @@ pub async fn find_open_callback(c: &mut impl DbConn, account: AccountId, phone_e
         }
     }
     if let Some((et, id)) = entity {
-        sql.push("(t.entity_type = ").bind(et.as_str()).push(" and t.entity_id = ").bind(id).push(" and t.phone_e164 is not null)");
+        sql.push("(t.entity_type = ")
+            .bind(et.as_str())
+            .push(" and t.entity_id = ")
+            .bind(id)
+            .push(" and t.phone_e164 is not null)");
     }
     sql.push(") order by t.created_at desc, t.id desc limit 1");
     let row = sql.query().fetch_optional(c.raw()).await?;

@@ -35,7 +35,8 @@ fn token_from_row(r: &AnyRow) -> Result<AccessToken> {
     })
 }
 
-const TOKEN_COLUMNS: &str = "jti, account_id, user_id, kind, name, client_id, created_at, expires_at, revoked_at";
+const TOKEN_COLUMNS: &str =
+    "jti, account_id, user_id, kind, name, client_id, created_at, expires_at, revoked_at";
 
 pub async fn insert_access(c: &mut impl DbConn, t: &AccessToken) -> Result<()> {
     sqlx::query("insert into access_tokens (jti, account_id, user_id, kind, name, client_id, created_at, expires_at, revoked_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
@@ -54,7 +55,12 @@ pub async fn insert_access(c: &mut impl DbConn, t: &AccessToken) -> Result<()> {
 }
 
 pub async fn get_access(c: &mut impl DbConn, jti: &str) -> Result<Option<AccessToken>> {
-    let row = sqlx::query(&format!("select {TOKEN_COLUMNS} from access_tokens where jti = $1")).bind(jti).fetch_optional(c.raw()).await?;
+    let row = sqlx::query(&format!(
+        "select {TOKEN_COLUMNS} from access_tokens where jti = $1"
+    ))
+    .bind(jti)
+    .fetch_optional(c.raw())
+    .await?;
     row.as_ref().map(token_from_row).transpose()
 }
 
@@ -67,7 +73,12 @@ pub async fn list_api_tokens(c: &mut impl DbConn, account: AccountId) -> Result<
 }
 
 /// Revokes a token of the account; false when there is no such live token.
-pub async fn revoke_access(c: &mut impl DbConn, account: AccountId, jti: &str, now: i64) -> Result<bool> {
+pub async fn revoke_access(
+    c: &mut impl DbConn,
+    account: AccountId,
+    jti: &str,
+    now: i64,
+) -> Result<bool> {
     let r = sqlx::query("update access_tokens set revoked_at = $1 where account_id = $2 and jti = $3 and revoked_at is null").bind(now).bind(account.0).bind(jti).execute(c.raw()).await?;
     Ok(r.rows_affected() > 0)
 }
@@ -125,7 +136,12 @@ pub struct Grant {
     pub redirect_uri: String,
 }
 
-pub async fn insert_code(c: &mut impl DbConn, code_hash: &str, g: &Grant, expires_at: i64) -> Result<()> {
+pub async fn insert_code(
+    c: &mut impl DbConn,
+    code_hash: &str,
+    g: &Grant,
+    expires_at: i64,
+) -> Result<()> {
     sqlx::query("insert into oauth_codes (code_hash, account_id, client_id, user_id, redirect_uri, expires_at, used_at) values ($1, $2, $3, $4, $5, $6, null)")
         .bind(code_hash)
         .bind(g.account_id.0)
@@ -144,11 +160,27 @@ pub async fn take_code(c: &mut impl DbConn, code_hash: &str, now: i64) -> Result
     if r.rows_affected() == 0 {
         return Ok(None);
     }
-    let row = sqlx::query("select account_id, client_id, user_id, redirect_uri from oauth_codes where code_hash = $1").bind(code_hash).fetch_one(c.raw()).await?;
-    Ok(Some(Grant { account_id: AccountId(row.try_get(0)?), client_id: row.try_get(1)?, user_id: UserId(row.try_get(2)?), redirect_uri: row.try_get(3)? }))
+    let row = sqlx::query(
+        "select account_id, client_id, user_id, redirect_uri from oauth_codes where code_hash = $1",
+    )
+    .bind(code_hash)
+    .fetch_one(c.raw())
+    .await?;
+    Ok(Some(Grant {
+        account_id: AccountId(row.try_get(0)?),
+        client_id: row.try_get(1)?,
+        user_id: UserId(row.try_get(2)?),
+        redirect_uri: row.try_get(3)?,
+    }))
 }
 
-pub async fn insert_refresh(c: &mut impl DbConn, token_hash: &str, g: &Grant, now: i64, expires_at: i64) -> Result<()> {
+pub async fn insert_refresh(
+    c: &mut impl DbConn,
+    token_hash: &str,
+    g: &Grant,
+    now: i64,
+    expires_at: i64,
+) -> Result<()> {
     sqlx::query("insert into oauth_refresh_tokens (token_hash, account_id, client_id, user_id, created_at, expires_at, revoked_at) values ($1, $2, $3, $4, $5, $6, null)")
         .bind(token_hash)
         .bind(g.account_id.0)
@@ -162,7 +194,11 @@ pub async fn insert_refresh(c: &mut impl DbConn, token_hash: &str, g: &Grant, no
 }
 
 /// Retires a live refresh token (rotation: each one works once).
-pub async fn take_refresh(c: &mut impl DbConn, token_hash: &str, now: i64) -> Result<Option<Grant>> {
+pub async fn take_refresh(
+    c: &mut impl DbConn,
+    token_hash: &str,
+    now: i64,
+) -> Result<Option<Grant>> {
     let r = sqlx::query("update oauth_refresh_tokens set revoked_at = $1 where token_hash = $2 and revoked_at is null and expires_at > $1").bind(now).bind(token_hash).execute(c.raw()).await?;
     if r.rows_affected() == 0 {
         return Ok(None);
@@ -171,5 +207,10 @@ pub async fn take_refresh(c: &mut impl DbConn, token_hash: &str, now: i64) -> Re
         .bind(token_hash)
         .fetch_one(c.raw())
         .await?;
-    Ok(Some(Grant { account_id: AccountId(row.try_get(0)?), client_id: row.try_get(1)?, user_id: UserId(row.try_get(2)?), redirect_uri: row.try_get(3)? }))
+    Ok(Some(Grant {
+        account_id: AccountId(row.try_get(0)?),
+        client_id: row.try_get(1)?,
+        user_id: UserId(row.try_get(2)?),
+        redirect_uri: row.try_get(3)?,
+    }))
 }

@@ -7,7 +7,8 @@ use sb_domain::{AccountId, GroupId, Rights, UserId};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-const COLUMNS: &str = "id, account_id, name, email, lang, role, group_id, rights, is_active, created_at, updated_at";
+const COLUMNS: &str =
+    "id, account_id, name, email, lang, role, group_id, rights, is_active, created_at, updated_at";
 
 fn from_row(r: &AnyRow) -> Result<User> {
     let role: String = r.try_get(5)?;
@@ -20,7 +21,8 @@ fn from_row(r: &AnyRow) -> Result<User> {
         lang: r.try_get(4)?,
         role: Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role {role}")))?,
         group_id: r.try_get::<Option<i64>, _>(6)?.map(GroupId),
-        rights: serde_json::from_str::<Rights>(&rights).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        rights: serde_json::from_str::<Rights>(&rights)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
         is_active: r.try_get::<i64, _>(8)? != 0,
         created_at: r.try_get(9)?,
         updated_at: r.try_get(10)?,
@@ -73,22 +75,40 @@ pub async fn update(c: &mut impl DbConn, u: &User) -> Result<()> {
     Ok(())
 }
 
-pub async fn set_password(c: &mut impl DbConn, account: AccountId, id: UserId, hash: &str) -> Result<()> {
-    sqlx::query("update users set password_hash = $1 where account_id = $2 and id = $3").bind(hash).bind(account.0).bind(id.0).execute(c.raw()).await?;
+pub async fn set_password(
+    c: &mut impl DbConn,
+    account: AccountId,
+    id: UserId,
+    hash: &str,
+) -> Result<()> {
+    sqlx::query("update users set password_hash = $1 where account_id = $2 and id = $3")
+        .bind(hash)
+        .bind(account.0)
+        .bind(id.0)
+        .execute(c.raw())
+        .await?;
     Ok(())
 }
 
 pub async fn get(c: &mut impl DbConn, account: AccountId, id: UserId) -> Result<Option<User>> {
-    let row = sqlx::query(&format!("select {COLUMNS} from users where account_id = $1 and id = $2")).bind(account.0).bind(id.0).fetch_optional(c.raw()).await?;
+    let row = sqlx::query(&format!(
+        "select {COLUMNS} from users where account_id = $1 and id = $2"
+    ))
+    .bind(account.0)
+    .bind(id.0)
+    .fetch_optional(c.raw())
+    .await?;
     row.as_ref().map(from_row).transpose()
 }
 
 /// Login lookup across accounts (e-mails are unique in the instance), with the password hash.
 pub async fn by_email(c: &mut impl DbConn, email: &str) -> Result<Option<(User, Option<String>)>> {
-    let row = sqlx::query(&format!("select {COLUMNS}, password_hash from users where email = $1"))
-        .bind(email.trim().to_lowercase())
-        .fetch_optional(c.raw())
-        .await?;
+    let row = sqlx::query(&format!(
+        "select {COLUMNS}, password_hash from users where email = $1"
+    ))
+    .bind(email.trim().to_lowercase())
+    .fetch_optional(c.raw())
+    .await?;
     match row {
         Some(r) => Ok(Some((from_row(&r)?, r.try_get(11)?))),
         None => Ok(None),
@@ -96,16 +116,44 @@ pub async fn by_email(c: &mut impl DbConn, email: &str) -> Result<Option<(User, 
 }
 
 pub async fn list(c: &mut impl DbConn, account: AccountId) -> Result<Vec<User>> {
-    let rows = sqlx::query(&format!("select {COLUMNS} from users where account_id = $1 order by id")).bind(account.0).fetch_all(c.raw()).await?;
+    let rows = sqlx::query(&format!(
+        "select {COLUMNS} from users where account_id = $1 order by id"
+    ))
+    .bind(account.0)
+    .fetch_all(c.raw())
+    .await?;
     rows.iter().map(from_row).collect()
 }
 
-pub async fn insert_group(c: &mut impl DbConn, account: AccountId, g: &Group, now: i64) -> Result<()> {
-    sqlx::query("insert into user_groups (id, account_id, name, created_at) values ($1, $2, $3, $4)").bind(g.id.0).bind(account.0).bind(&g.name).bind(now).execute(c.raw()).await?;
+pub async fn insert_group(
+    c: &mut impl DbConn,
+    account: AccountId,
+    g: &Group,
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "insert into user_groups (id, account_id, name, created_at) values ($1, $2, $3, $4)",
+    )
+    .bind(g.id.0)
+    .bind(account.0)
+    .bind(&g.name)
+    .bind(now)
+    .execute(c.raw())
+    .await?;
     Ok(())
 }
 
 pub async fn list_groups(c: &mut impl DbConn, account: AccountId) -> Result<Vec<Group>> {
-    let rows = sqlx::query("select id, name from user_groups where account_id = $1 order by id").bind(account.0).fetch_all(c.raw()).await?;
-    rows.iter().map(|r| Ok(Group { id: GroupId(r.try_get(0)?), name: r.try_get(1)? })).collect()
+    let rows = sqlx::query("select id, name from user_groups where account_id = $1 order by id")
+        .bind(account.0)
+        .fetch_all(c.raw())
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Group {
+                id: GroupId(r.try_get(0)?),
+                name: r.try_get(1)?,
+            })
+        })
+        .collect()
 }

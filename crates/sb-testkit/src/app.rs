@@ -21,6 +21,7 @@ pub struct TestApp {
     pub client: Client,
     pub backend: sb_store::Backend,
     _db: TestDb,
+    _files: tempfile::TempDir,
     _shutdown: tokio::sync::oneshot::Sender<()>,
 }
 
@@ -34,16 +35,34 @@ pub async fn spawn_apps() -> Vec<TestApp> {
 }
 
 pub async fn spawn_app_on(db: TestDb) -> TestApp {
-    let mut config = Config { database_url: db.url.clone(), bind: "127.0.0.1:0".into(), ..Config::default() };
+    let files = tempfile::tempdir().expect("temp dir");
+    let mut config = Config {
+        database_url: db.url.clone(),
+        bind: "127.0.0.1:0".into(),
+        workers: false,
+        recordings_dir: files.path().join("recordings").display().to_string(),
+        ..Config::default()
+    };
     config.account.admin_email = "admin@example.test".into();
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
     let clock = Arc::new(ManualClock::new(now));
-    let app = App::build_with_clock(&config, clock.clone()).await.expect("app builds");
-    let fl = app.first_login.clone().expect("first start creates an account");
+    let app = App::build_with_clock(&config, clock.clone())
+        .await
+        .expect("app builds");
+    let fl = app
+        .first_login
+        .clone()
+        .expect("first start creates an account");
     let state = app.state.clone();
     let url = app.url();
     let backend = db.backend();
-    let admin = Actor { user: fl.admin.clone(), account: fl.account.clone() };
+    let admin = Actor {
+        user: fl.admin.clone(),
+        account: fl.account.clone(),
+    };
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(async move {
         let _ = app
@@ -52,8 +71,22 @@ pub async fn spawn_app_on(db: TestDb) -> TestApp {
             })
             .await;
     });
-    let (admin_token, _) = sb_service::auth::create_api_token(&state.ctx, &admin, admin.user.id, "tests", None).await.expect("admin token");
-    TestApp { url, state, clock, admin, admin_token, client: Client::new(), backend, _db: db, _shutdown: tx }
+    let (admin_token, _) =
+        sb_service::auth::create_api_token(&state.ctx, &admin, admin.user.id, "tests", None)
+            .await
+            .expect("admin token");
+    TestApp {
+        url,
+        state,
+        clock,
+        admin,
+        admin_token,
+        client: Client::new(),
+        backend,
+        _db: db,
+        _files: files,
+        _shutdown: tx,
+    }
 }
 
 impl TestApp {
@@ -61,11 +94,24 @@ impl TestApp {
         &self.state.ctx
     }
 
+    /// Runs every due background job (the app's worker is off in tests).
+    pub async fn drain_jobs(&self) -> usize {
+        sb_service::telephony::work::drain(self.ctx())
+            .await
+            .expect("jobs run")
+    }
+
     pub fn account(&self) -> &Account {
         &self.admin.account
     }
 
-    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Response {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Response {
         let mut rb = self.client.request(method, format!("{}{}", self.url, path));
         if let Some(t) = token {
             rb = rb.bearer_auth(t);
@@ -77,27 +123,55 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> Response {
-        self.call(Method::GET, path, Some(&self.admin_token.clone()), None).await
+        self.call(Method::GET, path, Some(&self.admin_token.clone()), None)
+            .await
     }
 
     pub async fn post(&self, path: &str, body: Value) -> Response {
-        self.call(Method::POST, path, Some(&self.admin_token.clone()), Some(body)).await
+        self.call(
+            Method::POST,
+            path,
+            Some(&self.admin_token.clone()),
+            Some(body),
+        )
+        .await
     }
 
     pub async fn patch(&self, path: &str, body: Value) -> Response {
-        self.call(Method::PATCH, path, Some(&self.admin_token.clone()), Some(body)).await
+        self.call(
+            Method::PATCH,
+            path,
+            Some(&self.admin_token.clone()),
+            Some(body),
+        )
+        .await
     }
 
     /// A user of the admin's account with these rights, and a token for them.
-    pub async fn user_with(&self, name: &str, rights: Rights, group: Option<sb_domain::GroupId>) -> (User, String) {
+    pub async fn user_with(
+        &self,
+        name: &str,
+        rights: Rights,
+        group: Option<sb_domain::GroupId>,
+    ) -> (User, String) {
         let u = sb_service::users::create_user(
             self.ctx(),
             &self.admin,
-            NewUser { name: name.into(), email: format!("{}@example.test", name.to_lowercase()), password: None, role: Role::Manager, group_id: group, rights: Some(rights), lang: None },
+            NewUser {
+                name: name.into(),
+                email: format!("{}@example.test", name.to_lowercase()),
+                password: None,
+                role: Role::Manager,
+                group_id: group,
+                rights: Some(rights),
+                lang: None,
+            },
         )
         .await
         .expect("user created");
-        let (t, _) = sb_service::auth::create_api_token(self.ctx(), &self.admin, u.id, "t", None).await.expect("token");
+        let (t, _) = sb_service::auth::create_api_token(self.ctx(), &self.admin, u.id, "t", None)
+            .await
+            .expect("token");
         (u, t)
     }
 
@@ -118,8 +192,14 @@ impl TestApp {
         )
         .await
         .expect("account created");
-        let actor = Actor { user: admin, account };
-        let (t, _) = sb_service::auth::create_api_token(self.ctx(), &actor, actor.user.id, "t", None).await.expect("token");
+        let actor = Actor {
+            user: admin,
+            account,
+        };
+        let (t, _) =
+            sb_service::auth::create_api_token(self.ctx(), &actor, actor.user.id, "t", None)
+                .await
+                .expect("token");
         (actor, t)
     }
 }
@@ -128,5 +208,6 @@ impl TestApp {
 pub async fn json(r: Response) -> Value {
     let status = r.status();
     let text = r.text().await.expect("body");
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("status {status}: body is not JSON ({e}): {text}"))
+    serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("status {status}: body is not JSON ({e}): {text}"))
 }

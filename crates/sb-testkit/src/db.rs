@@ -20,20 +20,35 @@ impl TestDb {
         let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
         let db = Db::connect(&url).await.expect("open sqlite");
         db.migrate().await.expect("migrate sqlite");
-        TestDb { db, url, _dir: Some(dir) }
+        TestDb {
+            db,
+            url,
+            _dir: Some(dir),
+        }
     }
 
     /// A fresh database on the PostgreSQL server of `SWITCHBOARD_TEST_PG_URL`, if set.
     pub async fn postgres() -> Option<TestDb> {
-        let admin_url = std::env::var("SWITCHBOARD_TEST_PG_URL").ok().filter(|s| !s.is_empty())?;
+        let admin_url = std::env::var("SWITCHBOARD_TEST_PG_URL")
+            .ok()
+            .filter(|s| !s.is_empty())?;
         let name = format!("sbtest_{}", uuid::Uuid::new_v4().simple());
-        let admin = Db::connect(&admin_url).await.expect("connect to SWITCHBOARD_TEST_PG_URL");
-        admin.execute_admin(&format!("create database {name}")).await.expect("create test database");
+        let admin = Db::connect(&admin_url)
+            .await
+            .expect("connect to SWITCHBOARD_TEST_PG_URL");
+        admin
+            .execute_admin(&format!("create database {name}"))
+            .await
+            .expect("create test database");
         admin.close().await;
         let url = replace_db_name(&admin_url, &name);
         let db = Db::connect(&url).await.expect("open postgres test db");
         db.migrate().await.expect("migrate postgres");
-        Some(TestDb { db, url, _dir: None })
+        Some(TestDb {
+            db,
+            url,
+            _dir: None,
+        })
     }
 }
 
@@ -66,8 +81,17 @@ fn replace_db_name(url: &str, name: &str) -> String {
 mod tests {
     #[test]
     fn replaces_database_name() {
-        assert_eq!(super::replace_db_name("postgres://postgres@127.0.0.1:5432/postgres", "x"), "postgres://postgres@127.0.0.1:5432/x");
-        assert_eq!(super::replace_db_name("postgres://u@h:5432", "x"), "postgres://u@h:5432/x");
-        assert_eq!(super::replace_db_name("postgres://u@h/db?sslmode=disable", "x"), "postgres://u@h/x?sslmode=disable");
+        assert_eq!(
+            super::replace_db_name("postgres://postgres@127.0.0.1:5432/postgres", "x"),
+            "postgres://postgres@127.0.0.1:5432/x"
+        );
+        assert_eq!(
+            super::replace_db_name("postgres://u@h:5432", "x"),
+            "postgres://u@h:5432/x"
+        );
+        assert_eq!(
+            super::replace_db_name("postgres://u@h/db?sslmode=disable", "x"),
+            "postgres://u@h/x?sslmode=disable"
+        );
     }
 }

@@ -16,13 +16,22 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, detail: impl Into<String>) -> Self {
-        ApiError { status, detail: detail.into(), validation: None, hint: None, retry_after: None }
+        ApiError {
+            status,
+            detail: detail.into(),
+            validation: None,
+            hint: None,
+            retry_after: None,
+        }
     }
     pub fn bad_request(detail: impl Into<String>) -> Self {
         ApiError::new(StatusCode::BAD_REQUEST, detail)
     }
     pub fn validation(items: Vec<ItemErrors>) -> Self {
-        ApiError { validation: Some(items), ..ApiError::new(StatusCode::BAD_REQUEST, "Request validation failed") }
+        ApiError {
+            validation: Some(items),
+            ..ApiError::new(StatusCode::BAD_REQUEST, "Request validation failed")
+        }
     }
     pub fn body(&self) -> Value {
         let mut v = json!({
@@ -49,12 +58,17 @@ impl From<ServiceError> for ApiError {
             ServiceError::NotFound => ApiError::new(StatusCode::NOT_FOUND, "Not found"),
             ServiceError::Validation(items) => ApiError::validation(items),
             ServiceError::BadRequest(m) => ApiError::bad_request(m),
-            ServiceError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, format!("Conflict: {m}")),
+            ServiceError::Conflict(m) => {
+                ApiError::new(StatusCode::CONFLICT, format!("Conflict: {m}"))
+            }
             ServiceError::Upstream(m) => ApiError::new(StatusCode::BAD_GATEWAY, m),
             ServiceError::Internal(err) => {
                 // Logged once here, inside the request span; never sent to the client.
                 tracing::error!(error = ?err, "internal error");
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal error; the server log has the details under this request's id")
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Internal error; the server log has the details under this request's id",
+                )
             }
         }
     }
@@ -63,7 +77,10 @@ impl From<ServiceError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut res = (self.status, self.body().to_string()).into_response();
-        res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
         if let Some(s) = self.retry_after {
             if let Ok(v) = HeaderValue::from_str(&s.to_string()) {
                 res.headers_mut().insert(header::RETRY_AFTER, v);

@@ -18,11 +18,25 @@ pub struct Auth(pub Actor);
 impl FromRequestParts<AppState> for Auth {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let value = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or("");
-        let token = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")).map(str::trim).unwrap_or("");
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let value = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let token = value
+            .strip_prefix("Bearer ")
+            .or_else(|| value.strip_prefix("bearer "))
+            .map(str::trim)
+            .unwrap_or("");
         if token.is_empty() {
-            return Err(ApiError::new(StatusCode::UNAUTHORIZED, "An Authorization: Bearer <token> header is required"));
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "An Authorization: Bearer <token> header is required",
+            ));
         }
         let actor = sb_service::auth::authenticate(&state.ctx, token).await?;
         tracing::Span::current().record("user_id", actor.user.id.0);
@@ -43,11 +57,19 @@ impl Links {
 impl FromRequestParts<AppState> for Links {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         if let Some(u) = &state.public_url {
             return Ok(Links(u.trim_end_matches('/').to_string()));
         }
-        let host = parts.headers.get(header::HOST).and_then(|v| v.to_str().ok()).or_else(|| parts.uri.authority().map(|a| a.as_str())).unwrap_or("127.0.0.1");
+        let host = parts
+            .headers
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .or_else(|| parts.uri.authority().map(|a| a.as_str()))
+            .unwrap_or("127.0.0.1");
         Ok(Links(format!("http://{host}")))
     }
 }
@@ -63,9 +85,13 @@ impl FromRequest<AppState> for JsonBody {
         let limit = state.body_limit;
         let bytes = read_limited(req, limit).await?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Err(ApiError::bad_request("The request body is empty; a JSON document is expected"));
+            return Err(ApiError::bad_request(
+                "The request body is empty; a JSON document is expected",
+            ));
         }
-        let v: Value = serde_json::from_slice(&bytes).map_err(|e| ApiError::bad_request(format!("The request body is not valid JSON: {e}")))?;
+        let v: Value = serde_json::from_slice(&bytes).map_err(|e| {
+            ApiError::bad_request(format!("The request body is not valid JSON: {e}"))
+        })?;
         Ok(JsonBody(v))
     }
 }
@@ -73,7 +99,12 @@ impl FromRequest<AppState> for JsonBody {
 pub async fn read_limited(req: Request, limit: usize) -> Result<Bytes, ApiError> {
     axum::body::to_bytes(req.into_body(), limit)
         .await
-        .map_err(|_| ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, format!("The request body is larger than the limit of {limit} bytes")))
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("The request body is larger than the limit of {limit} bytes"),
+            )
+        })
 }
 
 /// Kommo's `request_id` may come as a string or a number; we echo it as a string.
@@ -91,14 +122,21 @@ pub fn parse_items<T: DeserializeOwned>(body: Value) -> Result<Vec<(String, T)>,
     let items = match body {
         Value::Array(a) => a,
         obj @ Value::Object(_) => vec![obj],
-        _ => return Err(ApiError::bad_request("The request body must be a JSON array of objects")),
+        _ => {
+            return Err(ApiError::bad_request(
+                "The request body must be a JSON array of objects",
+            ))
+        }
     };
     let mut out = Vec::with_capacity(items.len());
     let mut errors = Vec::new();
     for (i, item) in items.into_iter().enumerate() {
         let rid = request_id_of(&item, i);
         if !item.is_object() {
-            errors.push(ItemErrors { request_id: rid, errors: vec![FieldError::invalid_type("", "object")] });
+            errors.push(ItemErrors {
+                request_id: rid,
+                errors: vec![FieldError::invalid_type("", "object")],
+            });
             continue;
         }
         match serde_path_to_error::deserialize::<_, T>(item) {
@@ -106,7 +144,14 @@ pub fn parse_items<T: DeserializeOwned>(body: Value) -> Result<Vec<(String, T)>,
             Err(e) => {
                 let path = kommo_path(&e.path().to_string());
                 let detail = e.inner().to_string();
-                errors.push(ItemErrors { request_id: rid, errors: vec![FieldError::new("InvalidType", path, format!("This value has the wrong type: {detail}"))] });
+                errors.push(ItemErrors {
+                    request_id: rid,
+                    errors: vec![FieldError::new(
+                        "InvalidType",
+                        path,
+                        format!("This value has the wrong type: {detail}"),
+                    )],
+                });
             }
         }
     }
@@ -132,7 +177,14 @@ pub fn parse_one<T: DeserializeOwned>(body: Value) -> Result<T, ApiError> {
     let rid = request_id_of(&body, 0);
     serde_path_to_error::deserialize::<_, T>(body).map_err(|e| {
         let path = kommo_path(&e.path().to_string());
-        ApiError::validation(vec![ItemErrors { request_id: rid, errors: vec![FieldError::new("InvalidType", path, format!("This value has the wrong type: {}", e.inner()))] }])
+        ApiError::validation(vec![ItemErrors {
+            request_id: rid,
+            errors: vec![FieldError::new(
+                "InvalidType",
+                path,
+                format!("This value has the wrong type: {}", e.inner()),
+            )],
+        }])
     })
 }
 

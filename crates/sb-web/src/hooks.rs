@@ -18,19 +18,49 @@ pub fn router() -> Router<AppState> {
 
 const HOOK_BODY_LIMIT: usize = 256 * 1024;
 
-async fn hook(State(st): State<AppState>, Path((provider, token)): Path<(String, String)>, req: Request) -> Response {
-    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+async fn hook(
+    State(st): State<AppState>,
+    Path((provider, token)): Path<(String, String)>,
+    req: Request,
+) -> Response {
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0);
     let method = req.method().as_str().to_string();
     let query = req.uri().query().map(str::to_string);
-    let headers: Vec<(String, String)> = req.headers().iter().filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_ascii_lowercase(), v.to_string()))).collect();
-    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let headers: Vec<(String, String)> = req
+        .headers()
+        .iter()
+        .filter_map(|(k, v)| {
+            v.to_str()
+                .ok()
+                .map(|v| (k.as_str().to_ascii_lowercase(), v.to_string()))
+        })
+        .collect();
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
     let body = match read_limited(req, HOOK_BODY_LIMIT).await {
         Ok(b) => b,
         Err(_) => return (StatusCode::PAYLOAD_TOO_LARGE, "body too large").into_response(),
     };
-    let inbound = InboundRequest { method: &method, query: query.as_deref(), headers: &headers, content_type: content_type.as_deref(), body: &body, remote_ip: peer.map(|p| p.ip()) };
+    let inbound = InboundRequest {
+        method: &method,
+        query: query.as_deref(),
+        headers: &headers,
+        content_type: content_type.as_deref(),
+        body: &body,
+        remote_ip: peer.map(|p| p.ip()),
+    };
     let answer = sb_service::telephony::ingest::handle(&st.ctx, &provider, &token, &inbound).await;
-    let mut res = (StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), answer.body).into_response();
+    let mut res = (
+        StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        answer.body,
+    )
+        .into_response();
     if let Ok(v) = HeaderValue::from_str(answer.content_type) {
         res.headers_mut().insert(header::CONTENT_TYPE, v);
     }

@@ -13,23 +13,39 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         let q = parts.uri.query().unwrap_or("");
-        Ok(Params(form_urlencoded::parse(q.as_bytes()).into_owned().collect()))
+        Ok(Params(
+            form_urlencoded::parse(q.as_bytes()).into_owned().collect(),
+        ))
     }
 }
 
 impl Params {
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 
     /// Values of `key`, `key[]` and `key[N]`; comma-separated values are split.
     pub fn list(&self, key: &str) -> Vec<String> {
         let mut out = Vec::new();
         for (k, v) in &self.0 {
-            let Some(rest) = k.strip_prefix(key) else { continue };
-            let indexed = rest.is_empty() || rest == "[]" || (rest.starts_with('[') && rest.ends_with(']') && rest[1..rest.len() - 1].chars().all(|c| c.is_ascii_digit()));
+            let Some(rest) = k.strip_prefix(key) else {
+                continue;
+            };
+            let indexed = rest.is_empty()
+                || rest == "[]"
+                || (rest.starts_with('[')
+                    && rest.ends_with(']')
+                    && rest[1..rest.len() - 1].chars().all(|c| c.is_ascii_digit()));
             if indexed {
-                out.extend(v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string));
+                out.extend(
+                    v.split(',')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_string),
+                );
             }
         }
         out
@@ -37,13 +53,23 @@ impl Params {
 
     /// Integer values of a list parameter; a non-integer is a 400 naming the parameter.
     pub fn ints(&self, key: &str) -> Result<Vec<i64>, ApiError> {
-        self.list(key).iter().map(|s| s.parse::<i64>().map_err(|_| ApiError::bad_request(format!("{key} must hold integers, got {s:?}")))).collect()
+        self.list(key)
+            .iter()
+            .map(|s| {
+                s.parse::<i64>().map_err(|_| {
+                    ApiError::bad_request(format!("{key} must hold integers, got {s:?}"))
+                })
+            })
+            .collect()
     }
 
     pub fn int(&self, key: &str) -> Result<Option<i64>, ApiError> {
         match self.get(key).map(str::trim).filter(|s| !s.is_empty()) {
             None => Ok(None),
-            Some(s) => s.parse::<i64>().map(Some).map_err(|_| ApiError::bad_request(format!("{key} must be an integer, got {s:?}"))),
+            Some(s) => s
+                .parse::<i64>()
+                .map(Some)
+                .map_err(|_| ApiError::bad_request(format!("{key} must be an integer, got {s:?}"))),
         }
     }
 
@@ -67,7 +93,9 @@ impl Params {
         }
         let limit = self.int("limit")?.unwrap_or(50);
         if !(1..=250).contains(&limit) {
-            return Err(ApiError::bad_request(format!("limit must be between 1 and 250, got {limit}")));
+            return Err(ApiError::bad_request(format!(
+                "limit must be between 1 and 250, got {limit}"
+            )));
         }
         Ok((page, limit))
     }
@@ -84,7 +112,11 @@ impl Params {
                 let desc = match v.to_ascii_lowercase().as_str() {
                     "asc" => false,
                     "desc" => true,
-                    _ => return Err(ApiError::bad_request(format!("order[{field}] must be asc or desc"))),
+                    _ => {
+                        return Err(ApiError::bad_request(format!(
+                            "order[{field}] must be asc or desc"
+                        )))
+                    }
                 };
                 return Ok(Some((field.to_string(), desc)));
             }

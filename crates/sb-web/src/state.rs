@@ -14,6 +14,11 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(ctx: Ctx, public_url: Option<String>) -> Self {
-        AppState { ctx, metrics: Arc::new(Metrics::new()), public_url, body_limit: 2 * 1024 * 1024 }
+        AppState {
+            ctx,
+            metrics: Arc::new(Metrics::new()),
+            public_url,
+            body_limit: 2 * 1024 * 1024,
+        }
     }
 }

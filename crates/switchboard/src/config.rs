@@ -19,6 +19,10 @@ pub struct Config {
     pub log_format: String,
     /// A tracing filter such as `info` or `switchboard=debug,info`.
     pub log_level: String,
+    /// Where call recordings are stored.
+    pub recordings_dir: String,
+    /// Run the background job worker (recordings, call notes, tasks). Tests drain jobs by hand.
+    pub workers: bool,
     /// The account created on first start.
     pub account: AccountConfig,
 }
@@ -44,6 +48,8 @@ impl Default for Config {
             public_url: None,
             log_format: "pretty".into(),
             log_level: "info".into(),
+            recordings_dir: "data/recordings".into(),
+            workers: true,
             account: AccountConfig {
                 name: "My company".into(),
                 subdomain: "main".into(),
@@ -76,6 +82,8 @@ const KNOWN_ENV: &[&str] = &[
     "PUBLIC_URL",
     "LOG_FORMAT",
     "LOG_LEVEL",
+    "RECORDINGS_DIR",
+    "WORKERS",
     "ACCOUNT__NAME",
     "ACCOUNT__SUBDOMAIN",
     "ACCOUNT__COUNTRY",
@@ -89,20 +97,37 @@ const KNOWN_ENV: &[&str] = &[
 ];
 
 impl Config {
-    pub fn load(file: Option<&Path>, overrides: Overrides) -> anyhow::Result<(Config, Vec<String>)> {
-        let path = file.map(Path::to_path_buf).unwrap_or_else(|| "switchboard.toml".into());
+    pub fn load(
+        file: Option<&Path>,
+        overrides: Overrides,
+    ) -> anyhow::Result<(Config, Vec<String>)> {
+        let path = file
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| "switchboard.toml".into());
         if file.is_some() && !path.exists() {
             anyhow::bail!("config file {} does not exist", path.display());
         }
-        let fig = Figment::from(Serialized::defaults(Config::default())).merge(Toml::file(&path)).merge(Env::prefixed("SWITCHBOARD_").split("__").ignore(&["TEST_PG_URL", "CONFIG"])).merge(Serialized::defaults(overrides));
-        let cfg: Config = fig.extract().map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+        let fig = Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::file(&path))
+            .merge(
+                Env::prefixed("SWITCHBOARD_")
+                    .split("__")
+                    .ignore(&["TEST_PG_URL", "CONFIG"]),
+            )
+            .merge(Serialized::defaults(overrides));
+        let cfg: Config = fig
+            .extract()
+            .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
         let warnings = std::env::vars()
             .filter_map(|(k, _)| k.strip_prefix("SWITCHBOARD_").map(str::to_string))
             .filter(|k| !KNOWN_ENV.contains(&k.as_str()))
             .map(|k| format!("unknown environment variable SWITCHBOARD_{k} is ignored"))
             .collect();
         if !matches!(cfg.log_format.as_str(), "pretty" | "json") {
-            anyhow::bail!("log_format must be pretty or json, got {:?}", cfg.log_format);
+            anyhow::bail!(
+                "log_format must be pretty or json, got {:?}",
+                cfg.log_format
+            );
         }
         Ok((cfg, warnings))
     }
@@ -116,8 +141,8 @@ fn toml_of(c: &Config) -> String {
     let a = &c.account;
     format!(
         "# Switchboard configuration. Every key can also be set as SWITCHBOARD_<KEY> (nested: SWITCHBOARD_ACCOUNT__COUNTRY).\n\
-         database_url = {:?}\nbind = {:?}\n# public_url = \"https://crm.example.com\"\nlog_format = {:?}\nlog_level = {:?}\n\n\
+         database_url = {:?}\nbind = {:?}\n# public_url = \"https://crm.example.com\"\nlog_format = {:?}\nlog_level = {:?}\nrecordings_dir = {:?}\nworkers = {}\n\n\
          # The account created on first start.\n[account]\nname = {:?}\nsubdomain = {:?}\ncountry = {:?}\ncurrency = {:?}\ntimezone = {:?}\nadmin_name = {:?}\nadmin_email = {:?}\n",
-        c.database_url, c.bind, c.log_format, c.log_level, a.name, a.subdomain, a.country, a.currency, a.timezone, a.admin_name, a.admin_email
+        c.database_url, c.bind, c.log_format, c.log_level, c.recordings_dir, c.workers, a.name, a.subdomain, a.country, a.currency, a.timezone, a.admin_name, a.admin_email
     )
 }

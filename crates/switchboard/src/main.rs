@@ -7,7 +7,11 @@ use switchboard::config::{Config, Overrides};
 use switchboard::App;
 
 #[derive(Parser)]
-#[command(name = "switchboard", version, about = "Self-hosted CRM whose heart is telephony")]
+#[command(
+    name = "switchboard",
+    version,
+    about = "Self-hosted CRM whose heart is telephony"
+)]
 struct Cli {
     /// Configuration file (default: ./switchboard.toml when present).
     #[arg(long, global = true, env = "SWITCHBOARD_CONFIG")]
@@ -66,7 +70,12 @@ enum TokenCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let overrides = Overrides { database_url: cli.database_url.clone(), bind: cli.bind.clone(), log_format: cli.log_format.clone(), public_url: None };
+    let overrides = Overrides {
+        database_url: cli.database_url.clone(),
+        bind: cli.bind.clone(),
+        log_format: cli.log_format.clone(),
+        public_url: None,
+    };
     let (config, warnings) = match Config::load(cli.config.as_deref(), overrides) {
         Ok(c) => c,
         Err(e) => {
@@ -74,7 +83,10 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -91,7 +103,10 @@ fn main() -> ExitCode {
 }
 
 async fn run(command: Command, config: Config, warnings: Vec<String>) -> anyhow::Result<ExitCode> {
-    let quiet = matches!(command, Command::ConfigDefault | Command::Token { .. } | Command::Healthcheck { .. });
+    let quiet = matches!(
+        command,
+        Command::ConfigDefault | Command::Token { .. } | Command::Healthcheck { .. }
+    );
     if !quiet {
         switchboard::telemetry::init(&config.log_format, &config.log_level);
     }
@@ -110,12 +125,19 @@ async fn run(command: Command, config: Config, warnings: Vec<String>) -> anyhow:
         Command::Serve => {
             let app = App::build(&config).await?;
             announce(&app);
-            app.run_until(switchboard::startup::shutdown_signal()).await?;
+            app.run_until(switchboard::startup::shutdown_signal())
+                .await?;
         }
         Command::Healthcheck { url } => {
             let base = url.unwrap_or_else(|| format!("http://{}", config.bind));
-            let client = reqwest::Client::builder().timeout(std::time::Duration::from_secs(5)).build()?;
-            match client.get(format!("{}/health", base.trim_end_matches('/'))).send().await {
+            let client = reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(5))
+                .build()?;
+            match client
+                .get(format!("{}/health", base.trim_end_matches('/')))
+                .send()
+                .await
+            {
                 Ok(r) if r.status().is_success() => println!("ok"),
                 Ok(r) => {
                     eprintln!("unhealthy: {} answered {}", base, r.status());
@@ -127,11 +149,17 @@ async fn run(command: Command, config: Config, warnings: Vec<String>) -> anyhow:
                 }
             }
         }
-        Command::Token { command: TokenCommand::Create { user, name } } => {
+        Command::Token {
+            command: TokenCommand::Create { user, name },
+        } => {
             let db = sb_store::Db::connect(&config.database_url).await?;
             db.migrate().await?;
-            let ctx = sb_service::Ctx::new(db, std::sync::Arc::new(sb_service::SystemClock)).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-            let token = sb_service::auth::create_api_token_for_email(&ctx, &user, &name).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let ctx = sb_service::Ctx::new(db, std::sync::Arc::new(sb_service::SystemClock))
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let token = sb_service::auth::create_api_token_for_email(&ctx, &user, &name)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             eprintln!("API token for {user} (valid 5 years; revoke with DELETE /api/v4/api_tokens/{{id}}):");
             println!("{token}");
         }

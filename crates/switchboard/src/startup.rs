@@ -11,6 +11,7 @@ use tokio::net::TcpListener;
 
 pub struct App {
     pub addr: SocketAddr,
+    workers: bool,
     pub state: AppState,
     pub first_login: Option<FirstLogin>,
     listener: TcpListener,
@@ -22,9 +23,14 @@ impl App {
     }
 
     pub async fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App> {
-        let db = sb_store::Db::connect(&config.database_url).await.with_context(|| format!("opening the database {}", redact(&config.database_url)))?;
+        let db = sb_store::Db::connect(&config.database_url)
+            .await
+            .with_context(|| format!("opening the database {}", redact(&config.database_url)))?;
         db.migrate().await.context("applying database migrations")?;
-        let ctx = Ctx::new(db, clock).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        let ctx = Ctx::new(db, clock)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+            .with_recordings_dir(&config.recordings_dir);
         let a = &config.account;
         let first_login = sb_service::accounts::bootstrap(
             &ctx,
@@ -40,10 +46,18 @@ impl App {
         )
         .await
         .map_err(|e| anyhow::anyhow!("creating the first account: {e}"))?;
-        let listener = TcpListener::bind(&config.bind).await.with_context(|| format!("binding {}", config.bind))?;
+        let listener = TcpListener::bind(&config.bind)
+            .await
+            .with_context(|| format!("binding {}", config.bind))?;
         let addr = listener.local_addr()?;
         let state = AppState::new(ctx, config.public_url.clone());
-        Ok(App { addr, state, first_login, listener })
+        Ok(App {
+            addr,
+            workers: config.workers,
+            state,
+            first_login,
+            listener,
+        })
     }
 
     pub fn url(&self) -> String {
@@ -51,9 +65,29 @@ impl App {
     }
 
     /// Serves until `shutdown` resolves, then drains in-flight requests.
-    pub async fn run_until(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    pub async fn run_until(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         let router = sb_web::router(self.state.clone());
-        axum::serve(self.listener, router.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(shutdown).await?;
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let worker = self.workers.then(|| {
+            tokio::spawn(sb_service::telephony::work::worker(
+                self.state.ctx.clone(),
+                stop_rx,
+            ))
+        });
+        axum::serve(
+            self.listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await?;
+        // Drain: the worker finishes the job in hand; unfinished jobs stay queued for the next start.
+        let _ = stop_tx.send(true);
+        if let Some(w) = worker {
+            let _ = w.await;
+        }
         self.state.ctx.db.close().await;
         Ok(())
     }

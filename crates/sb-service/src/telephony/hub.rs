@@ -43,7 +43,11 @@ pub struct LocalHub {
 impl LocalHub {
     fn sender(&self, account: AccountId) -> Option<broadcast::Sender<LiveEvent>> {
         let mut map = self.channels.lock().ok()?;
-        Some(map.entry(account).or_insert_with(|| broadcast::channel(256).0).clone())
+        Some(
+            map.entry(account)
+                .or_insert_with(|| broadcast::channel(256).0)
+                .clone(),
+        )
     }
 }
 

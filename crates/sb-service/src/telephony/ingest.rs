@@ -14,7 +14,9 @@ use sb_domain::integrations::Integration;
 use sb_domain::{CompanyId, ContactId, Phone, UserId, Visibility};
 use sb_store::calls::{self, InboxEvent};
 use sb_store::{accounts, blacklist, cards, integrations};
-use sb_telephony::{CallControl, CallEvent, CallEventKind, Direction, InboundOutcome, InboundRequest, WebhookError};
+use sb_telephony::{
+    CallControl, CallEvent, CallEventKind, Direction, InboundOutcome, InboundRequest, WebhookError,
+};
 
 /// The HTTP answer for the PBX.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,12 +28,21 @@ pub struct WebhookAnswer {
 
 impl WebhookAnswer {
     fn text(status: u16, body: impl Into<String>) -> Self {
-        WebhookAnswer { status, content_type: "text/plain; charset=utf-8", body: body.into() }
+        WebhookAnswer {
+            status,
+            content_type: "text/plain; charset=utf-8",
+            body: body.into(),
+        }
     }
 }
 
 /// Handles one request to `/hooks/{provider}/{token}`.
-pub async fn handle(ctx: &Ctx, provider: &str, token: &str, req: &InboundRequest<'_>) -> WebhookAnswer {
+pub async fn handle(
+    ctx: &Ctx,
+    provider: &str,
+    token: &str,
+    req: &InboundRequest<'_>,
+) -> WebhookAnswer {
     match handle_inner(ctx, provider, token, req).await {
         Ok(a) => a,
         Err(e) => {
@@ -42,9 +53,16 @@ pub async fn handle(ctx: &Ctx, provider: &str, token: &str, req: &InboundRequest
     }
 }
 
-async fn handle_inner(ctx: &Ctx, provider: &str, token: &str, req: &InboundRequest<'_>) -> Result<WebhookAnswer, ServiceError> {
+async fn handle_inner(
+    ctx: &Ctx,
+    provider: &str,
+    token: &str,
+    req: &InboundRequest<'_>,
+) -> Result<WebhookAnswer, ServiceError> {
     let mut c = ctx.db.conn().await?;
-    let integration = integrations::by_webhook_token(&mut c, token).await?.filter(|i| i.provider == provider && i.is_active);
+    let integration = integrations::by_webhook_token(&mut c, token)
+        .await?
+        .filter(|i| i.provider == provider && i.is_active);
     drop(c);
     let Some(integration) = integration else {
         return Ok(WebhookAnswer::text(404, "unknown webhook URL"));
@@ -64,14 +82,29 @@ async fn handle_inner(ctx: &Ctx, provider: &str, token: &str, req: &InboundReque
     };
     match outcome {
         InboundOutcome::Echo(v) => Ok(WebhookAnswer::text(200, v)),
-        InboundOutcome::OtherEvent { name, fields, verified } => {
+        InboundOutcome::OtherEvent {
+            name,
+            fields,
+            verified,
+        } => {
             tracing::info!(integration = integration.id.0, event = %name, verified, "event not handled; acknowledged");
             if verified {
                 let payload = serde_json::to_string(&fields).unwrap_or_default();
                 let key = format!("{name}|{}", crate::auth::sha256_hex(&payload));
                 let mut tx = ctx.db.begin().await?;
                 let now = ctx.now();
-                let e = InboxEvent { id: ctx.next_id(), account_id: integration.account_id, integration_id: integration.id, dedup_key: key, event: name, provider_call_id: None, payload, received_at: now, processed_at: Some(now), error: None };
+                let e = InboxEvent {
+                    id: ctx.next_id(),
+                    account_id: integration.account_id,
+                    integration_id: integration.id,
+                    dedup_key: key,
+                    event: name,
+                    provider_call_id: None,
+                    payload,
+                    received_at: now,
+                    processed_at: Some(now),
+                    error: None,
+                };
                 calls::insert_inbox(&mut tx, &e).await?;
                 tx.commit().await?;
             }
@@ -81,7 +114,11 @@ async fn handle_inner(ctx: &Ctx, provider: &str, token: &str, req: &InboundReque
             let control = record_event(ctx, &integration, &ev).await?;
             if ev.kind == CallEventKind::Start || ev.kind == CallEventKind::Ivr {
                 let r = p.render_reply(&control);
-                Ok(WebhookAnswer { status: 200, content_type: r.content_type, body: r.body })
+                Ok(WebhookAnswer {
+                    status: 200,
+                    content_type: r.content_type,
+                    body: r.body,
+                })
             } else {
                 Ok(WebhookAnswer::text(200, ""))
             }
@@ -95,22 +132,38 @@ struct Decision {
     matched: Option<PhoneMatch>,
 }
 
-async fn decide(ctx: &Ctx, i: &Integration, s: &Settings, phone: Option<&Phone>) -> Result<Decision, ServiceError> {
-    let mut d = Decision { control: CallControl::default(), matched: None };
+async fn decide(
+    ctx: &Ctx,
+    i: &Integration,
+    s: &Settings,
+    phone: Option<&Phone>,
+) -> Result<Decision, ServiceError> {
+    let mut d = Decision {
+        control: CallControl::default(),
+        matched: None,
+    };
     let Some(phone) = phone else { return Ok(d) };
     let mut c = ctx.db.conn().await?;
-    if s.blacklist && blacklist::find(&mut c, i.account_id, phone).await?.is_some() {
+    if s.blacklist
+        && blacklist::find(&mut c, i.account_id, phone)
+            .await?
+            .is_some()
+    {
         d.control.blacklist = true;
         return Ok(d);
     }
     let matches = cards::find_by_phone(&mut c, i.account_id, [Visibility::All; 2], phone).await?;
-    let Some(m) = matches.into_iter().next() else { return Ok(d) };
+    let Some(m) = matches.into_iter().next() else {
+        return Ok(d);
+    };
     if s.show_caller_name && !m.name.trim().is_empty() {
         d.control.caller_name = Some(latin(&m.name));
     }
     if s.route_to_owner {
         if let Some(owner) = m.responsible_user_id {
-            if let Some(ext) = integrations::extension_for_user(&mut c, i.account_id, i.id, owner).await? {
+            if let Some(ext) =
+                integrations::extension_for_user(&mut c, i.account_id, i.id, owner).await?
+            {
                 d.control.redirect_extension = Some(ext);
                 d.control.return_timeout_s = Some(s.return_timeout_s);
             }
@@ -123,13 +176,25 @@ async fn decide(ctx: &Ctx, i: &Integration, s: &Settings, phone: Option<&Phone>)
 /// A name in Latin letters for IP phones (P8): "Иван Петров" -> "Ivan Petrov".
 pub fn latin(name: &str) -> String {
     let t = deunicode::deunicode(name);
-    let cleaned: String = t.chars().filter(|c| c.is_ascii_graphic() || *c == ' ').collect();
-    cleaned.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(40).collect()
+    let cleaned: String = t
+        .chars()
+        .filter(|c| c.is_ascii_graphic() || *c == ' ')
+        .collect();
+    cleaned
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .take(40)
+        .collect()
 }
 
 fn state_of(kind: CallEventKind) -> Option<CallState> {
     match kind {
-        CallEventKind::Start | CallEventKind::Internal | CallEventKind::OutStart | CallEventKind::Ivr => Some(CallState::Ringing),
+        CallEventKind::Start
+        | CallEventKind::Internal
+        | CallEventKind::OutStart
+        | CallEventKind::Ivr => Some(CallState::Ringing),
         CallEventKind::Answer => Some(CallState::Answered),
         CallEventKind::End | CallEventKind::OutEnd => Some(CallState::Ended),
         CallEventKind::Record | CallEventKind::InternalEnd => None,
@@ -137,17 +202,31 @@ fn state_of(kind: CallEventKind) -> Option<CallState> {
 }
 
 /// Records one call event; returns the control answer for NOTIFY_START.
-async fn record_event(ctx: &Ctx, i: &Integration, ev: &CallEvent) -> Result<CallControl, ServiceError> {
+async fn record_event(
+    ctx: &Ctx,
+    i: &Integration,
+    ev: &CallEvent,
+) -> Result<CallControl, ServiceError> {
     let s = Settings::from_json(&i.settings);
     let mut c = ctx.db.conn().await?;
-    let account = accounts::get(&mut c, i.account_id).await?.ok_or(ServiceError::NotFound)?;
+    let account = accounts::get(&mut c, i.account_id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
     let user = match ev.extension.as_deref() {
         Some(ext) => integrations::user_for_extension(&mut c, i.account_id, i.id, ext).await?,
         None => None,
     };
     drop(c);
-    let phone = ev.customer_number.as_deref().filter(|n| !n.trim().is_empty() && n.trim() != "0").map(|n| Phone::parse(n, &account.country));
-    let decision = if ev.kind == CallEventKind::Start { Some(decide(ctx, i, &s, phone.as_ref()).await?) } else { None };
+    let phone = ev
+        .customer_number
+        .as_deref()
+        .filter(|n| !n.trim().is_empty() && n.trim() != "0")
+        .map(|n| Phone::parse(n, &account.country));
+    let decision = if ev.kind == CallEventKind::Start {
+        Some(decide(ctx, i, &s, phone.as_ref()).await?)
+    } else {
+        None
+    };
     let now = ctx.now();
     let state = state_of(ev.kind);
     let (contact_id, company_id) = match decision.as_ref().and_then(|d| d.matched.as_ref()) {
@@ -172,7 +251,9 @@ async fn record_event(ctx: &Ctx, i: &Integration, ev: &CallEvent) -> Result<Call
         answered_at: (state == Some(CallState::Answered)).then_some(now),
         ended_at: (state == Some(CallState::Ended)).then_some(now),
         recording_id: ev.recording_id.clone(),
-        caller_name: decision.as_ref().and_then(|d| d.matched.as_ref().map(|m| m.name.clone())),
+        caller_name: decision
+            .as_ref()
+            .and_then(|d| d.matched.as_ref().map(|m| m.name.clone())),
         contact_id,
         company_id,
         ..Default::default()
@@ -194,27 +275,62 @@ async fn record_event(ctx: &Ctx, i: &Integration, ev: &CallEvent) -> Result<Call
     let fresh = calls::insert_inbox(&mut tx, &inbox).await?;
     let mut applied = None;
     if fresh {
-        let a = calls::apply(&mut tx, i.account_id, i.id, &ev.provider_call_id, &patch, now).await?;
+        let a = calls::apply(
+            &mut tx,
+            i.account_id,
+            i.id,
+            &ev.provider_call_id,
+            &patch,
+            now,
+        )
+        .await?;
         let call = a.session.id.0;
         if a.changes.became(CallState::Ended) {
             work::enqueue(&mut tx, i.account_id, work::FINALIZE, call, now, now).await?;
         }
-        if a.session.data.recording_id.is_some() && (a.changes.recording_added || ev.kind == CallEventKind::Record) {
-            work::enqueue(&mut tx, i.account_id, work::RECORDING, call, now + work::RECORDING_DELAY_MS, now).await?;
+        if a.session.data.recording_id.is_some()
+            && (a.changes.recording_added || ev.kind == CallEventKind::Record)
+        {
+            work::enqueue(
+                &mut tx,
+                i.account_id,
+                work::RECORDING,
+                call,
+                now + work::RECORDING_DELAY_MS,
+                now,
+            )
+            .await?;
         }
-        if a.changes.created && s.auto_create_at == AutoCreateAt::Start && a.session.data.contact_id.is_none() && a.session.data.company_id.is_none() && decision.as_ref().is_some_and(|d| !d.control.blacklist) {
+        if a.changes.created
+            && s.auto_create_at == AutoCreateAt::Start
+            && a.session.data.contact_id.is_none()
+            && a.session.data.company_id.is_none()
+            && decision.as_ref().is_some_and(|d| !d.control.blacklist)
+        {
             work::enqueue(&mut tx, i.account_id, work::AUTOCREATE, call, now, now).await?;
         }
         applied = Some(a);
     }
     tx.commit().await?;
     if let Some(a) = applied {
-        publish(ctx, i, &a.session, &a.changes, decision.as_ref().and_then(|d| d.matched.as_ref()));
+        publish(
+            ctx,
+            i,
+            &a.session,
+            &a.changes,
+            decision.as_ref().and_then(|d| d.matched.as_ref()),
+        );
     }
     Ok(decision.map(|d| d.control).unwrap_or_default())
 }
 
-fn publish(ctx: &Ctx, i: &Integration, s: &CallSession, ch: &CallChanges, matched: Option<&PhoneMatch>) {
+fn publish(
+    ctx: &Ctx,
+    i: &Integration,
+    s: &CallSession,
+    ch: &CallChanges,
+    matched: Option<&PhoneMatch>,
+) {
     let kind = if ch.became(CallState::Ended) {
         "ended"
     } else if ch.became(CallState::Answered) {

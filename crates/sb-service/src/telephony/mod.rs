@@ -34,7 +34,8 @@ impl Providers {
                 }
             }
         }
-        let p = build_provider(&i.provider, &Settings::from_json(&i.settings)).map_err(|e| ServiceError::Upstream(pbx_message(&e, &i.provider)))?;
+        let p = build_provider(&i.provider, &Settings::from_json(&i.settings))
+            .map_err(|e| ServiceError::Upstream(pbx_message(&e, &i.provider)))?;
         if let Ok(mut map) = self.cache.lock() {
             map.insert(i.id, (i.updated_at, p.clone()));
         }
@@ -48,7 +49,11 @@ fn build_provider(kind: &str, s: &Settings) -> Result<Arc<dyn PbxProvider>, PbxE
             let mut cfg = ZadarmaConfig::new(s.key.clone(), s.secret.clone());
             cfg.base_url = s.base_url.clone();
             if !s.ip_allowlist.is_empty() {
-                let nets = s.ip_allowlist.iter().filter_map(|n| n.parse().ok()).collect();
+                let nets = s
+                    .ip_allowlist
+                    .iter()
+                    .filter_map(|n| n.parse().ok())
+                    .collect();
                 cfg.ip_allowlist = Some(nets);
             }
             Ok(Arc::new(Zadarma::new(cfg)?))
@@ -86,26 +91,46 @@ pub fn webhook_path(i: &Integration) -> String {
 async fn view(ctx: &Ctx, i: Integration) -> Result<IntegrationView, ServiceError> {
     let mut c = ctx.db.conn().await?;
     let bindings = integrations::list_extensions(&mut c, i.account_id, i.id).await?;
-    Ok(IntegrationView { settings: Settings::from_json(&i.settings), webhook_path: webhook_path(&i), bindings, integration: i })
+    Ok(IntegrationView {
+        settings: Settings::from_json(&i.settings),
+        webhook_path: webhook_path(&i),
+        bindings,
+        integration: i,
+    })
 }
 
 /// P11: installs a PBX integration after checking the key and secret with a signed call
 /// (the balance); a PBX error or an unreachable PBX refuses the install with a clear message.
-pub async fn install(ctx: &Ctx, actor: &Actor, provider: &str, name: &str, mut settings: Settings) -> Result<IntegrationView, ServiceError> {
+pub async fn install(
+    ctx: &Ctx,
+    actor: &Actor,
+    provider: &str,
+    name: &str,
+    mut settings: Settings,
+) -> Result<IntegrationView, ServiceError> {
     actor.require_admin()?;
     if settings.key.trim().is_empty() || settings.secret.trim().is_empty() {
-        return Err(ServiceError::BadRequest("key and secret are required: create them in the PBX's API settings".into()));
+        return Err(ServiceError::BadRequest(
+            "key and secret are required: create them in the PBX's API settings".into(),
+        ));
     }
     settings.key = settings.key.trim().to_string();
     settings.secret = settings.secret.trim().to_string();
-    let p = build_provider(provider, &settings).map_err(|e| ServiceError::BadRequest(pbx_message(&e, provider)))?;
-    p.balance().await.map_err(|e| ServiceError::Upstream(pbx_message(&e, provider)))?;
+    let p = build_provider(provider, &settings)
+        .map_err(|e| ServiceError::BadRequest(pbx_message(&e, provider)))?;
+    p.balance()
+        .await
+        .map_err(|e| ServiceError::Upstream(pbx_message(&e, provider)))?;
     let now = ctx.now();
     let i = Integration {
         id: IntegrationId(ctx.next_id()),
         account_id: actor.account.id,
         provider: provider.to_string(),
-        name: if name.trim().is_empty() { provider.to_string() } else { name.trim().to_string() },
+        name: if name.trim().is_empty() {
+            provider.to_string()
+        } else {
+            name.trim().to_string()
+        },
         settings: serde_json::to_value(&settings).map_err(|e| anyhow::anyhow!(e))?,
         webhook_token: crate::auth::random_hex(24),
         default_user_id: Some(actor.user.id),
@@ -131,28 +156,54 @@ pub async fn list(ctx: &Ctx, actor: &Actor) -> Result<Vec<IntegrationView>, Serv
     Ok(out)
 }
 
-async fn load(ctx: &Ctx, account: AccountId, id: IntegrationId) -> Result<Integration, ServiceError> {
+async fn load(
+    ctx: &Ctx,
+    account: AccountId,
+    id: IntegrationId,
+) -> Result<Integration, ServiceError> {
     let mut c = ctx.db.conn().await?;
-    integrations::get(&mut c, account, id).await?.ok_or(ServiceError::NotFound)
+    integrations::get(&mut c, account, id)
+        .await?
+        .ok_or(ServiceError::NotFound)
 }
 
-pub async fn get(ctx: &Ctx, actor: &Actor, id: IntegrationId) -> Result<IntegrationView, ServiceError> {
+pub async fn get(
+    ctx: &Ctx,
+    actor: &Actor,
+    id: IntegrationId,
+) -> Result<IntegrationView, ServiceError> {
     actor.require_admin()?;
     view(ctx, load(ctx, actor.account.id, id).await?).await
 }
 
 /// Live figures from the PBX for the settings page: balance and extensions.
-pub async fn pbx_status(ctx: &Ctx, actor: &Actor, id: IntegrationId) -> Result<(sb_telephony::Balance, Vec<String>), ServiceError> {
+pub async fn pbx_status(
+    ctx: &Ctx,
+    actor: &Actor,
+    id: IntegrationId,
+) -> Result<(sb_telephony::Balance, Vec<String>), ServiceError> {
     actor.require_admin()?;
     let i = load(ctx, actor.account.id, id).await?;
     let p = ctx.providers.get(&i)?;
-    let balance = p.balance().await.map_err(|e| ServiceError::Upstream(pbx_message(&e, &i.provider)))?;
-    let exts = p.extensions().await.map_err(|e| ServiceError::Upstream(pbx_message(&e, &i.provider)))?;
+    let balance = p
+        .balance()
+        .await
+        .map_err(|e| ServiceError::Upstream(pbx_message(&e, &i.provider)))?;
+    let exts = p
+        .extensions()
+        .await
+        .map_err(|e| ServiceError::Upstream(pbx_message(&e, &i.provider)))?;
     Ok((balance, exts))
 }
 
 /// Changes switches and the default user; key/secret changes are re-validated.
-pub async fn update(ctx: &Ctx, actor: &Actor, id: IntegrationId, patch: serde_json::Value, default_user: Option<Option<UserId>>) -> Result<IntegrationView, ServiceError> {
+pub async fn update(
+    ctx: &Ctx,
+    actor: &Actor,
+    id: IntegrationId,
+    patch: serde_json::Value,
+    default_user: Option<Option<UserId>>,
+) -> Result<IntegrationView, ServiceError> {
     actor.require_admin()?;
     let mut i = load(ctx, actor.account.id, id).await?;
     let mut merged = i.settings.clone();
@@ -161,16 +212,25 @@ pub async fn update(ctx: &Ctx, actor: &Actor, id: IntegrationId, patch: serde_js
             m.insert(k.clone(), v.clone());
         }
     }
-    let settings: Settings = serde_json::from_value(merged).map_err(|e| ServiceError::BadRequest(format!("invalid settings: {e}")))?;
+    let settings: Settings = serde_json::from_value(merged)
+        .map_err(|e| ServiceError::BadRequest(format!("invalid settings: {e}")))?;
     let old = Settings::from_json(&i.settings);
-    if settings.key != old.key || settings.secret != old.secret || settings.base_url != old.base_url {
-        let p = build_provider(&i.provider, &settings).map_err(|e| ServiceError::BadRequest(pbx_message(&e, &i.provider)))?;
-        p.balance().await.map_err(|e| ServiceError::Upstream(pbx_message(&e, &i.provider)))?;
+    if settings.key != old.key || settings.secret != old.secret || settings.base_url != old.base_url
+    {
+        let p = build_provider(&i.provider, &settings)
+            .map_err(|e| ServiceError::BadRequest(pbx_message(&e, &i.provider)))?;
+        p.balance()
+            .await
+            .map_err(|e| ServiceError::Upstream(pbx_message(&e, &i.provider)))?;
     }
     if let Some(u) = default_user {
         if let Some(uid) = u {
             let mut c = ctx.db.conn().await?;
-            users::get(&mut c, actor.account.id, uid).await?.ok_or_else(|| ServiceError::BadRequest("default_user_id is not a user of this account".into()))?;
+            users::get(&mut c, actor.account.id, uid)
+                .await?
+                .ok_or_else(|| {
+                    ServiceError::BadRequest("default_user_id is not a user of this account".into())
+                })?;
         }
         i.default_user_id = u;
     }
@@ -184,18 +244,36 @@ pub async fn update(ctx: &Ctx, actor: &Actor, id: IntegrationId, patch: serde_js
 
 /// Binds a PBX extension to a user (one-to-one: an extension taken by one user is not
 /// offered to another), or unbinds it with `None`.
-pub async fn bind_extension(ctx: &Ctx, actor: &Actor, id: IntegrationId, extension: &str, user: Option<UserId>) -> Result<IntegrationView, ServiceError> {
+pub async fn bind_extension(
+    ctx: &Ctx,
+    actor: &Actor,
+    id: IntegrationId,
+    extension: &str,
+    user: Option<UserId>,
+) -> Result<IntegrationView, ServiceError> {
     actor.require_admin()?;
     let i = load(ctx, actor.account.id, id).await?;
     let ext = extension.trim();
     if ext.is_empty() || ext.len() > 32 {
-        return Err(ServiceError::BadRequest("the extension must be a short number such as 101".into()));
+        return Err(ServiceError::BadRequest(
+            "the extension must be a short number such as 101".into(),
+        ));
     }
     let mut tx = ctx.db.begin().await?;
     match user {
         Some(u) => {
-            users::get(&mut tx, actor.account.id, u).await?.ok_or_else(|| ServiceError::BadRequest("user_id is not a user of this account".into()))?;
-            let b = ExtensionBinding { account_id: actor.account.id, integration_id: i.id, extension: ext.to_string(), user_id: u, created_at: ctx.now() };
+            users::get(&mut tx, actor.account.id, u)
+                .await?
+                .ok_or_else(|| {
+                    ServiceError::BadRequest("user_id is not a user of this account".into())
+                })?;
+            let b = ExtensionBinding {
+                account_id: actor.account.id,
+                integration_id: i.id,
+                extension: ext.to_string(),
+                user_id: u,
+                created_at: ctx.now(),
+            };
             integrations::bind_extension(&mut tx, &b).await.map_err(|e| match e {
                 sb_store::StoreError::Conflict { .. } => ServiceError::Conflict(format!("extension {ext} is already bound to another user, or the user already has an extension")),
                 other => other.into(),
@@ -211,15 +289,36 @@ pub async fn bind_extension(ctx: &Ctx, actor: &Actor, id: IntegrationId, extensi
 
 // --- Blacklist (P10) ---
 
-pub async fn blacklist_add(ctx: &Ctx, actor: &Actor, raw: &str, note: &str) -> Result<BlacklistEntry, ServiceError> {
+pub async fn blacklist_add(
+    ctx: &Ctx,
+    actor: &Actor,
+    raw: &str,
+    note: &str,
+) -> Result<BlacklistEntry, ServiceError> {
     let phone = Phone::parse(raw, &actor.account.country);
     if phone.digits.len() < sb_domain::phone::MIN_PHONE_DIGITS {
-        return Err(ServiceError::one("0", sb_domain::fields::FieldError::new("InvalidPhone", "phone", "This is not a phone number.")));
+        return Err(ServiceError::one(
+            "0",
+            sb_domain::fields::FieldError::new(
+                "InvalidPhone",
+                "phone",
+                "This is not a phone number.",
+            ),
+        ));
     }
-    let e = BlacklistEntry { id: ctx.next_id(), account_id: actor.account.id, phone, note: note.to_string(), created_by: actor.user.id, created_at: ctx.now() };
+    let e = BlacklistEntry {
+        id: ctx.next_id(),
+        account_id: actor.account.id,
+        phone,
+        note: note.to_string(),
+        created_by: actor.user.id,
+        created_at: ctx.now(),
+    };
     let mut tx = ctx.db.begin().await?;
     blacklist::add(&mut tx, &e).await.map_err(|err| match err {
-        sb_store::StoreError::Conflict { .. } => ServiceError::Conflict("this number is already blacklisted".into()),
+        sb_store::StoreError::Conflict { .. } => {
+            ServiceError::Conflict("this number is already blacklisted".into())
+        }
         other => other.into(),
     })?;
     tx.commit().await?;
@@ -228,13 +327,20 @@ pub async fn blacklist_add(ctx: &Ctx, actor: &Actor, raw: &str, note: &str) -> R
 
 pub async fn blacklist_remove(ctx: &Ctx, actor: &Actor, id: i64) -> Result<(), ServiceError> {
     let mut tx = ctx.db.begin().await?;
-    blacklist::get(&mut tx, actor.account.id, id).await?.ok_or(ServiceError::NotFound)?;
+    blacklist::get(&mut tx, actor.account.id, id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
     blacklist::remove(&mut tx, actor.account.id, id).await?;
     tx.commit().await?;
     Ok(())
 }
 
-pub async fn blacklist_list(ctx: &Ctx, actor: &Actor, limit: i64, offset: i64) -> Result<Vec<BlacklistEntry>, ServiceError> {
+pub async fn blacklist_list(
+    ctx: &Ctx,
+    actor: &Actor,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<BlacklistEntry>, ServiceError> {
     let mut c = ctx.db.conn().await?;
     Ok(blacklist::list(&mut c, actor.account.id, limit, offset).await?)
 }
@@ -243,7 +349,13 @@ pub async fn blacklist_list(ctx: &Ctx, actor: &Actor, limit: i64, offset: i64) -
 
 /// Asks the PBX to ring the user's extension, then `phone`. Errors come back with a
 /// message for the user and are also pushed to them as a live notification (V9).
-pub async fn dial(ctx: &Ctx, actor: &Actor, phone: &str, user: Option<UserId>, integration: Option<IntegrationId>) -> Result<String, ServiceError> {
+pub async fn dial(
+    ctx: &Ctx,
+    actor: &Actor,
+    phone: &str,
+    user: Option<UserId>,
+    integration: Option<IntegrationId>,
+) -> Result<String, ServiceError> {
     let user = user.unwrap_or(actor.user.id);
     if user != actor.user.id {
         actor.require_admin()?;
@@ -256,37 +368,62 @@ pub async fn dial(ctx: &Ctx, actor: &Actor, phone: &str, user: Option<UserId>, i
         };
         ctx.hub.publish(
             actor.account.id,
-            hub::LiveEvent { kind: "error".into(), phone: Some(phone.to_string()), message: Some(message), at: ctx.now(), users: vec![user], ..empty_event() },
+            hub::LiveEvent {
+                kind: "error".into(),
+                phone: Some(phone.to_string()),
+                message: Some(message),
+                at: ctx.now(),
+                users: vec![user],
+                ..empty_event()
+            },
         );
     }
     result
 }
 
-async fn dial_inner(ctx: &Ctx, actor: &Actor, phone: &str, user: UserId, integration: Option<IntegrationId>) -> Result<String, ServiceError> {
+async fn dial_inner(
+    ctx: &Ctx,
+    actor: &Actor,
+    phone: &str,
+    user: UserId,
+    integration: Option<IntegrationId>,
+) -> Result<String, ServiceError> {
     let number = Phone::parse(phone, &actor.account.country);
     if number.digits.len() < sb_domain::phone::MIN_PHONE_DIGITS {
-        return Err(ServiceError::BadRequest(format!("{phone:?} is not a phone number we can dial")));
+        return Err(ServiceError::BadRequest(format!(
+            "{phone:?} is not a phone number we can dial"
+        )));
     }
     let mut c = ctx.db.conn().await?;
     let all = integrations::list(&mut c, actor.account.id, None).await?;
-    let candidates: Vec<Integration> = all.into_iter().filter(|i| i.is_active && integration.is_none_or(|id| id == i.id)).collect();
+    let candidates: Vec<Integration> = all
+        .into_iter()
+        .filter(|i| i.is_active && integration.is_none_or(|id| id == i.id))
+        .collect();
     if candidates.is_empty() {
         return Err(ServiceError::BadRequest("no telephony integration is installed: an admin installs one in the telephony settings".into()));
     }
     let mut chosen = None;
     for i in candidates {
-        if let Some(ext) = integrations::extension_for_user(&mut c, actor.account.id, i.id, user).await? {
+        if let Some(ext) =
+            integrations::extension_for_user(&mut c, actor.account.id, i.id, user).await?
+        {
             chosen = Some((i, ext));
             break;
         }
     }
     drop(c);
     let Some((i, ext)) = chosen else {
-        return Err(ServiceError::BadRequest("you have no PBX extension yet: an admin binds one to you in the telephony settings".into()));
+        return Err(ServiceError::BadRequest(
+            "you have no PBX extension yet: an admin binds one to you in the telephony settings"
+                .into(),
+        ));
     };
     let to = number.e164.clone().unwrap_or_else(|| number.digits.clone());
     let p = ctx.providers.get(&i)?;
-    p.click_to_call(&ext, &to).await.map_err(|e| ServiceError::Upstream(pbx_message(&e, &i.provider)))?;
+    p.click_to_call(&ext, &to)
+        .await
+        .map_err(|e| ServiceError::Upstream(pbx_message(&e, &i.provider)))?;
     Ok(ext)
 }
 

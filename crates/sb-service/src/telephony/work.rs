@@ -11,10 +11,16 @@ use sb_domain::feed::{Event, Note, Task};
 use sb_domain::fields::{FieldValue, ValueItem};
 use sb_domain::leads::Lead;
 use sb_domain::pipelines::StatusType;
-use sb_domain::{AccountId, CallId, CompanyId, ContactId, EntityKind, LeadId, NoteId, Phone, TaskId, UserId, Visibility};
+use sb_domain::{
+    AccountId, CallId, CompanyId, ContactId, EntityKind, LeadId, NoteId, Phone, TaskId, UserId,
+    Visibility,
+};
 use sb_store::calls::{self, CallLinks};
 use sb_store::jobs::{self, FailOutcome, NewJob};
-use sb_store::{accounts, blacklist, cards, custom_fields, events, integrations, leads, notes, pipelines, tasks, Tx};
+use sb_store::{
+    accounts, blacklist, cards, custom_fields, events, integrations, leads, notes, pipelines,
+    tasks, Tx,
+};
 use serde_json::json;
 
 pub const FINALIZE: &str = "call.finalize";
@@ -27,8 +33,22 @@ pub const CALLBACK_WINDOW_MS: i64 = 3600 * 1000;
 const MAX_ATTEMPTS: i64 = 8;
 const LEASE_MS: i64 = 120_000;
 
-pub async fn enqueue(tx: &mut Tx, account: AccountId, kind: &str, call: i64, run_at: i64, now: i64) -> Result<(), ServiceError> {
-    let job = NewJob { account_id: account, kind: kind.into(), payload: json!({ "call_id": call }).to_string(), run_at, max_attempts: MAX_ATTEMPTS, dedup_key: Some(format!("{kind}:{call}")) };
+pub async fn enqueue(
+    tx: &mut Tx,
+    account: AccountId,
+    kind: &str,
+    call: i64,
+    run_at: i64,
+    now: i64,
+) -> Result<(), ServiceError> {
+    let job = NewJob {
+        account_id: account,
+        kind: kind.into(),
+        payload: json!({ "call_id": call }).to_string(),
+        run_at,
+        max_attempts: MAX_ATTEMPTS,
+        dedup_key: Some(format!("{kind}:{call}")),
+    };
     jobs::enqueue(tx, &job, now).await?;
     Ok(())
 }
@@ -39,12 +59,17 @@ pub async fn run_due(ctx: &Ctx, worker: &str, limit: i64) -> Result<usize, Servi
     let claimed = jobs::claim(&ctx.db, worker, now, LEASE_MS, limit).await?;
     let n = claimed.len();
     for job in claimed {
-        let call = serde_json::from_str::<serde_json::Value>(&job.payload).ok().and_then(|v| v["call_id"].as_i64()).unwrap_or_default();
+        let call = serde_json::from_str::<serde_json::Value>(&job.payload)
+            .ok()
+            .and_then(|v| v["call_id"].as_i64())
+            .unwrap_or_default();
         let result = match job.kind.as_str() {
             FINALIZE => finalize(ctx, job.account_id, CallId(call), true).await,
             AUTOCREATE => finalize(ctx, job.account_id, CallId(call), false).await,
             RECORDING => store_recording(ctx, job.account_id, CallId(call)).await,
-            other => Err(ServiceError::Internal(anyhow::anyhow!("unknown job kind {other}"))),
+            other => Err(ServiceError::Internal(anyhow::anyhow!(
+                "unknown job kind {other}"
+            ))),
         };
         let mut tx = ctx.db.begin().await?;
         match result {
@@ -53,10 +78,26 @@ pub async fn run_due(ctx: &Ctx, worker: &str, limit: i64) -> Result<usize, Servi
             }
             Err(e) => {
                 let backoff = (5_000_i64 << (job.attempts.clamp(1, 10) - 1)).min(3_600_000);
-                let outcome = jobs::fail(&mut tx, job.account_id, job.id, &e.to_string(), ctx.now() + backoff, ctx.now()).await?;
+                let outcome = jobs::fail(
+                    &mut tx,
+                    job.account_id,
+                    job.id,
+                    &e.to_string(),
+                    ctx.now() + backoff,
+                    ctx.now(),
+                )
+                .await?;
                 tracing::warn!(job = job.id, kind = %job.kind, attempts = job.attempts, error = %e, dead = matches!(outcome, FailOutcome::Dead), "job failed");
                 if matches!(outcome, FailOutcome::Dead) && job.kind == RECORDING {
-                    calls::set_recording(&mut tx, job.account_id, CallId(call), RecordingStatus::Failed, None, ctx.now()).await?;
+                    calls::set_recording(
+                        &mut tx,
+                        job.account_id,
+                        CallId(call),
+                        RecordingStatus::Failed,
+                        None,
+                        ctx.now(),
+                    )
+                    .await?;
                 }
             }
         }
@@ -110,28 +151,57 @@ struct Placement {
 
 /// Attaches an ended call to the CRM (or, with `full = false`, only makes sure its
 /// caller has a card: the "create at start" setting).
-async fn finalize(ctx: &Ctx, account: AccountId, call: CallId, full: bool) -> Result<(), ServiceError> {
+async fn finalize(
+    ctx: &Ctx,
+    account: AccountId,
+    call: CallId,
+    full: bool,
+) -> Result<(), ServiceError> {
     let now = ctx.now();
     let mut tx = ctx.db.begin().await?;
-    let Some(session) = calls::get(&mut tx, account, call).await? else { return Ok(()) };
+    let Some(session) = calls::get(&mut tx, account, call).await? else {
+        return Ok(());
+    };
     if full && session.data.note_id.is_some() {
         return Ok(());
     }
-    let Some(integration) = integrations::get(&mut tx, account, session.integration_id).await? else { return Ok(()) };
+    let Some(integration) = integrations::get(&mut tx, account, session.integration_id).await?
+    else {
+        return Ok(());
+    };
     let s = Settings::from_json(&integration.settings);
-    let acc = accounts::get(&mut tx, account).await?.ok_or(ServiceError::NotFound)?;
+    let acc = accounts::get(&mut tx, account)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
     let d = &session.data;
-    let phone = d.customer_phone.as_deref().map(|p| Phone::parse(p, &acc.country));
+    let phone = d
+        .customer_phone
+        .as_deref()
+        .map(|p| Phone::parse(p, &acc.country));
     let blacklisted = match &phone {
         Some(p) if s.blacklist => blacklist::find(&mut tx, account, p).await?.is_some(),
         _ => false,
     };
     let responsible_hint = d.user_id.or(integration.default_user_id);
     let mut place = resolve(&mut tx, account, &session, phone.as_ref()).await?;
-    let may_create = !blacklisted && (d.direction == CallDirection::Inbound || s.auto_create_outgoing) && s.auto_create != AutoCreate::None;
+    let may_create = !blacklisted
+        && (d.direction == CallDirection::Inbound || s.auto_create_outgoing)
+        && s.auto_create != AutoCreate::None;
     if place.is_none() && may_create {
         if let Some(p) = &phone {
-            place = Some(create_for_unknown(ctx, &mut tx, account, &acc.country, s.auto_create, p, responsible_hint, &session).await?);
+            place = Some(
+                create_for_unknown(
+                    ctx,
+                    &mut tx,
+                    account,
+                    &acc.country,
+                    s.auto_create,
+                    p,
+                    responsible_hint,
+                    &session,
+                )
+                .await?,
+            );
         }
     }
     if !full {
@@ -145,7 +215,11 @@ async fn finalize(ctx: &Ctx, account: AccountId, call: CallId, full: bool) -> Re
     let mut note_id = None;
     if let Some(pl) = &place {
         let answered = d.disposition.as_deref() == Some(DISPOSITION_ANSWERED);
-        let note_type = if d.direction == CallDirection::Inbound { "call_in" } else { "call_out" };
+        let note_type = if d.direction == CallDirection::Inbound {
+            "call_in"
+        } else {
+            "call_out"
+        };
         let params = json!({
             "uniq": session.provider_call_id,
             "duration": d.duration_s.unwrap_or(0),
@@ -185,7 +259,12 @@ async fn finalize(ctx: &Ctx, account: AccountId, call: CallId, full: bool) -> Re
             new_events.push(Event {
                 id: ctx.next_id(),
                 account_id: account,
-                event_type: if d.direction == CallDirection::Inbound { "incoming_call" } else { "outgoing_call" }.into(),
+                event_type: if d.direction == CallDirection::Inbound {
+                    "incoming_call"
+                } else {
+                    "outgoing_call"
+                }
+                .into(),
                 entity_type: et,
                 entity_id: eid,
                 created_by: d.user_id.unwrap_or(UserId(0)),
@@ -197,11 +276,22 @@ async fn finalize(ctx: &Ctx, account: AccountId, call: CallId, full: bool) -> Re
         notes::insert_many(&mut tx, &new_notes).await?;
         events::append_many(&mut tx, &new_events).await?;
         // P9: a call-back task for a missed incoming call, once per number per hour.
-        if !answered && !blacklisted && d.direction == CallDirection::Inbound && s.missed_call_tasks {
+        if !answered && !blacklisted && d.direction == CallDirection::Inbound && s.missed_call_tasks
+        {
             if let Some(owner) = pl.responsible.or(integration.default_user_id) {
                 let since = now - CALLBACK_WINDOW_MS;
-                let e164 = d.customer_e164.clone().or_else(|| phone.as_ref().map(|p| p.digits.clone()));
-                let existing = tasks::find_open_callback(&mut tx, account, e164.as_deref(), Some((entity_of(pl.kind), pl.id)), since).await?;
+                let e164 = d
+                    .customer_e164
+                    .clone()
+                    .or_else(|| phone.as_ref().map(|p| p.digits.clone()));
+                let existing = tasks::find_open_callback(
+                    &mut tx,
+                    account,
+                    e164.as_deref(),
+                    Some((entity_of(pl.kind), pl.id)),
+                    since,
+                )
+                .await?;
                 if existing.is_none() {
                     let t = Task {
                         id: TaskId(ctx.next_id()),
@@ -210,7 +300,13 @@ async fn finalize(ctx: &Ctx, account: AccountId, call: CallId, full: bool) -> Re
                         entity_type: Some(entity_of(pl.kind)),
                         entity_id: Some(pl.id),
                         task_type_id: sb_domain::feed::task_types::FOLLOW_UP,
-                        text: format!("Call back {} (missed call)", d.customer_e164.clone().or_else(|| d.customer_phone.clone()).unwrap_or_default()),
+                        text: format!(
+                            "Call back {} (missed call)",
+                            d.customer_e164
+                                .clone()
+                                .or_else(|| d.customer_phone.clone())
+                                .unwrap_or_default()
+                        ),
                         complete_till: now + 3600 * 1000,
                         is_completed: false,
                         result_text: None,
@@ -224,7 +320,17 @@ async fn finalize(ctx: &Ctx, account: AccountId, call: CallId, full: bool) -> Re
                     tasks::insert(&mut tx, &t).await?;
                     events::append(
                         &mut tx,
-                        &Event { id: ctx.next_id(), account_id: account, event_type: "task_added".into(), entity_type: EntityKind::Tasks, entity_id: t.id.0, created_by: UserId(0), created_at: now, value_before: json!([]), value_after: json!([{ "task": { "id": t.id.0 } }]) },
+                        &Event {
+                            id: ctx.next_id(),
+                            account_id: account,
+                            event_type: "task_added".into(),
+                            entity_type: EntityKind::Tasks,
+                            entity_id: t.id.0,
+                            created_by: UserId(0),
+                            created_at: now,
+                            value_before: json!([]),
+                            value_after: json!([{ "task": { "id": t.id.0 } }]),
+                        },
                     )
                     .await?;
                 }
@@ -233,7 +339,10 @@ async fn finalize(ctx: &Ctx, account: AccountId, call: CallId, full: bool) -> Re
     }
     let links = match &place {
         Some(pl) => links_for(pl, note_id),
-        None => CallLinks { note_id, ..Default::default() },
+        None => CallLinks {
+            note_id,
+            ..Default::default()
+        },
     };
     calls::set_links(&mut tx, account, call, &links, now).await?;
     tx.commit().await?;
@@ -263,7 +372,12 @@ fn call_status(disposition: Option<&str>) -> i64 {
 }
 
 /// The card a call belongs to: the one identified when it rang, else a phone lookup.
-async fn resolve(tx: &mut Tx, account: AccountId, s: &CallSession, phone: Option<&Phone>) -> Result<Option<Placement>, ServiceError> {
+async fn resolve(
+    tx: &mut Tx,
+    account: AccountId,
+    s: &CallSession,
+    phone: Option<&Phone>,
+) -> Result<Option<Placement>, ServiceError> {
     let d = &s.data;
     let found = if let Some(c) = d.contact_id {
         cards::get(tx, account, CardKind::Contact, c.0, Visibility::All).await?
@@ -275,43 +389,99 @@ async fn resolve(tx: &mut Tx, account: AccountId, s: &CallSession, phone: Option
     let card = match found {
         Some(c) => Some((c.kind, c.id, c.responsible_user_id)),
         None => match phone {
-            Some(p) => cards::find_by_phone(tx, account, [Visibility::All; 2], p).await?.into_iter().next().map(|m| (m.kind, m.id, m.responsible_user_id)),
+            Some(p) => cards::find_by_phone(tx, account, [Visibility::All; 2], p)
+                .await?
+                .into_iter()
+                .next()
+                .map(|m| (m.kind, m.id, m.responsible_user_id)),
             None => None,
         },
     };
-    let Some((kind, id, responsible)) = card else { return Ok(None) };
+    let Some((kind, id, responsible)) = card else {
+        return Ok(None);
+    };
     let lead = match d.lead_id {
         Some(l) => Some(l),
         None => open_lead(tx, account, kind, id).await?,
     };
-    Ok(Some(Placement { kind, id, responsible, lead }))
+    Ok(Some(Placement {
+        kind,
+        id,
+        responsible,
+        lead,
+    }))
 }
 
 /// The card's only open lead, if it has exactly one (Kommo's placement rule).
-async fn open_lead(tx: &mut Tx, account: AccountId, kind: CardKind, id: i64) -> Result<Option<LeadId>, ServiceError> {
+async fn open_lead(
+    tx: &mut Tx,
+    account: AccountId,
+    kind: CardKind,
+    id: i64,
+) -> Result<Option<LeadId>, ServiceError> {
     let ids: Vec<LeadId> = match kind {
-        CardKind::Contact => leads::leads_of_contacts(tx, account, &[ContactId(id)], Visibility::All).await?.into_iter().map(|lc| lc.lead_id).collect(),
-        CardKind::Company => leads::leads_of_companies(tx, account, &[CompanyId(id)], Visibility::All).await?.into_iter().map(|(_, l)| l).collect(),
+        CardKind::Contact => {
+            leads::leads_of_contacts(tx, account, &[ContactId(id)], Visibility::All)
+                .await?
+                .into_iter()
+                .map(|lc| lc.lead_id)
+                .collect()
+        }
+        CardKind::Company => {
+            leads::leads_of_companies(tx, account, &[CompanyId(id)], Visibility::All)
+                .await?
+                .into_iter()
+                .map(|(_, l)| l)
+                .collect()
+        }
     };
     if ids.is_empty() {
         return Ok(None);
     }
-    let open: Vec<Lead> = leads::get_many(tx, account, &ids, Visibility::All).await?.into_iter().filter(|l| !l.is_closed()).collect();
-    Ok(if open.len() == 1 { Some(open[0].id) } else { None })
+    let open: Vec<Lead> = leads::get_many(tx, account, &ids, Visibility::All)
+        .await?
+        .into_iter()
+        .filter(|l| !l.is_closed())
+        .collect();
+    Ok(if open.len() == 1 {
+        Some(open[0].id)
+    } else {
+        None
+    })
 }
 
 /// P6/V6/V7: a card (and lead) for a caller nobody knows.
 #[allow(clippy::too_many_arguments)]
-async fn create_for_unknown(ctx: &Ctx, tx: &mut Tx, account: AccountId, country: &str, mode: AutoCreate, phone: &Phone, responsible: Option<UserId>, s: &CallSession) -> Result<Placement, ServiceError> {
+async fn create_for_unknown(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    account: AccountId,
+    country: &str,
+    mode: AutoCreate,
+    phone: &Phone,
+    responsible: Option<UserId>,
+    s: &CallSession,
+) -> Result<Placement, ServiceError> {
     let now = ctx.now();
     let defs = custom_fields::list(tx, account, "contacts").await?;
     let display = phone.e164.clone().unwrap_or_else(|| phone.raw.clone());
     let mut custom = Vec::new();
     if let Some(def) = defs.iter().find(|d| d.is_phone()) {
         let work = def.enums.iter().find(|e| e.value == "WORK");
-        custom.push(FieldValue { field_id: def.id, values: vec![ValueItem { value: json!(display), enum_id: work.map(|e| e.id), enum_code: work.map(|e| e.value.clone()) }] });
+        custom.push(FieldValue {
+            field_id: def.id,
+            values: vec![ValueItem {
+                value: json!(display),
+                enum_id: work.map(|e| e.id),
+                enum_code: work.map(|e| e.value.clone()),
+            }],
+        });
     }
-    let card_owner = if mode == AutoCreate::IncomingLead { None } else { responsible };
+    let card_owner = if mode == AutoCreate::IncomingLead {
+        None
+    } else {
+        responsible
+    };
     let card = Card {
         id: ctx.next_id(),
         kind: CardKind::Contact,
@@ -331,7 +501,17 @@ async fn create_for_unknown(ctx: &Ctx, tx: &mut Tx, account: AccountId, country:
     let phones = crate::cards::phones_of(&defs, &card.custom_fields, country);
     let contact_id = card.id;
     cards::insert_many(tx, CardKind::Contact, &[cards::CardWrite { card, phones }]).await?;
-    let mut evs = vec![Event { id: ctx.next_id(), account_id: account, event_type: "contact_added".into(), entity_type: EntityKind::Contacts, entity_id: contact_id, created_by: UserId(0), created_at: now, value_before: json!([]), value_after: json!([{ "source": "telephony", "call_id": s.id.0 }]) }];
+    let mut evs = vec![Event {
+        id: ctx.next_id(),
+        account_id: account,
+        event_type: "contact_added".into(),
+        entity_type: EntityKind::Contacts,
+        entity_id: contact_id,
+        created_by: UserId(0),
+        created_at: now,
+        value_before: json!([]),
+        value_after: json!([{ "source": "telephony", "call_id": s.id.0 }]),
+    }];
     let mut lead_id = None;
     if matches!(mode, AutoCreate::ContactAndLead | AutoCreate::IncomingLead) {
         if let Some(pipeline) = pipelines::main(tx, account).await? {
@@ -339,7 +519,13 @@ async fn create_for_unknown(ctx: &Ctx, tx: &mut Tx, account: AccountId, country:
             let want_incoming = mode == AutoCreate::IncomingLead;
             let status = statuses
                 .iter()
-                .filter(|st| if want_incoming { st.status_type == StatusType::Incoming } else { st.status_type == StatusType::Regular && !st.is_system() })
+                .filter(|st| {
+                    if want_incoming {
+                        st.status_type == StatusType::Incoming
+                    } else {
+                        st.status_type == StatusType::Regular && !st.is_system()
+                    }
+                })
                 .min_by_key(|st| st.sort);
             if let Some(st) = status {
                 let lead = Lead {
@@ -363,56 +549,121 @@ async fn create_for_unknown(ctx: &Ctx, tx: &mut Tx, account: AccountId, country:
                 };
                 leads::insert_many(tx, std::slice::from_ref(&lead)).await?;
                 leads::add_contact(tx, account, lead.id, ContactId(contact_id), true).await?;
-                evs.push(Event { id: ctx.next_id(), account_id: account, event_type: "lead_added".into(), entity_type: EntityKind::Leads, entity_id: lead.id.0, created_by: UserId(0), created_at: now, value_before: json!([]), value_after: json!([{ "source": "telephony", "call_id": s.id.0 }]) });
+                evs.push(Event {
+                    id: ctx.next_id(),
+                    account_id: account,
+                    event_type: "lead_added".into(),
+                    entity_type: EntityKind::Leads,
+                    entity_id: lead.id.0,
+                    created_by: UserId(0),
+                    created_at: now,
+                    value_before: json!([]),
+                    value_after: json!([{ "source": "telephony", "call_id": s.id.0 }]),
+                });
                 lead_id = Some(lead.id);
             }
         } else {
-            tracing::warn!(account = account.0, "no pipeline: the lead for an unknown caller was not created");
+            tracing::warn!(
+                account = account.0,
+                "no pipeline: the lead for an unknown caller was not created"
+            );
         }
     }
     events::append_many(tx, &evs).await?;
-    Ok(Placement { kind: CardKind::Contact, id: contact_id, responsible: card_owner.or(responsible), lead: lead_id })
+    Ok(Placement {
+        kind: CardKind::Contact,
+        id: contact_id,
+        responsible: card_owner.or(responsible),
+        lead: lead_id,
+    })
 }
 
 /// Downloads the recording through the PBX's signed API and keeps it locally, so the
 /// feed can play it after the PBX's link expires (P5).
 async fn store_recording(ctx: &Ctx, account: AccountId, call: CallId) -> Result<(), ServiceError> {
     let mut c = ctx.db.conn().await?;
-    let Some(session) = calls::get(&mut c, account, call).await? else { return Ok(()) };
+    let Some(session) = calls::get(&mut c, account, call).await? else {
+        return Ok(());
+    };
     if session.data.recording_status == Some(RecordingStatus::Stored) {
         return Ok(());
     }
-    let Some(integration) = integrations::get(&mut c, account, session.integration_id).await? else { return Ok(()) };
+    let Some(integration) = integrations::get(&mut c, account, session.integration_id).await?
+    else {
+        return Ok(());
+    };
     drop(c);
     let p = ctx.providers.get(&integration)?;
-    let links = p.recording_links(&session.provider_call_id, session.data.recording_id.as_deref()).await.map_err(|e| ServiceError::Upstream(super::pbx_message(&e, &integration.provider)))?;
+    let links = p
+        .recording_links(
+            &session.provider_call_id,
+            session.data.recording_id.as_deref(),
+        )
+        .await
+        .map_err(|e| ServiceError::Upstream(super::pbx_message(&e, &integration.provider)))?;
     let Some(link) = links.first() else {
-        return Err(ServiceError::Upstream("the PBX returned no recording link yet".into()));
+        return Err(ServiceError::Upstream(
+            "the PBX returned no recording link yet".into(),
+        ));
     };
-    let audio = p.download(link).await.map_err(|e| ServiceError::Upstream(super::pbx_message(&e, &integration.provider)))?;
-    let ext = link.split('?').next().and_then(|l| l.rsplit('.').next()).filter(|e| matches!(*e, "mp3" | "wav" | "ogg")).unwrap_or("mp3");
+    let audio = p
+        .download(link)
+        .await
+        .map_err(|e| ServiceError::Upstream(super::pbx_message(&e, &integration.provider)))?;
+    let ext = link
+        .split('?')
+        .next()
+        .and_then(|l| l.rsplit('.').next())
+        .filter(|e| matches!(*e, "mp3" | "wav" | "ogg"))
+        .unwrap_or("mp3");
     let dir = ctx.recordings_dir.join(account.0.to_string());
-    tokio::fs::create_dir_all(&dir).await.map_err(|e| anyhow::anyhow!("creating {}: {e}", dir.display()))?;
+    tokio::fs::create_dir_all(&dir)
+        .await
+        .map_err(|e| anyhow::anyhow!("creating {}: {e}", dir.display()))?;
     let path = dir.join(format!("{}.{ext}", call.0));
     let tmp = dir.join(format!("{}.{ext}.part", call.0));
-    tokio::fs::write(&tmp, &audio).await.map_err(|e| anyhow::anyhow!("writing {}: {e}", tmp.display()))?;
-    tokio::fs::rename(&tmp, &path).await.map_err(|e| anyhow::anyhow!("moving {}: {e}", path.display()))?;
+    tokio::fs::write(&tmp, &audio)
+        .await
+        .map_err(|e| anyhow::anyhow!("writing {}: {e}", tmp.display()))?;
+    tokio::fs::rename(&tmp, &path)
+        .await
+        .map_err(|e| anyhow::anyhow!("moving {}: {e}", path.display()))?;
     let mut tx = ctx.db.begin().await?;
-    calls::set_recording(&mut tx, account, call, RecordingStatus::Stored, Some(&path.to_string_lossy()), ctx.now()).await?;
+    calls::set_recording(
+        &mut tx,
+        account,
+        call,
+        RecordingStatus::Stored,
+        Some(&path.to_string_lossy()),
+        ctx.now(),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// A stored recording's bytes and content type, for the player.
-pub async fn recording(ctx: &Ctx, account: AccountId, call: CallId) -> Result<(Vec<u8>, &'static str), ServiceError> {
+pub async fn recording(
+    ctx: &Ctx,
+    account: AccountId,
+    call: CallId,
+) -> Result<(Vec<u8>, &'static str), ServiceError> {
     let mut c = ctx.db.conn().await?;
-    let session = calls::get(&mut c, account, call).await?.ok_or(ServiceError::NotFound)?;
+    let session = calls::get(&mut c, account, call)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
     let path = match (session.data.recording_status, session.data.recording_path) {
         (Some(RecordingStatus::Stored), Some(p)) => p,
-        (Some(RecordingStatus::Pending), _) => return Err(ServiceError::Conflict("the recording is not downloaded yet; try again in a minute".into())),
+        (Some(RecordingStatus::Pending), _) => {
+            return Err(ServiceError::Conflict(
+                "the recording is not downloaded yet; try again in a minute".into(),
+            ))
+        }
         _ => return Err(ServiceError::NotFound),
     };
-    let bytes = tokio::fs::read(&path).await.map_err(|e| anyhow::anyhow!("reading {path}: {e}"))?;
+    let bytes = tokio::fs::read(&path)
+        .await
+        .map_err(|e| anyhow::anyhow!("reading {path}: {e}"))?;
     let ct = if path.ends_with(".wav") {
         "audio/wav"
     } else if path.ends_with(".ogg") {
@@ -422,4 +673,3 @@ pub async fn recording(ctx: &Ctx, account: AccountId, call: CallId) -> Result<(V
     };
     Ok((bytes, ct))
 }
-

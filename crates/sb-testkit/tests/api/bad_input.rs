@@ -3,7 +3,14 @@ use sb_testkit::{json, spawn_apps, TestApp};
 use serde_json::{json, Value};
 
 async fn raw_post(app: &TestApp, path: &str, body: &str) -> reqwest::Response {
-    app.client.post(format!("{}{}", app.url, path)).bearer_auth(&app.admin_token).header("content-type", "application/json").body(body.to_string()).send().await.unwrap()
+    app.client
+        .post(format!("{}{}", app.url, path))
+        .bearer_auth(&app.admin_token)
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap()
 }
 
 async fn problem(r: reqwest::Response, status: u16) -> Value {
@@ -13,17 +20,34 @@ async fn problem(r: reqwest::Response, status: u16) -> Value {
 }
 
 async fn nothing_stored(app: &TestApp) {
-    assert!(ids_of(app.get("/api/v4/contacts").await, "contacts").await.is_empty(), "nothing of a refused batch is written");
+    assert!(
+        ids_of(app.get("/api/v4/contacts").await, "contacts")
+            .await
+            .is_empty(),
+        "nothing of a refused batch is written"
+    );
 }
 
 #[tokio::test]
 async fn malformed_json_and_wrong_shapes_are_400() {
     for app in spawn_apps().await {
-        let v = problem(raw_post(&app, "/api/v4/contacts", "[{\"name\": ").await, 400).await;
+        let v = problem(
+            raw_post(&app, "/api/v4/contacts", "[{\"name\": ").await,
+            400,
+        )
+        .await;
         assert!(v["detail"].as_str().unwrap().contains("not valid JSON"));
         problem(raw_post(&app, "/api/v4/contacts", "").await, 400).await;
         problem(raw_post(&app, "/api/v4/contacts", "42").await, 400).await;
-        let v = problem(app.post("/api/v4/contacts", json!([contact("ok", "+34600000001"), {"name": 12}])).await, 400).await;
+        let v = problem(
+            app.post(
+                "/api/v4/contacts",
+                json!([contact("ok", "+34600000001"), {"name": 12}]),
+            )
+            .await,
+            400,
+        )
+        .await;
         let e = &v["validation-errors"][0];
         assert_eq!(e["request_id"], "1");
         assert_eq!(e["errors"][0]["path"], "name");
@@ -44,10 +68,16 @@ async fn unknown_field_and_enum_name_the_item_and_field() {
         let errs = v["validation-errors"].as_array().unwrap();
         assert_eq!(errs.len(), 2);
         assert_eq!(errs[0]["request_id"], "x7");
-        assert_eq!(errs[0]["errors"][0]["path"], "custom_fields_values.0.values.0.enum_code");
+        assert_eq!(
+            errs[0]["errors"][0]["path"],
+            "custom_fields_values.0.values.0.enum_code"
+        );
         assert_eq!(errs[0]["errors"][0]["code"], "NotSupportedChoice");
         assert_eq!(errs[1]["request_id"], "2");
-        assert_eq!(errs[1]["errors"][0]["path"], "custom_fields_values.0.field_id");
+        assert_eq!(
+            errs[1]["errors"][0]["path"],
+            "custom_fields_values.0.field_id"
+        );
         nothing_stored(&app).await;
     }
 }
@@ -70,14 +100,30 @@ async fn batches_over_the_limit_and_oversized_bodies_are_refused() {
 async fn a_bad_update_changes_nothing() {
     for app in spawn_apps().await {
         let t = app.admin_token.clone();
-        let ids = crate::create_contacts(&app, &t, json!([contact("A", "+34600000001"), contact("B", "+34600000002")])).await;
+        let ids = crate::create_contacts(
+            &app,
+            &t,
+            json!([contact("A", "+34600000001"), contact("B", "+34600000002")]),
+        )
+        .await;
         let body = json!([{"id": ids[0], "name": "A2"}, {"id": ids[1], "custom_fields_values": [{"field_code": "EMAIL", "values": [{"value": "not-an-email"}]}]}]);
         let v = problem(app.patch("/api/v4/contacts", body).await, 400).await;
         assert_eq!(v["validation-errors"][0]["request_id"], "1");
         let a = json(app.get(&format!("/api/v4/contacts/{}", ids[0])).await).await;
-        assert_eq!(a["name"], "A", "the valid item of a refused batch is not written either");
-        let v = problem(app.patch("/api/v4/contacts", json!([{"name": "no id"}])).await, 400).await;
-        assert_eq!(v["validation-errors"][0]["errors"][0]["code"], "RequiredFilled");
+        assert_eq!(
+            a["name"], "A",
+            "the valid item of a refused batch is not written either"
+        );
+        let v = problem(
+            app.patch("/api/v4/contacts", json!([{"name": "no id"}]))
+                .await,
+            400,
+        )
+        .await;
+        assert_eq!(
+            v["validation-errors"][0]["errors"][0]["code"],
+            "RequiredFilled"
+        );
     }
 }
 

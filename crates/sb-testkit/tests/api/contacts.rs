@@ -1,22 +1,48 @@
 use crate::{contact, create_contacts, ids_of};
-use serde_json::json;
 use sb_testkit::{json, spawn_apps};
+use serde_json::json;
 
 #[tokio::test]
 async fn a_contact_is_found_by_its_phone_in_every_format() {
     for app in spawn_apps().await {
         let t = app.admin_token.clone();
-        let ids = create_contacts(&app, &t, json!([contact("Ana Garcia", "+34 91 123 45 67"), contact("Other", "+34 600 111 222")])).await;
-        for q in ["0034911234567", "911234567", "%2B34911234567", "34%20911%2023%2045%2067"] {
-            let found = ids_of(app.get(&format!("/api/v4/contacts?query={q}")).await, "contacts").await;
+        let ids = create_contacts(
+            &app,
+            &t,
+            json!([
+                contact("Ana Garcia", "+34 91 123 45 67"),
+                contact("Other", "+34 600 111 222")
+            ]),
+        )
+        .await;
+        for q in [
+            "0034911234567",
+            "911234567",
+            "%2B34911234567",
+            "34%20911%2023%2045%2067",
+        ] {
+            let found = ids_of(
+                app.get(&format!("/api/v4/contacts?query={q}")).await,
+                "contacts",
+            )
+            .await;
             assert_eq!(found, vec![ids[0]], "query {q} on {:?}", app.backend);
-            let m = sb_service::cards::find_by_phone(app.ctx(), app.account().id, &q.replace("%2B", "+").replace("%20", " ")).await.unwrap();
+            let m = sb_service::cards::find_by_phone(
+                app.ctx(),
+                app.account().id,
+                &q.replace("%2B", "+").replace("%20", " "),
+            )
+            .await
+            .unwrap();
             assert_eq!(m.len(), 1, "find_by_phone {q}");
             assert_eq!(m[0].name, "Ana Garcia");
             assert_eq!(m[0].responsible_user_id, Some(app.admin.user.id));
         }
         // Text search still works for names.
-        assert_eq!(ids_of(app.get("/api/v4/contacts?query=garc").await, "contacts").await, vec![ids[0]]);
+        assert_eq!(
+            ids_of(app.get("/api/v4/contacts?query=garc").await, "contacts").await,
+            vec![ids[0]]
+        );
     }
 }
 
@@ -26,8 +52,13 @@ async fn an_unparseable_phone_is_kept_and_matched_exactly() {
         let t = app.admin_token.clone();
         let ids = create_contacts(&app, &t, json!([contact("Desk", "ext. 12")])).await;
         let v = json(app.get(&format!("/api/v4/contacts/{}", ids[0])).await).await;
-        assert_eq!(v["custom_fields_values"][0]["values"][0]["value"], "ext. 12");
-        let m = sb_service::cards::find_by_phone(app.ctx(), app.account().id, "ext. 12").await.unwrap();
+        assert_eq!(
+            v["custom_fields_values"][0]["values"][0]["value"],
+            "ext. 12"
+        );
+        let m = sb_service::cards::find_by_phone(app.ctx(), app.account().id, "ext. 12")
+            .await
+            .unwrap();
         assert_eq!(m.len(), 1);
     }
 }
@@ -37,7 +68,9 @@ async fn pages_link_forward_until_the_last_and_empty_lists_are_204() {
     for app in spawn_apps().await {
         assert_eq!(app.get("/api/v4/contacts").await.status(), 204);
         let t = app.admin_token.clone();
-        let items: Vec<_> = (0..5).map(|i| contact(&format!("C{i}"), &format!("+34 600 000 00{i}"))).collect();
+        let items: Vec<_> = (0..5)
+            .map(|i| contact(&format!("C{i}"), &format!("+34 600 000 00{i}")))
+            .collect();
         create_contacts(&app, &t, json!(items)).await;
         let mut seen = Vec::new();
         let mut next = Some(format!("{}/api/v4/contacts?limit=2", app.url));
@@ -46,15 +79,27 @@ async fn pages_link_forward_until_the_last_and_empty_lists_are_204() {
             let r = app.client.get(&url).bearer_auth(&t).send().await.unwrap();
             let v = json(r).await;
             pages += 1;
-            seen.extend(v["_embedded"]["contacts"].as_array().unwrap().iter().map(|c| c["id"].as_i64().unwrap()));
+            seen.extend(
+                v["_embedded"]["contacts"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|c| c["id"].as_i64().unwrap()),
+            );
             next = v["_links"]["next"]["href"].as_str().map(str::to_string);
             if let Some(n) = &next {
-                assert!(n.starts_with(&app.url), "absolute next link on the called host: {n}");
+                assert!(
+                    n.starts_with(&app.url),
+                    "absolute next link on the called host: {n}"
+                );
             }
         }
         assert_eq!(pages, 3);
         assert_eq!(seen.len(), 5);
-        assert_eq!(app.get("/api/v4/contacts?limit=2&page=4").await.status(), 204);
+        assert_eq!(
+            app.get("/api/v4/contacts?limit=2&page=4").await.status(),
+            204
+        );
     }
 }
 
@@ -62,14 +107,55 @@ async fn pages_link_forward_until_the_last_and_empty_lists_are_204() {
 async fn filters_and_order_work() {
     for app in spawn_apps().await {
         let t = app.admin_token.clone();
-        let ids = create_contacts(&app, &t, json!([contact("A", "+34600000001"), contact("B", "+34600000002"), contact("C", "+34600000003")])).await;
-        let got = ids_of(app.get(&format!("/api/v4/contacts?filter[id][]={}&filter[id][]={}", ids[0], ids[2])).await, "contacts").await;
+        let ids = create_contacts(
+            &app,
+            &t,
+            json!([
+                contact("A", "+34600000001"),
+                contact("B", "+34600000002"),
+                contact("C", "+34600000003")
+            ]),
+        )
+        .await;
+        let got = ids_of(
+            app.get(&format!(
+                "/api/v4/contacts?filter[id][]={}&filter[id][]={}",
+                ids[0], ids[2]
+            ))
+            .await,
+            "contacts",
+        )
+        .await;
         assert_eq!(got, vec![ids[0], ids[2]]);
         let got = ids_of(app.get("/api/v4/contacts?order[id]=desc").await, "contacts").await;
         assert_eq!(got, vec![ids[2], ids[1], ids[0]]);
         let now = sb_service::Clock::now_ms(app.clock.as_ref()) / 1000;
-        assert_eq!(ids_of(app.get(&format!("/api/v4/contacts?filter[created_at][from]={}", now + 3600)).await, "contacts").await, Vec::<i64>::new());
-        assert_eq!(ids_of(app.get(&format!("/api/v4/contacts?filter[updated_at][from]={}&filter[updated_at][to]={}", now - 60, now + 60)).await, "contacts").await.len(), 3);
+        assert_eq!(
+            ids_of(
+                app.get(&format!(
+                    "/api/v4/contacts?filter[created_at][from]={}",
+                    now + 3600
+                ))
+                .await,
+                "contacts"
+            )
+            .await,
+            Vec::<i64>::new()
+        );
+        assert_eq!(
+            ids_of(
+                app.get(&format!(
+                    "/api/v4/contacts?filter[updated_at][from]={}&filter[updated_at][to]={}",
+                    now - 60,
+                    now + 60
+                ))
+                .await,
+                "contacts"
+            )
+            .await
+            .len(),
+            3
+        );
     }
 }
 
@@ -86,8 +172,23 @@ async fn updates_replace_a_field_and_keep_the_others() {
         assert_eq!(v["name"], "Ana B");
         let cf = v["custom_fields_values"].as_array().unwrap();
         assert_eq!(cf.len(), 2);
-        assert!(ids_of(app.get("/api/v4/contacts?query=911234567").await, "contacts").await.is_empty(), "the old number no longer matches");
-        assert_eq!(ids_of(app.get("/api/v4/contacts?query=600999888").await, "contacts").await, ids);
+        assert!(
+            ids_of(
+                app.get("/api/v4/contacts?query=911234567").await,
+                "contacts"
+            )
+            .await
+            .is_empty(),
+            "the old number no longer matches"
+        );
+        assert_eq!(
+            ids_of(
+                app.get("/api/v4/contacts?query=600999888").await,
+                "contacts"
+            )
+            .await,
+            ids
+        );
     }
 }
 
@@ -96,14 +197,18 @@ async fn companies_and_the_contact_company_link() {
     for app in spawn_apps().await {
         let r = app.post("/api/v4/companies", json!([{"name": "Acme SL", "custom_fields_values": [{"field_code": "PHONE", "values": [{"value": "+34 93 555 12 12"}]}]}])).await;
         assert_eq!(r.status(), 200);
-        let company = json(r).await["_embedded"]["companies"][0]["id"].as_i64().unwrap();
+        let company = json(r).await["_embedded"]["companies"][0]["id"]
+            .as_i64()
+            .unwrap();
         let t = app.admin_token.clone();
         let mut body = contact("Worker", "+34 600 123 123");
         body["_embedded"] = json!({"companies": [{"id": company}]});
         let ids = create_contacts(&app, &t, json!([body])).await;
         let v = json(app.get(&format!("/api/v4/contacts/{}", ids[0])).await).await;
         assert_eq!(v["_embedded"]["companies"][0]["id"], company);
-        let m = sb_service::cards::find_by_phone(app.ctx(), app.account().id, "935551212").await.unwrap();
+        let m = sb_service::cards::find_by_phone(app.ctx(), app.account().id, "935551212")
+            .await
+            .unwrap();
         assert_eq!(m.len(), 1);
         assert_eq!(m[0].kind, sb_domain::entities::CardKind::Company);
         assert_eq!(m[0].name, "Acme SL");

@@ -18,10 +18,22 @@ pub fn contact(name: &str, phone: &str) -> Value {
 
 /// Creates contacts through the API and returns their ids.
 pub async fn create_contacts(app: &sb_testkit::TestApp, token: &str, items: Value) -> Vec<i64> {
-    let r = app.call(reqwest::Method::POST, "/api/v4/contacts", Some(token), Some(items)).await;
+    let r = app
+        .call(
+            reqwest::Method::POST,
+            "/api/v4/contacts",
+            Some(token),
+            Some(items),
+        )
+        .await;
     assert_eq!(r.status(), 200, "create contacts");
     let v = sb_testkit::json(r).await;
-    v["_embedded"]["contacts"].as_array().unwrap().iter().map(|c| c["id"].as_i64().unwrap()).collect()
+    v["_embedded"]["contacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect()
 }
 
 /// Ids in a list answer (empty for 204).
@@ -31,5 +43,10 @@ pub async fn ids_of(r: reqwest::Response, key: &str) -> Vec<i64> {
     }
     assert_eq!(r.status(), 200);
     let v = sb_testkit::json(r).await;
-    v["_embedded"][key].as_array().unwrap().iter().map(|c| c["id"].as_i64().unwrap()).collect()
+    v["_embedded"][key]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect()
 }

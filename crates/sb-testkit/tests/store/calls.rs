@@ -28,35 +28,85 @@ async fn a_redelivered_event_is_stored_once() {
     for t in sb_testkit::backends().await {
         let a = account(&t.db, 1).await;
         let mut tx = t.db.begin().await.unwrap();
-        assert!(calls::insert_inbox(&mut tx, &inbox(a, 1, "in_1:NOTIFY_START", "in_1")).await.unwrap());
-        assert!(!calls::insert_inbox(&mut tx, &inbox(a, 2, "in_1:NOTIFY_START", "in_1")).await.unwrap(), "second delivery must be a no-op");
-        assert!(calls::insert_inbox(&mut tx, &inbox(a, 3, "in_1:NOTIFY_END", "in_1")).await.unwrap());
+        assert!(
+            calls::insert_inbox(&mut tx, &inbox(a, 1, "in_1:NOTIFY_START", "in_1"))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !calls::insert_inbox(&mut tx, &inbox(a, 2, "in_1:NOTIFY_START", "in_1"))
+                .await
+                .unwrap(),
+            "second delivery must be a no-op"
+        );
+        assert!(
+            calls::insert_inbox(&mut tx, &inbox(a, 3, "in_1:NOTIFY_END", "in_1"))
+                .await
+                .unwrap()
+        );
         let mut other_pbx = inbox(a, 4, "in_1:NOTIFY_START", "in_1");
         other_pbx.integration_id = IntegrationId(11);
-        assert!(calls::insert_inbox(&mut tx, &other_pbx).await.unwrap(), "keys are per integration");
+        assert!(
+            calls::insert_inbox(&mut tx, &other_pbx).await.unwrap(),
+            "keys are per integration"
+        );
         tx.commit().await.unwrap();
         // A redelivery in its own transaction (the real case) is a no-op too, not an error.
         let mut tx = t.db.begin().await.unwrap();
-        assert!(!calls::insert_inbox(&mut tx, &inbox(a, 5, "in_1:NOTIFY_START", "in_1")).await.unwrap());
+        assert!(
+            !calls::insert_inbox(&mut tx, &inbox(a, 5, "in_1:NOTIFY_START", "in_1"))
+                .await
+                .unwrap()
+        );
         tx.commit().await.unwrap();
 
         let mut c = t.db.conn().await.unwrap();
-        let stored = calls::list_inbox_for_call(&mut c, a, PBX, "in_1").await.unwrap();
+        let stored = calls::list_inbox_for_call(&mut c, a, PBX, "in_1")
+            .await
+            .unwrap();
         assert_eq!(stored.iter().map(|e| e.id).collect::<Vec<_>>(), vec![1, 3]);
         assert_eq!(stored[0], inbox(a, 1, "in_1:NOTIFY_START", "in_1"));
-        assert_eq!(calls::list_unprocessed_inbox(&mut c, T + 10, 10).await.unwrap().len(), 3);
+        assert_eq!(
+            calls::list_unprocessed_inbox(&mut c, T + 10, 10)
+                .await
+                .unwrap()
+                .len(),
+            3
+        );
         drop(c);
 
         let mut tx = t.db.begin().await.unwrap();
-        calls::mark_inbox(&mut tx, a, 1, T + 50, None).await.unwrap();
-        calls::mark_inbox(&mut tx, a, 3, T + 50, Some("no such user")).await.unwrap();
-        assert!(matches!(calls::mark_inbox(&mut tx, a, 99, T, None).await, Err(StoreError::NotFound)));
+        calls::mark_inbox(&mut tx, a, 1, T + 50, None)
+            .await
+            .unwrap();
+        calls::mark_inbox(&mut tx, a, 3, T + 50, Some("no such user"))
+            .await
+            .unwrap();
+        assert!(matches!(
+            calls::mark_inbox(&mut tx, a, 99, T, None).await,
+            Err(StoreError::NotFound)
+        ));
         tx.commit().await.unwrap();
         let mut c = t.db.conn().await.unwrap();
-        assert_eq!(calls::get_inbox(&mut c, a, 1).await.unwrap().unwrap().processed_at, Some(T + 50));
+        assert_eq!(
+            calls::get_inbox(&mut c, a, 1)
+                .await
+                .unwrap()
+                .unwrap()
+                .processed_at,
+            Some(T + 50)
+        );
         let failed = calls::get_inbox(&mut c, a, 3).await.unwrap().unwrap();
-        assert_eq!((failed.processed_at, failed.error.as_deref()), (None, Some("no such user")));
-        let pending: Vec<i64> = calls::list_unprocessed_inbox(&mut c, T + 10, 10).await.unwrap().into_iter().map(|e| e.id).collect();
+        assert_eq!(
+            (failed.processed_at, failed.error.as_deref()),
+            (None, Some("no such user"))
+        );
+        let pending: Vec<i64> = calls::list_unprocessed_inbox(&mut c, T + 10, 10)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.id)
+            .collect();
         assert_eq!(pending, vec![3, 4]);
     }
 }
@@ -78,10 +128,19 @@ fn start() -> CallPatch {
     base(Some(CallState::Ringing))
 }
 fn internal() -> CallPatch {
-    CallPatch { extension: Some("101".into()), user_id: Some(UserId(100)), ..base(Some(CallState::Ringing)) }
+    CallPatch {
+        extension: Some("101".into()),
+        user_id: Some(UserId(100)),
+        ..base(Some(CallState::Ringing))
+    }
 }
 fn answer() -> CallPatch {
-    CallPatch { extension: Some("102".into()), user_id: Some(UserId(101)), answered_at: Some(T + 4_000), ..base(Some(CallState::Answered)) }
+    CallPatch {
+        extension: Some("102".into()),
+        user_id: Some(UserId(101)),
+        answered_at: Some(T + 4_000),
+        ..base(Some(CallState::Answered))
+    }
 }
 fn end() -> CallPatch {
     CallPatch {
@@ -95,14 +154,21 @@ fn end() -> CallPatch {
     }
 }
 fn record() -> CallPatch {
-    CallPatch { recording_id: Some("1715674503.1234567".into()), ..Default::default() }
+    CallPatch {
+        recording_id: Some("1715674503.1234567".into()),
+        ..Default::default()
+    }
 }
 
 async fn apply_all(db: &Db, account: AccountId, call: &str, events: &[CallPatch]) -> Vec<Applied> {
     let mut out = Vec::new();
     for (i, e) in events.iter().enumerate() {
         let mut tx = db.begin().await.unwrap();
-        out.push(calls::apply(&mut tx, account, PBX, call, e, T + 100_000 + i as i64).await.unwrap());
+        out.push(
+            calls::apply(&mut tx, account, PBX, call, e, T + 100_000 + i as i64)
+                .await
+                .unwrap(),
+        );
         tx.commit().await.unwrap();
     }
     out
@@ -113,24 +179,71 @@ async fn sessions_converge_whatever_the_order_of_events() {
     for t in sb_testkit::backends().await {
         let a = account(&t.db, 1).await;
         let orders: Vec<(&str, Vec<CallPatch>)> = vec![
-            ("in_ordered", vec![start(), internal(), answer(), end(), record()]),
-            ("in_end_first", vec![end(), record(), start(), answer(), internal()]),
-            ("in_record_first", vec![record(), end(), answer(), start(), internal()]),
-            ("in_duplicates", vec![start(), start(), internal(), end(), record(), answer(), end(), record(), internal()]),
+            (
+                "in_ordered",
+                vec![start(), internal(), answer(), end(), record()],
+            ),
+            (
+                "in_end_first",
+                vec![end(), record(), start(), answer(), internal()],
+            ),
+            (
+                "in_record_first",
+                vec![record(), end(), answer(), start(), internal()],
+            ),
+            (
+                "in_duplicates",
+                vec![
+                    start(),
+                    start(),
+                    internal(),
+                    end(),
+                    record(),
+                    answer(),
+                    end(),
+                    record(),
+                    internal(),
+                ],
+            ),
             ("in_no_start", vec![internal(), answer(), record(), end()]),
         ];
         let mut finals: Vec<CallSessionState> = Vec::new();
         for (call, events) in &orders {
             let applied = apply_all(&t.db, a, call, events).await;
-            assert_eq!(applied.iter().filter(|x| x.changes.created).count(), 1, "{call}");
-            assert_eq!(applied.iter().filter(|x| x.changes.became(CallState::Ended)).count(), 1, "{call}: the end is seen once");
-            assert_eq!(applied.iter().filter(|x| x.changes.recording_added).count(), 1, "{call}");
+            assert_eq!(
+                applied.iter().filter(|x| x.changes.created).count(),
+                1,
+                "{call}"
+            );
+            assert_eq!(
+                applied
+                    .iter()
+                    .filter(|x| x.changes.became(CallState::Ended))
+                    .count(),
+                1,
+                "{call}: the end is seen once"
+            );
+            assert_eq!(
+                applied.iter().filter(|x| x.changes.recording_added).count(),
+                1,
+                "{call}"
+            );
             let ids: Vec<_> = applied.iter().map(|x| x.session.id).collect();
             assert!(ids.iter().all(|id| *id == ids[0]), "{call}: one session");
             let mut c = t.db.conn().await.unwrap();
-            let stored = calls::get_by_provider_id(&mut c, a, PBX, call).await.unwrap().unwrap();
-            assert_eq!(stored, applied.last().unwrap().session, "{call}: what apply returns is what is stored");
-            assert_eq!(calls::get(&mut c, a, stored.id).await.unwrap(), Some(stored.clone()));
+            let stored = calls::get_by_provider_id(&mut c, a, PBX, call)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(
+                stored,
+                applied.last().unwrap().session,
+                "{call}: what apply returns is what is stored"
+            );
+            assert_eq!(
+                calls::get(&mut c, a, stored.id).await.unwrap(),
+                Some(stored.clone())
+            );
             finals.push(stored.data);
         }
         for (f, (call, _)) in finals.iter().zip(&orders) {
@@ -138,19 +251,33 @@ async fn sessions_converge_whatever_the_order_of_events() {
         }
         let s = &finals[0];
         assert_eq!(s.state, CallState::Ended);
-        assert_eq!((s.extension.as_deref(), s.user_id, s.extension_final), (Some("102"), Some(UserId(101)), true));
-        assert_eq!((s.started_at, s.answered_at, s.ended_at), (Some(T), Some(T + 4_000), Some(T + 51_000)));
-        assert_eq!((s.disposition.as_deref(), s.duration_s), (Some("answered"), Some(47)));
+        assert_eq!(
+            (s.extension.as_deref(), s.user_id, s.extension_final),
+            (Some("102"), Some(UserId(101)), true)
+        );
+        assert_eq!(
+            (s.started_at, s.answered_at, s.ended_at),
+            (Some(T), Some(T + 4_000), Some(T + 51_000))
+        );
+        assert_eq!(
+            (s.disposition.as_deref(), s.duration_s),
+            (Some("answered"), Some(47))
+        );
         assert_eq!(s.recording_status, Some(RecordingStatus::Pending));
         assert!(!s.is_missed());
 
         // A duplicate changes nothing, not even updated_at.
         let before = {
             let mut c = t.db.conn().await.unwrap();
-            calls::get_by_provider_id(&mut c, a, PBX, "in_ordered").await.unwrap().unwrap()
+            calls::get_by_provider_id(&mut c, a, PBX, "in_ordered")
+                .await
+                .unwrap()
+                .unwrap()
         };
         let mut tx = t.db.begin().await.unwrap();
-        let again = calls::apply(&mut tx, a, PBX, "in_ordered", &end(), T + 999_999).await.unwrap();
+        let again = calls::apply(&mut tx, a, PBX, "in_ordered", &end(), T + 999_999)
+            .await
+            .unwrap();
         tx.commit().await.unwrap();
         assert!(!again.changes.changed && !again.changes.created);
         assert_eq!(again.session, before);
@@ -167,7 +294,9 @@ async fn concurrent_events_of_one_call_see_the_end_once() {
             let ev = [start(), internal(), answer(), end(), record(), end()][i % 6].clone();
             handles.push(tokio::spawn(async move {
                 let mut tx = db.begin().await.unwrap();
-                let r = calls::apply(&mut tx, a, PBX, "in_race", &ev, T + i as i64).await.unwrap();
+                let r = calls::apply(&mut tx, a, PBX, "in_race", &ev, T + i as i64)
+                    .await
+                    .unwrap();
                 tx.commit().await.unwrap();
                 r.changes
             }));
@@ -176,11 +305,27 @@ async fn concurrent_events_of_one_call_see_the_end_once() {
         for h in handles {
             changes.push(h.await.unwrap());
         }
-        assert_eq!(changes.iter().filter(|c| c.created).count(), 1, "{:?}", t.backend());
-        assert_eq!(changes.iter().filter(|c| c.became(CallState::Ended)).count(), 1, "{:?}", t.backend());
+        assert_eq!(
+            changes.iter().filter(|c| c.created).count(),
+            1,
+            "{:?}",
+            t.backend()
+        );
+        assert_eq!(
+            changes
+                .iter()
+                .filter(|c| c.became(CallState::Ended))
+                .count(),
+            1,
+            "{:?}",
+            t.backend()
+        );
         assert_eq!(changes.iter().filter(|c| c.recording_added).count(), 1);
         let mut c = t.db.conn().await.unwrap();
-        let s = calls::get_by_provider_id(&mut c, a, PBX, "in_race").await.unwrap().unwrap();
+        let s = calls::get_by_provider_id(&mut c, a, PBX, "in_race")
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(s.data.state, CallState::Ended);
         assert_eq!(s.data.extension.as_deref(), Some("102"));
     }
@@ -192,42 +337,166 @@ async fn recording_links_and_listing() {
         let a = account(&t.db, 1).await;
         let b = account(&t.db, 2).await;
         apply_all(&t.db, a, "in_a", &[start(), end()]).await;
-        let missed = CallPatch { disposition: Some("cancel".into()), duration_s: Some(0), ..base(Some(CallState::Ended)) };
+        let missed = CallPatch {
+            disposition: Some("cancel".into()),
+            duration_s: Some(0),
+            ..base(Some(CallState::Ended))
+        };
         apply_all(&t.db, a, "in_missed", &[start(), missed]).await;
-        let out = CallPatch { direction: CallDirection::Outbound, extension: Some("101".into()), user_id: Some(UserId(100)), ..base(Some(CallState::Ringing)) };
+        let out = CallPatch {
+            direction: CallDirection::Outbound,
+            extension: Some("101".into()),
+            user_id: Some(UserId(100)),
+            ..base(Some(CallState::Ringing))
+        };
         apply_all(&t.db, a, "out_1", &[out]).await;
         apply_all(&t.db, b, "in_b", &[start()]).await;
 
         let mut c = t.db.conn().await.unwrap();
-        let s = calls::get_by_provider_id(&mut c, a, PBX, "in_a").await.unwrap().unwrap();
-        let m = calls::get_by_provider_id(&mut c, a, PBX, "in_missed").await.unwrap().unwrap();
+        let s = calls::get_by_provider_id(&mut c, a, PBX, "in_a")
+            .await
+            .unwrap()
+            .unwrap();
+        let m = calls::get_by_provider_id(&mut c, a, PBX, "in_missed")
+            .await
+            .unwrap()
+            .unwrap();
         assert!(m.data.is_missed());
-        assert!(calls::get_by_provider_id(&mut c, b, PBX, "in_a").await.unwrap().is_none(), "another account");
+        assert!(
+            calls::get_by_provider_id(&mut c, b, PBX, "in_a")
+                .await
+                .unwrap()
+                .is_none(),
+            "another account"
+        );
         drop(c);
 
         let mut tx = t.db.begin().await.unwrap();
-        calls::set_recording(&mut tx, a, s.id, RecordingStatus::Stored, Some("recordings/1/in_a.mp3"), T + 1).await.unwrap();
-        calls::set_links(&mut tx, a, s.id, &CallLinks { contact_id: Some(ContactId(7)), note_id: Some(NoteId(8)), ..Default::default() }, T + 2).await.unwrap();
-        calls::set_links(&mut tx, a, s.id, &CallLinks { contact_id: Some(ContactId(9)), ..Default::default() }, T + 3).await.unwrap();
-        assert!(matches!(calls::set_links(&mut tx, b, s.id, &CallLinks::default(), T).await, Err(StoreError::NotFound)));
+        calls::set_recording(
+            &mut tx,
+            a,
+            s.id,
+            RecordingStatus::Stored,
+            Some("recordings/1/in_a.mp3"),
+            T + 1,
+        )
+        .await
+        .unwrap();
+        calls::set_links(
+            &mut tx,
+            a,
+            s.id,
+            &CallLinks {
+                contact_id: Some(ContactId(7)),
+                note_id: Some(NoteId(8)),
+                ..Default::default()
+            },
+            T + 2,
+        )
+        .await
+        .unwrap();
+        calls::set_links(
+            &mut tx,
+            a,
+            s.id,
+            &CallLinks {
+                contact_id: Some(ContactId(9)),
+                ..Default::default()
+            },
+            T + 3,
+        )
+        .await
+        .unwrap();
+        assert!(matches!(
+            calls::set_links(&mut tx, b, s.id, &CallLinks::default(), T).await,
+            Err(StoreError::NotFound)
+        ));
         // A late RECORD after the file is stored does not undo the status.
-        let late = calls::apply(&mut tx, a, PBX, "in_a", &record(), T + 4).await.unwrap();
+        let late = calls::apply(&mut tx, a, PBX, "in_a", &record(), T + 4)
+            .await
+            .unwrap();
         tx.commit().await.unwrap();
-        assert_eq!(late.session.data.recording_status, Some(RecordingStatus::Stored));
+        assert_eq!(
+            late.session.data.recording_status,
+            Some(RecordingStatus::Stored)
+        );
         let mut c = t.db.conn().await.unwrap();
         let s = calls::get(&mut c, a, s.id).await.unwrap().unwrap();
-        assert_eq!(s.data.recording_path.as_deref(), Some("recordings/1/in_a.mp3"));
-        assert_eq!((s.data.contact_id, s.data.note_id), (Some(ContactId(9)), Some(NoteId(8))));
+        assert_eq!(
+            s.data.recording_path.as_deref(),
+            Some("recordings/1/in_a.mp3")
+        );
+        assert_eq!(
+            (s.data.contact_id, s.data.note_id),
+            (Some(ContactId(9)), Some(NoteId(8)))
+        );
 
-        let all = calls::list(&mut c, a, &CallFilter { limit: 10, ..Default::default() }).await.unwrap();
-        assert_eq!(all.iter().map(|x| x.provider_call_id.as_str()).collect::<Vec<_>>(), vec!["out_1", "in_missed", "in_a"], "newest first");
-        let ended = calls::list(&mut c, a, &CallFilter { states: vec![CallState::Ended], limit: 10, ..Default::default() }).await.unwrap();
+        let all = calls::list(
+            &mut c,
+            a,
+            &CallFilter {
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            all.iter()
+                .map(|x| x.provider_call_id.as_str())
+                .collect::<Vec<_>>(),
+            vec!["out_1", "in_missed", "in_a"],
+            "newest first"
+        );
+        let ended = calls::list(
+            &mut c,
+            a,
+            &CallFilter {
+                states: vec![CallState::Ended],
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
         assert_eq!(ended.len(), 2);
-        let mine = calls::list(&mut c, a, &CallFilter { user_ids: vec![100], direction: Some(CallDirection::Outbound), limit: 10, ..Default::default() }).await.unwrap();
+        let mine = calls::list(
+            &mut c,
+            a,
+            &CallFilter {
+                user_ids: vec![100],
+                direction: Some(CallDirection::Outbound),
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
         assert_eq!(mine.len(), 1);
-        let by_contact = calls::list(&mut c, a, &CallFilter { contact_id: Some(ContactId(9)), customer_e164: Some("+34600111222".into()), limit: 10, ..Default::default() }).await.unwrap();
+        let by_contact = calls::list(
+            &mut c,
+            a,
+            &CallFilter {
+                contact_id: Some(ContactId(9)),
+                customer_e164: Some("+34600111222".into()),
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
         assert_eq!(by_contact.len(), 1);
-        let page = calls::list(&mut c, a, &CallFilter { limit: 1, offset: 1, ..Default::default() }).await.unwrap();
+        let page = calls::list(
+            &mut c,
+            a,
+            &CallFilter {
+                limit: 1,
+                offset: 1,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
         assert_eq!(page[0].provider_call_id, "in_missed");
     }
 }

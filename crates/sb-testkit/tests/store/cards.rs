@@ -5,7 +5,16 @@ use sb_store::{accounts, Db};
 
 async fn account(db: &Db, id: i64) -> AccountId {
     let mut tx = db.begin().await.unwrap();
-    let a = Account { id: AccountId(id), name: format!("A{id}"), subdomain: format!("a{id}"), country: "ES".into(), currency: "EUR".into(), timezone: "Europe/Madrid".into(), created_at: 1, updated_at: 1 };
+    let a = Account {
+        id: AccountId(id),
+        name: format!("A{id}"),
+        subdomain: format!("a{id}"),
+        country: "ES".into(),
+        currency: "EUR".into(),
+        timezone: "Europe/Madrid".into(),
+        created_at: 1,
+        updated_at: 1,
+    };
     accounts::insert(&mut tx, &a).await.unwrap();
     tx.commit().await.unwrap();
     a.id
@@ -29,7 +38,13 @@ fn contact(account: AccountId, id: i64, name: &str, owner: i64, phones: &[&str])
             is_deleted: false,
             custom_fields: vec![],
         },
-        phones: phones.iter().map(|p| CardPhone { phone: Phone::parse(p, "ES"), enum_code: Some("WORK".into()) }).collect(),
+        phones: phones
+            .iter()
+            .map(|p| CardPhone {
+                phone: Phone::parse(p, "ES"),
+                enum_code: Some("WORK".into()),
+            })
+            .collect(),
     }
 }
 
@@ -39,20 +54,59 @@ async fn phone_lookup_finds_every_format_and_respects_scope_and_account() {
         let a = account(&t.db, 1).await;
         let b = account(&t.db, 2).await;
         let mut tx = t.db.begin().await.unwrap();
-        cards::insert_many(&mut tx, CardKind::Contact, &[contact(a, 10, "Ana", 100, &["+34 91 123 45 67"]), contact(a, 11, "Bea", 101, &["+34 600 111 222"])]).await.unwrap();
-        cards::insert_many(&mut tx, CardKind::Contact, &[contact(b, 20, "Other account", 200, &["+34 91 123 45 67"])]).await.unwrap();
+        cards::insert_many(
+            &mut tx,
+            CardKind::Contact,
+            &[
+                contact(a, 10, "Ana", 100, &["+34 91 123 45 67"]),
+                contact(a, 11, "Bea", 101, &["+34 600 111 222"]),
+            ],
+        )
+        .await
+        .unwrap();
+        cards::insert_many(
+            &mut tx,
+            CardKind::Contact,
+            &[contact(b, 20, "Other account", 200, &["+34 91 123 45 67"])],
+        )
+        .await
+        .unwrap();
         tx.commit().await.unwrap();
         let mut c = t.db.conn().await.unwrap();
-        for q in ["0034911234567", "911234567", "+34911234567", "34 911 23 45 67"] {
-            let m = cards::find_by_phone(&mut c, a, [Visibility::All; 2], &Phone::parse(q, "ES")).await.unwrap();
+        for q in [
+            "0034911234567",
+            "911234567",
+            "+34911234567",
+            "34 911 23 45 67",
+        ] {
+            let m = cards::find_by_phone(&mut c, a, [Visibility::All; 2], &Phone::parse(q, "ES"))
+                .await
+                .unwrap();
             assert_eq!(m.len(), 1, "{q} on {:?}", t.backend());
             assert_eq!(m[0].id, 10);
             assert_eq!(m[0].name, "Ana");
             assert_eq!(m[0].responsible_user_id, Some(UserId(100)));
         }
-        let own = cards::find_by_phone(&mut c, a, [Visibility::Own(UserId(101)); 2], &Phone::parse("911234567", "ES")).await.unwrap();
-        assert!(own.is_empty(), "a manager with scope own must not see another user's contact");
-        let unknown = cards::find_by_phone(&mut c, a, [Visibility::All; 2], &Phone::parse("+34 93 000 00 00", "ES")).await.unwrap();
+        let own = cards::find_by_phone(
+            &mut c,
+            a,
+            [Visibility::Own(UserId(101)); 2],
+            &Phone::parse("911234567", "ES"),
+        )
+        .await
+        .unwrap();
+        assert!(
+            own.is_empty(),
+            "a manager with scope own must not see another user's contact"
+        );
+        let unknown = cards::find_by_phone(
+            &mut c,
+            a,
+            [Visibility::All; 2],
+            &Phone::parse("+34 93 000 00 00", "ES"),
+        )
+        .await
+        .unwrap();
         assert!(unknown.is_empty());
     }
 }

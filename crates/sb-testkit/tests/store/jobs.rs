@@ -9,7 +9,14 @@ use std::collections::HashSet;
 const LEASE: i64 = 30_000;
 
 fn job(account: AccountId, kind: &str, run_at: i64, max_attempts: i64) -> NewJob {
-    NewJob { account_id: account, kind: kind.into(), payload: r#"{"call":"in_1"}"#.into(), run_at, max_attempts, dedup_key: None }
+    NewJob {
+        account_id: account,
+        kind: kind.into(),
+        payload: r#"{"call":"in_1"}"#.into(),
+        run_at,
+        max_attempts,
+        dedup_key: None,
+    }
 }
 
 async fn enqueue(db: &Db, j: &NewJob) -> Option<i64> {
@@ -28,33 +35,92 @@ async fn counts(db: &Db, now: i64) -> JobCounts {
 async fn claim_complete_and_schedule() {
     for t in sb_testkit::backends().await {
         let a = account(&t.db, 1).await;
-        let first = enqueue(&t.db, &job(a, "process_inbox", T, 5)).await.unwrap();
-        let second = enqueue(&t.db, &job(a, "process_inbox", T - 10, 5)).await.unwrap();
-        let later = enqueue(&t.db, &job(a, "fetch_recording", T + 60_000, 5)).await.unwrap();
-        assert_eq!(counts(&t.db, T).await, JobCounts { queued: 3, due: 2, running: 0, dead: 0, done: 0 });
+        let first = enqueue(&t.db, &job(a, "process_inbox", T, 5))
+            .await
+            .unwrap();
+        let second = enqueue(&t.db, &job(a, "process_inbox", T - 10, 5))
+            .await
+            .unwrap();
+        let later = enqueue(&t.db, &job(a, "fetch_recording", T + 60_000, 5))
+            .await
+            .unwrap();
+        assert_eq!(
+            counts(&t.db, T).await,
+            JobCounts {
+                queued: 3,
+                due: 2,
+                running: 0,
+                dead: 0,
+                done: 0
+            }
+        );
 
         let got = jobs::claim(&t.db, "w1", T, LEASE, 10).await.unwrap();
-        assert_eq!(got.iter().map(|j| j.id).collect::<Vec<_>>(), vec![second, first], "due jobs, oldest run_at first");
-        assert!(got.iter().all(|j| j.attempts == 1 && j.locked_by.as_deref() == Some("w1") && j.locked_until == Some(T + LEASE)));
+        assert_eq!(
+            got.iter().map(|j| j.id).collect::<Vec<_>>(),
+            vec![second, first],
+            "due jobs, oldest run_at first"
+        );
+        assert!(got.iter().all(|j| j.attempts == 1
+            && j.locked_by.as_deref() == Some("w1")
+            && j.locked_until == Some(T + LEASE)));
         assert_eq!(got[1].payload, r#"{"call":"in_1"}"#);
-        assert!(jobs::claim(&t.db, "w2", T + 1, LEASE, 10).await.unwrap().is_empty(), "leased jobs are not claimed twice");
-        assert_eq!(counts(&t.db, T + 1).await, JobCounts { queued: 1, due: 0, running: 2, dead: 0, done: 0 });
+        assert!(
+            jobs::claim(&t.db, "w2", T + 1, LEASE, 10)
+                .await
+                .unwrap()
+                .is_empty(),
+            "leased jobs are not claimed twice"
+        );
+        assert_eq!(
+            counts(&t.db, T + 1).await,
+            JobCounts {
+                queued: 1,
+                due: 0,
+                running: 2,
+                dead: 0,
+                done: 0
+            }
+        );
 
         let mut tx = t.db.begin().await.unwrap();
         assert!(jobs::complete(&mut tx, a, first, T + 5).await.unwrap());
-        assert!(!jobs::complete(&mut tx, a, first, T + 6).await.unwrap(), "already done");
+        assert!(
+            !jobs::complete(&mut tx, a, first, T + 6).await.unwrap(),
+            "already done"
+        );
         assert!(jobs::complete(&mut tx, a, second, T + 5).await.unwrap());
         tx.commit().await.unwrap();
         let mut c = t.db.conn().await.unwrap();
         assert_eq!(jobs::next_run_at(&mut c).await.unwrap(), Some(T + 60_000));
         assert_eq!(jobs::pending(&mut c, None).await.unwrap(), 1);
-        assert_eq!(jobs::pending(&mut c, Some("process_inbox")).await.unwrap(), 0);
+        assert_eq!(
+            jobs::pending(&mut c, Some("process_inbox")).await.unwrap(),
+            0
+        );
         drop(c);
 
-        assert!(jobs::claim(&t.db, "w1", T + 59_999, LEASE, 10).await.unwrap().is_empty(), "not before run_at");
-        let got = jobs::claim(&t.db, "w1", T + 60_000, LEASE, 10).await.unwrap();
+        assert!(
+            jobs::claim(&t.db, "w1", T + 59_999, LEASE, 10)
+                .await
+                .unwrap()
+                .is_empty(),
+            "not before run_at"
+        );
+        let got = jobs::claim(&t.db, "w1", T + 60_000, LEASE, 10)
+            .await
+            .unwrap();
         assert_eq!(got.iter().map(|j| j.id).collect::<Vec<_>>(), vec![later]);
-        assert_eq!(counts(&t.db, T + 60_001).await, JobCounts { queued: 0, due: 0, running: 1, dead: 0, done: 2 });
+        assert_eq!(
+            counts(&t.db, T + 60_001).await,
+            JobCounts {
+                queued: 0,
+                due: 0,
+                running: 1,
+                dead: 0,
+                done: 2
+            }
+        );
 
         let mut tx = t.db.begin().await.unwrap();
         assert_eq!(jobs::purge_done(&mut tx, T + 6).await.unwrap(), 2);
@@ -66,28 +132,68 @@ async fn claim_complete_and_schedule() {
 async fn an_expired_lease_is_claimed_again_after_a_restart() {
     for t in sb_testkit::backends().await {
         let a = account(&t.db, 1).await;
-        let id = enqueue(&t.db, &job(a, "fetch_recording", T, 3)).await.unwrap();
-        assert_eq!(jobs::claim(&t.db, "node-a", T, LEASE, 1).await.unwrap().len(), 1);
+        let id = enqueue(&t.db, &job(a, "fetch_recording", T, 3))
+            .await
+            .unwrap();
+        assert_eq!(
+            jobs::claim(&t.db, "node-a", T, LEASE, 1)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
         // node-a dies. A new process on a new connection pool sees the job again once the lease is over.
         let url = t.url.clone();
         let db2 = Db::connect(&url).await.unwrap();
-        assert!(jobs::claim(&db2, "node-b", T + LEASE - 1, LEASE, 1).await.unwrap().is_empty());
-        let again = jobs::claim(&db2, "node-b", T + LEASE, LEASE, 1).await.unwrap();
+        assert!(jobs::claim(&db2, "node-b", T + LEASE - 1, LEASE, 1)
+            .await
+            .unwrap()
+            .is_empty());
+        let again = jobs::claim(&db2, "node-b", T + LEASE, LEASE, 1)
+            .await
+            .unwrap();
         assert_eq!(again.len(), 1);
-        assert_eq!((again[0].id, again[0].attempts, again[0].locked_by.as_deref()), (id, 2, Some("node-b")));
+        assert_eq!(
+            (
+                again[0].id,
+                again[0].attempts,
+                again[0].locked_by.as_deref()
+            ),
+            (id, 2, Some("node-b"))
+        );
         // The stale worker may still extend nothing; the new owner can.
         let mut tx = db2.begin().await.unwrap();
-        assert!(!jobs::extend_lease(&mut tx, a, id, "node-a", T + 10 * LEASE).await.unwrap());
-        assert!(jobs::extend_lease(&mut tx, a, id, "node-b", T + 3 * LEASE).await.unwrap());
+        assert!(
+            !jobs::extend_lease(&mut tx, a, id, "node-a", T + 10 * LEASE)
+                .await
+                .unwrap()
+        );
+        assert!(jobs::extend_lease(&mut tx, a, id, "node-b", T + 3 * LEASE)
+            .await
+            .unwrap());
         tx.commit().await.unwrap();
-        assert!(jobs::claim(&db2, "node-c", T + 2 * LEASE, LEASE, 1).await.unwrap().is_empty(), "extended lease holds");
+        assert!(
+            jobs::claim(&db2, "node-c", T + 2 * LEASE, LEASE, 1)
+                .await
+                .unwrap()
+                .is_empty(),
+            "extended lease holds"
+        );
         // Lease runs out on the third and last attempt: dead-lettered, not claimed a fourth time.
-        let third = jobs::claim(&db2, "node-c", T + 3 * LEASE, LEASE, 1).await.unwrap();
+        let third = jobs::claim(&db2, "node-c", T + 3 * LEASE, LEASE, 1)
+            .await
+            .unwrap();
         assert_eq!(third[0].attempts, 3);
-        assert!(jobs::claim(&db2, "node-c", T + 4 * LEASE, LEASE, 1).await.unwrap().is_empty());
+        assert!(jobs::claim(&db2, "node-c", T + 4 * LEASE, LEASE, 1)
+            .await
+            .unwrap()
+            .is_empty());
         let mut c = db2.conn().await.unwrap();
         let dead = jobs::get(&mut c, a, id).await.unwrap().unwrap();
-        assert!(dead.is_dead && dead.done_at == Some(T + 4 * LEASE), "{dead:?}");
+        assert!(
+            dead.is_dead && dead.done_at == Some(T + 4 * LEASE),
+            "{dead:?}"
+        );
         assert!(dead.last_error.unwrap().contains("lease expired"));
         drop(c);
         db2.close().await;
@@ -98,7 +204,9 @@ async fn an_expired_lease_is_claimed_again_after_a_restart() {
 async fn failures_retry_with_the_callers_backoff_then_dead_letter() {
     for t in sb_testkit::backends().await {
         let a = account(&t.db, 1).await;
-        let id = enqueue(&t.db, &job(a, "deliver_webhook", T, 3)).await.unwrap();
+        let id = enqueue(&t.db, &job(a, "deliver_webhook", T, 3))
+            .await
+            .unwrap();
         let mut now = T;
         for attempt in 1..=3 {
             let got = jobs::claim(&t.db, "w", now, LEASE, 10).await.unwrap();
@@ -106,28 +214,72 @@ async fn failures_retry_with_the_callers_backoff_then_dead_letter() {
             assert_eq!(got[0].attempts, attempt);
             let backoff = 1_000 * 2_i64.pow(attempt as u32);
             let mut tx = t.db.begin().await.unwrap();
-            let outcome = jobs::fail(&mut tx, a, id, &format!("HTTP 503 on attempt {attempt}"), now + backoff, now).await.unwrap();
+            let outcome = jobs::fail(
+                &mut tx,
+                a,
+                id,
+                &format!("HTTP 503 on attempt {attempt}"),
+                now + backoff,
+                now,
+            )
+            .await
+            .unwrap();
             tx.commit().await.unwrap();
             if attempt < 3 {
-                assert_eq!(outcome, FailOutcome::Retry { run_at: now + backoff });
-                assert!(jobs::claim(&t.db, "w", now + backoff - 1, LEASE, 10).await.unwrap().is_empty(), "not before the backoff");
+                assert_eq!(
+                    outcome,
+                    FailOutcome::Retry {
+                        run_at: now + backoff
+                    }
+                );
+                assert!(
+                    jobs::claim(&t.db, "w", now + backoff - 1, LEASE, 10)
+                        .await
+                        .unwrap()
+                        .is_empty(),
+                    "not before the backoff"
+                );
                 now += backoff;
             } else {
                 assert_eq!(outcome, FailOutcome::Dead);
             }
         }
-        assert!(jobs::claim(&t.db, "w", now + 1_000_000, LEASE, 10).await.unwrap().is_empty());
+        assert!(jobs::claim(&t.db, "w", now + 1_000_000, LEASE, 10)
+            .await
+            .unwrap()
+            .is_empty());
         let mut c = t.db.conn().await.unwrap();
         let dead = jobs::list_dead(&mut c, Some(a), 10).await.unwrap();
         assert_eq!(dead.len(), 1);
-        assert_eq!((dead[0].id, dead[0].done_at, dead[0].last_error.as_deref()), (id, Some(now), Some("HTTP 503 on attempt 3")));
-        assert_eq!(jobs::counts(&mut c, Some(a), now).await.unwrap(), JobCounts { dead: 1, ..Default::default() });
+        assert_eq!(
+            (dead[0].id, dead[0].done_at, dead[0].last_error.as_deref()),
+            (id, Some(now), Some("HTTP 503 on attempt 3"))
+        );
+        assert_eq!(
+            jobs::counts(&mut c, Some(a), now).await.unwrap(),
+            JobCounts {
+                dead: 1,
+                ..Default::default()
+            }
+        );
         drop(c);
 
         let mut tx = t.db.begin().await.unwrap();
-        assert!(matches!(jobs::fail(&mut tx, a, id, "x", now, now).await, Err(StoreError::NotFound)), "a dead job cannot fail again");
+        assert!(
+            matches!(
+                jobs::fail(&mut tx, a, id, "x", now, now).await,
+                Err(StoreError::NotFound)
+            ),
+            "a dead job cannot fail again"
+        );
         jobs::requeue(&mut tx, a, id, now).await.unwrap();
-        assert!(matches!(jobs::requeue(&mut tx, a, id, now).await, Err(StoreError::NotFound)), "only dead jobs");
+        assert!(
+            matches!(
+                jobs::requeue(&mut tx, a, id, now).await,
+                Err(StoreError::NotFound)
+            ),
+            "only dead jobs"
+        );
         tx.commit().await.unwrap();
         let got = jobs::claim(&t.db, "w", now, LEASE, 10).await.unwrap();
         assert_eq!((got[0].id, got[0].attempts), (id, 1));
@@ -146,10 +298,15 @@ async fn a_dedup_key_enqueues_once_and_enqueue_rolls_back_with_its_transaction()
         other_kind.kind = "transcribe".into();
         assert!(enqueue(&t.db, &other_kind).await.is_some());
         let no_key = job(a, "fetch_recording", T, 5);
-        assert!(enqueue(&t.db, &no_key).await.is_some() && enqueue(&t.db, &no_key).await.is_some(), "no key, no dedup");
+        assert!(
+            enqueue(&t.db, &no_key).await.is_some() && enqueue(&t.db, &no_key).await.is_some(),
+            "no key, no dedup"
+        );
 
         let mut tx = t.db.begin().await.unwrap();
-        jobs::enqueue(&mut tx, &job(a, "lost", T, 5), T).await.unwrap();
+        jobs::enqueue(&mut tx, &job(a, "lost", T, 5), T)
+            .await
+            .unwrap();
         tx.rollback().await.unwrap();
         let mut c = t.db.conn().await.unwrap();
         assert_eq!(jobs::pending(&mut c, None).await.unwrap(), 4);
@@ -163,7 +320,9 @@ async fn concurrent_workers_claim_each_job_once() {
         let a = account(&t.db, 1).await;
         let mut tx = t.db.begin().await.unwrap();
         for i in 0..60 {
-            jobs::enqueue(&mut tx, &job(a, "k", T + i, 5), T).await.unwrap();
+            jobs::enqueue(&mut tx, &job(a, "k", T + i, 5), T)
+                .await
+                .unwrap();
         }
         tx.commit().await.unwrap();
         let mut handles = Vec::new();
@@ -172,7 +331,9 @@ async fn concurrent_workers_claim_each_job_once() {
             handles.push(tokio::spawn(async move {
                 let mut mine = Vec::new();
                 loop {
-                    let got = jobs::claim(&db, &format!("w{w}"), T + 1_000, LEASE, 7).await.unwrap();
+                    let got = jobs::claim(&db, &format!("w{w}"), T + 1_000, LEASE, 7)
+                        .await
+                        .unwrap();
                     if got.is_empty() {
                         break;
                     }

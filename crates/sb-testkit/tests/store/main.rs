@@ -2,13 +2,13 @@
 //! `SWITCHBOARD_TEST_PG_URL` is set, on PostgreSQL too.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod calls;
 mod cards;
 mod catalogs;
+mod feed;
+mod jobs;
 mod leads;
 mod pipelines;
 mod schema;
 mod tel_fixtures;
 mod telephony;
-mod calls;
-mod jobs;
-mod feed;

@@ -26,7 +26,17 @@ pub async fn account(db: &Db, id: i64) -> AccountId {
 
 pub async fn group(db: &Db, account: AccountId, id: i64) -> GroupId {
     let mut tx = db.begin().await.unwrap();
-    users::insert_group(&mut tx, account, &Group { id: GroupId(id), name: format!("G{id}") }, T).await.unwrap();
+    users::insert_group(
+        &mut tx,
+        account,
+        &Group {
+            id: GroupId(id),
+            name: format!("G{id}"),
+        },
+        T,
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
     GroupId(id)
 }

@@ -22,7 +22,13 @@ fn integration(account: AccountId, id: i64, token: &str) -> Integration {
 }
 
 fn binding(account: AccountId, integration: i64, ext: &str, user: UserId) -> ExtensionBinding {
-    ExtensionBinding { account_id: account, integration_id: IntegrationId(integration), extension: ext.into(), user_id: user, created_at: T }
+    ExtensionBinding {
+        account_id: account,
+        integration_id: IntegrationId(integration),
+        extension: ext.into(),
+        user_id: user,
+        created_at: T,
+    }
 }
 
 fn conflict_field(r: Result<(), StoreError>) -> String {
@@ -42,22 +48,52 @@ async fn integrations_round_trip_and_are_found_by_token() {
         let mut i = integration(a, 10, "tok-aaaaaaaaaaaaaaaaaaaaaaaa");
         i.default_user_id = Some(u);
         integrations::insert(&mut tx, &i).await.unwrap();
-        integrations::insert(&mut tx, &integration(b, 20, "tok-bbbbbbbbbbbbbbbbbbbbbbbb")).await.unwrap();
+        integrations::insert(&mut tx, &integration(b, 20, "tok-bbbbbbbbbbbbbbbbbbbbbbbb"))
+            .await
+            .unwrap();
         tx.commit().await.unwrap();
 
         let mut tx = t.db.begin().await.unwrap();
-        let dup = integrations::insert(&mut tx, &integration(a, 11, "tok-aaaaaaaaaaaaaaaaaaaaaaaa")).await;
+        let dup =
+            integrations::insert(&mut tx, &integration(a, 11, "tok-aaaaaaaaaaaaaaaaaaaaaaaa"))
+                .await;
         assert_eq!(conflict_field(dup), "webhook_token", "{:?}", t.backend());
         tx.rollback().await.unwrap();
 
         let mut c = t.db.conn().await.unwrap();
-        assert_eq!(integrations::get(&mut c, a, IntegrationId(10)).await.unwrap(), Some(i.clone()));
-        assert_eq!(integrations::get(&mut c, b, IntegrationId(10)).await.unwrap(), None, "another account's integration");
-        let found = integrations::by_webhook_token(&mut c, "tok-bbbbbbbbbbbbbbbbbbbbbbbb").await.unwrap().unwrap();
+        assert_eq!(
+            integrations::get(&mut c, a, IntegrationId(10))
+                .await
+                .unwrap(),
+            Some(i.clone())
+        );
+        assert_eq!(
+            integrations::get(&mut c, b, IntegrationId(10))
+                .await
+                .unwrap(),
+            None,
+            "another account's integration"
+        );
+        let found = integrations::by_webhook_token(&mut c, "tok-bbbbbbbbbbbbbbbbbbbbbbbb")
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!((found.account_id, found.id), (b, IntegrationId(20)));
-        assert!(integrations::by_webhook_token(&mut c, "tok-nope").await.unwrap().is_none());
-        assert_eq!(integrations::list(&mut c, a, Some("zadarma")).await.unwrap().len(), 1);
-        assert!(integrations::list(&mut c, a, Some("vipex")).await.unwrap().is_empty());
+        assert!(integrations::by_webhook_token(&mut c, "tok-nope")
+            .await
+            .unwrap()
+            .is_none());
+        assert_eq!(
+            integrations::list(&mut c, a, Some("zadarma"))
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        assert!(integrations::list(&mut c, a, Some("vipex"))
+            .await
+            .unwrap()
+            .is_empty());
         drop(c);
 
         let mut changed = i.clone();
@@ -68,12 +104,23 @@ async fn integrations_round_trip_and_are_found_by_token() {
         integrations::update(&mut tx, &changed).await.unwrap();
         let mut ghost = changed.clone();
         ghost.account_id = b;
-        assert!(matches!(integrations::update(&mut tx, &ghost).await, Err(StoreError::NotFound)));
+        assert!(matches!(
+            integrations::update(&mut tx, &ghost).await,
+            Err(StoreError::NotFound)
+        ));
         tx.commit().await.unwrap();
         let mut c = t.db.conn().await.unwrap();
-        assert_eq!(integrations::get(&mut c, a, IntegrationId(10)).await.unwrap(), Some(changed));
+        assert_eq!(
+            integrations::get(&mut c, a, IntegrationId(10))
+                .await
+                .unwrap(),
+            Some(changed)
+        );
         let shown = format!("{i:?}");
-        assert!(!shown.contains("s3cr3t") && !shown.contains("tok-a"), "secrets must not reach logs: {shown}");
+        assert!(
+            !shown.contains("s3cr3t") && !shown.contains("tok-a"),
+            "secrets must not reach logs: {shown}"
+        );
     }
 }
 
@@ -81,13 +128,24 @@ async fn integrations_round_trip_and_are_found_by_token() {
 async fn an_extension_has_one_user_and_a_user_one_extension() {
     for t in sb_testkit::backends().await {
         let a = account(&t.db, 1).await;
-        let (u1, u2) = (user(&t.db, a, 100, None).await, user(&t.db, a, 101, None).await);
+        let (u1, u2) = (
+            user(&t.db, a, 100, None).await,
+            user(&t.db, a, 101, None).await,
+        );
         let mut tx = t.db.begin().await.unwrap();
-        integrations::insert(&mut tx, &integration(a, 10, "tok-1")).await.unwrap();
-        integrations::insert(&mut tx, &integration(a, 11, "tok-2")).await.unwrap();
-        integrations::bind_extension(&mut tx, &binding(a, 10, "101", u1)).await.unwrap();
+        integrations::insert(&mut tx, &integration(a, 10, "tok-1"))
+            .await
+            .unwrap();
+        integrations::insert(&mut tx, &integration(a, 11, "tok-2"))
+            .await
+            .unwrap();
+        integrations::bind_extension(&mut tx, &binding(a, 10, "101", u1))
+            .await
+            .unwrap();
         // The same extension on another PBX is another extension.
-        integrations::bind_extension(&mut tx, &binding(a, 11, "101", u2)).await.unwrap();
+        integrations::bind_extension(&mut tx, &binding(a, 11, "101", u2))
+            .await
+            .unwrap();
         tx.commit().await.unwrap();
 
         let mut tx = t.db.begin().await.unwrap();
@@ -101,37 +159,85 @@ async fn an_extension_has_one_user_and_a_user_one_extension() {
 
         // Moving a user to a free extension frees the old one.
         let mut tx = t.db.begin().await.unwrap();
-        integrations::set_user_extension(&mut tx, a, IntegrationId(10), u1, Some("103"), T).await.unwrap();
-        integrations::bind_extension(&mut tx, &binding(a, 10, "101", u2)).await.unwrap();
+        integrations::set_user_extension(&mut tx, a, IntegrationId(10), u1, Some("103"), T)
+            .await
+            .unwrap();
+        integrations::bind_extension(&mut tx, &binding(a, 10, "101", u2))
+            .await
+            .unwrap();
         tx.commit().await.unwrap();
         // Taking someone's extension fails and, rolled back, changes nothing.
         let mut tx = t.db.begin().await.unwrap();
-        let steal = integrations::set_user_extension(&mut tx, a, IntegrationId(10), u2, Some("103"), T).await;
+        let steal =
+            integrations::set_user_extension(&mut tx, a, IntegrationId(10), u2, Some("103"), T)
+                .await;
         assert_eq!(conflict_field(steal), "extension");
         tx.rollback().await.unwrap();
 
         let mut c = t.db.conn().await.unwrap();
         let id = IntegrationId(10);
-        assert_eq!(integrations::user_for_extension(&mut c, a, id, "103").await.unwrap(), Some(u1));
-        assert_eq!(integrations::user_for_extension(&mut c, a, id, "101").await.unwrap(), Some(u2));
-        assert_eq!(integrations::user_for_extension(&mut c, a, id, "102").await.unwrap(), None);
-        assert_eq!(integrations::extension_for_user(&mut c, a, id, u2).await.unwrap().as_deref(), Some("101"));
-        let list: Vec<(String, UserId)> = integrations::list_extensions(&mut c, a, id).await.unwrap().into_iter().map(|b| (b.extension, b.user_id)).collect();
+        assert_eq!(
+            integrations::user_for_extension(&mut c, a, id, "103")
+                .await
+                .unwrap(),
+            Some(u1)
+        );
+        assert_eq!(
+            integrations::user_for_extension(&mut c, a, id, "101")
+                .await
+                .unwrap(),
+            Some(u2)
+        );
+        assert_eq!(
+            integrations::user_for_extension(&mut c, a, id, "102")
+                .await
+                .unwrap(),
+            None
+        );
+        assert_eq!(
+            integrations::extension_for_user(&mut c, a, id, u2)
+                .await
+                .unwrap()
+                .as_deref(),
+            Some("101")
+        );
+        let list: Vec<(String, UserId)> = integrations::list_extensions(&mut c, a, id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|b| (b.extension, b.user_id))
+            .collect();
         assert_eq!(list, vec![("101".to_string(), u2), ("103".to_string(), u1)]);
         drop(c);
 
         let mut tx = t.db.begin().await.unwrap();
-        assert!(integrations::unbind_extension(&mut tx, a, id, "101").await.unwrap());
-        assert!(!integrations::unbind_extension(&mut tx, a, id, "101").await.unwrap());
-        integrations::set_user_extension(&mut tx, a, id, u1, None, T).await.unwrap();
+        assert!(integrations::unbind_extension(&mut tx, a, id, "101")
+            .await
+            .unwrap());
+        assert!(!integrations::unbind_extension(&mut tx, a, id, "101")
+            .await
+            .unwrap());
+        integrations::set_user_extension(&mut tx, a, id, u1, None, T)
+            .await
+            .unwrap();
         tx.commit().await.unwrap();
         let mut c = t.db.conn().await.unwrap();
-        assert!(integrations::list_extensions(&mut c, a, id).await.unwrap().is_empty());
+        assert!(integrations::list_extensions(&mut c, a, id)
+            .await
+            .unwrap()
+            .is_empty());
     }
 }
 
 fn entry(account: AccountId, id: i64, number: &str) -> BlacklistEntry {
-    BlacklistEntry { id, account_id: account, phone: Phone::parse(number, "ES"), note: "spam".into(), created_by: UserId(0), created_at: T + id }
+    BlacklistEntry {
+        id,
+        account_id: account,
+        phone: Phone::parse(number, "ES"),
+        note: "spam".into(),
+        created_by: UserId(0),
+        created_at: T + id,
+    }
 }
 
 #[tokio::test]
@@ -140,27 +246,62 @@ async fn blacklist_adds_finds_lists_and_removes() {
         let a = account(&t.db, 1).await;
         let b = account(&t.db, 2).await;
         let mut tx = t.db.begin().await.unwrap();
-        blacklist::add(&mut tx, &entry(a, 1, "+34 600 111 222")).await.unwrap();
-        blacklist::add(&mut tx, &entry(a, 2, "+34 911 234 567")).await.unwrap();
-        blacklist::add(&mut tx, &entry(a, 3, "anonymous")).await.unwrap();
-        blacklist::add(&mut tx, &entry(b, 4, "+34 699 000 000")).await.unwrap();
+        blacklist::add(&mut tx, &entry(a, 1, "+34 600 111 222"))
+            .await
+            .unwrap();
+        blacklist::add(&mut tx, &entry(a, 2, "+34 911 234 567"))
+            .await
+            .unwrap();
+        blacklist::add(&mut tx, &entry(a, 3, "anonymous"))
+            .await
+            .unwrap();
+        blacklist::add(&mut tx, &entry(b, 4, "+34 699 000 000"))
+            .await
+            .unwrap();
         tx.commit().await.unwrap();
         let mut tx = t.db.begin().await.unwrap();
         let dup = blacklist::add(&mut tx, &entry(a, 5, "0034600111222")).await;
-        assert!(matches!(dup, Err(StoreError::Conflict { ref field }) if field == "phone"), "{dup:?}");
+        assert!(
+            matches!(dup, Err(StoreError::Conflict { ref field }) if field == "phone"),
+            "{dup:?}"
+        );
         tx.rollback().await.unwrap();
 
         let mut c = t.db.conn().await.unwrap();
         for caller in ["34600111222", "600111222", "+34600111222"] {
-            let hit = blacklist::find(&mut c, a, &Phone::parse(caller, "ES")).await.unwrap();
+            let hit = blacklist::find(&mut c, a, &Phone::parse(caller, "ES"))
+                .await
+                .unwrap();
             assert_eq!(hit.map(|e| e.id), Some(1), "{caller} on {:?}", t.backend());
         }
-        assert_eq!(blacklist::find(&mut c, a, &Phone::parse("anonymous", "ES")).await.unwrap().map(|e| e.id), Some(3));
-        assert!(blacklist::find(&mut c, a, &Phone::parse("+34 600 111 223", "ES")).await.unwrap().is_none());
-        assert!(blacklist::find(&mut c, a, &Phone::parse("+34 699 000 000", "ES")).await.unwrap().is_none(), "another account's entry");
+        assert_eq!(
+            blacklist::find(&mut c, a, &Phone::parse("anonymous", "ES"))
+                .await
+                .unwrap()
+                .map(|e| e.id),
+            Some(3)
+        );
+        assert!(
+            blacklist::find(&mut c, a, &Phone::parse("+34 600 111 223", "ES"))
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            blacklist::find(&mut c, a, &Phone::parse("+34 699 000 000", "ES"))
+                .await
+                .unwrap()
+                .is_none(),
+            "another account's entry"
+        );
         let got = blacklist::get(&mut c, a, 1).await.unwrap().unwrap();
         assert_eq!(got, entry(a, 1, "+34 600 111 222"));
-        let listed: Vec<i64> = blacklist::list(&mut c, a, 10, 0).await.unwrap().into_iter().map(|e| e.id).collect();
+        let listed: Vec<i64> = blacklist::list(&mut c, a, 10, 0)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.id)
+            .collect();
         assert_eq!(listed, vec![3, 2, 1], "newest first");
         assert_eq!(blacklist::list(&mut c, a, 1, 1).await.unwrap()[0].id, 2);
         assert_eq!(blacklist::count(&mut c, a).await.unwrap(), 3);
@@ -168,11 +309,23 @@ async fn blacklist_adds_finds_lists_and_removes() {
 
         let mut tx = t.db.begin().await.unwrap();
         blacklist::remove(&mut tx, a, 1).await.unwrap();
-        assert!(matches!(blacklist::remove(&mut tx, a, 1).await, Err(StoreError::NotFound)));
-        assert!(matches!(blacklist::remove(&mut tx, a, 4).await, Err(StoreError::NotFound)), "another account's entry");
+        assert!(matches!(
+            blacklist::remove(&mut tx, a, 1).await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(
+            matches!(
+                blacklist::remove(&mut tx, a, 4).await,
+                Err(StoreError::NotFound)
+            ),
+            "another account's entry"
+        );
         tx.commit().await.unwrap();
         let mut c = t.db.conn().await.unwrap();
-        assert!(blacklist::find(&mut c, a, &Phone::parse("600111222", "ES")).await.unwrap().is_none());
+        assert!(blacklist::find(&mut c, a, &Phone::parse("600111222", "ES"))
+            .await
+            .unwrap()
+            .is_none());
         assert_eq!(blacklist::count(&mut c, a).await.unwrap(), 2);
     }
 }

@@ -27,14 +27,23 @@ pub fn router() -> Router<AppState> {
         .route("/api/v4/oauth_clients", post(create_client))
 }
 
-async fn account(State(st): State<AppState>, Auth(actor): Auth, links: Links, params: Params) -> ApiResult<Response> {
+async fn account(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    links: Links,
+    params: Params,
+) -> ApiResult<Response> {
     let a = &actor.account;
     let with = params.with();
     let mut embedded = json!({});
     if with.iter().any(|w| w == "users_groups") {
         let groups = sb_service::users::groups(&st.ctx, &actor).await?;
         let mut list = vec![json!({"id": 0, "name": "Main", "uuid": null})];
-        list.extend(groups.iter().map(|g| json!({"id": g.id.0, "name": g.name, "uuid": null})));
+        list.extend(
+            groups
+                .iter()
+                .map(|g| json!({"id": g.id.0, "name": g.name, "uuid": null})),
+        );
         embedded["users_groups"] = json!(list);
     }
     if with.iter().any(|w| w == "task_types") {
@@ -88,17 +97,42 @@ pub fn render_user(links: &Links, u: &User) -> Value {
     })
 }
 
-async fn list_users(State(st): State<AppState>, Auth(actor): Auth, links: Links, params: Params) -> ApiResult<Response> {
+async fn list_users(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    links: Links,
+    params: Params,
+) -> ApiResult<Response> {
     let (page, limit) = params.paging()?;
     let all = sb_service::users::list(&st.ctx, &actor).await?;
     let start = ((page - 1) * limit) as usize;
-    let items: Vec<Value> = all.iter().skip(start).take(limit as usize).map(|u| render_user(&links, u)).collect();
+    let items: Vec<Value> = all
+        .iter()
+        .skip(start)
+        .take(limit as usize)
+        .map(|u| render_user(&links, u))
+        .collect();
     let has_next = all.len() > start + limit as usize;
-    Ok(crate::api::hal::page(&links, "/api/v4/users", &params, "users", items, page, has_next))
+    Ok(crate::api::hal::page(
+        &links,
+        "/api/v4/users",
+        &params,
+        "users",
+        items,
+        page,
+        has_next,
+    ))
 }
 
-async fn get_user(State(st): State<AppState>, Auth(actor): Auth, links: Links, Path(id): Path<String>) -> ApiResult<Response> {
-    let Ok(id) = id.parse::<i64>() else { return Ok(no_content()) };
+async fn get_user(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    links: Links,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let Ok(id) = id.parse::<i64>() else {
+        return Ok(no_content());
+    };
     match sb_service::users::get(&st.ctx, &actor, UserId(id)).await {
         Ok(u) => Ok(hal(StatusCode::OK, render_user(&links, &u))),
         Err(sb_service::ServiceError::NotFound) => Ok(no_content()),
@@ -132,28 +166,51 @@ struct UserBody {
     rights: Option<RightsBody>,
 }
 
-async fn create_users(State(st): State<AppState>, Auth(actor): Auth, links: Links, JsonBody(body): JsonBody) -> ApiResult<Response> {
+async fn create_users(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    links: Links,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Response> {
     let items = parse_items::<UserBody>(body)?;
     let mut out = Vec::new();
     for (rid, b) in items {
-        let is_admin = b.role.as_deref() == Some("admin") || b.rights.as_ref().and_then(|r| r.is_admin) == Some(true);
+        let is_admin = b.role.as_deref() == Some("admin")
+            || b.rights.as_ref().and_then(|r| r.is_admin) == Some(true);
         if let Some(r) = b.role.as_deref() {
             if Role::parse(r).is_none() {
-                return Err(ApiError::bad_request(format!("role must be admin or manager, got {r:?}")));
+                return Err(ApiError::bad_request(format!(
+                    "role must be admin or manager, got {r:?}"
+                )));
             }
         }
-        let group = b.group_id.or(b.rights.as_ref().and_then(|r| r.group_id)).filter(|g| *g != 0).map(GroupId);
+        let group = b
+            .group_id
+            .or(b.rights.as_ref().and_then(|r| r.group_id))
+            .filter(|g| *g != 0)
+            .map(GroupId);
         let u = sb_service::users::create_user(
             &st.ctx,
             &actor,
-            NewUser { name: b.name, email: b.email, password: b.password, role: if is_admin { Role::Admin } else { Role::Manager }, group_id: group, rights: b.rights.and_then(|r| r.rights), lang: b.lang },
+            NewUser {
+                name: b.name,
+                email: b.email,
+                password: b.password,
+                role: if is_admin { Role::Admin } else { Role::Manager },
+                group_id: group,
+                rights: b.rights.and_then(|r| r.rights),
+                lang: b.lang,
+            },
         )
         .await?;
         let mut v = render_user(&links, &u);
         v["request_id"] = json!(rid);
         out.push(v);
     }
-    Ok(hal(StatusCode::OK, json!({"_links": {"self": links.href("/api/v4/users")}, "_embedded": {"users": out}})))
+    Ok(hal(
+        StatusCode::OK,
+        json!({"_links": {"self": links.href("/api/v4/users")}, "_embedded": {"users": out}}),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -165,10 +222,24 @@ struct TokenBody {
     days: Option<i64>,
 }
 
-async fn create_token(State(st): State<AppState>, Auth(actor): Auth, JsonBody(body): JsonBody) -> ApiResult<Response> {
+async fn create_token(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Response> {
     let b: TokenBody = parse_one(body)?;
-    let (jwt, row) = sb_service::auth::create_api_token(&st.ctx, &actor, UserId(b.user_id), b.name.as_deref().unwrap_or("API token"), b.days).await?;
-    Ok(hal(StatusCode::CREATED, json!({"id": row.jti, "user_id": row.user_id.0, "name": row.name, "expires_at": secs(row.expires_at), "access_token": jwt})))
+    let (jwt, row) = sb_service::auth::create_api_token(
+        &st.ctx,
+        &actor,
+        UserId(b.user_id),
+        b.name.as_deref().unwrap_or("API token"),
+        b.days,
+    )
+    .await?;
+    Ok(hal(
+        StatusCode::CREATED,
+        json!({"id": row.jti, "user_id": row.user_id.0, "name": row.name, "expires_at": secs(row.expires_at), "access_token": jwt}),
+    ))
 }
 
 async fn list_tokens(State(st): State<AppState>, Auth(actor): Auth) -> ApiResult<Response> {
@@ -180,10 +251,17 @@ async fn list_tokens(State(st): State<AppState>, Auth(actor): Auth) -> ApiResult
         .iter()
         .map(|t| json!({"id": t.jti, "user_id": t.user_id.0, "name": t.name, "created_at": secs(t.created_at), "expires_at": secs(t.expires_at), "revoked_at": t.revoked_at.map(secs)}))
         .collect();
-    Ok(hal(StatusCode::OK, json!({"_total_items": items.len(), "_embedded": {"api_tokens": items}})))
+    Ok(hal(
+        StatusCode::OK,
+        json!({"_total_items": items.len(), "_embedded": {"api_tokens": items}}),
+    ))
 }
 
-async fn revoke_token(State(st): State<AppState>, Auth(actor): Auth, Path(jti): Path<String>) -> ApiResult<Response> {
+async fn revoke_token(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path(jti): Path<String>,
+) -> ApiResult<Response> {
     sb_service::auth::revoke_token(&st.ctx, &actor, &jti).await?;
     Ok(no_content())
 }
@@ -194,8 +272,16 @@ struct ClientBody {
     redirect_uri: String,
 }
 
-async fn create_client(State(st): State<AppState>, Auth(actor): Auth, JsonBody(body): JsonBody) -> ApiResult<Response> {
+async fn create_client(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Response> {
     let b: ClientBody = parse_one(body)?;
-    let (id, secret) = sb_service::auth::create_oauth_client(&st.ctx, &actor, &b.name, &b.redirect_uri).await?;
-    Ok(hal(StatusCode::CREATED, json!({"client_id": id, "client_secret": secret, "name": b.name, "redirect_uri": b.redirect_uri})))
+    let (id, secret) =
+        sb_service::auth::create_oauth_client(&st.ctx, &actor, &b.name, &b.redirect_uri).await?;
+    Ok(hal(
+        StatusCode::CREATED,
+        json!({"client_id": id, "client_secret": secret, "name": b.name, "redirect_uri": b.redirect_uri}),
+    ))
 }

@@ -19,7 +19,9 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 pub fn router() -> Router<AppState> {
-    Router::new().merge(kind_router(CardKind::Contact)).merge(kind_router(CardKind::Company))
+    Router::new()
+        .merge(kind_router(CardKind::Contact))
+        .merge(kind_router(CardKind::Company))
 }
 
 fn kind_router(kind: CardKind) -> Router<AppState> {
@@ -68,7 +70,9 @@ pub fn render_card(links: &Links, defs: &[FieldDef], k: &Card) -> Value {
     let mut embedded = json!({"tags": []});
     if k.kind == CardKind::Contact {
         embedded["companies"] = match k.company_id {
-            Some(c) => json!([{"id": c.0, "_links": {"self": links.href(&format!("/api/v4/companies/{}", c.0))}}]),
+            Some(c) => {
+                json!([{"id": c.0, "_links": {"self": links.href(&format!("/api/v4/companies/{}", c.0))}}])
+            }
             None => json!([]),
         };
     }
@@ -91,7 +95,13 @@ pub fn render_card(links: &Links, defs: &[FieldDef], k: &Card) -> Value {
     v
 }
 
-async fn list(kind: CardKind, State(st): State<AppState>, Auth(actor): Auth, links: Links, params: Params) -> ApiResult<Response> {
+async fn list(
+    kind: CardKind,
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    links: Links,
+    params: Params,
+) -> ApiResult<Response> {
     let (pg, limit) = params.paging()?;
     let (created_from, created_to) = params.range("filter[created_at]")?;
     let (updated_from, updated_to) = params.range("filter[updated_at]")?;
@@ -102,7 +112,11 @@ async fn list(kind: CardKind, State(st): State<AppState>, Auth(actor): Auth, lin
                 "id" => sb_service::cards::OrderByField::Id,
                 "created_at" => sb_service::cards::OrderByField::CreatedAt,
                 "updated_at" => sb_service::cards::OrderByField::UpdatedAt,
-                other => return Err(ApiError::bad_request(format!("cannot order by {other:?}: use id, created_at or updated_at"))),
+                other => {
+                    return Err(ApiError::bad_request(format!(
+                        "cannot order by {other:?}: use id, created_at or updated_at"
+                    )))
+                }
             },
             d,
         ),
@@ -123,13 +137,34 @@ async fn list(kind: CardKind, State(st): State<AppState>, Auth(actor): Auth, lin
     };
     let result = sb_service::cards::list(&st.ctx, &actor, kind, p).await?;
     let defs = sb_service::cards::field_defs(&st.ctx, actor.account.id, kind).await?;
-    let items: Vec<Value> = result.items.iter().map(|k| render_card(&links, &defs, k)).collect();
-    Ok(page(&links, &format!("/api/v4/{}", kind.plural()), &params, kind.plural(), items, result.page, result.has_next))
+    let items: Vec<Value> = result
+        .items
+        .iter()
+        .map(|k| render_card(&links, &defs, k))
+        .collect();
+    Ok(page(
+        &links,
+        &format!("/api/v4/{}", kind.plural()),
+        &params,
+        kind.plural(),
+        items,
+        result.page,
+        result.has_next,
+    ))
 }
 
-async fn get_one(kind: CardKind, State(st): State<AppState>, Auth(actor): Auth, links: Links, Path(id): Path<String>, _p: Params) -> ApiResult<Response> {
+async fn get_one(
+    kind: CardKind,
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    links: Links,
+    Path(id): Path<String>,
+    _p: Params,
+) -> ApiResult<Response> {
     // Unknown ids, other accounts' ids and ids outside the caller's scope all answer 204.
-    let Ok(id) = id.parse::<i64>() else { return Ok(no_content()) };
+    let Ok(id) = id.parse::<i64>() else {
+        return Ok(no_content());
+    };
     match sb_service::cards::get(&st.ctx, &actor, kind, id).await {
         Ok(k) => {
             let defs = sb_service::cards::field_defs(&st.ctx, actor.account.id, kind).await?;
@@ -179,7 +214,10 @@ struct CardBody {
 }
 
 fn to_input(rid: String, b: CardBody) -> CardInput {
-    let company_id = b.embedded.and_then(|e| e.companies).map(|c| c.and_then(|v| v.first().map(|r| r.id)));
+    let company_id = b
+        .embedded
+        .and_then(|e| e.companies)
+        .map(|c| c.and_then(|v| v.first().map(|r| r.id)));
     CardInput {
         request_id: Some(rid),
         id: b.id,
@@ -214,22 +252,40 @@ fn render_refs(links: &Links, kind: CardKind, refs: &[CardRef]) -> Value {
     json!({"_links": {"self": links.href(&format!("/api/v4/{}", kind.plural()))}, "_embedded": {kind.plural(): items}})
 }
 
-async fn create(kind: CardKind, State(st): State<AppState>, Auth(actor): Auth, links: Links, JsonBody(body): JsonBody) -> ApiResult<Response> {
+async fn create(
+    kind: CardKind,
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    links: Links,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Response> {
     let inputs = parse_inputs(body)?;
     let refs = sb_service::cards::create(&st.ctx, &actor, kind, inputs).await?;
     Ok(hal(StatusCode::OK, render_refs(&links, kind, &refs)))
 }
 
 fn parse_inputs(body: Value) -> Result<Vec<CardInput>, ApiError> {
-    Ok(parse_items::<CardBody>(body)?.into_iter().map(|(rid, b)| to_input(rid, b)).collect())
+    Ok(parse_items::<CardBody>(body)?
+        .into_iter()
+        .map(|(rid, b)| to_input(rid, b))
+        .collect())
 }
 
-async fn update(kind: CardKind, State(st): State<AppState>, Auth(actor): Auth, links: Links, JsonBody(body): JsonBody, path_id: Option<i64>) -> ApiResult<Response> {
+async fn update(
+    kind: CardKind,
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    links: Links,
+    JsonBody(body): JsonBody,
+    path_id: Option<i64>,
+) -> ApiResult<Response> {
     let single = path_id.is_some();
     let mut inputs = parse_inputs(body)?;
     if let Some(id) = path_id {
         if inputs.len() != 1 {
-            return Err(ApiError::bad_request("PATCH on one entity takes one JSON object"));
+            return Err(ApiError::bad_request(
+                "PATCH on one entity takes one JSON object",
+            ));
         }
         for i in &mut inputs {
             i.id = Some(id);
@@ -239,9 +295,11 @@ async fn update(kind: CardKind, State(st): State<AppState>, Auth(actor): Auth, l
     if single {
         let r = &refs[..];
         if let Some(r) = r.first() {
-            return Ok(hal(StatusCode::OK, json!({"id": r.id, "request_id": r.request_id, "updated_at": secs(r.updated_at), "_links": {"self": links.href(&format!("/api/v4/{}/{}", kind.plural(), r.id))}})));
+            return Ok(hal(
+                StatusCode::OK,
+                json!({"id": r.id, "request_id": r.request_id, "updated_at": secs(r.updated_at), "_links": {"self": links.href(&format!("/api/v4/{}/{}", kind.plural(), r.id))}}),
+            ));
         }
     }
     Ok(hal(StatusCode::OK, render_refs(&links, kind, &refs)))
 }
-

@@ -9,7 +9,10 @@ use serde_json::{json, Value};
 /// A success body with `application/hal+json`.
 pub fn hal(status: StatusCode, body: Value) -> Response {
     let mut res = (status, body.to_string()).into_response();
-    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/hal+json"));
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/hal+json"),
+    );
     res
 }
 
@@ -19,7 +22,15 @@ pub fn no_content() -> Response {
 
 /// A page of a list: 204 with no body when empty; `_links.next` only when another page
 /// exists, absolute on the host the client called.
-pub fn page(links: &Links, path: &str, params: &Params, key: &str, items: Vec<Value>, page: i64, has_next: bool) -> Response {
+pub fn page(
+    links: &Links,
+    path: &str,
+    params: &Params,
+    key: &str,
+    items: Vec<Value>,
+    page: i64,
+    has_next: bool,
+) -> Response {
     if items.is_empty() {
         return no_content();
     }
@@ -38,7 +49,10 @@ pub fn page(links: &Links, path: &str, params: &Params, key: &str, items: Vec<Va
     if page > 1 {
         l["prev"] = url(page - 1);
     }
-    hal(StatusCode::OK, json!({ "_page": page, "_links": l, "_embedded": { key: items } }))
+    hal(
+        StatusCode::OK,
+        json!({ "_page": page, "_links": l, "_embedded": { key: items } }),
+    )
 }
 
 /// Seconds for the API from stored milliseconds.

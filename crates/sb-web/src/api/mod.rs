@@ -10,5 +10,9 @@ use crate::state::AppState;
 use axum::Router;
 
 pub fn router() -> Router<AppState> {
-    Router::new().merge(oauth::router()).merge(account::router()).merge(cards::router()).merge(telephony::router())
+    Router::new()
+        .merge(oauth::router())
+        .merge(account::router())
+        .merge(cards::router())
+        .merge(telephony::router())
 }

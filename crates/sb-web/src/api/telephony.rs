@@ -21,10 +21,19 @@ use serde_json::{json, Value};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v4/telephony/integrations", get(list).post(install))
-        .route("/api/v4/telephony/integrations/{id}", get(get_one).patch(update))
+        .route(
+            "/api/v4/telephony/integrations/{id}",
+            get(get_one).patch(update),
+        )
         .route("/api/v4/telephony/integrations/{id}/pbx", get(pbx_status))
-        .route("/api/v4/telephony/integrations/{id}/extensions/{ext}", put(bind).delete(unbind))
-        .route("/api/v4/telephony/blacklist", get(blacklist_list).post(blacklist_add))
+        .route(
+            "/api/v4/telephony/integrations/{id}/extensions/{ext}",
+            put(bind).delete(unbind),
+        )
+        .route(
+            "/api/v4/telephony/blacklist",
+            get(blacklist_list).post(blacklist_add),
+        )
         .route("/api/v4/telephony/blacklist/{id}", delete(blacklist_remove))
         .route("/api/v4/calls/dial", post(dial))
         .route("/api/v4/calls/live", get(live))
@@ -45,7 +54,8 @@ fn render(links: &Links, v: &IntegrationView) -> Value {
 }
 
 fn int_id(s: &str) -> Result<i64, ApiError> {
-    s.parse::<i64>().map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "Not found"))
+    s.parse::<i64>()
+        .map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "Not found"))
 }
 
 async fn list(State(st): State<AppState>, Auth(actor): Auth, links: Links) -> ApiResult<Response> {
@@ -54,7 +64,10 @@ async fn list(State(st): State<AppState>, Auth(actor): Auth, links: Links) -> Ap
         return Ok(no_content());
     }
     let items: Vec<Value> = all.iter().map(|v| render(&links, v)).collect();
-    Ok(hal(StatusCode::OK, json!({"_total_items": items.len(), "_embedded": {"integrations": items}})))
+    Ok(hal(
+        StatusCode::OK,
+        json!({"_total_items": items.len(), "_embedded": {"integrations": items}}),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -75,7 +88,12 @@ fn zadarma() -> String {
     "zadarma".into()
 }
 
-async fn install(State(st): State<AppState>, Auth(actor): Auth, links: Links, JsonBody(body): JsonBody) -> ApiResult<Response> {
+async fn install(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    links: Links,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Response> {
     let b: InstallBody = parse_one(body)?;
     let mut v = b.settings.unwrap_or_else(|| json!({}));
     if let Some(o) = v.as_object_mut() {
@@ -85,35 +103,53 @@ async fn install(State(st): State<AppState>, Auth(actor): Auth, links: Links, Js
             o.insert("base_url".into(), json!(u));
         }
     }
-    let defaults = serde_json::to_value(Settings::default()).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let defaults = serde_json::to_value(Settings::default())
+        .map_err(|e| ApiError::bad_request(e.to_string()))?;
     let mut merged = defaults;
     if let (Some(m), Some(p)) = (merged.as_object_mut(), v.as_object()) {
         for (k, val) in p {
             m.insert(k.clone(), val.clone());
         }
     }
-    let settings: Settings = serde_json::from_value(merged).map_err(|e| ApiError::bad_request(format!("invalid settings: {e}")))?;
+    let settings: Settings = serde_json::from_value(merged)
+        .map_err(|e| ApiError::bad_request(format!("invalid settings: {e}")))?;
     let view = telephony::install(&st.ctx, &actor, &b.provider, &b.name, settings).await?;
     Ok(hal(StatusCode::CREATED, render(&links, &view)))
 }
 
-async fn get_one(State(st): State<AppState>, Auth(actor): Auth, links: Links, Path(id): Path<String>) -> ApiResult<Response> {
+async fn get_one(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    links: Links,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
     let v = telephony::get(&st.ctx, &actor, IntegrationId(int_id(&id)?)).await?;
     Ok(hal(StatusCode::OK, render(&links, &v)))
 }
 
-async fn pbx_status(State(st): State<AppState>, Auth(actor): Auth, Path(id): Path<String>) -> ApiResult<Response> {
+async fn pbx_status(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
     let id = IntegrationId(int_id(&id)?);
     let (balance, exts) = telephony::pbx_status(&st.ctx, &actor, id).await?;
     let view = telephony::get(&st.ctx, &actor, id).await?;
     let offered: Vec<Value> = exts
         .iter()
         .map(|e| {
-            let bound = view.bindings.iter().find(|b| &b.extension == e).map(|b| b.user_id.0);
+            let bound = view
+                .bindings
+                .iter()
+                .find(|b| &b.extension == e)
+                .map(|b| b.user_id.0);
             json!({"extension": e, "user_id": bound, "available": bound.is_none()})
         })
         .collect();
-    Ok(hal(StatusCode::OK, json!({"balance": balance.amount, "currency": balance.currency, "extensions": offered})))
+    Ok(hal(
+        StatusCode::OK,
+        json!({"balance": balance.amount, "currency": balance.currency, "extensions": offered}),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -124,9 +160,22 @@ struct UpdateBody {
     default_user_id: Option<Option<i64>>,
 }
 
-async fn update(State(st): State<AppState>, Auth(actor): Auth, links: Links, Path(id): Path<String>, JsonBody(body): JsonBody) -> ApiResult<Response> {
+async fn update(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    links: Links,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Response> {
     let b: UpdateBody = parse_one(body)?;
-    let v = telephony::update(&st.ctx, &actor, IntegrationId(int_id(&id)?), b.settings.unwrap_or_else(|| json!({})), b.default_user_id.map(|o| o.map(UserId))).await?;
+    let v = telephony::update(
+        &st.ctx,
+        &actor,
+        IntegrationId(int_id(&id)?),
+        b.settings.unwrap_or_else(|| json!({})),
+        b.default_user_id.map(|o| o.map(UserId)),
+    )
+    .await?;
     Ok(hal(StatusCode::OK, render(&links, &v)))
 }
 
@@ -135,13 +184,30 @@ struct BindBody {
     user_id: i64,
 }
 
-async fn bind(State(st): State<AppState>, Auth(actor): Auth, links: Links, Path((id, ext)): Path<(String, String)>, JsonBody(body): JsonBody) -> ApiResult<Response> {
+async fn bind(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    links: Links,
+    Path((id, ext)): Path<(String, String)>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Response> {
     let b: BindBody = parse_one(body)?;
-    let v = telephony::bind_extension(&st.ctx, &actor, IntegrationId(int_id(&id)?), &ext, Some(UserId(b.user_id))).await?;
+    let v = telephony::bind_extension(
+        &st.ctx,
+        &actor,
+        IntegrationId(int_id(&id)?),
+        &ext,
+        Some(UserId(b.user_id)),
+    )
+    .await?;
     Ok(hal(StatusCode::OK, render(&links, &v)))
 }
 
-async fn unbind(State(st): State<AppState>, Auth(actor): Auth, Path((id, ext)): Path<(String, String)>) -> ApiResult<Response> {
+async fn unbind(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path((id, ext)): Path<(String, String)>,
+) -> ApiResult<Response> {
     telephony::bind_extension(&st.ctx, &actor, IntegrationId(int_id(&id)?), &ext, None).await?;
     Ok(no_content())
 }
@@ -157,22 +223,44 @@ fn render_entry(e: &sb_domain::integrations::BlacklistEntry) -> Value {
     json!({"id": e.id, "phone": e.phone.e164.clone().unwrap_or_else(|| e.phone.raw.clone()), "raw": e.phone.raw, "note": e.note, "created_by": e.created_by.0, "created_at": secs(e.created_at)})
 }
 
-async fn blacklist_add(State(st): State<AppState>, Auth(actor): Auth, JsonBody(body): JsonBody) -> ApiResult<Response> {
+async fn blacklist_add(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Response> {
     let b: BlacklistBody = parse_one(body)?;
     let e = telephony::blacklist_add(&st.ctx, &actor, &b.phone, &b.note).await?;
     Ok(hal(StatusCode::CREATED, render_entry(&e)))
 }
 
-async fn blacklist_list(State(st): State<AppState>, Auth(actor): Auth, links: Links, params: Params) -> ApiResult<Response> {
+async fn blacklist_list(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    links: Links,
+    params: Params,
+) -> ApiResult<Response> {
     let (page, limit) = params.paging()?;
-    let mut items = telephony::blacklist_list(&st.ctx, &actor, limit + 1, (page - 1) * limit).await?;
+    let mut items =
+        telephony::blacklist_list(&st.ctx, &actor, limit + 1, (page - 1) * limit).await?;
     let has_next = items.len() as i64 > limit;
     items.truncate(limit as usize);
     let v: Vec<Value> = items.iter().map(render_entry).collect();
-    Ok(crate::api::hal::page(&links, "/api/v4/telephony/blacklist", &params, "blacklist", v, page, has_next))
+    Ok(crate::api::hal::page(
+        &links,
+        "/api/v4/telephony/blacklist",
+        &params,
+        "blacklist",
+        v,
+        page,
+        has_next,
+    ))
 }
 
-async fn blacklist_remove(State(st): State<AppState>, Auth(actor): Auth, Path(id): Path<String>) -> ApiResult<Response> {
+async fn blacklist_remove(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
     telephony::blacklist_remove(&st.ctx, &actor, int_id(&id)?).await?;
     Ok(no_content())
 }
@@ -186,15 +274,41 @@ struct DialBody {
     integration_id: Option<i64>,
 }
 
-async fn dial(State(st): State<AppState>, Auth(actor): Auth, JsonBody(body): JsonBody) -> ApiResult<Response> {
+async fn dial(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Response> {
     let b: DialBody = parse_one(body)?;
-    let ext = telephony::dial(&st.ctx, &actor, &b.phone, b.user_id.map(UserId), b.integration_id.map(IntegrationId)).await?;
-    Ok(hal(StatusCode::OK, json!({"phone": b.phone, "extension": ext, "state": "ringing_extension"})))
+    let ext = telephony::dial(
+        &st.ctx,
+        &actor,
+        &b.phone,
+        b.user_id.map(UserId),
+        b.integration_id.map(IntegrationId),
+    )
+    .await?;
+    Ok(hal(
+        StatusCode::OK,
+        json!({"phone": b.phone, "extension": ext, "state": "ringing_extension"}),
+    ))
 }
 
-async fn recording(State(st): State<AppState>, Auth(actor): Auth, Path(id): Path<String>) -> ApiResult<Response> {
-    let (bytes, ct) = telephony::work::recording(&st.ctx, actor.account.id, CallId(int_id(&id)?)).await?;
-    Ok(([(header::CONTENT_TYPE, ct), (header::CACHE_CONTROL, "private, max-age=86400")], bytes).into_response())
+async fn recording(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let (bytes, ct) =
+        telephony::work::recording(&st.ctx, actor.account.id, CallId(int_id(&id)?)).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, ct),
+            (header::CACHE_CONTROL, "private, max-age=86400"),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 /// Server-sent events with this user's call pop-ups: ringing, answered, ended, error.
@@ -207,7 +321,12 @@ async fn live(State(st): State<AppState>, Auth(actor): Auth) -> impl IntoRespons
             match rx.recv().await {
                 Ok(ev) if admin || ev.is_for(me) => {
                     let data = serde_json::to_string(&ev).unwrap_or_default();
-                    return Some((Ok::<_, std::convert::Infallible>(SseEvent::default().event(ev.kind.clone()).data(data)), rx));
+                    return Some((
+                        Ok::<_, std::convert::Infallible>(
+                            SseEvent::default().event(ev.kind.clone()).data(data),
+                        ),
+                        rx,
+                    ));
                 }
                 Ok(_) => continue,
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,

@@ -45,7 +45,11 @@ pub async fn run(config: &Config, contacts: u64, lookups: u64) -> anyhow::Result
         anyhow::bail!("--lookups must be between 1 and {MAX_LOOKUPS}");
     }
     let target = BenchDb::open(config).await?;
-    println!("bench lookup: {} contacts, {} lookups", thousands(contacts), thousands(lookups));
+    println!(
+        "bench lookup: {} contacts, {} lookups",
+        thousands(contacts),
+        thousands(lookups)
+    );
     match target.backend {
         Backend::Sqlite => println!("database: SQLite file {}", target.location),
         Backend::Postgres => println!("database: PostgreSQL, fresh {}", target.location),
@@ -80,8 +84,18 @@ struct Summary {
 
 impl Summary {
     fn print(&self) {
-        let cpu = std::fs::read_to_string("/proc/cpuinfo").ok().and_then(|s| s.lines().find(|l| l.starts_with("model name")).and_then(|l| l.split(':').nth(1)).map(|s| s.trim().to_string())).unwrap_or_else(|| "?".into());
-        let nproc = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+        let cpu = std::fs::read_to_string("/proc/cpuinfo")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("model name"))
+                    .and_then(|l| l.split(':').nth(1))
+                    .map(|s| s.trim().to_string())
+            })
+            .unwrap_or_else(|| "?".into());
+        let nproc = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1);
         let backend = match self.backend {
             Some(Backend::Sqlite) => "SQLite",
             Some(Backend::Postgres) => "PostgreSQL",
@@ -92,21 +106,48 @@ impl Summary {
         println!("machine        nproc {nproc}, {cpu}");
         println!("backend        {backend}");
         if self.contacts < self.contacts_asked {
-            println!("contacts       {} (of {} asked: seeding hit its time limit)", thousands(self.contacts), thousands(self.contacts_asked));
+            println!(
+                "contacts       {} (of {} asked: seeding hit its time limit)",
+                thousands(self.contacts),
+                thousands(self.contacts_asked)
+            );
         } else {
-            println!("contacts       {} ({} phones)", thousands(self.contacts), thousands(self.phones));
+            println!(
+                "contacts       {} ({} phones)",
+                thousands(self.contacts),
+                thousands(self.phones)
+            );
         }
-        println!("seeding        {} contacts/s ({:.1} s)", thousands((self.contacts as f64 / self.seed_secs.max(1e-9)) as u64), self.seed_secs);
+        println!(
+            "seeding        {} contacts/s ({:.1} s)",
+            thousands((self.contacts as f64 / self.seed_secs.max(1e-9)) as u64),
+            self.seed_secs
+        );
         if let Some(b) = self.db_bytes {
             println!("database size  {:.0} MiB", b as f64 / 1_048_576.0);
         }
         println!("lookups        {} sequential find_by_phone on one held connection, 50% existing (respelled) / 50% unknown", thousands(self.lookups as u64));
-        println!("  latency      p50 {:.1} µs   p99 {:.1} µs   max {:.1} µs", self.latency.p50_us, self.latency.p99_us, self.latency.max_us);
-        println!("  throughput   {} lookups/s", thousands(self.lookups_per_sec as u64));
-        println!("  correctness  {} of {} existing numbers not found, {} unknown numbers matched", self.misses, self.existing, self.false_hits);
-        println!("also           pool connection per lookup: p50 {:.1} µs, p99 {:.1} µs", self.pooled.p50_us, self.pooled.p99_us);
+        println!(
+            "  latency      p50 {:.1} µs   p99 {:.1} µs   max {:.1} µs",
+            self.latency.p50_us, self.latency.p99_us, self.latency.max_us
+        );
+        println!(
+            "  throughput   {} lookups/s",
+            thousands(self.lookups_per_sec as u64)
+        );
+        println!(
+            "  correctness  {} of {} existing numbers not found, {} unknown numbers matched",
+            self.misses, self.existing, self.false_hits
+        );
+        println!(
+            "also           pool connection per lookup: p50 {:.1} µs, p99 {:.1} µs",
+            self.pooled.p50_us, self.pooled.p99_us
+        );
         println!("               service find_by_phone (pool + account + parse): p50 {:.1} µs, p99 {:.1} µs", self.service.p50_us, self.service.p99_us);
-        println!("               Phone::parse of the query: p50 {:.1} µs, p99 {:.1} µs", self.parse.p50_us, self.parse.p99_us);
+        println!(
+            "               Phone::parse of the query: p50 {:.1} µs, p99 {:.1} µs",
+            self.parse.p50_us, self.parse.p99_us
+        );
         println!("===============================================================");
     }
 }
@@ -129,10 +170,24 @@ async fn bench(target: &BenchDb, contacts: u64, lookups: u64) -> anyhow::Result<
     // Ids come from the process's generator, as the service's, drawn up front so that
     // batches built in parallel still insert in id order.
     let ids: Vec<i64> = (0..contacts).map(|_| ctx.next_id()).collect();
-    let plan = Arc::new(Plan { defs, ids, account: account.id, admin: admin.id, country: account.country.clone(), now: ctx.now() });
+    let plan = Arc::new(Plan {
+        defs,
+        ids,
+        account: account.id,
+        admin: admin.id,
+        country: account.country.clone(),
+        now: ctx.now(),
+    });
 
     let seeded = seed(db, plan.clone()).await?;
-    let mut summary = Summary { backend: Some(target.backend), contacts_asked: contacts, contacts: seeded.contacts, phones: seeded.phones, seed_secs: seeded.secs, ..Default::default() };
+    let mut summary = Summary {
+        backend: Some(target.backend),
+        contacts_asked: contacts,
+        contacts: seeded.contacts,
+        phones: seeded.phones,
+        seed_secs: seeded.secs,
+        ..Default::default()
+    };
     if seeded.contacts == 0 {
         anyhow::bail!("no contact was seeded");
     }
@@ -168,17 +223,31 @@ fn build_batch(plan: &Plan, start: u64, end: u64) -> Result<Batch, String> {
         let values: Vec<ValueInput> = (0..numbers::phone_count(i))
             .map(|j| {
                 let s = numbers::stored(i, j);
-                ValueInput { value: Some(serde_json::Value::String(s.raw)), enum_id: None, enum_code: Some(s.enum_code.to_string()) }
+                ValueInput {
+                    value: Some(serde_json::Value::String(s.raw)),
+                    enum_id: None,
+                    enum_code: Some(s.enum_code.to_string()),
+                }
             })
             .collect();
-        let input = [FieldValueInput { field_id: None, field_code: Some("PHONE".into()), values: Some(values) }];
-        let values = validate_values(&plan.defs, &input, "custom_fields_values").map_err(|e| format!("contact {i}: {e:?}"))?;
+        let input = [FieldValueInput {
+            field_id: None,
+            field_code: Some("PHONE".into()),
+            values: Some(values),
+        }];
+        let values = validate_values(&plan.defs, &input, "custom_fields_values")
+            .map_err(|e| format!("contact {i}: {e:?}"))?;
         let tp = Instant::now();
         let card_phones = sb_service::cards::phones_of(&plan.defs, &values, &plan.country);
         parse += tp.elapsed();
         phones += card_phones.len() as u64;
-        let id = *plan.ids.get(i as usize).ok_or_else(|| format!("no id for contact {i}"))?;
-        let first_name = ["Ana", "Bruno", "Carmen", "David", "Elena", "Fermín"][(mix(i) % 6) as usize].to_string();
+        let id = *plan
+            .ids
+            .get(i as usize)
+            .ok_or_else(|| format!("no id for contact {i}"))?;
+        let first_name = ["Ana", "Bruno", "Carmen", "David", "Elena", "Fermín"]
+            [(mix(i) % 6) as usize]
+            .to_string();
         let last_name = format!("Bench {i}");
         let card = Card {
             id,
@@ -196,9 +265,18 @@ fn build_batch(plan: &Plan, start: u64, end: u64) -> Result<Batch, String> {
             is_deleted: false,
             custom_fields: values,
         };
-        writes.push(CardWrite { card, phones: card_phones });
+        writes.push(CardWrite {
+            card,
+            phones: card_phones,
+        });
     }
-    Ok(Batch { start, writes, phones, build: t0.elapsed(), parse })
+    Ok(Batch {
+        start,
+        writes,
+        phones,
+        build: t0.elapsed(),
+        parse,
+    })
 }
 
 struct Seeded {
@@ -210,9 +288,15 @@ struct Seeded {
 async fn seed(db: &Db, plan: Arc<Plan>) -> anyhow::Result<Seeded> {
     let n = plan.ids.len() as u64;
     let batches = n.div_ceil(BATCH);
-    let cores = std::thread::available_parallelism().map(|c| c.get()).unwrap_or(1) as u64;
+    let cores = std::thread::available_parallelism()
+        .map(|c| c.get())
+        .unwrap_or(1) as u64;
     let threads = cores.clamp(1, batches.max(1));
-    println!("seeding: {} builder thread(s), batches of {} contacts, one transaction per batch", threads, thousands(BATCH));
+    println!(
+        "seeding: {} builder thread(s), batches of {} contacts, one transaction per batch",
+        threads,
+        thousands(BATCH)
+    );
     let stop = Arc::new(AtomicBool::new(false));
     // One bounded channel per builder: the writer reads them in turn, so batches arrive
     // in id order, and a builder that runs ahead waits.
@@ -223,23 +307,31 @@ async fn seed(db: &Db, plan: Arc<Plan>) -> anyhow::Result<Seeded> {
         receivers.push(rx);
         let plan = plan.clone();
         let stop = stop.clone();
-        let handle = std::thread::Builder::new().name(format!("bench-build-{t}")).spawn(move || {
-            let mut seq = t;
-            while seq < batches && !stop.load(Ordering::Relaxed) {
-                let start = seq * BATCH;
-                let end = (start + BATCH).min(n);
-                if tx.blocking_send(build_batch(&plan, start, end)).is_err() {
-                    break;
+        let handle = std::thread::Builder::new()
+            .name(format!("bench-build-{t}"))
+            .spawn(move || {
+                let mut seq = t;
+                while seq < batches && !stop.load(Ordering::Relaxed) {
+                    let start = seq * BATCH;
+                    let end = (start + BATCH).min(n);
+                    if tx.blocking_send(build_batch(&plan, start, end)).is_err() {
+                        break;
+                    }
+                    seq += threads;
                 }
-                seq += threads;
-            }
-        })?;
+            })?;
         handles.push(handle);
     }
 
     let started = Instant::now();
     let (mut done, mut phones) = (0_u64, 0_u64);
-    let (mut wait, mut insert, mut commit, mut build, mut parse) = (Duration::ZERO, Duration::ZERO, Duration::ZERO, Duration::ZERO, Duration::ZERO);
+    let (mut wait, mut insert, mut commit, mut build, mut parse) = (
+        Duration::ZERO,
+        Duration::ZERO,
+        Duration::ZERO,
+        Duration::ZERO,
+        Duration::ZERO,
+    );
     let mut next_report = 1;
     let mut result: anyhow::Result<()> = Ok(());
     for seq in 0..batches {
@@ -248,7 +340,9 @@ async fn seed(db: &Db, plan: Arc<Plan>) -> anyhow::Result<Seeded> {
             break;
         }
         let t = Instant::now();
-        let Some(rx) = receivers.get_mut((seq % threads) as usize) else { break };
+        let Some(rx) = receivers.get_mut((seq % threads) as usize) else {
+            break;
+        };
         let batch = match rx.recv().await {
             Some(Ok(b)) => b,
             Some(Err(e)) => {
@@ -281,19 +375,32 @@ async fn seed(db: &Db, plan: Arc<Plan>) -> anyhow::Result<Seeded> {
         phones += batch.phones;
         while next_report <= 10 && done * 10 >= n * next_report {
             let secs = started.elapsed().as_secs_f64();
-            println!("  {:>3}%  {:>10} contacts  {:>7.1} s  {:>8} contacts/s so far", next_report * 10, thousands(done), secs, thousands((done as f64 / secs.max(1e-9)) as u64));
+            println!(
+                "  {:>3}%  {:>10} contacts  {:>7.1} s  {:>8} contacts/s so far",
+                next_report * 10,
+                thousands(done),
+                secs,
+                thousands((done as f64 / secs.max(1e-9)) as u64)
+            );
             next_report += 1;
         }
     }
     let secs = started.elapsed().as_secs_f64();
     stop.store(true, Ordering::Relaxed);
     drop(receivers);
-    let joined = tokio::task::spawn_blocking(move || handles.into_iter().all(|h| h.join().is_ok())).await;
+    let joined =
+        tokio::task::spawn_blocking(move || handles.into_iter().all(|h| h.join().is_ok())).await;
     if !matches!(joined, Ok(true)) {
         println!("  a builder thread panicked");
     }
     result?;
-    println!("seeded {} contacts with {} phones in {:.1} s: {} contacts/s", thousands(done), thousands(phones), secs, thousands((done as f64 / secs.max(1e-9)) as u64));
+    println!(
+        "seeded {} contacts with {} phones in {:.1} s: {} contacts/s",
+        thousands(done),
+        thousands(phones),
+        secs,
+        thousands((done as f64 / secs.max(1e-9)) as u64)
+    );
     println!(
         "  profile: writer {:.1} s in insert_many + {:.1} s in commit, {:.1} s waiting for built batches; builders {:.1} s CPU in total across {} thread(s), of which {:.1} s in phone parsing (phones_of)",
         insert.as_secs_f64(),
@@ -303,7 +410,11 @@ async fn seed(db: &Db, plan: Arc<Plan>) -> anyhow::Result<Seeded> {
         threads,
         parse.as_secs_f64()
     );
-    Ok(Seeded { contacts: done, phones, secs })
+    Ok(Seeded {
+        contacts: done,
+        phones,
+        secs,
+    })
 }
 
 /// A lookup and its right answer: the contact id for an existing number, `None` for an
@@ -317,7 +428,11 @@ struct Lookup {
 fn make_lookup(plan: &Plan, seeded: u64, q: u64) -> Lookup {
     let mut r = mix(q ^ 0x1007_c0de);
     if q % 2 == 1 {
-        return Lookup { raw: numbers::unknown(r), stored: None, expect: None };
+        return Lookup {
+            raw: numbers::unknown(r),
+            stored: None,
+            expect: None,
+        };
     }
     // A stored phone that is a number (about 3% are not): a few draws always find one.
     for _ in 0..64 {
@@ -326,14 +441,28 @@ fn make_lookup(plan: &Plan, seeded: u64, q: u64) -> Lookup {
         let s = numbers::stored(i, j);
         if let (Some(national), Some(id)) = (s.national, plan.ids.get(i as usize)) {
             let raw = numbers::respell(&national, r >> 48, &s.raw);
-            return Lookup { raw, stored: Some(s.raw), expect: Some(*id) };
+            return Lookup {
+                raw,
+                stored: Some(s.raw),
+                expect: Some(*id),
+            };
         }
         r = mix(r);
     }
-    Lookup { raw: numbers::unknown(r), stored: None, expect: None }
+    Lookup {
+        raw: numbers::unknown(r),
+        stored: None,
+        expect: None,
+    }
 }
 
-async fn time_lookups(ctx: &Ctx, plan: &Plan, seeded: u64, lookups: u64, summary: &mut Summary) -> anyhow::Result<()> {
+async fn time_lookups(
+    ctx: &Ctx,
+    plan: &Plan,
+    seeded: u64,
+    lookups: u64,
+    summary: &mut Summary,
+) -> anyhow::Result<()> {
     let db = &ctx.db;
     let account = plan.account;
     let all = [Visibility::All; 2];
@@ -354,9 +483,19 @@ async fn time_lookups(ctx: &Ctx, plan: &Plan, seeded: u64, lookups: u64, summary
     let mut conn = db.conn().await?;
     for q in 0..WARMUP {
         let l = make_lookup(plan, seeded, lookups + q);
-        cards::find_by_phone(&mut conn, account, all, &Phone::parse(&l.raw, &plan.country)).await?;
+        cards::find_by_phone(
+            &mut conn,
+            account,
+            all,
+            &Phone::parse(&l.raw, &plan.country),
+        )
+        .await?;
     }
-    println!("lookups: {} warm-up lookups done (untimed); timing {}", WARMUP, thousands(lookups));
+    println!(
+        "lookups: {} warm-up lookups done (untimed); timing {}",
+        WARMUP,
+        thousands(lookups)
+    );
     let mut samples = Vec::with_capacity(queries.len());
     let mut misses = Vec::new();
     let mut false_hits = Vec::new();
@@ -364,7 +503,10 @@ async fn time_lookups(ctx: &Ctx, plan: &Plan, seeded: u64, lookups: u64, summary
     let started = Instant::now();
     for (l, p) in queries.iter().zip(&parsed) {
         if started.elapsed() > LOOKUP_TIME_LIMIT {
-            println!("  lookups stopped after {:?}: time limit", LOOKUP_TIME_LIMIT);
+            println!(
+                "  lookups stopped after {:?}: time limit",
+                LOOKUP_TIME_LIMIT
+            );
             break;
         }
         let t = Instant::now();
@@ -373,7 +515,10 @@ async fn time_lookups(ctx: &Ctx, plan: &Plan, seeded: u64, lookups: u64, summary
         match l.expect {
             Some(id) => {
                 existing += 1;
-                if !found.iter().any(|m| m.kind == CardKind::Contact && m.id == id) {
+                if !found
+                    .iter()
+                    .any(|m| m.kind == CardKind::Contact && m.id == id)
+                {
                     misses.push((l, found.len()));
                 }
             }
@@ -392,10 +537,24 @@ async fn time_lookups(ctx: &Ctx, plan: &Plan, seeded: u64, lookups: u64, summary
     summary.existing = existing;
     summary.misses = misses.len();
     summary.false_hits = false_hits.len();
-    println!("  store find_by_phone, held connection: {}", summary.latency.line());
-    println!("  {} lookups/s; {} of {} existing numbers not found; {} unknown numbers matched", thousands(summary.lookups_per_sec as u64), misses.len(), existing, false_hits.len());
+    println!(
+        "  store find_by_phone, held connection: {}",
+        summary.latency.line()
+    );
+    println!(
+        "  {} lookups/s; {} of {} existing numbers not found; {} unknown numbers matched",
+        thousands(summary.lookups_per_sec as u64),
+        misses.len(),
+        existing,
+        false_hits.len()
+    );
     for (l, n) in misses.iter().take(MISSES_SHOWN) {
-        println!("    MISS  looked up {:?} (stored as {:?}, contact {:?}): {n} match(es)", l.raw, l.stored.as_deref().unwrap_or(""), l.expect);
+        println!(
+            "    MISS  looked up {:?} (stored as {:?}, contact {:?}): {n} match(es)",
+            l.raw,
+            l.stored.as_deref().unwrap_or(""),
+            l.expect
+        );
     }
     for (l, n) in false_hits.iter().take(MISSES_SHOWN) {
         println!("    FALSE HIT  unknown {:?}: {n} match(es)", l.raw);
@@ -416,7 +575,10 @@ async fn time_lookups(ctx: &Ctx, plan: &Plan, seeded: u64, lookups: u64, summary
         pooled.push(t.elapsed());
     }
     summary.pooled = Latency::of(&mut pooled);
-    println!("  store find_by_phone, pool connection per lookup: {}", summary.pooled.line());
+    println!(
+        "  store find_by_phone, pool connection per lookup: {}",
+        summary.pooled.line()
+    );
     let mut service = Vec::with_capacity(m);
     let started = Instant::now();
     for l in queries.iter().take(m) {
@@ -428,8 +590,14 @@ async fn time_lookups(ctx: &Ctx, plan: &Plan, seeded: u64, lookups: u64, summary
         service.push(t.elapsed());
     }
     summary.service = Latency::of(&mut service);
-    println!("  service find_by_phone (pool, account, parse, query): {}", summary.service.line());
-    println!("  Phone::parse of the looked-up number: {}", summary.parse.line());
+    println!(
+        "  service find_by_phone (pool, account, parse, query): {}",
+        summary.service.line()
+    );
+    println!(
+        "  Phone::parse of the looked-up number: {}",
+        summary.parse.line()
+    );
     Ok(())
 }
 

@@ -42,12 +42,19 @@ pub fn stored(i: u64, j: u64) -> StoredPhone {
     let enum_code = ENUMS[(h >> 40) as usize % ENUMS.len()];
     // About 3% of values are not phone numbers at all.
     if h % 100 < 3 {
-        return StoredPhone { raw: JUNK[(h >> 8) as usize % JUNK.len()].to_string(), national: None, enum_code };
+        return StoredPhone {
+            raw: JUNK[(h >> 8) as usize % JUNK.len()].to_string(),
+            national: None,
+            enum_code,
+        };
     }
     let format = (h >> 16) % 4;
     if (h >> 24) % 3 != 0 {
         // Mobile: 6 and eight digits.
-        let d = format!("{:08}", k.wrapping_mul(MUL).wrapping_add(12_345) % 100_000_000);
+        let d = format!(
+            "{:08}",
+            k.wrapping_mul(MUL).wrapping_add(12_345) % 100_000_000
+        );
         let n = format!("6{d}");
         let raw = match format {
             0 => format!("+34 {} {} {}", &n[0..3], &n[3..6], &n[6..9]),
@@ -55,11 +62,18 @@ pub fn stored(i: u64, j: u64) -> StoredPhone {
             2 => format!("{}-{}-{}", &n[0..3], &n[3..6], &n[6..9]),
             _ => format!("34 {n}"),
         };
-        StoredPhone { raw, national: Some(n), enum_code }
+        StoredPhone {
+            raw,
+            national: Some(n),
+            enum_code,
+        }
     } else {
         // Landline in Madrid, Barcelona or Seville: 9[135] and seven digits.
         let area = ["91", "93", "95"][(k % 3) as usize];
-        let d = format!("{:07}", (k / 3).wrapping_mul(MUL).wrapping_add(54_321) % 10_000_000);
+        let d = format!(
+            "{:07}",
+            (k / 3).wrapping_mul(MUL).wrapping_add(54_321) % 10_000_000
+        );
         let n = format!("{area}{d}");
         let raw = match format {
             0 => format!("({area}) {} {} {}", &d[0..3], &d[3..5], &d[5..7]),
@@ -67,7 +81,11 @@ pub fn stored(i: u64, j: u64) -> StoredPhone {
             2 => format!("+34 {area} {} {} {}", &d[0..3], &d[3..5], &d[5..7]),
             _ => format!("0034 {n}"),
         };
-        StoredPhone { raw, national: Some(n), enum_code }
+        StoredPhone {
+            raw,
+            national: Some(n),
+            enum_code,
+        }
     }
 }
 
@@ -104,7 +122,12 @@ pub fn unknown(r: u64) -> String {
     let d = r >> 8;
     match r % 4 {
         // Spanish mobile range 71x, never generated.
-        0 => format!("+34 71{} {:03} {:03}", d % 10, (d / 10) % 1000, (d / 10_000) % 1000),
+        0 => format!(
+            "+34 71{} {:03} {:03}",
+            d % 10,
+            (d / 10) % 1000,
+            (d / 10_000) % 1000
+        ),
         // Spanish landline 972 (Girona).
         1 => format!("972 {:03} {:03}", d % 1000, (d / 1000) % 1000),
         // London.
@@ -127,7 +150,12 @@ mod tests {
                 let p = Phone::parse(&s.raw, "ES");
                 match &s.national {
                     Some(n) => {
-                        assert_eq!(p.e164.as_deref(), Some(format!("+34{n}").as_str()), "{}", s.raw);
+                        assert_eq!(
+                            p.e164.as_deref(),
+                            Some(format!("+34{n}").as_str()),
+                            "{}",
+                            s.raw
+                        );
                         for pick in 0..6 {
                             let q = respell(n, pick, &s.raw);
                             assert_ne!(q, s.raw);
@@ -144,8 +172,22 @@ mod tests {
     fn unknown_numbers_never_share_a_stored_suffix() {
         for r in 0..4000 {
             let q = Phone::parse(&unknown(mix(r)), "ES");
-            let tail: String = q.digits.chars().rev().take(10).collect::<String>().chars().rev().collect();
-            assert!(!(tail.starts_with("46") || tail.starts_with("491") || tail.starts_with("493") || tail.starts_with("495")), "{tail}");
+            let tail: String = q
+                .digits
+                .chars()
+                .rev()
+                .take(10)
+                .collect::<String>()
+                .chars()
+                .rev()
+                .collect();
+            assert!(
+                !(tail.starts_with("46")
+                    || tail.starts_with("491")
+                    || tail.starts_with("493")
+                    || tail.starts_with("495")),
+                "{tail}"
+            );
         }
     }
 }

@@ -24,7 +24,10 @@ enum Cleanup {
 }
 
 fn stamp() -> String {
-    let ms = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or_default();
+    let ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or_default();
     format!("{ms}_{}", std::process::id())
 }
 
@@ -45,9 +48,16 @@ impl BenchDb {
             std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
             let file = dir.join("bench.db");
             let db = Db::connect(&format!("sqlite://{}?mode=rwc", file.display())).await?;
-            return Ok(BenchDb { db, backend: Backend::Sqlite, location: file.display().to_string(), cleanup: Cleanup::Dir(dir) });
+            return Ok(BenchDb {
+                db,
+                backend: Backend::Sqlite,
+                location: file.display().to_string(),
+                cleanup: Cleanup::Dir(dir),
+            });
         }
-        let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+        let path = url
+            .trim_start_matches("sqlite://")
+            .trim_start_matches("sqlite:");
         let path = path.split('?').next().unwrap_or_default();
         if path.is_empty() || path.contains(":memory:") {
             anyhow::bail!("the benchmark needs a file database, got {url:?}");
@@ -56,19 +66,36 @@ impl BenchDb {
             anyhow::bail!("{path} exists: the benchmark only runs on a fresh database (omit --database-url for a temporary one)");
         }
         let db = Db::connect(&format!("sqlite://{path}?mode=rwc")).await?;
-        Ok(BenchDb { db, backend: Backend::Sqlite, location: path.to_string(), cleanup: Cleanup::Keep })
+        Ok(BenchDb {
+            db,
+            backend: Backend::Sqlite,
+            location: path.to_string(),
+            cleanup: Cleanup::Keep,
+        })
     }
 
     async fn postgres(admin_url: &str) -> anyhow::Result<BenchDb> {
         let name = format!("sbbench_{}", stamp());
-        let admin = Db::connect(admin_url).await.context("connecting to the PostgreSQL server")?;
-        let created = admin.execute_admin(&format!("create database {name}")).await;
+        let admin = Db::connect(admin_url)
+            .await
+            .context("connecting to the PostgreSQL server")?;
+        let created = admin
+            .execute_admin(&format!("create database {name}"))
+            .await;
         admin.close().await;
         created.with_context(|| format!("creating database {name}"))?;
         let url = replace_db_name(admin_url, &name);
-        let cleanup = Cleanup::PgDatabase { admin_url: admin_url.to_string(), name: name.clone() };
+        let cleanup = Cleanup::PgDatabase {
+            admin_url: admin_url.to_string(),
+            name: name.clone(),
+        };
         match Db::connect(&url).await {
-            Ok(db) => Ok(BenchDb { db, backend: Backend::Postgres, location: format!("database {name}"), cleanup }),
+            Ok(db) => Ok(BenchDb {
+                db,
+                backend: Backend::Postgres,
+                location: format!("database {name}"),
+                cleanup,
+            }),
             Err(e) => {
                 drop_pg(admin_url, &name).await;
                 Err(anyhow::Error::from(e).context(format!("opening database {name}")))
@@ -81,7 +108,9 @@ impl BenchDb {
         match self.backend {
             Backend::Sqlite => {
                 let main = std::fs::metadata(&self.location).ok()?.len();
-                let wal = std::fs::metadata(format!("{}-wal", self.location)).map(|m| m.len()).unwrap_or(0);
+                let wal = std::fs::metadata(format!("{}-wal", self.location))
+                    .map(|m| m.len())
+                    .unwrap_or(0);
                 Some(main + wal)
             }
             Backend::Postgres => None,
@@ -108,7 +137,9 @@ impl BenchDb {
 async fn drop_pg(admin_url: &str, name: &str) {
     let dropped = match Db::connect(admin_url).await {
         Ok(admin) => {
-            let r = admin.execute_admin(&format!("drop database if exists {name} with (force)")).await;
+            let r = admin
+                .execute_admin(&format!("drop database if exists {name} with (force)"))
+                .await;
             admin.close().await;
             r.map_err(anyhow::Error::from)
         }
@@ -141,7 +172,13 @@ fn replace_db_name(url: &str, name: &str) -> String {
 mod tests {
     #[test]
     fn replaces_database_name() {
-        assert_eq!(super::replace_db_name("postgres://postgres@127.0.0.1:5432/postgres", "x"), "postgres://postgres@127.0.0.1:5432/x");
-        assert_eq!(super::replace_db_name("postgres://u@h/db?sslmode=disable", "x"), "postgres://u@h/x?sslmode=disable");
+        assert_eq!(
+            super::replace_db_name("postgres://postgres@127.0.0.1:5432/postgres", "x"),
+            "postgres://postgres@127.0.0.1:5432/x"
+        );
+        assert_eq!(
+            super::replace_db_name("postgres://u@h/db?sslmode=disable", "x"),
+            "postgres://u@h/x?sslmode=disable"
+        );
     }
 }

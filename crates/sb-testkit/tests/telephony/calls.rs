@@ -1,0 +1,340 @@
+use crate::{contact, notes, open_tasks, rigs};
+use reqwest::Method;
+use sb_domain::EntityKind;
+use sb_pbxsim::{EventOrder, FailureMode, Routing, Scenario, ScenarioSpec};
+use sb_testkit::json;
+use serde_json::json;
+
+fn spec(s: Scenario, caller: &str) -> ScenarioSpec {
+    let mut sp = ScenarioSpec::new(s);
+    sp.caller = caller.to_string();
+    sp
+}
+
+#[tokio::test]
+async fn a_known_caller_is_named_routed_to_the_owner_and_logged_with_the_recording() {
+    for rig in rigs().await {
+        let app = &rig.app;
+        let cid = contact(app, "Иван Петров", "+34 600 111 222", app.admin.user.id.0).await;
+        let report = rig
+            .sim
+            .run_scenario(spec(Scenario::IncomingAnswered, "34600111222"))
+            .await
+            .unwrap();
+        let reply = report.start_reply.clone().unwrap();
+        assert_eq!(
+            reply.redirect.as_deref(),
+            Some("101"),
+            "routed to the owner's extension"
+        );
+        assert_eq!(
+            reply.caller_name.as_deref(),
+            Some("Ivan Petrov"),
+            "name in Latin letters for the IP phone"
+        );
+        assert_eq!(report.routing, Routing::Extension("101".into()));
+        assert!(
+            report.webhooks.iter().all(|w| w.status == Some(200)),
+            "{:?}",
+            report.events()
+        );
+        app.drain_jobs().await;
+        let n = notes(app, EntityKind::Contacts, cid).await;
+        assert_eq!(n.len(), 1, "one call note on the card");
+        assert_eq!(n[0].note_type, "call_in");
+        assert_eq!(n[0].params["duration"], 47);
+        assert_eq!(n[0].params["call_status"], 4);
+        assert_eq!(n[0].params["call_responsible"], app.admin.user.id.0);
+        assert_eq!(n[0].params["virtual_number"], "34911234567");
+        let link = n[0].params["link"].as_str().unwrap().to_string();
+        // The recording is fetched through the signed API a little later and kept locally.
+        assert_eq!(app.get(&link).await.status(), 409, "not downloaded yet");
+        app.clock.advance(20_000);
+        app.drain_jobs().await;
+        let r = app.get(&link).await;
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()["content-type"], "audio/wav");
+        let audio = r.bytes().await.unwrap();
+        assert_eq!(&audio[..4], b"RIFF");
+        assert!(
+            open_tasks(app).await.is_empty(),
+            "an answered call leaves no task"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_missed_call_from_an_unknown_number_creates_a_contact_and_one_callback_task() {
+    for rig in rigs().await {
+        let app = &rig.app;
+        let report = rig
+            .sim
+            .run_scenario(spec(Scenario::IncomingMissed, "34655000111"))
+            .await
+            .unwrap();
+        assert_eq!(
+            report.routing,
+            Routing::Default,
+            "an unknown caller gets no redirect"
+        );
+        assert!(report.start_reply.unwrap().redirect.is_none());
+        app.drain_jobs().await;
+        let found = sb_service::cards::find_by_phone(app.ctx(), app.account().id, "655000111")
+            .await
+            .unwrap();
+        assert_eq!(found.len(), 1, "the unknown caller became a contact");
+        let n = notes(app, EntityKind::Contacts, found[0].id).await;
+        assert_eq!(n.len(), 1);
+        assert_eq!(n[0].params["call_status"], 6);
+        let tasks = open_tasks(app).await;
+        assert_eq!(tasks.len(), 1, "a call-back task");
+        assert_eq!(
+            tasks[0].responsible_user_id, app.admin.user.id,
+            "for the default user"
+        );
+        assert!(tasks[0].text.contains("+34655000111"));
+        // Another missed call from the same number within the hour: no second task.
+        app.clock.advance(10 * 60 * 1000);
+        rig.sim
+            .run_scenario(spec(Scenario::IncomingMissed, "34655000111"))
+            .await
+            .unwrap();
+        app.drain_jobs().await;
+        assert_eq!(open_tasks(app).await.len(), 1);
+        assert_eq!(
+            notes(app, EntityKind::Contacts, found[0].id).await.len(),
+            2,
+            "both calls are on the card"
+        );
+        assert_eq!(
+            sb_service::cards::find_by_phone(app.ctx(), app.account().id, "655000111")
+                .await
+                .unwrap()
+                .len(),
+            1,
+            "no duplicate contact"
+        );
+        // After the hour, a new missed call is a new task.
+        app.clock.advance(61 * 60 * 1000);
+        rig.sim
+            .run_scenario(spec(Scenario::IncomingMissed, "34655000111"))
+            .await
+            .unwrap();
+        app.drain_jobs().await;
+        assert_eq!(open_tasks(app).await.len(), 2);
+    }
+}
+
+#[tokio::test]
+async fn a_blacklisted_number_is_rejected_and_leaves_no_task() {
+    for rig in rigs().await {
+        let app = &rig.app;
+        let r = app
+            .post(
+                "/api/v4/telephony/blacklist",
+                json!({"phone": "+34 666 000 999", "note": "spam"}),
+            )
+            .await;
+        assert_eq!(r.status(), 201);
+        let r = app
+            .post(
+                "/api/v4/telephony/blacklist",
+                json!({"phone": "0034666000999"}),
+            )
+            .await;
+        assert_eq!(
+            r.status(),
+            409,
+            "the same number in another format is already listed"
+        );
+        let report = rig
+            .sim
+            .run_scenario(spec(Scenario::Blacklisted, "34666000999"))
+            .await
+            .unwrap();
+        assert_eq!(report.routing, Routing::Blacklist);
+        assert!(report.rung.is_empty(), "no extension rang");
+        app.drain_jobs().await;
+        assert!(open_tasks(app).await.is_empty());
+        assert!(
+            sb_service::cards::find_by_phone(app.ctx(), app.account().id, "666000999")
+                .await
+                .unwrap()
+                .is_empty(),
+            "no contact for spam"
+        );
+        let list = json(app.get("/api/v4/telephony/blacklist").await).await;
+        let id = list["_embedded"]["blacklist"][0]["id"].as_i64().unwrap();
+        assert_eq!(list["_embedded"]["blacklist"][0]["phone"], "+34666000999");
+        assert_eq!(
+            app.call(
+                Method::DELETE,
+                &format!("/api/v4/telephony/blacklist/{id}"),
+                Some(&app.admin_token.clone()),
+                None
+            )
+            .await
+            .status(),
+            204
+        );
+        assert_eq!(app.get("/api/v4/telephony/blacklist").await.status(), 204);
+    }
+}
+
+#[tokio::test]
+async fn duplicated_and_shuffled_events_end_in_the_same_state() {
+    for rig in rigs().await {
+        let app = &rig.app;
+        let cid = contact(app, "Ana", "+34 600 222 333", app.admin.user.id.0).await;
+        for (i, order) in [
+            EventOrder::EndFirst,
+            EventOrder::Reverse,
+            EventOrder::Shuffle { seed: 7 },
+            EventOrder::RecordBeforeEnd,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut sp = spec(
+                if i % 2 == 0 {
+                    Scenario::IncomingMissed
+                } else {
+                    Scenario::IncomingAnswered
+                },
+                "34600222333",
+            );
+            sp.options.duplicate = true;
+            sp.options.order = order;
+            let report = rig.sim.run_scenario(sp).await.unwrap();
+            assert!(
+                report.webhooks.iter().all(|w| w.status == Some(200)),
+                "{:?}",
+                report
+                    .webhooks
+                    .iter()
+                    .map(|w| (&w.event, w.status))
+                    .collect::<Vec<_>>()
+            );
+            app.drain_jobs().await;
+            app.clock.advance(20_000);
+            app.drain_jobs().await;
+            let n = notes(app, EntityKind::Contacts, cid).await;
+            assert_eq!(
+                n.len(),
+                i + 1,
+                "one note per call whatever the order ({order:?})"
+            );
+        }
+        let n = notes(app, EntityKind::Contacts, cid).await;
+        let answered = n.iter().filter(|n| n.params["call_status"] == 4).count();
+        assert_eq!(answered, 2);
+        assert_eq!(
+            open_tasks(app).await.len(),
+            1,
+            "two missed calls within the hour: one task"
+        );
+    }
+}
+
+#[tokio::test]
+async fn forged_webhooks_change_nothing() {
+    for rig in rigs().await {
+        let app = &rig.app;
+        let body = "event=NOTIFY_END&call_start=2024-05-14+10%3A15%3A03&pbx_call_id=in_0f1e2d3c4b5a69788796a5b4c3d2e1f0a1b2c3d4&caller_id=34600111222&called_did=34911234567&duration=0&disposition=cancel&status_code=16&is_recorded=0&call_id_with_rec=";
+        for sig in [
+            None,
+            Some("ZTdiNDdiYzNiYWYwMDU2MWZiMWIwNTBlM2Y4MjZkYTcyYzgwMGU5MA=="),
+            Some("57R7w7rwBWH7GwUOP4JtpyyADpE="),
+        ] {
+            let mut rb = app
+                .client
+                .post(&rig.webhook_url)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body);
+            if let Some(s) = sig {
+                rb = rb.header("Signature", s);
+            }
+            let r = rb.send().await.unwrap();
+            assert_eq!(r.status(), 401, "signature {sig:?}");
+        }
+        let r = app
+            .client
+            .post(&rig.webhook_url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("garbage=%%%")
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_client_error());
+        let r = app
+            .client
+            .post(format!("{}x", rig.webhook_url))
+            .body("")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404, "an unknown webhook URL");
+        app.drain_jobs().await;
+        assert!(open_tasks(app).await.is_empty());
+        assert!(
+            sb_service::cards::find_by_phone(app.ctx(), app.account().id, "34600111222")
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+}
+
+#[tokio::test]
+async fn click_to_call_rings_the_extension_then_the_customer_and_logs_the_call() {
+    for rig in rigs().await {
+        let app = &rig.app;
+        let cid = contact(app, "Bea", "+34 611 222 333", app.admin.user.id.0).await;
+        let r = app
+            .post("/api/v4/calls/dial", json!({"phone": "+34 611 222 333"}))
+            .await;
+        assert_eq!(r.status(), 200);
+        assert_eq!(json(r).await["extension"], "101");
+        let reports = rig
+            .sim
+            .wait_callback_reports(1, std::time::Duration::from_secs(10))
+            .await;
+        assert_eq!(reports.len(), 1);
+        assert_eq!(reports[0].rung, vec!["101".to_string()]);
+        assert_eq!(reports[0].caller, "34611222333");
+        app.drain_jobs().await;
+        let n = notes(app, EntityKind::Contacts, cid).await;
+        assert_eq!(n.len(), 1);
+        assert_eq!(n[0].note_type, "call_out");
+        // Errors come back clearly.
+        let (_, t) = app
+            .user_with("noext", sb_domain::Rights::manager_default(), None)
+            .await;
+        let r = app
+            .call(
+                Method::POST,
+                "/api/v4/calls/dial",
+                Some(&t),
+                Some(json!({"phone": "+34611222333"})),
+            )
+            .await;
+        assert_eq!(r.status(), 400);
+        assert!(json(r).await["detail"]
+            .as_str()
+            .unwrap()
+            .contains("no PBX extension"));
+        rig.sim.set_failure(FailureMode::NoMoney);
+        let r = app
+            .post("/api/v4/calls/dial", json!({"phone": "+34611222333"}))
+            .await;
+        assert_eq!(r.status(), 502);
+        let v = json(r).await;
+        assert!(
+            v["detail"]
+                .as_str()
+                .unwrap()
+                .contains("refused the request"),
+            "{v}"
+        );
+    }
+}
