@@ -532,7 +532,15 @@ mod tests {
     #[test]
     fn extension_ranking() {
         // (stored extension, stored final?, patch extension, patch state, expected, expected final)
-        let table: [(Option<&str>, bool, &str, CallState, &str, bool); 6] = [
+        type Case = (
+            Option<&'static str>,
+            bool,
+            &'static str,
+            CallState,
+            &'static str,
+            bool,
+        );
+        let table: [Case; 6] = [
             (None, false, "101", CallState::Ringing, "101", false),
             (Some("101"), false, "102", CallState::Answered, "102", true),
             (Some("102"), true, "101", CallState::Ringing, "102", true),

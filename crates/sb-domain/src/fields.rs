@@ -417,6 +417,7 @@ fn validate_item(def: &FieldDef, v: &ValueInput, vpath: &str) -> Result<ValueIte
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

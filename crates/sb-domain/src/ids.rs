@@ -76,6 +76,7 @@ pub fn next_id(now_ms: i64) -> i64 {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

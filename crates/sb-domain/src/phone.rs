@@ -92,6 +92,7 @@ fn normalise(raw: &str, default_country: &str) -> Option<String> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

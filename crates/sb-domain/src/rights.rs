@@ -212,6 +212,7 @@ impl Visibility {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -309,10 +309,7 @@ pub async fn list(
     if let Some(t) = &f.text {
         let pat = format!(
             "%{}%",
-            t.to_lowercase()
-                .replace('\\', "")
-                .replace('%', "")
-                .replace('_', "")
+            t.to_lowercase().replace(['\\', '%', '_'], "")
         );
         sql.push(" and (lower(k.name) like ")
             .bind(pat.clone())

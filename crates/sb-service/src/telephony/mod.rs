@@ -22,8 +22,11 @@ use std::sync::{Arc, Mutex};
 /// integration's settings change.
 #[derive(Default)]
 pub struct Providers {
-    cache: Mutex<HashMap<IntegrationId, (i64, Arc<dyn PbxProvider>)>>,
+    cache: Mutex<HashMap<IntegrationId, Built>>,
 }
+
+/// A provider client and the integration version (`updated_at`) it was built from.
+type Built = (i64, Arc<dyn PbxProvider>);
 
 impl Providers {
     pub fn get(&self, i: &Integration) -> Result<Arc<dyn PbxProvider>, ServiceError> {
