@@ -138,3 +138,37 @@ pub async fn groups(ctx: &Ctx, actor: &Actor) -> Result<Vec<Group>, ServiceError
     let mut c = ctx.db.conn().await?;
     Ok(users::list_groups(&mut c, actor.account.id).await?)
 }
+
+/// Sets a user's password (admins, or the system for the demo).
+pub async fn set_password(
+    ctx: &Ctx,
+    actor: &Actor,
+    id: UserId,
+    password: &str,
+) -> Result<(), ServiceError> {
+    if actor.user.id != id {
+        actor.require_admin()?;
+    }
+    if password.chars().count() < 8 {
+        return Err(ServiceError::BadRequest(
+            "a password has at least 8 characters".into(),
+        ));
+    }
+    let hash = auth::hash_password(password.to_string()).await?;
+    let mut tx = ctx.db.begin().await?;
+    users::get(&mut tx, actor.account.id, id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    users::set_password(&mut tx, actor.account.id, id, &hash).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Finds a user of the account by e-mail.
+pub async fn by_email(ctx: &Ctx, actor: &Actor, email: &str) -> Result<Option<User>, ServiceError> {
+    let mut c = ctx.db.conn().await?;
+    Ok(users::by_email(&mut c, email)
+        .await?
+        .map(|(u, _)| u)
+        .filter(|u| u.account_id == actor.account.id))
+}

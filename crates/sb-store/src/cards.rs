@@ -307,10 +307,7 @@ pub async fn list(
         sql.push(" and k.company_id = ").bind(cid);
     }
     if let Some(t) = &f.text {
-        let pat = format!(
-            "%{}%",
-            t.to_lowercase().replace(['\\', '%', '_'], "")
-        );
+        let pat = format!("%{}%", t.to_lowercase().replace(['\\', '%', '_'], ""));
         sql.push(" and (lower(k.name) like ")
             .bind(pat.clone())
             .push(" or lower(k.first_name) like ")

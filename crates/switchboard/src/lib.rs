@@ -3,6 +3,8 @@
 
 pub mod bench;
 pub mod config;
+pub mod demo;
+pub mod simulate;
 pub mod startup;
 pub mod telemetry;
 

@@ -33,6 +33,17 @@ struct Cli {
 enum Command {
     /// Run the CRM server.
     Serve,
+    /// Everything in one process: the CRM, a simulated Zadarma PBX, demo data and a steady flow of calls.
+    Demo {
+        /// Average seconds between simulated calls.
+        #[arg(long, default_value_t = 10.0)]
+        every: f64,
+        /// Stop the call flow after this many calls.
+        #[arg(long, default_value_t = 5000)]
+        max_calls: u64,
+    },
+    /// Drive a running CRM with the built-in PBX simulator.
+    Simulate(switchboard::simulate::SimulateArgs),
     /// Apply database migrations and exit.
     Migrate,
     /// Exit 0 when a running server answers /health (for container health checks).
@@ -116,6 +127,19 @@ async fn run(command: Command, config: Config, warnings: Vec<String>) -> anyhow:
     match command {
         Command::ConfigDefault => {
             print!("{}", Config::default_toml());
+        }
+        Command::Demo { every, max_calls } => {
+            switchboard::demo::run(
+                config,
+                switchboard::demo::DemoOptions {
+                    every_s: every,
+                    max_calls,
+                },
+            )
+            .await?;
+        }
+        Command::Simulate(args) => {
+            switchboard::simulate::run(args).await?;
         }
         Command::Migrate => {
             let db = sb_store::Db::connect(&config.database_url).await?;
