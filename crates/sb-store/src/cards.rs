@@ -266,6 +266,8 @@ pub struct CardFilter {
     /// Digits of a phone number: matches cards with a phone ending in its last digits.
     pub phone_digits: Option<String>,
     pub company_id: Option<i64>,
+    /// Custom-field filters through the `field_values` index, all of which must match.
+    pub fields: Vec<(sb_domain::FieldId, crate::field_values::FieldFilter)>,
     pub order_by: OrderBy,
     pub desc: bool,
     pub limit: i64,
@@ -313,8 +315,24 @@ pub async fn list(
             .push(" or lower(k.first_name) like ")
             .bind(pat.clone())
             .push(" or lower(k.last_name) like ")
+            .bind(pat.clone())
+            .push(" or k.id in (select fv.entity_id from field_values fv where fv.account_id = ")
+            .bind(account.0)
+            .push(" and fv.entity_type = ")
+            .bind(crate::field_values::ValueOwner::from(kind).as_str())
+            .push(" and fv.value_text like ")
             .bind(pat)
-            .push(")");
+            .push("))");
+    }
+    for (field, filter) in &f.fields {
+        crate::field_values::push_filter(
+            &mut sql,
+            "k.id",
+            account,
+            crate::field_values::ValueOwner::from(kind),
+            *field,
+            filter,
+        );
     }
     if let Some(d) = &f.phone_digits {
         match sb_domain::phone::suffix_range_of(d) {

@@ -103,6 +103,8 @@ pub struct EventFilter {
     pub asc: bool,
     pub limit: i64,
     pub offset: i64,
+    /// Only events whose entity is inside these scopes; empty = no restriction.
+    pub scope: crate::scope::EntityScopes,
 }
 
 /// Events by id, newest first unless `asc`.
@@ -134,6 +136,7 @@ pub async fn list(c: &mut impl DbConn, account: AccountId, f: &EventFilter) -> R
         sql.push(if f.asc { " and id > " } else { " and id < " })
             .bind(after);
     }
+    crate::scope::push_entity_scope(&mut sql, "entity_type", "entity_id", account, &f.scope);
     let dir = if f.asc { "asc" } else { "desc" };
     sql.push(&format!(" order by id {dir} limit "))
         .bind(f.limit)

@@ -24,6 +24,7 @@ pub mod jobs;
 pub mod leads;
 pub mod notes;
 pub mod pipelines;
+pub mod scope;
 pub mod tags;
 pub mod tasks;
 pub mod tokens;

@@ -149,6 +149,8 @@ pub struct NoteFilter {
     pub asc: bool,
     pub limit: i64,
     pub offset: i64,
+    /// Only notes whose entity is inside these scopes; empty = no restriction.
+    pub scope: crate::scope::EntityScopes,
 }
 
 /// Notes newest first (`created_at`, then id), paginated.
@@ -173,6 +175,7 @@ pub async fn list(c: &mut impl DbConn, account: AccountId, f: &NoteFilter) -> Re
     if let Some(v) = f.updated_to {
         sql.push(" and updated_at <= ").bind(v);
     }
+    crate::scope::push_entity_scope(&mut sql, "entity_type", "entity_id", account, &f.scope);
     let dir = if f.asc { "asc" } else { "desc" };
     sql.push(&format!(" order by created_at {dir}, id {dir} limit "))
         .bind(f.limit)

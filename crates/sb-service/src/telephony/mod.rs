@@ -5,6 +5,7 @@
 
 pub mod hub;
 pub mod ingest;
+pub mod log;
 pub mod settings;
 pub mod work;
 

@@ -142,11 +142,35 @@ pub async fn worker(ctx: Ctx, mut stop: tokio::sync::watch::Receiver<bool>) {
     }
 }
 
-struct Placement {
-    kind: CardKind,
-    id: i64,
-    responsible: Option<UserId>,
-    lead: Option<LeadId>,
+/// Where a call is attached: a card and, when it has exactly one open lead, that lead.
+pub(crate) struct Placement {
+    pub kind: CardKind,
+    pub id: i64,
+    pub responsible: Option<UserId>,
+    pub lead: Option<LeadId>,
+}
+
+/// The card with this phone visible in `vis` (contacts first, oldest first) and its open lead.
+pub(crate) async fn place_phone(
+    tx: &mut Tx,
+    account: AccountId,
+    phone: &Phone,
+    vis: [Visibility; 2],
+) -> Result<Option<Placement>, ServiceError> {
+    let Some(m) = cards::find_by_phone(tx, account, vis, phone)
+        .await?
+        .into_iter()
+        .next()
+    else {
+        return Ok(None);
+    };
+    let lead = open_lead(tx, account, m.kind, m.id).await?;
+    Ok(Some(Placement {
+        kind: m.kind,
+        id: m.id,
+        responsible: m.responsible_user_id,
+        lead,
+    }))
 }
 
 /// Attaches an ended call to the CRM (or, with `full = false`, only makes sure its
@@ -452,7 +476,7 @@ async fn open_lead(
 
 /// P6/V6/V7: a card (and lead) for a caller nobody knows.
 #[allow(clippy::too_many_arguments)]
-async fn create_for_unknown(
+pub(crate) async fn create_for_unknown(
     ctx: &Ctx,
     tx: &mut Tx,
     account: AccountId,

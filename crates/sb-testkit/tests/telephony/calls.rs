@@ -338,3 +338,58 @@ async fn click_to_call_rings_the_extension_then_the_customer_and_logs_the_call()
         );
     }
 }
+
+#[tokio::test]
+async fn bulk_call_logging_attaches_matched_calls_and_reports_the_rest() {
+    for rig in rigs().await {
+        let app = &rig.app;
+        let cid = contact(app, "Carla", "+34 622 333 444", app.admin.user.id.0).await;
+        // P6 off: an unknown number is reported, not created.
+        app.patch(
+            &format!("/api/v4/telephony/integrations/{}", rig.integration),
+            json!({"settings": {"auto_create": "none"}}),
+        )
+        .await;
+        let body = json!([
+            {"uniq": "abc-1", "phone": "622333444", "source": "my_widget", "duration": 20, "call_status": 4, "direction": "inbound", "link": "https://pbx.test/r/1.mp3", "request_id": "0"},
+            {"uniq": "abc-2", "phone": "+34 699 999 999", "source": "my_widget", "duration": 5, "direction": "outbound"},
+            {"phone": "622333444", "source": "my_widget", "duration": 5, "direction": "sideways"}
+        ]);
+        let r = app.post("/api/v4/calls", body.clone()).await;
+        assert_eq!(r.status(), 200);
+        let v = json(r).await;
+        assert_eq!(v["_total_items"], 1);
+        assert_eq!(v["_embedded"]["calls"][0]["entity_type"], "contact");
+        assert_eq!(v["_embedded"]["calls"][0]["entity_id"], cid);
+        assert_eq!(v["_embedded"]["calls"][0]["request_id"], "0");
+        let errs = v["errors"].as_array().unwrap();
+        assert_eq!(errs.len(), 2);
+        assert_eq!(errs[0]["request_id"], "1");
+        assert_eq!(errs[1]["errors"][0]["path"], "direction");
+        let n = notes(app, EntityKind::Contacts, cid).await;
+        assert_eq!(n.len(), 1);
+        assert_eq!(n[0].params["link"], "https://pbx.test/r/1.mp3");
+        // Posting again (a retry) adds nothing.
+        let again = json(app.post("/api/v4/calls", json!([body[0].clone()])).await).await;
+        assert_eq!(
+            again["_embedded"]["calls"][0]["id"],
+            v["_embedded"]["calls"][0]["id"]
+        );
+        assert_eq!(notes(app, EntityKind::Contacts, cid).await.len(), 1);
+        // P6 on: the unknown number becomes a contact.
+        app.patch(
+            &format!("/api/v4/telephony/integrations/{}", rig.integration),
+            json!({"settings": {"auto_create": "contact", "auto_create_outgoing": true}}),
+        )
+        .await;
+        let v = json(app.post("/api/v4/calls", json!([body[1].clone()])).await).await;
+        assert_eq!(v["_total_items"], 1, "{v}");
+        assert_eq!(
+            sb_service::cards::find_by_phone(app.ctx(), app.account().id, "699999999")
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+    }
+}

@@ -35,6 +35,7 @@ pub fn router() -> Router<AppState> {
             get(blacklist_list).post(blacklist_add),
         )
         .route("/api/v4/telephony/blacklist/{id}", delete(blacklist_remove))
+        .route("/api/v4/calls", post(log_calls))
         .route("/api/v4/calls/dial", post(dial))
         .route("/api/v4/calls/live", get(live))
         .route("/api/v4/calls/{id}/recording", get(recording))
@@ -335,4 +336,34 @@ async fn live(State(st): State<AppState>, Auth(actor): Auth) -> impl IntoRespons
         }
     });
     Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+/// Kommo's bulk call logging (V4): per-item errors come back while valid items are saved.
+async fn log_calls(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    links: Links,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Response> {
+    let items = crate::extract::parse_items::<telephony::log::CallLogInput>(body)?;
+    let (ok, errors) = telephony::log::log_calls(&st.ctx, &actor, items).await?;
+    let calls: Vec<Value> = ok
+        .iter()
+        .map(|c| {
+            let plural = match c.entity_type {
+                "lead" => "leads",
+                "company" => "companies",
+                _ => "contacts",
+            };
+            json!({
+                "id": c.id, "entity_id": c.entity_id, "entity_type": c.entity_type, "account_id": actor.account.id.0, "request_id": c.request_id,
+                "_embedded": {"entity": {"id": c.entity_id, "_links": {"self": links.href(&format!("/api/v4/{plural}/{}", c.entity_id))}}},
+            })
+        })
+        .collect();
+    let errs: Vec<Value> = errors.iter().map(|e| json!({"request_id": e.request_id, "title": e.title, "detail": e.detail, "errors": e.errors})).collect();
+    Ok(hal(
+        StatusCode::OK,
+        json!({"_total_items": calls.len(), "errors": errs, "_embedded": {"calls": calls}}),
+    ))
 }
