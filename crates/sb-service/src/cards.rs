@@ -1,13 +1,17 @@
 //! Contacts and companies (C3, C4) and phone identity: list, get, batch create and
 //! update (all or nothing), and caller lookup by phone in any format.
 
+use crate::custom_fields::{build_filters, RawFieldFilter};
+use crate::events::Recorder;
 use crate::{Actor, Ctx, ItemErrors, ServiceError};
 use sb_domain::entities::{Card, CardKind, PhoneMatch};
 use sb_domain::fields::{validate_values, FieldDef, FieldError, FieldValue, FieldValueInput};
 use sb_domain::{AccountId, Action, CompanyId, EntityKind, Phone, UserId, Visibility};
 pub use sb_store::cards::OrderBy as OrderByField;
 use sb_store::cards::{self, CardFilter, CardPhone, CardWrite};
+use sb_store::field_values::{self, ValueOwner};
 use sb_store::{accounts, custom_fields, users};
+use serde_json::json;
 use std::collections::HashMap;
 
 pub const MAX_BATCH: usize = 250;
@@ -53,6 +57,8 @@ pub struct ListParams {
     pub updated_to: Option<i64>,
     pub query: Option<String>,
     pub company_id: Option<i64>,
+    /// `filter[custom_fields_values][ID]...`, through the typed value index.
+    pub fields: Vec<RawFieldFilter>,
     pub order_by: OrderByField,
     pub desc: bool,
 }
@@ -103,6 +109,11 @@ pub async fn list(
             f.text = Some(q.to_string());
         }
     }
+    let mut c = ctx.db.conn().await?;
+    if !p.fields.is_empty() {
+        let defs = custom_fields::list(&mut c, actor.account.id, kind.plural()).await?;
+        f.fields = build_filters(&defs, p.fields)?;
+    }
     if vis == Visibility::None {
         return Ok(Page {
             items: vec![],
@@ -111,7 +122,6 @@ pub async fn list(
             has_next: false,
         });
     }
-    let mut c = ctx.db.conn().await?;
     let mut items = cards::list(&mut c, actor.account.id, kind, &f, vis).await?;
     let has_next = items.len() as i64 > limit;
     items.truncate(limit as usize);
@@ -311,6 +321,29 @@ pub async fn create(
     kind: CardKind,
     items: Vec<CardInput>,
 ) -> Result<Vec<CardRef>, ServiceError> {
+    let prepared = prepare_create(ctx, actor, kind, items).await?;
+    let mut rec = Recorder::new(ctx, actor);
+    let mut tx = ctx.db.begin().await?;
+    write_created(&mut tx, kind, &prepared.writes, &mut rec).await?;
+    rec.write(&mut tx).await?;
+    tx.commit().await?;
+    Ok(prepared.refs)
+}
+
+/// Cards checked and built for a create, not yet written.
+pub(crate) struct Prepared {
+    pub writes: Vec<CardWrite>,
+    pub refs: Vec<CardRef>,
+}
+
+/// Checks rights and every item of a create batch and builds the cards (with ids);
+/// all items' errors are reported together.
+pub(crate) async fn prepare_create(
+    ctx: &Ctx,
+    actor: &Actor,
+    kind: CardKind,
+    items: Vec<CardInput>,
+) -> Result<Prepared, ServiceError> {
     if !actor.can(kind.entity_kind(), Action::Add) {
         return Err(ServiceError::Forbidden(format!(
             "you may not add {}",
@@ -381,10 +414,45 @@ pub async fn create(
     if !all_errors.is_empty() {
         return Err(ServiceError::Validation(all_errors));
     }
-    let mut tx = ctx.db.begin().await?;
-    cards::insert_many(&mut tx, kind, &writes).await?;
-    tx.commit().await?;
-    Ok(refs)
+    Ok(Prepared { writes, refs })
+}
+
+/// Writes prepared cards with their phone and field-value indexes, and records their
+/// events, in the caller's transaction.
+pub(crate) async fn write_created(
+    tx: &mut sb_store::Tx,
+    kind: CardKind,
+    writes: &[CardWrite],
+    rec: &mut Recorder<'_>,
+) -> Result<(), ServiceError> {
+    let Some(first) = writes.first() else {
+        return Ok(());
+    };
+    let account = first.card.account_id;
+    cards::insert_many(tx, kind, writes).await?;
+    let values: Vec<(i64, &[FieldValue])> = writes
+        .iter()
+        .map(|w| (w.card.id, w.card.custom_fields.as_slice()))
+        .collect();
+    field_values::insert_many(tx, account, ValueOwner::from(kind), &values).await?;
+    for w in writes {
+        let k = &w.card;
+        rec.added(
+            kind.entity_kind(),
+            k.id,
+            json!([{ kind.singular(): { "id": k.id, "name": k.name } }]),
+        );
+        if let Some(c) = k.company_id {
+            rec.link(
+                true,
+                kind.entity_kind(),
+                k.id,
+                EntityKind::Companies,
+                c.0,
+            );
+        }
+    }
+    Ok(())
 }
 
 fn check_batch_size(n: usize) -> Result<(), ServiceError> {
@@ -423,6 +491,8 @@ pub async fn update(
     drop(c);
     let now = ctx.now();
     let mut writes: Vec<CardWrite> = Vec::with_capacity(items.len());
+    // The card as it was before this batch, parallel to `writes` (for events).
+    let mut originals: Vec<Card> = Vec::with_capacity(items.len());
     let mut refs = Vec::with_capacity(items.len());
     let mut all_errors = Vec::new();
     for (i, item) in items.into_iter().enumerate() {
@@ -465,6 +535,7 @@ pub async fn update(
             });
             continue;
         }
+        let before = current.clone();
         let mut card = current;
         if let Some(f) = item.first_name {
             card.first_name = f.trim().to_string();
@@ -501,16 +572,46 @@ pub async fn update(
             request_id: rid,
             updated_at: card.updated_at,
         });
+        let original = match writes.iter().position(|w| w.card.id == id) {
+            Some(p) => originals.remove(p),
+            None => before,
+        };
         writes.retain(|w| w.card.id != id);
         writes.push(CardWrite { card, phones });
+        originals.push(original);
     }
     if !all_errors.is_empty() {
         return Err(ServiceError::Validation(all_errors));
     }
+    let mut rec = Recorder::new(ctx, actor);
+    let ek = kind.entity_kind();
+    for (w, old) in writes.iter().zip(&originals) {
+        let k = &w.card;
+        rec.name(ek, k.id, &old.name, &k.name);
+        rec.responsible(ek, k.id, old.responsible_user_id, k.responsible_user_id);
+        rec.fields(ek, k.id, &old.custom_fields, &k.custom_fields);
+        if old.company_id != k.company_id {
+            if let Some(c) = old.company_id {
+                rec.link(false, ek, k.id, EntityKind::Companies, c.0);
+            }
+            if let Some(c) = k.company_id {
+                rec.link(true, ek, k.id, EntityKind::Companies, c.0);
+            }
+        }
+    }
     let mut tx = ctx.db.begin().await?;
     for w in &writes {
         cards::update(&mut tx, w).await?;
+        field_values::rewrite(
+            &mut tx,
+            actor.account.id,
+            ValueOwner::from(kind),
+            w.card.id,
+            &w.card.custom_fields,
+        )
+        .await?;
     }
+    rec.write(&mut tx).await?;
     tx.commit().await?;
     Ok(refs)
 }

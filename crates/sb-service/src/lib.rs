@@ -10,7 +10,9 @@ pub mod actor;
 pub mod auth;
 pub mod cards;
 pub mod clock;
+pub mod custom_fields;
 pub mod error;
+pub mod events;
 pub mod telephony;
 pub mod users;
 

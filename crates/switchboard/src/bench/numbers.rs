@@ -49,7 +49,7 @@ pub fn stored(i: u64, j: u64) -> StoredPhone {
         };
     }
     let format = (h >> 16) % 4;
-    if (h >> 24) % 3 != 0 {
+    if !(h >> 24).is_multiple_of(3) {
         // Mobile: 6 and eight digits.
         let d = format!(
             "{:08}",
