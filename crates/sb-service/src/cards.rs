@@ -443,13 +443,7 @@ pub(crate) async fn write_created(
             json!([{ kind.singular(): { "id": k.id, "name": k.name } }]),
         );
         if let Some(c) = k.company_id {
-            rec.link(
-                true,
-                kind.entity_kind(),
-                k.id,
-                EntityKind::Companies,
-                c.0,
-            );
+            rec.link(true, kind.entity_kind(), k.id, EntityKind::Companies, c.0);
         }
     }
     Ok(())

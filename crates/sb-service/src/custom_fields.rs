@@ -41,7 +41,11 @@ pub struct FieldInput {
 }
 
 /// The definitions of an entity's fields, by sort.
-pub async fn list(ctx: &Ctx, actor: &Actor, kind: EntityKind) -> Result<Vec<FieldDef>, ServiceError> {
+pub async fn list(
+    ctx: &Ctx,
+    actor: &Actor,
+    kind: EntityKind,
+) -> Result<Vec<FieldDef>, ServiceError> {
     let entity = check_entity(kind)?;
     let mut c = ctx.db.conn().await?;
     Ok(custom_fields::list(&mut c, actor.account.id, entity).await?)
@@ -240,7 +244,10 @@ pub async fn delete(
             FieldError::new(
                 "NotDeletable",
                 "id",
-                format!("Field {} ({}) is predefined and cannot be deleted.", def.id, def.name),
+                format!(
+                    "Field {} ({}) is predefined and cannot be deleted.",
+                    def.id, def.name
+                ),
             ),
         ));
     }

@@ -91,7 +91,13 @@ impl<'a> Recorder<'a> {
     }
 
     /// One `custom_field_value_changed` per field whose values differ.
-    pub fn fields(&mut self, kind: EntityKind, id: i64, before: &[FieldValue], after: &[FieldValue]) {
+    pub fn fields(
+        &mut self,
+        kind: EntityKind,
+        id: i64,
+        before: &[FieldValue],
+        after: &[FieldValue],
+    ) {
         let mut ids: Vec<sb_domain::FieldId> = before
             .iter()
             .chain(after.iter())

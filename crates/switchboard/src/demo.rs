@@ -231,11 +231,15 @@ async fn install(
     cfg: &SimConfig,
     managers: &[sb_domain::entities::User],
 ) -> anyhow::Result<sb_service::telephony::IntegrationView> {
-    let installed = sb_service::telephony::list(ctx, admin).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let installed = sb_service::telephony::list(ctx, admin)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     if let Some(old) = installed.into_iter().next() {
         // The simulator listens on a new port each run: point the integration at it.
         let patch = serde_json::json!({ "base_url": sim.base_url() });
-        return sb_service::telephony::update(ctx, admin, old.integration.id, patch, None).await.map_err(|e| anyhow::anyhow!("{e}"));
+        return sb_service::telephony::update(ctx, admin, old.integration.id, patch, None)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"));
     }
     let settings = Settings {
         key: cfg.key.clone(),
