@@ -393,3 +393,47 @@ async fn bulk_call_logging_attaches_matched_calls_and_reports_the_rest() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_live_stream_shows_who_is_calling_and_the_call_state() {
+    use futures_util::StreamExt;
+    for rig in rigs().await {
+        let app = &rig.app;
+        contact(app, "Dora", "+34 633 444 555", app.admin.user.id.0).await;
+        let r = app
+            .client
+            .get(format!("{}/api/v4/calls/live", app.url))
+            .bearer_auth(&app.admin_token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert!(r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/event-stream"));
+        let mut stream = r.bytes_stream();
+        rig.sim
+            .run_scenario(spec(Scenario::IncomingAnswered, "34633444555"))
+            .await
+            .unwrap();
+        let mut text = String::new();
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !text.contains("event: ended") {
+            let chunk = tokio::time::timeout_at(deadline, stream.next())
+                .await
+                .expect("live events arrive")
+                .unwrap()
+                .unwrap();
+            text.push_str(&String::from_utf8_lossy(&chunk));
+        }
+        let ringing = text
+            .split("\n\n")
+            .find(|b| b.contains("event: ringing"))
+            .expect("a ringing pop-up");
+        assert!(ringing.contains("\"name\":\"Dora\""), "{ringing}");
+        assert!(ringing.contains("\"phone\":\"+34633444555\""));
+        assert!(ringing.contains("\"our_number\":\"34911234567\""));
+        assert!(text.find("event: answered").unwrap() < text.find("event: ended").unwrap());
+    }
+}
