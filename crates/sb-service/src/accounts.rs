@@ -47,7 +47,8 @@ pub async fn bootstrap(
     }))
 }
 
-/// Creates an account, its admin and its predefined custom fields in one transaction.
+/// Creates an account, its admin, its predefined custom fields and its main pipeline
+/// in one transaction.
 pub async fn create_account(
     ctx: &Ctx,
     n: NewAccount,
@@ -92,6 +93,12 @@ pub async fn create_account(
     accounts::insert(&mut tx, &account).await?;
     users::insert(&mut tx, &admin, hash.as_deref()).await?;
     insert_predefined_fields(ctx, &mut tx, account.id, now).await?;
+    // C6: every account starts with one (main) pipeline.
+    sb_store::pipelines::insert(
+        &mut tx,
+        &sb_domain::pipelines::default_pipeline(account.id, now),
+    )
+    .await?;
     tx.commit().await?;
     Ok((account, admin))
 }

@@ -134,7 +134,7 @@ pub async fn list(
 }
 
 /// A query is a phone number when it has enough digits and nothing but phone punctuation.
-fn looks_like_phone(q: &str) -> bool {
+pub(crate) fn looks_like_phone(q: &str) -> bool {
     let digits = q.chars().filter(char::is_ascii_digit).count();
     digits >= sb_domain::phone::MIN_PHONE_DIGITS
         && q.chars()
@@ -196,7 +196,7 @@ pub fn phones_of(defs: &[FieldDef], values: &[FieldValue], country: &str) -> Vec
     out
 }
 
-fn merge_fields(existing: &mut Vec<FieldValue>, new: Vec<FieldValue>) {
+pub(crate) fn merge_fields(existing: &mut Vec<FieldValue>, new: Vec<FieldValue>) {
     for fv in new {
         existing.retain(|e| e.field_id != fv.field_id);
         if !fv.values.is_empty() {
@@ -449,7 +449,7 @@ pub(crate) async fn write_created(
     Ok(())
 }
 
-fn check_batch_size(n: usize) -> Result<(), ServiceError> {
+pub(crate) fn check_batch_size(n: usize) -> Result<(), ServiceError> {
     if n == 0 {
         return Err(ServiceError::BadRequest(
             "the request body must be a non-empty array".into(),

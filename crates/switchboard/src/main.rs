@@ -119,7 +119,13 @@ async fn run(command: Command, config: Config, warnings: Vec<String>) -> anyhow:
         Command::ConfigDefault | Command::Token { .. } | Command::Healthcheck { .. }
     );
     if !quiet {
-        switchboard::telemetry::init(&config.log_format, &config.log_level);
+        // Benchmarks print figures; per-request log lines would only measure stderr.
+        let level = if matches!(command, Command::Bench { .. }) {
+            "warn"
+        } else {
+            config.log_level.as_str()
+        };
+        switchboard::telemetry::init(&config.log_format, level);
     }
     for w in &warnings {
         tracing::warn!("{w}");

@@ -26,6 +26,15 @@ impl App {
         let db = sb_store::Db::connect(&config.database_url)
             .await
             .with_context(|| format!("opening the database {}", redact(&config.database_url)))?;
+        Self::build_on(db, config, clock).await
+    }
+
+    /// Starts the app on an already opened database (benchmarks open their own).
+    pub async fn build_on(
+        db: sb_store::Db,
+        config: &Config,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<App> {
         db.migrate().await.context("applying database migrations")?;
         let ctx = Ctx::new(db, clock)
             .await

@@ -12,7 +12,8 @@ use sb_domain::calls::{CallChanges, CallDirection, CallPatch, CallSession, CallS
 use sb_domain::entities::{CardKind, PhoneMatch};
 use sb_domain::integrations::Integration;
 use sb_domain::{CompanyId, ContactId, Phone, UserId, Visibility};
-use sb_store::calls::{self, InboxEvent};
+use sb_store::calls::{self, Applied, InboxEvent};
+use sb_store::Tx;
 use sb_store::{accounts, blacklist, cards, integrations};
 use sb_telephony::{
     CallControl, CallEvent, CallEventKind, Direction, InboundOutcome, InboundRequest, WebhookError,
@@ -259,7 +260,6 @@ async fn record_event(
         ..Default::default()
     };
     let payload = serde_json::to_string(&ev.fields).unwrap_or_default();
-    let mut tx = ctx.db.begin().await?;
     let inbox = InboxEvent {
         id: ctx.next_id(),
         account_id: i.account_id,
@@ -272,46 +272,16 @@ async fn record_event(
         processed_at: Some(now),
         error: None,
     };
-    let fresh = calls::insert_inbox(&mut tx, &inbox).await?;
-    let mut applied = None;
-    if fresh {
-        let a = calls::apply(
-            &mut tx,
-            i.account_id,
-            i.id,
-            &ev.provider_call_id,
-            &patch,
-            now,
-        )
-        .await?;
-        let call = a.session.id.0;
-        if a.changes.became(CallState::Ended) {
-            work::enqueue(&mut tx, i.account_id, work::FINALIZE, call, now, now).await?;
-        }
-        if a.session.data.recording_id.is_some()
-            && (a.changes.recording_added || ev.kind == CallEventKind::Record)
-        {
-            work::enqueue(
-                &mut tx,
-                i.account_id,
-                work::RECORDING,
-                call,
-                now + work::RECORDING_DELAY_MS,
-                now,
-            )
-            .await?;
-        }
-        if a.changes.created
-            && s.auto_create_at == AutoCreateAt::Start
-            && a.session.data.contact_id.is_none()
-            && a.session.data.company_id.is_none()
-            && decision.as_ref().is_some_and(|d| !d.control.blacklist)
-        {
-            work::enqueue(&mut tx, i.account_id, work::AUTOCREATE, call, now, now).await?;
-        }
-        applied = Some(a);
-    }
-    tx.commit().await?;
+    let write = Write {
+        inbox,
+        provider_call_id: ev.provider_call_id.clone(),
+        patch,
+        kind: ev.kind,
+        autocreate_at_start: s.auto_create_at == AutoCreateAt::Start
+            && decision.as_ref().is_some_and(|d| !d.control.blacklist),
+        now,
+    };
+    let applied = ctx.committer.commit(write).await?;
     if let Some(a) = applied {
         publish(
             ctx,
@@ -374,4 +344,135 @@ fn publish(
         },
     );
     let _ = empty_event;
+}
+
+/// The durable part of one event: its inbox row, the session merge and follow-up jobs.
+pub struct Write {
+    inbox: InboxEvent,
+    provider_call_id: String,
+    patch: CallPatch,
+    kind: CallEventKind,
+    autocreate_at_start: bool,
+    now: i64,
+}
+
+async fn write_one(tx: &mut Tx, w: &Write) -> Result<Option<Applied>, ServiceError> {
+    let (account, now) = (w.inbox.account_id, w.now);
+    if !calls::insert_inbox(tx, &w.inbox).await? {
+        return Ok(None);
+    }
+    let a = calls::apply(
+        tx,
+        account,
+        w.inbox.integration_id,
+        &w.provider_call_id,
+        &w.patch,
+        now,
+    )
+    .await?;
+    let call = a.session.id.0;
+    if a.changes.became(CallState::Ended) {
+        work::enqueue(tx, account, work::FINALIZE, call, now, now).await?;
+    }
+    if a.session.data.recording_id.is_some()
+        && (a.changes.recording_added || w.kind == CallEventKind::Record)
+    {
+        work::enqueue(
+            tx,
+            account,
+            work::RECORDING,
+            call,
+            now + work::RECORDING_DELAY_MS,
+            now,
+        )
+        .await?;
+    }
+    if a.changes.created
+        && w.autocreate_at_start
+        && a.session.data.contact_id.is_none()
+        && a.session.data.company_id.is_none()
+    {
+        work::enqueue(tx, account, work::AUTOCREATE, call, now, now).await?;
+    }
+    Ok(Some(a))
+}
+
+type Reply = tokio::sync::oneshot::Sender<Result<Option<Applied>, String>>;
+
+/// Group commit for webhook events (B5): one writer task takes every event waiting and
+/// writes them in one transaction, answering each only after the commit. SQLite has a
+/// single writer and PostgreSQL pays a flush per commit, so under load many events
+/// share one commit instead of queueing for one each. A batch that fails is retried
+/// event by event, so one bad event cannot hold back the others.
+pub struct Committer {
+    tx: tokio::sync::mpsc::Sender<(Write, Reply)>,
+}
+
+const MAX_BATCH: usize = 256;
+
+impl Committer {
+    pub fn start(db: sb_store::Db) -> Committer {
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<(Write, Reply)>(4096);
+        tokio::spawn(async move {
+            while let Some(first) = rx.recv().await {
+                let mut batch = vec![first];
+                while batch.len() < MAX_BATCH {
+                    match rx.try_recv() {
+                        Ok(item) => batch.push(item),
+                        Err(_) => break,
+                    }
+                }
+                match write_batch(&db, &batch).await {
+                    Ok(results) => {
+                        for ((_, reply), r) in batch.into_iter().zip(results) {
+                            let _ = reply.send(Ok(r));
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, size = batch.len(), "batch commit failed; retrying one by one");
+                        for (w, reply) in batch {
+                            let r =
+                                write_batch(&db, std::slice::from_ref(&(w, dummy_reply()))).await;
+                            let _ = reply
+                                .send(r.map(|mut v| v.pop().flatten()).map_err(|e| e.to_string()));
+                        }
+                    }
+                }
+            }
+        });
+        Committer { tx }
+    }
+
+    /// Writes one event durably; returns the merge result (`None` for a redelivery).
+    pub async fn commit(&self, w: Write) -> Result<Option<Applied>, ServiceError> {
+        let (reply, rx) = tokio::sync::oneshot::channel();
+        self.tx
+            .send((w, reply))
+            .await
+            .map_err(|_| anyhow::anyhow!("the event writer has stopped"))?;
+        match rx.await {
+            Ok(Ok(a)) => Ok(a),
+            Ok(Err(e)) => Err(ServiceError::Internal(anyhow::anyhow!(e))),
+            Err(_) => Err(ServiceError::Internal(anyhow::anyhow!(
+                "the event writer dropped the event"
+            ))),
+        }
+    }
+}
+
+fn dummy_reply() -> Reply {
+    tokio::sync::oneshot::channel().0
+}
+
+async fn write_batch(
+    db: &sb_store::Db,
+    batch: &[(Write, Reply)],
+) -> Result<Vec<Option<Applied>>, ServiceError> {
+    let mut tx = db.begin().await?;
+    let mut out = Vec::with_capacity(batch.len());
+    for (w, _) in batch {
+        out.push(write_one(&mut tx, w).await?);
+    }
+    tx.commit().await?;
+    Ok(out)
 }

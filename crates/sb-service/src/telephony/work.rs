@@ -524,7 +524,16 @@ pub(crate) async fn create_for_unknown(
     };
     let phones = crate::cards::phones_of(&defs, &card.custom_fields, country);
     let contact_id = card.id;
+    let values = card.custom_fields.clone();
     cards::insert_many(tx, CardKind::Contact, &[cards::CardWrite { card, phones }]).await?;
+    // Indexed like any contact's fields, so field filters and search find it.
+    sb_store::field_values::insert_many(
+        tx,
+        account,
+        sb_store::field_values::ValueOwner::Contact,
+        &[(contact_id, values.as_slice())],
+    )
+    .await?;
     let mut evs = vec![Event {
         id: ctx.next_id(),
         account_id: account,

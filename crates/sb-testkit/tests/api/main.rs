@@ -4,10 +4,18 @@
 
 mod auth;
 mod bad_input;
+mod catalogs;
 mod contacts;
+mod custom_fields;
+mod events;
 mod kommo_compat;
+mod leads;
+mod links;
+mod notes;
 mod ops;
+mod pipelines;
 mod rights;
+mod tasks;
 
 use serde_json::{json, Value};
 

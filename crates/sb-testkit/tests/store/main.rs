@@ -10,5 +10,6 @@ mod jobs;
 mod leads;
 mod pipelines;
 mod schema;
+mod scope;
 mod tel_fixtures;
 mod telephony;

@@ -132,6 +132,7 @@ async fn list(
         updated_to,
         query: params.get("query").map(str::to_string),
         company_id: None,
+        fields: params.field_filters()?,
         order_by,
         desc,
     };
@@ -176,19 +177,19 @@ async fn get_one(
 }
 
 #[derive(Debug, Default, Deserialize)]
-struct IdRef {
+pub(crate) struct IdRef {
     id: i64,
 }
 
 #[derive(Debug, Default, Deserialize)]
-struct EmbeddedBody {
+pub(crate) struct EmbeddedBody {
     #[serde(default, deserialize_with = "double_option")]
     companies: Option<Option<Vec<IdRef>>>,
 }
 
 /// One item of a write, in Kommo's shape; unknown and read-only keys are ignored.
 #[derive(Debug, Default, Deserialize)]
-struct CardBody {
+pub(crate) struct CardBody {
     #[serde(default)]
     id: Option<i64>,
     #[serde(default)]
@@ -213,7 +214,7 @@ struct CardBody {
     embedded: Option<EmbeddedBody>,
 }
 
-fn to_input(rid: String, b: CardBody) -> CardInput {
+pub(crate) fn to_input(rid: String, b: CardBody) -> CardInput {
     let company_id = b
         .embedded
         .and_then(|e| e.companies)

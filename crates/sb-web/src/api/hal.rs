@@ -59,3 +59,39 @@ pub fn page(
 pub fn secs(ms: i64) -> i64 {
     ms.div_euclid(1000)
 }
+
+/// Like [`page`], with Kommo's `_total_items` (custom fields, pipelines, links).
+#[allow(clippy::too_many_arguments)]
+pub fn page_with_total(
+    links: &Links,
+    path: &str,
+    params: &Params,
+    key: &str,
+    items: Vec<Value>,
+    page_no: i64,
+    has_next: bool,
+    total: usize,
+) -> Response {
+    if items.is_empty() {
+        return no_content();
+    }
+    let rest = params.without_page();
+    let url = |p: i64| {
+        if rest.is_empty() {
+            links.href(&format!("{path}?page={p}"))
+        } else {
+            links.href(&format!("{path}?{rest}&page={p}"))
+        }
+    };
+    let mut l = json!({ "self": url(page_no), "first": url(1) });
+    if has_next {
+        l["next"] = url(page_no + 1);
+    }
+    if page_no > 1 {
+        l["prev"] = url(page_no - 1);
+    }
+    hal(
+        StatusCode::OK,
+        json!({ "_total_items": total, "_page": page_no, "_links": l, "_embedded": { key: items } }),
+    )
+}

@@ -2,9 +2,18 @@
 
 pub mod account;
 pub mod cards;
+pub mod catalogs;
+pub mod custom_fields;
+pub mod events;
 pub mod hal;
+pub mod leads;
+pub mod links;
+pub mod notes;
 pub mod oauth;
+pub mod pipelines;
+pub mod tasks;
 pub mod telephony;
+pub mod util;
 
 use crate::state::AppState;
 use axum::Router;
@@ -14,5 +23,13 @@ pub fn router() -> Router<AppState> {
         .merge(oauth::router())
         .merge(account::router())
         .merge(cards::router())
+        .merge(custom_fields::router())
+        .merge(pipelines::router())
+        .merge(leads::router())
+        .merge(tasks::router())
+        .merge(notes::router())
+        .merge(events::router())
+        .merge(links::router())
+        .merge(catalogs::router())
         .merge(telephony::router())
 }

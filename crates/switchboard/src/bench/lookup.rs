@@ -7,6 +7,7 @@
 //! single writer inserts them in order with `cards::insert_many`, one transaction per
 //! batch: SQLite has one writer, and phone parsing is CPU work that overlaps with it.
 
+use super::cpu;
 use super::numbers::{self, mix};
 use super::stats::Latency;
 use super::target::BenchDb;
@@ -18,15 +19,20 @@ use sb_domain::{AccountId, Phone, UserId, Visibility};
 use sb_service::accounts::{create_account, NewAccount};
 use sb_service::{Ctx, SystemClock};
 use sb_store::cards::{self, CardWrite};
-use sb_store::{Backend, Db};
-use std::sync::atomic::{AtomicBool, Ordering};
+use sb_store::{Backend, Db, Tx};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 const MAX_LOOKUPS: u64 = 1_000_000;
-/// Contacts per batch, and per transaction.
+/// Contacts per batch handed from a builder thread to the writer.
 const BATCH: u64 = 5_000;
+/// Contacts per transaction. Each transaction rewrites the pages of the two random-order
+/// phone indexes it touches (to the WAL, then to the file at checkpoint): larger
+/// transactions touch each page for more rows. At 5,000 contacts per transaction, 1M
+/// contacts spent 39 s in commits; at 50,000, 8 s.
+const TX_CONTACTS: u64 = 50_000;
 /// Seeding stops early (and says so) past this.
 const SEED_TIME_LIMIT: Duration = Duration::from_secs(45 * 60);
 /// Each timed lookup pass stops early (and says so) past this.
@@ -206,16 +212,13 @@ struct Plan {
 }
 
 struct Batch {
-    start: u64,
     writes: Vec<CardWrite>,
     phones: u64,
-    build: Duration,
     parse: Duration,
 }
 
 /// Builds contacts `start..end` as the service would from API input.
 fn build_batch(plan: &Plan, start: u64, end: u64) -> Result<Batch, String> {
-    let t0 = Instant::now();
     let mut parse = Duration::ZERO;
     let mut writes = Vec::with_capacity((end - start) as usize);
     let mut phones = 0;
@@ -271,10 +274,8 @@ fn build_batch(plan: &Plan, start: u64, end: u64) -> Result<Batch, String> {
         });
     }
     Ok(Batch {
-        start,
         writes,
         phones,
-        build: t0.elapsed(),
         parse,
     })
 }
@@ -291,13 +292,25 @@ async fn seed(db: &Db, plan: Arc<Plan>) -> anyhow::Result<Seeded> {
     let cores = std::thread::available_parallelism()
         .map(|c| c.get())
         .unwrap_or(1) as u64;
-    let threads = cores.clamp(1, batches.max(1));
+    // The writer (this task and the SQLite connection's thread) keeps a core busy; the
+    // builders take the others. More builders than that do not parse faster: the
+    // phonenumber crate looks every pattern up in one Mutex-guarded regex cache.
+    let threads = std::env::var("SBX_BUILDERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(cores.saturating_sub(1))
+        .clamp(1, batches.max(1));
     println!(
-        "seeding: {} builder thread(s), batches of {} contacts, one transaction per batch",
+        "seeding: {} builder thread(s) on {} core(s), batches of {} contacts, {} contacts per transaction; load average {}",
         threads,
-        thousands(BATCH)
+        cores,
+        thousands(BATCH),
+        thousands(TX_CONTACTS),
+        load_average()
     );
     let stop = Arc::new(AtomicBool::new(false));
+    let builder_cpu_us = Arc::new(AtomicU64::new(0));
+    let cpu0 = (cpu::process(), cpu::threads_named(SQLITE_THREAD));
     // One bounded channel per builder: the writer reads them in turn, so batches arrive
     // in id order, and a builder that runs ahead waits.
     let mut receivers = Vec::new();
@@ -307,6 +320,7 @@ async fn seed(db: &Db, plan: Arc<Plan>) -> anyhow::Result<Seeded> {
         receivers.push(rx);
         let plan = plan.clone();
         let stop = stop.clone();
+        let builder_cpu_us = builder_cpu_us.clone();
         let handle = std::thread::Builder::new()
             .name(format!("bench-build-{t}"))
             .spawn(move || {
@@ -319,73 +333,82 @@ async fn seed(db: &Db, plan: Arc<Plan>) -> anyhow::Result<Seeded> {
                     }
                     seq += threads;
                 }
+                if let Some(c) = cpu::this_thread() {
+                    builder_cpu_us.fetch_add(c.as_micros() as u64, Ordering::Relaxed);
+                }
             })?;
         handles.push(handle);
     }
 
     let started = Instant::now();
-    let (mut done, mut phones) = (0_u64, 0_u64);
-    let (mut wait, mut insert, mut commit, mut build, mut parse) = (
-        Duration::ZERO,
+    let (mut done, mut phones, mut in_tx) = (0_u64, 0_u64, 0_u64);
+    let (mut wait, mut insert, mut commit, mut parse) = (
         Duration::ZERO,
         Duration::ZERO,
         Duration::ZERO,
         Duration::ZERO,
     );
     let mut next_report = 1;
-    let mut result: anyhow::Result<()> = Ok(());
-    for seq in 0..batches {
-        if started.elapsed() > SEED_TIME_LIMIT {
-            println!("  seeding stopped after {:?}: time limit", SEED_TIME_LIMIT);
-            break;
-        }
-        let t = Instant::now();
-        let Some(rx) = receivers.get_mut((seq % threads) as usize) else {
-            break;
-        };
-        let batch = match rx.recv().await {
-            Some(Ok(b)) => b,
-            Some(Err(e)) => {
-                result = Err(anyhow::anyhow!("building contacts: {e}"));
+    let mut tx: Option<Tx> = None;
+    let outcome: anyhow::Result<()> = async {
+        for seq in 0..batches {
+            if started.elapsed() > SEED_TIME_LIMIT {
+                println!("  seeding stopped after {:?}: time limit", SEED_TIME_LIMIT);
                 break;
             }
-            None => {
-                result = Err(anyhow::anyhow!("a builder thread stopped early"));
-                break;
+            let t = Instant::now();
+            let rx = receivers
+                .get_mut((seq % threads) as usize)
+                .context("no builder")?;
+            let batch = match rx.recv().await {
+                Some(Ok(b)) => b,
+                Some(Err(e)) => anyhow::bail!("building contacts: {e}"),
+                None => anyhow::bail!("a builder thread stopped early"),
+            };
+            wait += t.elapsed();
+            parse += batch.parse;
+            let t = Instant::now();
+            let open = match tx.as_mut() {
+                Some(open) => open,
+                None => tx.insert(db.begin().await?),
+            };
+            cards::insert_many(open, CardKind::Contact, &batch.writes)
+                .await
+                .context("inserting contacts")?;
+            insert += t.elapsed();
+            in_tx += batch.writes.len() as u64;
+            if in_tx >= TX_CONTACTS || seq + 1 == batches {
+                let t = Instant::now();
+                if let Some(open) = tx.take() {
+                    open.commit().await.context("committing contacts")?;
+                }
+                commit += t.elapsed();
+                done += in_tx;
+                in_tx = 0;
             }
-        };
-        wait += t.elapsed();
-        debug_assert_eq!(batch.start, seq * BATCH);
-        build += batch.build;
-        parse += batch.parse;
-        let t = Instant::now();
-        let mut tx = db.begin().await?;
-        if let Err(e) = cards::insert_many(&mut tx, CardKind::Contact, &batch.writes).await {
-            result = Err(anyhow::Error::from(e).context("inserting contacts"));
-            break;
+            phones += batch.phones;
+            while next_report <= 10 && done * 10 >= n * next_report {
+                let secs = started.elapsed().as_secs_f64();
+                println!(
+                    "  {:>3}%  {:>10} contacts  {:>7.1} s  {:>8} contacts/s so far",
+                    next_report * 10,
+                    thousands(done),
+                    secs,
+                    thousands((done as f64 / secs.max(1e-9)) as u64)
+                );
+                next_report += 1;
+            }
         }
-        let t_commit = Instant::now();
-        insert += t_commit - t;
-        if let Err(e) = tx.commit().await {
-            result = Err(anyhow::Error::from(e).context("committing contacts"));
-            break;
+        // Stopped early: keep what was inserted.
+        if let Some(open) = tx.take() {
+            open.commit().await.context("committing contacts")?;
+            done += in_tx;
         }
-        commit += t_commit.elapsed();
-        done += batch.writes.len() as u64;
-        phones += batch.phones;
-        while next_report <= 10 && done * 10 >= n * next_report {
-            let secs = started.elapsed().as_secs_f64();
-            println!(
-                "  {:>3}%  {:>10} contacts  {:>7.1} s  {:>8} contacts/s so far",
-                next_report * 10,
-                thousands(done),
-                secs,
-                thousands((done as f64 / secs.max(1e-9)) as u64)
-            );
-            next_report += 1;
-        }
+        Ok(())
     }
+    .await;
     let secs = started.elapsed().as_secs_f64();
+    let cpu1 = (cpu::process(), cpu::threads_named(SQLITE_THREAD));
     stop.store(true, Ordering::Relaxed);
     drop(receivers);
     let joined =
@@ -393,7 +416,7 @@ async fn seed(db: &Db, plan: Arc<Plan>) -> anyhow::Result<Seeded> {
     if !matches!(joined, Ok(true)) {
         println!("  a builder thread panicked");
     }
-    result?;
+    outcome?;
     println!(
         "seeded {} contacts with {} phones in {:.1} s: {} contacts/s",
         thousands(done),
@@ -402,19 +425,53 @@ async fn seed(db: &Db, plan: Arc<Plan>) -> anyhow::Result<Seeded> {
         thousands((done as f64 / secs.max(1e-9)) as u64)
     );
     println!(
-        "  profile: writer {:.1} s in insert_many + {:.1} s in commit, {:.1} s waiting for built batches; builders {:.1} s CPU in total across {} thread(s), of which {:.1} s in phone parsing (phones_of)",
+        "  wall: writer {:.1} s in insert_many + {:.1} s in commit + {:.1} s waiting for built batches; builders spent {:.1} s in phone parsing (phones_of)",
         insert.as_secs_f64(),
         commit.as_secs_f64(),
         wait.as_secs_f64(),
-        build.as_secs_f64(),
-        threads,
         parse.as_secs_f64()
     );
+    if let ((Some(p0), Some(w0)), (Some(p1), Some(w1))) = (cpu0, cpu1) {
+        let per = |d: Duration| d.as_secs_f64() * 1e6 / done.max(1) as f64;
+        let (process, sqlite) = (p1.saturating_sub(p0), w1.saturating_sub(w0));
+        let builders = Duration::from_micros(builder_cpu_us.load(Ordering::Relaxed));
+        let rest = process.saturating_sub(sqlite).saturating_sub(builders);
+        println!(
+            "  CPU:  {:.1} s in all ({:.1} µs/contact) = SQLite thread {:.1} s ({:.1} µs/contact) + builders {:.1} s ({:.1} µs/contact) + writer task and the rest {:.1} s ({:.1} µs/contact); load average now {}",
+            process.as_secs_f64(),
+            per(process),
+            sqlite.as_secs_f64(),
+            per(sqlite),
+            builders.as_secs_f64(),
+            per(builders),
+            rest.as_secs_f64(),
+            per(rest),
+            load_average()
+        );
+    }
     Ok(Seeded {
         contacts: done,
         phones,
         secs,
     })
+}
+
+/// The name sqlx gives the thread that runs each SQLite connection (as Linux truncates it).
+const SQLITE_THREAD: &str = "sqlx-sqlite-wor";
+
+fn TX_CONTACTS -> u64 {
+    std::env::var("SBX_TXC")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(TX_CONTACTS)
+}
+
+/// The 1-minute load average, to show when other work shares the machine.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "?".into())
 }
 
 /// A lookup and its right answer: the contact id for an existing number, `None` for an

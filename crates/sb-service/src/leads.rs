@@ -1,0 +1,1098 @@
+//! Leads (C5): list with filters, get, batch create and update (all or nothing), and
+//! the "complex" create of a lead with its contact and company in one transaction.
+//! Every change records its events in the same transaction.
+
+use crate::cards::{self as card_svc, CardInput, Page};
+use crate::custom_fields::{build_filters, RawFieldFilter};
+use crate::events::Recorder;
+use crate::{Actor, Ctx, ItemErrors, ServiceError};
+use sb_domain::entities::CardKind;
+use sb_domain::feed::event_types as et;
+use sb_domain::fields::{validate_values, FieldDef, FieldError, FieldValueInput};
+use sb_domain::leads::{check_name, check_price, Lead, LeadContact};
+use sb_domain::pipelines::{is_closing, Pipeline, StatusType};
+use sb_domain::tags::Tag;
+use sb_domain::{
+    Action, CompanyId, ContactId, EntityKind, GroupId, LeadId, Phone, PipelineId, StatusId, TagId,
+    UserId, Visibility,
+};
+pub use sb_store::leads::OrderBy as OrderByField;
+use sb_store::leads::{self, LeadFilter};
+use sb_store::{cards, custom_fields, pipelines, tags, users};
+use serde_json::json;
+use std::collections::{HashMap, HashSet};
+
+/// Most leads in one `complex` request.
+pub const MAX_COMPLEX: usize = 50;
+
+/// A tag as a client names it on an entity: by id or by name.
+#[derive(Debug, Clone, Default)]
+pub struct TagInput {
+    pub id: Option<i64>,
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ContactLinkInput {
+    pub id: i64,
+    pub is_main: bool,
+}
+
+/// One item of a create or update batch, as the API parsed it.
+#[derive(Debug, Clone, Default)]
+pub struct LeadInput {
+    pub request_id: Option<String>,
+    pub id: Option<i64>,
+    pub name: Option<String>,
+    /// Minor units.
+    pub price: Option<i64>,
+    pub status_id: Option<i64>,
+    pub pipeline_id: Option<i64>,
+    pub responsible_user_id: Option<i64>,
+    pub created_by: Option<i64>,
+    pub updated_by: Option<i64>,
+    /// Unix seconds, as the API speaks.
+    pub created_at: Option<i64>,
+    pub updated_at: Option<i64>,
+    pub custom_fields_values: Option<Vec<FieldValueInput>>,
+    /// `_embedded.tags`: replaces the set.
+    pub tags: Option<Vec<TagInput>>,
+    pub tags_to_add: Option<Vec<TagInput>>,
+    pub tags_to_delete: Option<Vec<TagInput>>,
+    /// `_embedded.contacts`: replaces the set.
+    pub contacts: Option<Vec<ContactLinkInput>>,
+    /// `_embedded.companies`: `Some(None)` unlinks.
+    pub company_id: Option<Option<i64>>,
+}
+
+/// What a write answers per item.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeadRef {
+    pub id: i64,
+    pub request_id: String,
+    pub updated_at: i64,
+}
+
+/// A lead as read: with its tags and (on request) its contacts.
+#[derive(Debug, Clone)]
+pub struct LeadView {
+    pub lead: Lead,
+    pub tags: Vec<Tag>,
+    pub contacts: Option<Vec<LeadContact>>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ListParams {
+    pub page: i64,
+    pub limit: i64,
+    pub ids: Vec<i64>,
+    pub names: Vec<String>,
+    pub pipeline_ids: Vec<i64>,
+    /// (pipeline, stage) pairs.
+    pub statuses: Vec<(i64, i64)>,
+    pub responsible: Vec<i64>,
+    pub created_by: Vec<i64>,
+    pub updated_by: Vec<i64>,
+    /// Minor units.
+    pub price_from: Option<i64>,
+    pub price_to: Option<i64>,
+    /// Unix seconds.
+    pub created_from: Option<i64>,
+    pub created_to: Option<i64>,
+    pub updated_from: Option<i64>,
+    pub updated_to: Option<i64>,
+    pub closed_from: Option<i64>,
+    pub closed_to: Option<i64>,
+    pub fields: Vec<RawFieldFilter>,
+    pub tag_ids: Vec<i64>,
+    pub query: Option<String>,
+    pub with_contacts: bool,
+    pub only_deleted: bool,
+    pub order_by: OrderByField,
+    pub desc: bool,
+}
+
+pub async fn field_defs(ctx: &Ctx, actor: &Actor) -> Result<Vec<FieldDef>, ServiceError> {
+    let mut c = ctx.db.conn().await?;
+    Ok(custom_fields::list(&mut c, actor.account.id, "leads").await?)
+}
+
+fn ms(s: Option<i64>, end: bool) -> Option<i64> {
+    s.map(|s| if end { s * 1000 + 999 } else { s * 1000 })
+}
+
+pub async fn list(ctx: &Ctx, actor: &Actor, p: ListParams) -> Result<Page<LeadView>, ServiceError> {
+    let vis = actor.visibility(EntityKind::Leads, Action::View);
+    let limit = p.limit.clamp(1, card_svc::MAX_LIMIT);
+    let page = p.page.max(1);
+    let mut f = LeadFilter {
+        ids: p.ids.into_iter().map(LeadId).collect(),
+        names: p.names,
+        pipeline_ids: p.pipeline_ids.into_iter().map(PipelineId).collect(),
+        statuses: p
+            .statuses
+            .into_iter()
+            .map(|(a, b)| (PipelineId(a), StatusId(b)))
+            .collect(),
+        responsible: p.responsible.into_iter().map(UserId).collect(),
+        created_by: p.created_by.into_iter().map(UserId).collect(),
+        updated_by: p.updated_by.into_iter().map(UserId).collect(),
+        price_from: p.price_from,
+        price_to: p.price_to,
+        created_from: ms(p.created_from, false),
+        created_to: ms(p.created_to, true),
+        updated_from: ms(p.updated_from, false),
+        updated_to: ms(p.updated_to, true),
+        closed_from: ms(p.closed_from, false),
+        closed_to: ms(p.closed_to, true),
+        tag_ids: p.tag_ids.into_iter().map(TagId).collect(),
+        only_deleted: p.only_deleted,
+        order_by: p.order_by,
+        desc: p.desc,
+        limit: limit + 1,
+        offset: (page - 1) * limit,
+        ..Default::default()
+    };
+    if let Some(q) = p.query.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        if card_svc::looks_like_phone(q) {
+            f.phone_digits = Some(Phone::parse(q, &actor.account.country).digits);
+        } else {
+            f.text = Some(q.to_string());
+        }
+    }
+    let mut c = ctx.db.conn().await?;
+    if !p.fields.is_empty() {
+        let defs = custom_fields::list(&mut c, actor.account.id, "leads").await?;
+        f.fields = build_filters(&defs, p.fields)?;
+    }
+    if vis == Visibility::None {
+        return Ok(Page {
+            items: vec![],
+            page,
+            limit,
+            has_next: false,
+        });
+    }
+    let mut items = leads::list(&mut c, actor.account.id, &f, vis).await?;
+    let has_next = items.len() as i64 > limit;
+    items.truncate(limit as usize);
+    let items = views(&mut c, actor, items, p.with_contacts).await?;
+    Ok(Page {
+        items,
+        page,
+        limit,
+        has_next,
+    })
+}
+
+async fn views(
+    c: &mut impl sb_store::DbConn,
+    actor: &Actor,
+    items: Vec<Lead>,
+    with_contacts: bool,
+) -> Result<Vec<LeadView>, ServiceError> {
+    let ids: Vec<i64> = items.iter().map(|l| l.id.0).collect();
+    let mut tag_rows = tags::for_entities(c, actor.account.id, EntityKind::Leads, &ids).await?;
+    let mut contact_rows = if with_contacts {
+        let lids: Vec<LeadId> = items.iter().map(|l| l.id).collect();
+        leads::contacts_of(c, actor.account.id, &lids).await?
+    } else {
+        Vec::new()
+    };
+    // Only contacts the caller may see are shown.
+    if with_contacts && !contact_rows.is_empty() {
+        let vis = actor.visibility(EntityKind::Contacts, Action::View);
+        let cids: Vec<i64> = contact_rows.iter().map(|x| x.contact_id.0).collect();
+        let visible: HashSet<i64> =
+            cards::get_many(c, actor.account.id, CardKind::Contact, &cids, vis)
+                .await?
+                .into_iter()
+                .map(|k| k.id)
+                .collect();
+        contact_rows.retain(|x| visible.contains(&x.contact_id.0));
+    }
+    Ok(items
+        .into_iter()
+        .map(|lead| {
+            let id = lead.id;
+            let tags = take_where(&mut tag_rows, |(eid, _)| *eid == id.0)
+                .into_iter()
+                .map(|(_, t)| t)
+                .collect();
+            let contacts = if with_contacts {
+                Some(take_where(&mut contact_rows, |x| x.lead_id == id))
+            } else {
+                None
+            };
+            LeadView {
+                lead,
+                tags,
+                contacts,
+            }
+        })
+        .collect())
+}
+
+fn take_where<T>(v: &mut Vec<T>, pred: impl Fn(&T) -> bool) -> Vec<T> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < v.len() {
+        if pred(&v[i]) {
+            out.push(v.remove(i));
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+pub async fn get(
+    ctx: &Ctx,
+    actor: &Actor,
+    id: i64,
+    with_contacts: bool,
+) -> Result<LeadView, ServiceError> {
+    let vis = actor.visibility(EntityKind::Leads, Action::View);
+    let mut c = ctx.db.conn().await?;
+    let lead = leads::get(&mut c, actor.account.id, LeadId(id), vis)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    views(&mut c, actor, vec![lead], with_contacts)
+        .await?
+        .pop()
+        .ok_or(ServiceError::NotFound)
+}
+
+/// What validation needs, loaded once per batch.
+struct Checks {
+    defs: Vec<FieldDef>,
+    users: HashMap<i64, Option<GroupId>>,
+    pipelines: Vec<Pipeline>,
+    main: PipelineId,
+    contacts: HashSet<i64>,
+    companies: HashSet<i64>,
+    tags: HashMap<i64, Tag>,
+}
+
+async fn load_checks(
+    ctx: &Ctx,
+    actor: &Actor,
+    items: &[LeadInput],
+    known_contacts: &[i64],
+    known_companies: &[i64],
+) -> Result<Checks, ServiceError> {
+    let main = crate::pipelines::ensure_main(ctx, actor.account.id).await?;
+    let account = actor.account.id;
+    let mut c = ctx.db.conn().await?;
+    let defs = custom_fields::list(&mut c, account, "leads").await?;
+    let users = users::list(&mut c, account)
+        .await?
+        .into_iter()
+        .map(|u| (u.id.0, u.group_id))
+        .collect();
+    let pipelines = pipelines::list(&mut c, account).await?;
+    let contact_ids: Vec<i64> = items
+        .iter()
+        .flat_map(|i| i.contacts.iter().flatten().map(|x| x.id))
+        .collect();
+    let mut contacts: HashSet<i64> = cards::get_many(
+        &mut c,
+        account,
+        CardKind::Contact,
+        &contact_ids,
+        actor.visibility(EntityKind::Contacts, Action::View),
+    )
+    .await?
+    .into_iter()
+    .map(|k| k.id)
+    .collect();
+    contacts.extend(known_contacts);
+    let company_ids: Vec<i64> = items
+        .iter()
+        .filter_map(|i| i.company_id.flatten())
+        .collect();
+    let mut companies: HashSet<i64> = cards::get_many(
+        &mut c,
+        account,
+        CardKind::Company,
+        &company_ids,
+        actor.visibility(EntityKind::Companies, Action::View),
+    )
+    .await?
+    .into_iter()
+    .map(|k| k.id)
+    .collect();
+    companies.extend(known_companies);
+    let tag_ids: Vec<TagId> = items
+        .iter()
+        .flat_map(|i| {
+            i.tags
+                .iter()
+                .chain(i.tags_to_add.iter())
+                .chain(i.tags_to_delete.iter())
+                .flatten()
+                .filter_map(|t| t.id.map(TagId))
+        })
+        .collect();
+    let tags = tags::get_many(&mut c, account, EntityKind::Leads, &tag_ids)
+        .await?
+        .into_iter()
+        .map(|t| (t.id.0, t))
+        .collect();
+    Ok(Checks {
+        defs,
+        users,
+        pipelines,
+        main: main.id,
+        contacts,
+        companies,
+        tags,
+    })
+}
+
+impl Checks {
+    fn pipeline(&self, id: PipelineId) -> Option<&Pipeline> {
+        self.pipelines.iter().find(|p| p.id == id)
+    }
+
+    /// The stage a lead goes to. `current` is where it is (updates) or `None` (creates).
+    fn stage(
+        &self,
+        pipeline_id: Option<i64>,
+        status_id: Option<i64>,
+        current: Option<(PipelineId, StatusId)>,
+        errors: &mut Vec<FieldError>,
+    ) -> Option<(PipelineId, StatusId)> {
+        let base = current.map(|c| c.0).unwrap_or(self.main);
+        let target = match (pipeline_id, status_id) {
+            (None, None) => match current {
+                Some(c) => return Some(c),
+                None => self
+                    .pipeline(base)
+                    .and_then(|p| p.first_working_status().map(|s| (p.id, s.id))),
+            },
+            (Some(pid), sid) => {
+                let Some(p) = self.pipeline(PipelineId(pid)) else {
+                    errors.push(FieldError::not_supported("pipeline_id"));
+                    return None;
+                };
+                match sid {
+                    Some(sid) => match p.status(StatusId(sid)) {
+                        Some(s) => Some((p.id, s.id)),
+                        None => {
+                            errors.push(FieldError::new(
+                                "NotSupportedChoice",
+                                "status_id",
+                                format!("Stage {sid} is not in pipeline {pid}."),
+                            ));
+                            return None;
+                        }
+                    },
+                    None => match current {
+                        Some(c) if c.0 == p.id => Some(c),
+                        _ => p.first_working_status().map(|s| (p.id, s.id)),
+                    },
+                }
+            }
+            (None, Some(sid)) => {
+                let sid = StatusId(sid);
+                let found = self
+                    .pipeline(base)
+                    .filter(|p| p.status(sid).is_some())
+                    .or_else(|| self.pipelines.iter().find(|p| p.status(sid).is_some()));
+                match found {
+                    Some(p) => Some((p.id, sid)),
+                    None => {
+                        errors.push(FieldError::not_supported("status_id"));
+                        return None;
+                    }
+                }
+            }
+        };
+        let Some(target) = target else {
+            errors.push(FieldError::not_supported("pipeline_id"));
+            return None;
+        };
+        // Incoming leads arrive through integrations (C7), not by moving a lead there.
+        let incoming = self
+            .pipeline(target.0)
+            .and_then(|p| p.status(target.1))
+            .is_some_and(|s| s.status_type == StatusType::Incoming);
+        if incoming && Some(target) != current {
+            errors.push(FieldError::new(
+                "NotSupportedChoice",
+                "status_id",
+                "A lead cannot be put into the incoming-leads stage.",
+            ));
+            return None;
+        }
+        Some(target)
+    }
+
+    fn user(&self, path: &str, v: Option<i64>, errors: &mut Vec<FieldError>) {
+        if let Some(u) = v {
+            if u != 0 && !self.users.contains_key(&u) {
+                errors.push(FieldError::not_supported(path));
+            }
+        }
+    }
+
+    /// Checks tag references; returns names to find or create and ids to use.
+    fn tags(
+        &self,
+        path: &str,
+        items: Option<&Vec<TagInput>>,
+        errors: &mut Vec<FieldError>,
+    ) -> TagRefs {
+        let mut out = TagRefs::default();
+        for (j, t) in items.into_iter().flatten().enumerate() {
+            match (t.id, t.name.as_deref()) {
+                (Some(id), _) => {
+                    if self.tags.contains_key(&id) {
+                        out.ids.push(TagId(id));
+                    } else {
+                        errors.push(FieldError::not_supported(format!("{path}.{j}.id")));
+                    }
+                }
+                (None, Some(n)) => match sb_domain::tags::check_name(n) {
+                    Ok(n) => out.names.push(n),
+                    Err(e) => errors.push(FieldError::new(
+                        "InvalidValue",
+                        format!("{path}.{j}.name"),
+                        e.to_string(),
+                    )),
+                },
+                (None, None) => errors.push(FieldError::required(format!("{path}.{j}.name"))),
+            }
+        }
+        out
+    }
+
+    fn contacts(
+        &self,
+        items: Option<&Vec<ContactLinkInput>>,
+        errors: &mut Vec<FieldError>,
+    ) -> Option<Vec<(ContactId, bool)>> {
+        let items = items?;
+        let mut out = Vec::new();
+        for (j, x) in items.iter().enumerate() {
+            if self.contacts.contains(&x.id) {
+                out.push((ContactId(x.id), x.is_main));
+            } else {
+                errors.push(FieldError::not_supported(format!(
+                    "_embedded.contacts.{j}.id"
+                )));
+            }
+        }
+        Some(out)
+    }
+
+    fn company(&self, v: Option<Option<i64>>, errors: &mut Vec<FieldError>) {
+        if let Some(Some(id)) = v {
+            if !self.companies.contains(&id) {
+                errors.push(FieldError::not_supported("_embedded.companies.0.id"));
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+struct TagRefs {
+    ids: Vec<TagId>,
+    names: Vec<String>,
+}
+
+impl TagRefs {
+    fn is_empty(&self) -> bool {
+        self.ids.is_empty() && self.names.is_empty()
+    }
+}
+
+/// Tag changes of one lead, resolved to ids in the write transaction.
+#[derive(Debug, Clone, Default)]
+struct TagPlan {
+    set: Option<TagRefs>,
+    add: TagRefs,
+    delete: TagRefs,
+}
+
+/// A lead checked and built, waiting for the write.
+struct LeadWrite {
+    lead: Lead,
+    before: Option<Lead>,
+    contacts: Option<Vec<(ContactId, bool)>>,
+    tags: TagPlan,
+}
+
+fn common_checks(
+    ck: &Checks,
+    item: &LeadInput,
+    errors: &mut Vec<FieldError>,
+) -> (
+    Option<String>,
+    Option<i64>,
+    Vec<sb_domain::fields::FieldValue>,
+    TagPlan,
+) {
+    ck.user("responsible_user_id", item.responsible_user_id, errors);
+    ck.user("created_by", item.created_by, errors);
+    ck.user("updated_by", item.updated_by, errors);
+    let name = match item.name.as_deref().map(check_name) {
+        None => None,
+        Some(Ok(n)) => Some(n),
+        Some(Err(e)) => {
+            errors.push(FieldError::new("InvalidLength", "name", e.to_string()));
+            None
+        }
+    };
+    let price = match item.price.map(check_price) {
+        None => None,
+        Some(Ok(p)) => Some(p),
+        Some(Err(e)) => {
+            errors.push(FieldError::new("InvalidValue", "price", e.to_string()));
+            None
+        }
+    };
+    let values = match item.custom_fields_values.as_deref() {
+        Some(input) => match validate_values(&ck.defs, input, "custom_fields_values") {
+            Ok(v) => v,
+            Err(e) => {
+                errors.extend(e);
+                vec![]
+            }
+        },
+        None => vec![],
+    };
+    ck.company(item.company_id, errors);
+    let plan = TagPlan {
+        set: item
+            .tags
+            .as_ref()
+            .map(|t| ck.tags("_embedded.tags", Some(t), errors)),
+        add: ck.tags("tags_to_add", item.tags_to_add.as_ref(), errors),
+        delete: ck.tags("tags_to_delete", item.tags_to_delete.as_ref(), errors),
+    };
+    (name, price, values, plan)
+}
+
+fn or_user(v: Option<i64>, actor: &Actor) -> UserId {
+    UserId(v.filter(|u| *u != 0).unwrap_or(actor.user.id.0))
+}
+
+/// Checks and builds a create batch.
+async fn prepare_create(
+    ctx: &Ctx,
+    actor: &Actor,
+    items: Vec<LeadInput>,
+    known_contacts: &[i64],
+    known_companies: &[i64],
+) -> Result<(Vec<LeadWrite>, Vec<LeadRef>), ServiceError> {
+    if !actor.can(EntityKind::Leads, Action::Add) {
+        return Err(ServiceError::Forbidden("you may not add leads".into()));
+    }
+    card_svc::check_batch_size(items.len())?;
+    let ck = load_checks(ctx, actor, &items, known_contacts, known_companies).await?;
+    let now = ctx.now();
+    let mut writes = Vec::with_capacity(items.len());
+    let mut refs = Vec::with_capacity(items.len());
+    let mut all_errors = Vec::new();
+    for (i, item) in items.into_iter().enumerate() {
+        let rid = item.request_id.clone().unwrap_or_else(|| i.to_string());
+        let mut errors = Vec::new();
+        let (name, price, values, tags) = common_checks(&ck, &item, &mut errors);
+        let stage = ck.stage(item.pipeline_id, item.status_id, None, &mut errors);
+        let contacts = ck.contacts(item.contacts.as_ref(), &mut errors);
+        let (Some((pipeline_id, status_id)), true) = (stage, errors.is_empty()) else {
+            all_errors.push(ItemErrors {
+                request_id: rid,
+                errors,
+            });
+            continue;
+        };
+        let created_at = item.created_at.map(|s| s * 1000).unwrap_or(now);
+        let mut custom = Vec::new();
+        card_svc::merge_fields(&mut custom, values);
+        let lead = Lead {
+            id: LeadId(ctx.next_id()),
+            account_id: actor.account.id,
+            name: name.unwrap_or_default(),
+            price: price.unwrap_or(0),
+            pipeline_id,
+            status_id,
+            responsible_user_id: Some(or_user(item.responsible_user_id, actor)),
+            company_id: item.company_id.flatten().map(CompanyId),
+            loss_reason_id: None,
+            created_by: or_user(item.created_by, actor),
+            updated_by: or_user(item.updated_by, actor),
+            created_at,
+            updated_at: item
+                .updated_at
+                .map(|s| s * 1000)
+                .unwrap_or(created_at.max(now)),
+            closed_at: is_closing(status_id).then_some(now),
+            closest_task_at: None,
+            is_deleted: false,
+            custom_fields: custom,
+        };
+        refs.push(LeadRef {
+            id: lead.id.0,
+            request_id: rid,
+            updated_at: lead.updated_at,
+        });
+        writes.push(LeadWrite {
+            lead,
+            before: None,
+            contacts,
+            tags,
+        });
+    }
+    if !all_errors.is_empty() {
+        return Err(ServiceError::Validation(all_errors));
+    }
+    Ok((writes, refs))
+}
+
+fn status_json(l: &Lead) -> serde_json::Value {
+    json!([{"lead_status": {"id": l.status_id.0, "pipeline_id": l.pipeline_id.0}}])
+}
+
+/// Writes created or updated leads with contacts, tags and events.
+async fn write(
+    tx: &mut sb_store::Tx,
+    ctx: &Ctx,
+    actor: &Actor,
+    writes: &[LeadWrite],
+    rec: &mut Recorder<'_>,
+) -> Result<(), ServiceError> {
+    let account = actor.account.id;
+    let now = ctx.now();
+    let new: Vec<Lead> = writes
+        .iter()
+        .filter(|w| w.before.is_none())
+        .map(|w| w.lead.clone())
+        .collect();
+    if !new.is_empty() {
+        leads::insert_many(tx, &new).await?;
+    }
+    for w in writes {
+        let l = &w.lead;
+        let id = l.id.0;
+        let lk = EntityKind::Leads;
+        let old_contacts: Vec<LeadContact> = match &w.before {
+            None => {
+                rec.added(lk, id, status_json(l));
+                Vec::new()
+            }
+            Some(b) => {
+                leads::update(tx, l).await?;
+                if (b.pipeline_id, b.status_id) != (l.pipeline_id, l.status_id) {
+                    rec.push(
+                        et::LEAD_STATUS_CHANGED,
+                        lk,
+                        id,
+                        status_json(b),
+                        status_json(l),
+                    );
+                }
+                rec.responsible(lk, id, b.responsible_user_id, l.responsible_user_id);
+                rec.name(lk, id, &b.name, &l.name);
+                if b.price != l.price {
+                    rec.push(
+                        et::SALE_FIELD_CHANGED,
+                        lk,
+                        id,
+                        json!([{"sale_field_value": {"sale": b.price / 100}}]),
+                        json!([{"sale_field_value": {"sale": l.price / 100}}]),
+                    );
+                }
+                rec.fields(lk, id, &b.custom_fields, &l.custom_fields);
+                if w.contacts.is_some() {
+                    leads::contacts_of(tx, account, &[l.id]).await?
+                } else {
+                    Vec::new()
+                }
+            }
+        };
+        let old_company = w.before.as_ref().and_then(|b| b.company_id);
+        if old_company != l.company_id {
+            if let Some(c) = old_company {
+                rec.link(false, lk, id, EntityKind::Companies, c.0);
+            }
+            if let Some(c) = l.company_id {
+                rec.link(true, lk, id, EntityKind::Companies, c.0);
+            }
+        }
+        if let Some(contacts) = &w.contacts {
+            let items: Vec<LeadContact> = contacts
+                .iter()
+                .map(|(c, main)| LeadContact {
+                    lead_id: l.id,
+                    contact_id: *c,
+                    is_main: *main,
+                })
+                .collect();
+            let stored = leads::set_contacts(tx, account, l.id, &items).await?;
+            for x in &stored {
+                if !old_contacts.iter().any(|o| o.contact_id == x.contact_id) {
+                    rec.link(true, lk, id, EntityKind::Contacts, x.contact_id.0);
+                }
+            }
+            for o in &old_contacts {
+                if !stored.iter().any(|x| x.contact_id == o.contact_id) {
+                    rec.link(false, lk, id, EntityKind::Contacts, o.contact_id.0);
+                }
+            }
+        }
+        if let Some(set) = &w.tags.set {
+            let ids = tag_ids(tx, actor, set, now).await?;
+            tags::set_for_entity(tx, account, lk, id, &ids).await?;
+        }
+        if !w.tags.add.is_empty() {
+            let ids = tag_ids(tx, actor, &w.tags.add, now).await?;
+            tags::add_to_entity(tx, account, lk, id, &ids).await?;
+        }
+        if !w.tags.delete.is_empty() {
+            let mut ids = w.tags.delete.ids.clone();
+            let keys: Vec<String> = w
+                .tags
+                .delete
+                .names
+                .iter()
+                .map(|n| sb_domain::tags::name_key(n))
+                .collect();
+            if !keys.is_empty() {
+                let current = tags::for_entities(tx, account, lk, &[id]).await?;
+                ids.extend(
+                    current
+                        .into_iter()
+                        .filter(|(_, t)| keys.contains(&sb_domain::tags::name_key(&t.name)))
+                        .map(|(_, t)| t.id),
+                );
+            }
+            tags::remove_from_entity(tx, account, lk, id, &ids).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn tag_ids(
+    tx: &mut sb_store::Tx,
+    actor: &Actor,
+    refs: &TagRefs,
+    now: i64,
+) -> Result<Vec<TagId>, ServiceError> {
+    let mut ids = refs.ids.clone();
+    if !refs.names.is_empty() {
+        let made = tags::upsert_by_names(tx, actor.account.id, EntityKind::Leads, &refs.names, now)
+            .await?;
+        ids.extend(made.into_iter().map(|t| t.id));
+    }
+    Ok(ids)
+}
+
+/// Creates a batch of leads: every item is valid and written, or nothing is.
+pub async fn create(
+    ctx: &Ctx,
+    actor: &Actor,
+    items: Vec<LeadInput>,
+) -> Result<Vec<LeadRef>, ServiceError> {
+    let (writes, refs) = prepare_create(ctx, actor, items, &[], &[]).await?;
+    let mut rec = Recorder::new(ctx, actor);
+    let mut tx = ctx.db.begin().await?;
+    write(&mut tx, ctx, actor, &writes, &mut rec).await?;
+    rec.write(&mut tx).await?;
+    tx.commit().await?;
+    Ok(refs)
+}
+
+/// Updates a batch of leads (each item names its `id`): all or nothing. Unknown ids,
+/// ids of another account and ids outside the caller's view scope get the same answer.
+pub async fn update(
+    ctx: &Ctx,
+    actor: &Actor,
+    items: Vec<LeadInput>,
+) -> Result<Vec<LeadRef>, ServiceError> {
+    card_svc::check_batch_size(items.len())?;
+    let view = actor.visibility(EntityKind::Leads, Action::View);
+    let edit = actor.visibility(EntityKind::Leads, Action::Edit);
+    let ck = load_checks(ctx, actor, &items, &[], &[]).await?;
+    let ids: Vec<LeadId> = items.iter().filter_map(|i| i.id.map(LeadId)).collect();
+    let mut c = ctx.db.conn().await?;
+    let existing: HashMap<i64, Lead> = leads::get_many(&mut c, actor.account.id, &ids, view)
+        .await?
+        .into_iter()
+        .map(|l| (l.id.0, l))
+        .collect();
+    drop(c);
+    let now = ctx.now();
+    let mut writes: Vec<LeadWrite> = Vec::with_capacity(items.len());
+    let mut refs = Vec::with_capacity(items.len());
+    let mut all_errors = Vec::new();
+    for (i, item) in items.into_iter().enumerate() {
+        let rid = item.request_id.clone().unwrap_or_else(|| i.to_string());
+        let Some(id) = item.id else {
+            all_errors.push(ItemErrors {
+                request_id: rid,
+                errors: vec![FieldError::required("id")],
+            });
+            continue;
+        };
+        if writes.iter().any(|w| w.lead.id.0 == id) {
+            all_errors.push(ItemErrors {
+                request_id: rid,
+                errors: vec![FieldError::new(
+                    "NotUnique",
+                    "id",
+                    "This lead is already changed by another item of the batch.",
+                )],
+            });
+            continue;
+        }
+        let Some(current) = existing.get(&id).cloned() else {
+            all_errors.push(ItemErrors {
+                request_id: rid,
+                errors: vec![FieldError::new("NotFound", "id", "Entity not found.")],
+            });
+            continue;
+        };
+        let owner_group = current
+            .responsible_user_id
+            .and_then(|u| ck.users.get(&u.0).copied().flatten());
+        if !edit.covers(current.responsible_user_id, owner_group) {
+            return Err(ServiceError::Forbidden(format!(
+                "you may not edit lead {id}"
+            )));
+        }
+        let mut errors = Vec::new();
+        let (name, price, values, tags) = common_checks(&ck, &item, &mut errors);
+        let stage = ck.stage(
+            item.pipeline_id,
+            item.status_id,
+            Some((current.pipeline_id, current.status_id)),
+            &mut errors,
+        );
+        let contacts = ck.contacts(item.contacts.as_ref(), &mut errors);
+        let (Some((pipeline_id, status_id)), true) = (stage, errors.is_empty()) else {
+            all_errors.push(ItemErrors {
+                request_id: rid,
+                errors,
+            });
+            continue;
+        };
+        let mut lead = current.clone();
+        let updated_at = item.updated_at.map(|s| s * 1000).unwrap_or(now);
+        if (pipeline_id, status_id) != (lead.pipeline_id, lead.status_id) {
+            lead.move_to(pipeline_id, status_id, updated_at);
+        }
+        if let Some(n) = name {
+            lead.name = n;
+        }
+        if let Some(p) = price {
+            lead.price = p;
+        }
+        if item.custom_fields_values.is_some() {
+            card_svc::merge_fields(&mut lead.custom_fields, values);
+        }
+        if let Some(u) = item.responsible_user_id.filter(|u| *u != 0) {
+            lead.responsible_user_id = Some(UserId(u));
+        }
+        if let Some(link) = item.company_id {
+            lead.company_id = link.map(CompanyId);
+        }
+        lead.updated_by = or_user(item.updated_by, actor);
+        lead.updated_at = updated_at;
+        refs.push(LeadRef {
+            id,
+            request_id: rid,
+            updated_at: lead.updated_at,
+        });
+        writes.push(LeadWrite {
+            lead,
+            before: Some(current),
+            contacts,
+            tags,
+        });
+    }
+    if !all_errors.is_empty() {
+        return Err(ServiceError::Validation(all_errors));
+    }
+    let mut rec = Recorder::new(ctx, actor);
+    let mut tx = ctx.db.begin().await?;
+    write(&mut tx, ctx, actor, &writes, &mut rec).await?;
+    rec.write(&mut tx).await?;
+    tx.commit().await?;
+    Ok(refs)
+}
+
+/// One item of `POST /api/v4/leads/complex`: a lead with at most one contact and one
+/// company, each new (full object) or existing (by id).
+#[derive(Debug, Clone, Default)]
+pub struct ComplexInput {
+    pub lead: LeadInput,
+    pub contact: Option<CardInput>,
+    pub company: Option<CardInput>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ComplexRef {
+    pub id: i64,
+    pub contact_id: Option<i64>,
+    pub company_id: Option<i64>,
+    pub request_id: String,
+    /// True when an existing contact was reused (duplicate control); never here yet.
+    pub merged: bool,
+}
+
+/// Prefixes the paths of a nested entity's validation errors and files them under the
+/// lead's request id.
+fn nest(e: ServiceError, rid: &str, prefix: &str) -> ServiceError {
+    match e {
+        ServiceError::Validation(items) => ServiceError::Validation(
+            items
+                .into_iter()
+                .map(|it| ItemErrors {
+                    request_id: rid.to_string(),
+                    errors: it
+                        .errors
+                        .into_iter()
+                        .map(|mut f| {
+                            f.path = if f.path.is_empty() {
+                                prefix.trim_end_matches('.').to_string()
+                            } else {
+                                format!("{prefix}{}", f.path)
+                            };
+                            f
+                        })
+                        .collect(),
+                })
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+/// Creates leads with their contact and company in one transaction, all or nothing.
+pub async fn create_complex(
+    ctx: &Ctx,
+    actor: &Actor,
+    items: Vec<ComplexInput>,
+) -> Result<Vec<ComplexRef>, ServiceError> {
+    if items.is_empty() || items.len() > MAX_COMPLEX {
+        return Err(ServiceError::BadRequest(format!(
+            "a complex request holds 1 to {MAX_COMPLEX} leads"
+        )));
+    }
+    let mut lead_inputs = Vec::with_capacity(items.len());
+    let mut contact_writes = Vec::new();
+    let mut company_writes = Vec::new();
+    let mut out = Vec::with_capacity(items.len());
+    let mut errors: Vec<ItemErrors> = Vec::new();
+    let mut known_contacts = Vec::new();
+    let mut known_companies = Vec::new();
+    for (i, mut item) in items.into_iter().enumerate() {
+        let rid = item
+            .lead
+            .request_id
+            .clone()
+            .unwrap_or_else(|| i.to_string());
+        item.lead.request_id = Some(rid.clone());
+        let mut company_id = None;
+        match item.company {
+            Some(co) if co.id.is_some() => {
+                company_id = co.id;
+            }
+            Some(mut co) => {
+                co.request_id = Some(rid.clone());
+                co.company_id = None;
+                match card_svc::prepare_create(ctx, actor, CardKind::Company, vec![co]).await {
+                    Ok(mut p) => {
+                        if let Some(w) = p.writes.pop() {
+                            company_id = Some(w.card.id);
+                            known_companies.push(w.card.id);
+                            company_writes.push(w);
+                        }
+                    }
+                    Err(e) => match nest(e, &rid, "_embedded.companies.0.") {
+                        ServiceError::Validation(v) => errors.extend(v),
+                        other => return Err(other),
+                    },
+                }
+            }
+            None => {}
+        }
+        let mut contact_id = None;
+        match item.contact {
+            Some(ct) if ct.id.is_some() => {
+                contact_id = ct.id;
+            }
+            Some(mut ct) => {
+                ct.request_id = Some(rid.clone());
+                // The new contact belongs to the new (or given) company, checked below.
+                ct.company_id = None;
+                match card_svc::prepare_create(ctx, actor, CardKind::Contact, vec![ct]).await {
+                    Ok(mut p) => {
+                        if let Some(mut w) = p.writes.pop() {
+                            w.card.company_id = company_id.map(CompanyId);
+                            contact_id = Some(w.card.id);
+                            known_contacts.push(w.card.id);
+                            contact_writes.push(w);
+                        }
+                    }
+                    Err(e) => match nest(e, &rid, "_embedded.contacts.0.") {
+                        ServiceError::Validation(v) => errors.extend(v),
+                        other => return Err(other),
+                    },
+                }
+            }
+            None => {}
+        }
+        if let Some(c) = contact_id {
+            item.lead.contacts = Some(vec![ContactLinkInput {
+                id: c,
+                is_main: true,
+            }]);
+        }
+        if company_id.is_some() {
+            item.lead.company_id = Some(company_id);
+        }
+        out.push(ComplexRef {
+            id: 0,
+            contact_id,
+            company_id,
+            request_id: rid,
+            merged: false,
+        });
+        lead_inputs.push(item.lead);
+    }
+    let (writes, refs) =
+        match prepare_create(ctx, actor, lead_inputs, &known_contacts, &known_companies).await {
+            Ok(x) => (x.0, x.1),
+            Err(ServiceError::Validation(v)) => {
+                errors.extend(v);
+                (Vec::new(), Vec::new())
+            }
+            Err(other) => return Err(other),
+        };
+    if !errors.is_empty() {
+        // One entry per lead, its errors in the order found.
+        let mut merged: Vec<ItemErrors> = Vec::new();
+        for e in errors {
+            match merged.iter_mut().find(|m| m.request_id == e.request_id) {
+                Some(m) => m.errors.extend(e.errors),
+                None => merged.push(e),
+            }
+        }
+        return Err(ServiceError::Validation(merged));
+    }
+    for (o, r) in out.iter_mut().zip(&refs) {
+        o.id = r.id;
+    }
+    let mut rec = Recorder::new(ctx, actor);
+    let mut tx = ctx.db.begin().await?;
+    card_svc::write_created(&mut tx, CardKind::Company, &company_writes, &mut rec).await?;
+    card_svc::write_created(&mut tx, CardKind::Contact, &contact_writes, &mut rec).await?;
+    write(&mut tx, ctx, actor, &writes, &mut rec).await?;
+    rec.write(&mut tx).await?;
+    tx.commit().await?;
+    Ok(out)
+}

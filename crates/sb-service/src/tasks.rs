@@ -1,0 +1,415 @@
+//! Tasks (C8): a responsible user and a deadline are required; optionally about a lead,
+//! contact or company the caller can see; completed with a result. Rights follow the
+//! task's responsible user (`EntityKind::Tasks`).
+
+use crate::cards::{check_batch_size, Page, MAX_LIMIT};
+use crate::events::{entity_visible, Recorder};
+use crate::{Actor, Ctx, ItemErrors, ServiceError};
+use sb_domain::feed::{event_types as et, parse_entity_kind, task_types, Task};
+use sb_domain::fields::FieldError;
+use sb_domain::{Action, EntityKind, GroupId, TaskId, UserId};
+pub use sb_store::tasks::TaskOrder;
+use sb_store::tasks::{self, TaskFilter};
+use sb_store::users;
+use serde_json::json;
+use std::collections::HashMap;
+
+/// Longest task text, in characters.
+pub const MAX_TEXT_CHARS: usize = 65_535;
+
+/// One item of a create or update batch, as the API parsed it.
+#[derive(Debug, Clone, Default)]
+pub struct TaskInput {
+    pub request_id: Option<String>,
+    pub id: Option<i64>,
+    pub text: Option<String>,
+    /// Unix seconds.
+    pub complete_till: Option<i64>,
+    pub responsible_user_id: Option<i64>,
+    /// `leads`, `contacts`, `companies` (singular accepted).
+    pub entity_type: Option<String>,
+    pub entity_id: Option<i64>,
+    pub task_type_id: Option<i64>,
+    pub duration: Option<i64>,
+    pub is_completed: Option<bool>,
+    /// `result.text`.
+    pub result_text: Option<String>,
+    pub created_by: Option<i64>,
+    pub updated_by: Option<i64>,
+    pub created_at: Option<i64>,
+    pub updated_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskRef {
+    pub id: i64,
+    pub request_id: String,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ListParams {
+    pub page: i64,
+    pub limit: i64,
+    pub ids: Vec<i64>,
+    pub responsible: Vec<i64>,
+    pub is_completed: Option<bool>,
+    pub task_type_ids: Vec<i64>,
+    pub entity_type: Option<EntityKind>,
+    pub entity_ids: Vec<i64>,
+    /// Unix seconds.
+    pub complete_till_from: Option<i64>,
+    pub complete_till_to: Option<i64>,
+    pub updated_from: Option<i64>,
+    pub updated_to: Option<i64>,
+    pub order_by: TaskOrder,
+    pub desc: bool,
+}
+
+pub async fn list(ctx: &Ctx, actor: &Actor, p: ListParams) -> Result<Page<Task>, ServiceError> {
+    let vis = actor.visibility(EntityKind::Tasks, Action::View);
+    let limit = p.limit.clamp(1, MAX_LIMIT);
+    let page = p.page.max(1);
+    let f = TaskFilter {
+        ids: p.ids,
+        responsible: p.responsible,
+        is_completed: p.is_completed,
+        task_type_ids: p.task_type_ids,
+        entity_type: p.entity_type,
+        entity_ids: p.entity_ids,
+        complete_till_from: p.complete_till_from.map(|s| s * 1000),
+        complete_till_to: p.complete_till_to.map(|s| s * 1000 + 999),
+        updated_from: p.updated_from.map(|s| s * 1000),
+        updated_to: p.updated_to.map(|s| s * 1000 + 999),
+        order_by: p.order_by,
+        desc: p.desc,
+        limit: limit + 1,
+        offset: (page - 1) * limit,
+    };
+    let mut c = ctx.db.conn().await?;
+    let mut items = tasks::list(&mut c, actor.account.id, &f, vis).await?;
+    let has_next = items.len() as i64 > limit;
+    items.truncate(limit as usize);
+    Ok(Page {
+        items,
+        page,
+        limit,
+        has_next,
+    })
+}
+
+pub async fn get(ctx: &Ctx, actor: &Actor, id: i64) -> Result<Task, ServiceError> {
+    let vis = actor.visibility(EntityKind::Tasks, Action::View);
+    let mut c = ctx.db.conn().await?;
+    tasks::get(&mut c, actor.account.id, TaskId(id), vis)
+        .await?
+        .ok_or(ServiceError::NotFound)
+}
+
+/// The task types an account offers (Kommo's built-in ones).
+pub fn task_type_ids() -> [i64; 2] {
+    [task_types::FOLLOW_UP, task_types::MEETING]
+}
+
+struct Checks {
+    users: HashMap<i64, Option<GroupId>>,
+}
+
+async fn load_checks(ctx: &Ctx, actor: &Actor) -> Result<Checks, ServiceError> {
+    let mut c = ctx.db.conn().await?;
+    let users = users::list(&mut c, actor.account.id)
+        .await?
+        .into_iter()
+        .map(|u| (u.id.0, u.group_id))
+        .collect();
+    Ok(Checks { users })
+}
+
+/// Checks what create and update share; returns the entity the task is about when
+/// the item names one (`Some(None)` detaches).
+async fn check_item(
+    ctx: &Ctx,
+    actor: &Actor,
+    ck: &Checks,
+    item: &TaskInput,
+    errors: &mut Vec<FieldError>,
+) -> Result<Option<Option<(EntityKind, i64)>>, ServiceError> {
+    for (path, v) in [
+        ("responsible_user_id", item.responsible_user_id),
+        ("created_by", item.created_by),
+        ("updated_by", item.updated_by),
+    ] {
+        if let Some(u) = v {
+            if u != 0 && !ck.users.contains_key(&u) {
+                errors.push(FieldError::not_supported(path));
+            }
+        }
+    }
+    if let Some(t) = &item.text {
+        if t.trim().is_empty() {
+            errors.push(FieldError::required("text"));
+        } else if t.chars().count() > MAX_TEXT_CHARS {
+            errors.push(FieldError::new(
+                "InvalidLength",
+                "text",
+                "The text is too long.",
+            ));
+        }
+    }
+    if let Some(t) = item.task_type_id {
+        if !task_type_ids().contains(&t) {
+            errors.push(FieldError::not_supported("task_type_id"));
+        }
+    }
+    if item.duration.is_some_and(|d| d < 0) {
+        errors.push(FieldError::new(
+            "InvalidValue",
+            "duration",
+            "The duration is negative.",
+        ));
+    }
+    if item.complete_till.is_some_and(|t| t <= 0) {
+        errors.push(FieldError::invalid_type("complete_till", "timestamp"));
+    }
+    let entity = match (item.entity_type.as_deref(), item.entity_id) {
+        (None, None) => None,
+        (Some(t), id) => {
+            let kind = parse_entity_kind(t.trim()).filter(|k| *k != EntityKind::Tasks);
+            match (kind, id) {
+                (None, _) => {
+                    errors.push(FieldError::not_supported("entity_type"));
+                    None
+                }
+                (Some(_), None) | (Some(_), Some(0)) => {
+                    errors.push(FieldError::required("entity_id"));
+                    None
+                }
+                (Some(k), Some(id)) => {
+                    let mut c = ctx.db.conn().await?;
+                    if entity_visible(&mut c, actor, k, id).await? {
+                        Some(Some((k, id)))
+                    } else {
+                        errors.push(FieldError::not_supported("entity_id"));
+                        None
+                    }
+                }
+            }
+        }
+        (None, Some(0)) => Some(None),
+        (None, Some(_)) => {
+            errors.push(FieldError::required("entity_type"));
+            None
+        }
+    };
+    Ok(entity)
+}
+
+fn completion(rec: &mut Recorder<'_>, t: &Task) {
+    rec.push(
+        et::TASK_COMPLETED,
+        EntityKind::Tasks,
+        t.id.0,
+        json!([]),
+        json!([{"task": {"id": t.id.0, "result": {"text": t.result_text}}}]),
+    );
+}
+
+/// Creates tasks, all or nothing.
+pub async fn create(
+    ctx: &Ctx,
+    actor: &Actor,
+    items: Vec<TaskInput>,
+) -> Result<Vec<TaskRef>, ServiceError> {
+    if !actor.can(EntityKind::Tasks, Action::Add) {
+        return Err(ServiceError::Forbidden("you may not add tasks".into()));
+    }
+    check_batch_size(items.len())?;
+    let ck = load_checks(ctx, actor).await?;
+    let now = ctx.now();
+    let mut out = Vec::with_capacity(items.len());
+    let mut refs = Vec::with_capacity(items.len());
+    let mut all_errors = Vec::new();
+    for (i, item) in items.into_iter().enumerate() {
+        let rid = item.request_id.clone().unwrap_or_else(|| i.to_string());
+        let mut errors = Vec::new();
+        if item.text.is_none() {
+            errors.push(FieldError::required("text"));
+        }
+        if item.complete_till.is_none() {
+            errors.push(FieldError::required("complete_till"));
+        }
+        let entity = check_item(ctx, actor, &ck, &item, &mut errors).await?;
+        let (Some(text), Some(till), true) = (&item.text, item.complete_till, errors.is_empty())
+        else {
+            all_errors.push(ItemErrors {
+                request_id: rid,
+                errors,
+            });
+            continue;
+        };
+        let by = |v: Option<i64>| UserId(v.filter(|u| *u != 0).unwrap_or(actor.user.id.0));
+        let created_at = item.created_at.map(|s| s * 1000).unwrap_or(now);
+        let entity = entity.flatten();
+        let done = item.is_completed.unwrap_or(false);
+        let t = Task {
+            id: TaskId(ctx.next_id()),
+            account_id: actor.account.id,
+            responsible_user_id: by(item.responsible_user_id),
+            entity_type: entity.map(|e| e.0),
+            entity_id: entity.map(|e| e.1),
+            task_type_id: item.task_type_id.unwrap_or(task_types::FOLLOW_UP),
+            text: text.trim().to_string(),
+            complete_till: till * 1000,
+            is_completed: done,
+            result_text: item.result_text.clone().filter(|_| done),
+            duration: item.duration.unwrap_or(0),
+            phone_e164: None,
+            created_by: by(item.created_by),
+            updated_by: by(item.updated_by),
+            created_at,
+            updated_at: item
+                .updated_at
+                .map(|s| s * 1000)
+                .unwrap_or(created_at.max(now)),
+        };
+        refs.push(TaskRef {
+            id: t.id.0,
+            request_id: rid,
+            updated_at: t.updated_at,
+        });
+        out.push(t);
+    }
+    if !all_errors.is_empty() {
+        return Err(ServiceError::Validation(all_errors));
+    }
+    let mut rec = Recorder::new(ctx, actor);
+    let mut tx = ctx.db.begin().await?;
+    for t in &out {
+        tasks::insert(&mut tx, t).await?;
+        rec.added(
+            EntityKind::Tasks,
+            t.id.0,
+            json!([{"task": {"id": t.id.0, "entity_type": t.entity_type.map(|k| k.as_str()), "entity_id": t.entity_id}}]),
+        );
+        if t.is_completed {
+            completion(&mut rec, t);
+        }
+    }
+    rec.write(&mut tx).await?;
+    tx.commit().await?;
+    Ok(refs)
+}
+
+/// Updates tasks (each names its `id`), all or nothing; `is_completed: true` with
+/// `result.text` completes one.
+pub async fn update(
+    ctx: &Ctx,
+    actor: &Actor,
+    items: Vec<TaskInput>,
+) -> Result<Vec<TaskRef>, ServiceError> {
+    check_batch_size(items.len())?;
+    let view = actor.visibility(EntityKind::Tasks, Action::View);
+    let edit = actor.visibility(EntityKind::Tasks, Action::Edit);
+    let ck = load_checks(ctx, actor).await?;
+    let now = ctx.now();
+    let mut writes: Vec<(Task, Task)> = Vec::with_capacity(items.len());
+    let mut refs = Vec::with_capacity(items.len());
+    let mut all_errors = Vec::new();
+    for (i, item) in items.into_iter().enumerate() {
+        let rid = item.request_id.clone().unwrap_or_else(|| i.to_string());
+        let Some(id) = item.id else {
+            all_errors.push(ItemErrors {
+                request_id: rid,
+                errors: vec![FieldError::required("id")],
+            });
+            continue;
+        };
+        let mut c = ctx.db.conn().await?;
+        let found = tasks::get(&mut c, actor.account.id, TaskId(id), view).await?;
+        drop(c);
+        let Some(current) = found.filter(|_| !writes.iter().any(|w| w.0.id.0 == id)) else {
+            all_errors.push(ItemErrors {
+                request_id: rid,
+                errors: vec![FieldError::new("NotFound", "id", "Entity not found.")],
+            });
+            continue;
+        };
+        let group = ck
+            .users
+            .get(&current.responsible_user_id.0)
+            .copied()
+            .flatten();
+        if !edit.covers(Some(current.responsible_user_id), group) {
+            return Err(ServiceError::Forbidden(format!(
+                "you may not edit task {id}"
+            )));
+        }
+        let mut errors = Vec::new();
+        let entity = check_item(ctx, actor, &ck, &item, &mut errors).await?;
+        if !errors.is_empty() {
+            all_errors.push(ItemErrors {
+                request_id: rid,
+                errors,
+            });
+            continue;
+        }
+        let mut t = current.clone();
+        if let Some(s) = &item.text {
+            t.text = s.trim().to_string();
+        }
+        if let Some(s) = item.complete_till {
+            t.complete_till = s * 1000;
+        }
+        if let Some(u) = item.responsible_user_id.filter(|u| *u != 0) {
+            t.responsible_user_id = UserId(u);
+        }
+        if let Some(e) = entity {
+            t.entity_type = e.map(|x| x.0);
+            t.entity_id = e.map(|x| x.1);
+        }
+        if let Some(k) = item.task_type_id {
+            t.task_type_id = k;
+        }
+        if let Some(d) = item.duration {
+            t.duration = d;
+        }
+        if let Some(done) = item.is_completed {
+            t.is_completed = done;
+        }
+        if let Some(r) = &item.result_text {
+            t.result_text = Some(r.clone());
+        }
+        t.updated_by = UserId(
+            item.updated_by
+                .filter(|u| *u != 0)
+                .unwrap_or(actor.user.id.0),
+        );
+        t.updated_at = item.updated_at.map(|s| s * 1000).unwrap_or(now);
+        refs.push(TaskRef {
+            id,
+            request_id: rid,
+            updated_at: t.updated_at,
+        });
+        writes.push((t, current));
+    }
+    if !all_errors.is_empty() {
+        return Err(ServiceError::Validation(all_errors));
+    }
+    let mut rec = Recorder::new(ctx, actor);
+    let mut tx = ctx.db.begin().await?;
+    for (t, old) in &writes {
+        tasks::update(&mut tx, t).await?;
+        rec.responsible(
+            EntityKind::Tasks,
+            t.id.0,
+            Some(old.responsible_user_id),
+            Some(t.responsible_user_id),
+        );
+        if t.is_completed && !old.is_completed {
+            completion(&mut rec, t);
+        }
+    }
+    rec.write(&mut tx).await?;
+    tx.commit().await?;
+    Ok(refs)
+}

@@ -1,0 +1,280 @@
+//! Tasks (C8): create, complete, filter, rights and bad input.
+
+use crate::ids_of;
+use crate::leads::create_leads;
+use reqwest::Method;
+use sb_domain::rights::EntityRights;
+use sb_domain::{Rights, Scope};
+use sb_testkit::{json, spawn_apps, TestApp};
+use serde_json::{json, Value};
+
+pub async fn create_tasks(app: &TestApp, token: &str, items: Value) -> Vec<i64> {
+    let r = app
+        .call(Method::POST, "/api/v4/tasks", Some(token), Some(items))
+        .await;
+    assert_eq!(r.status(), 200, "create tasks");
+    json(r).await["_embedded"]["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_i64().unwrap())
+        .collect()
+}
+
+fn now(app: &TestApp) -> i64 {
+    sb_service::Clock::now_ms(app.clock.as_ref()) / 1000
+}
+
+fn with_tasks(view: Scope, add: Scope, edit: Scope) -> Rights {
+    let mut r = Rights::manager_default();
+    r.tasks = EntityRights {
+        view,
+        add,
+        edit,
+        delete: Scope::None,
+        export: Scope::None,
+    };
+    r
+}
+
+#[tokio::test]
+async fn a_task_is_created_filtered_and_completed_with_a_result() {
+    for app in spawn_apps().await {
+        let t = app.admin_token.clone();
+        let lead = create_leads(&app, &t, json!([{"name": "Deal"}])).await[0];
+        let due = now(&app) + 3600;
+        let r = app
+            .post(
+                "/api/v4/tasks",
+                json!([
+                    {"text": "Call back", "complete_till": due, "entity_type": "leads", "entity_id": lead, "request_id": "cb"},
+                    {"text": "Meet", "complete_till": due + 60, "task_type_id": 2, "duration": 1800}
+                ]),
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+        let v = json(r).await;
+        assert_eq!(v["_embedded"]["tasks"][0]["request_id"], "cb");
+        let ids: Vec<i64> = v["_embedded"]["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["id"].as_i64().unwrap())
+            .collect();
+        let one = json(app.get(&format!("/api/v4/tasks/{}", ids[0])).await).await;
+        assert_eq!(
+            one["responsible_user_id"], app.admin.user.id.0,
+            "defaults to the caller"
+        );
+        assert_eq!(one["entity_type"], "leads");
+        assert_eq!(one["entity_id"], lead);
+        assert_eq!(one["complete_till"], due);
+        assert_eq!(one["is_completed"], false);
+        assert_eq!(one["result"], json!([]));
+        assert_eq!(one["task_type_id"], 1);
+
+        let q = |s: &str| {
+            let (app, s) = (&app, s.to_string());
+            async move { ids_of(app.get(&format!("/api/v4/tasks?{s}")).await, "tasks").await }
+        };
+        assert_eq!(q("").await, ids);
+        assert_eq!(
+            q(&format!(
+                "filter[entity_type]=leads&filter[entity_id][]={lead}"
+            ))
+            .await,
+            vec![ids[0]]
+        );
+        assert_eq!(q("filter[task_type_id][]=2").await, vec![ids[1]]);
+        assert_eq!(q("order[complete_till]=desc").await, vec![ids[1], ids[0]]);
+        assert_eq!(
+            q(&format!("filter[complete_till][to]={}", due + 10)).await,
+            vec![ids[0]]
+        );
+
+        let r = app
+            .patch(
+                &format!("/api/v4/tasks/{}", ids[0]),
+                json!({"is_completed": true, "result": {"text": "Talked, sent offer"}}),
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+        assert_eq!(json(r).await["id"], ids[0]);
+        let one = json(app.get(&format!("/api/v4/tasks/{}", ids[0])).await).await;
+        assert_eq!(one["is_completed"], true);
+        assert_eq!(one["result"], json!({"text": "Talked, sent offer"}));
+        assert_eq!(q("filter[is_completed]=1").await, vec![ids[0]]);
+        assert_eq!(q("filter[is_completed]=0").await, vec![ids[1]]);
+        // Batch PATCH; echoing `result: []` is accepted.
+        let r = app
+            .patch(
+                "/api/v4/tasks",
+                json!([{"id": ids[1], "text": "Meet Ana", "result": []}]),
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+        assert_eq!(
+            json(app.get(&format!("/api/v4/tasks/{}", ids[1])).await).await["text"],
+            "Meet Ana"
+        );
+        assert_eq!(app.get("/api/v4/tasks/1").await.status(), 204);
+        assert_eq!(
+            app.get("/api/v4/tasks?filter[is_completed]=maybe")
+                .await
+                .status(),
+            400
+        );
+    }
+}
+
+#[tokio::test]
+async fn bad_tasks_name_item_and_field_and_nothing_is_written() {
+    for app in spawn_apps().await {
+        let due = now(&app) + 3600;
+        let r = app
+            .post(
+                "/api/v4/tasks",
+                json!([
+                    {"text": "ok", "complete_till": due},
+                    {"request_id": "x"},
+                    {"text": "t", "complete_till": due, "entity_type": "leads", "entity_id": 424242},
+                    {"text": "t", "complete_till": due, "entity_type": "planets", "entity_id": 1},
+                    {"text": "t", "complete_till": due, "task_type_id": 99, "responsible_user_id": 7}
+                ]),
+            )
+            .await;
+        assert_eq!(r.status(), 400);
+        let v = json(r).await;
+        let errs = v["validation-errors"].as_array().unwrap();
+        let paths = |i: usize| -> Vec<&str> {
+            errs[i]["errors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["path"].as_str().unwrap())
+                .collect()
+        };
+        assert_eq!(errs[0]["request_id"], "x");
+        assert_eq!(paths(0), vec!["text", "complete_till"]);
+        assert_eq!(errs[1]["request_id"], "2");
+        assert_eq!(paths(1), vec!["entity_id"]);
+        assert_eq!(paths(2), vec!["entity_type"]);
+        assert_eq!(paths(3), vec!["responsible_user_id", "task_type_id"]);
+        assert_eq!(
+            app.get("/api/v4/tasks").await.status(),
+            204,
+            "nothing written"
+        );
+        let r = app
+            .post(
+                "/api/v4/tasks",
+                json!([{"text": "t", "complete_till": "tomorrow"}]),
+            )
+            .await;
+        assert_eq!(
+            json(r).await["validation-errors"][0]["errors"][0]["path"],
+            "complete_till"
+        );
+        let r = app
+            .patch("/api/v4/tasks", json!([{"id": 5, "text": "x"}]))
+            .await;
+        assert_eq!(
+            json(r).await["validation-errors"][0]["errors"][0]["path"],
+            "id"
+        );
+    }
+}
+
+#[tokio::test]
+async fn rights_scope_tasks_and_their_entities() {
+    for app in spawn_apps().await {
+        let due = now(&app) + 3600;
+        let (ana, ta) = app
+            .user_with("ana", with_tasks(Scope::Own, Scope::All, Scope::Own), None)
+            .await;
+        let (_ro, tr) = app
+            .user_with("ro", with_tasks(Scope::All, Scope::None, Scope::None), None)
+            .await;
+        let mut no_leads = Rights::manager_default();
+        no_leads.leads = EntityRights::none();
+        let (_nl, tn) = app.user_with("nl", no_leads, None).await;
+        let t = app.admin_token.clone();
+        let admins =
+            create_tasks(&app, &t, json!([{"text": "admin's", "complete_till": due}])).await;
+        let anas = create_tasks(&app, &ta, json!([{"text": "ana's", "complete_till": due}])).await;
+        let get = |tok: &str, p: String| {
+            let (app, tok) = (&app, tok.to_string());
+            async move { app.call(Method::GET, &p, Some(&tok), None).await }
+        };
+        assert_eq!(
+            ids_of(get(&ta, "/api/v4/tasks".into()).await, "tasks").await,
+            anas
+        );
+        assert_eq!(
+            get(&ta, format!("/api/v4/tasks/{}", admins[0]))
+                .await
+                .status(),
+            204
+        );
+        let r = app
+            .call(
+                Method::PATCH,
+                &format!("/api/v4/tasks/{}", admins[0]),
+                Some(&ta),
+                Some(json!({"is_completed": true})),
+            )
+            .await;
+        assert_eq!(r.status(), 400, "outside the view scope it does not exist");
+        // Ana may hand her task to the admin.
+        let r = app
+            .call(
+                Method::PATCH,
+                &format!("/api/v4/tasks/{}", anas[0]),
+                Some(&ta),
+                Some(json!({"responsible_user_id": app.admin.user.id.0})),
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+        assert_eq!(get(&ta, "/api/v4/tasks".into()).await.status(), 204);
+        // View-only: sees all, changes and adds nothing.
+        assert_eq!(
+            ids_of(get(&tr, "/api/v4/tasks".into()).await, "tasks")
+                .await
+                .len(),
+            2
+        );
+        let r = app
+            .call(
+                Method::PATCH,
+                &format!("/api/v4/tasks/{}", admins[0]),
+                Some(&tr),
+                Some(json!({"text": "x"})),
+            )
+            .await;
+        assert_eq!(r.status(), 403);
+        let r = app
+            .call(
+                Method::POST,
+                "/api/v4/tasks",
+                Some(&tr),
+                Some(json!([{"text": "x", "complete_till": due}])),
+            )
+            .await;
+        assert_eq!(r.status(), 403);
+        // A task about a lead the caller cannot see is refused.
+        let lead = create_leads(&app, &t, json!([{"name": "Hidden"}])).await[0];
+        let r = app
+            .call(Method::POST, "/api/v4/tasks", Some(&tn), Some(json!([{"text": "x", "complete_till": due, "entity_type": "leads", "entity_id": lead}])))
+            .await;
+        assert_eq!(r.status(), 400);
+        assert_eq!(
+            json(r).await["validation-errors"][0]["errors"][0]["path"],
+            "entity_id"
+        );
+        let _ = ana;
+        assert_eq!(
+            ids_of(app.get("/api/v4/tasks").await, "tasks").await.len(),
+            2
+        );
+    }
+}

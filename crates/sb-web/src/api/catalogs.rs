@@ -1,0 +1,235 @@
+//! `/api/v4/catalogs` and their `elements` (lists, C15).
+
+use crate::api::hal::{hal, no_content, page, secs};
+use crate::api::leads::render_values;
+use crate::api::util::parse_path_id;
+use crate::error::ApiResult;
+use crate::extract::{parse_items, Auth, JsonBody, Links};
+use crate::params::Params;
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use sb_domain::catalogs::{Catalog, CatalogElement};
+use sb_domain::fields::FieldValueInput;
+use sb_service::catalogs::{CatalogInput, ElementInput, ElementParams};
+use sb_service::ServiceError;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v4/catalogs", get(list).post(create))
+        .route("/api/v4/catalogs/{id}", get(get_one))
+        .route(
+            "/api/v4/catalogs/{id}/elements",
+            get(list_elements).post(create_elements),
+        )
+        .route(
+            "/api/v4/catalogs/{id}/elements/{element_id}",
+            get(get_element),
+        )
+}
+
+pub fn render_catalog(links: &Links, k: &Catalog) -> Value {
+    json!({
+        "id": k.id.0, "name": k.name, "created_by": k.created_by.0, "updated_by": k.updated_by.0,
+        "created_at": secs(k.created_at), "updated_at": secs(k.updated_at), "sort": k.sort,
+        "type": k.catalog_type.as_str(), "can_add_elements": k.can_add_elements, "can_show_in_cards": true,
+        "can_link_multiple": k.can_link_multiple, "can_be_deleted": true, "sdk_widget_code": null,
+        "account_id": k.account_id.0,
+        "_links": {"self": links.href(&format!("/api/v4/catalogs/{}", k.id.0))},
+    })
+}
+
+pub fn render_element(links: &Links, e: &CatalogElement) -> Value {
+    json!({
+        "id": e.id.0, "catalog_id": e.catalog_id.0, "name": e.name,
+        "created_by": e.created_by.0, "updated_by": e.updated_by.0,
+        "created_at": secs(e.created_at), "updated_at": secs(e.updated_at), "is_deleted": e.is_deleted,
+        "custom_fields_values": render_values(&[], &e.custom_fields), "account_id": e.account_id.0,
+        "_links": {"self": links.href(&format!("/api/v4/catalogs/{}/elements/{}", e.catalog_id.0, e.id.0))},
+    })
+}
+
+async fn list(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    links: Links,
+    params: Params,
+) -> ApiResult<Response> {
+    let (pg, limit) = params.paging()?;
+    let all = sb_service::catalogs::list(&st.ctx, &actor).await?;
+    let start = ((pg - 1) * limit) as usize;
+    let items: Vec<Value> = all
+        .iter()
+        .skip(start)
+        .take(limit as usize)
+        .map(|k| render_catalog(&links, k))
+        .collect();
+    Ok(page(
+        &links,
+        "/api/v4/catalogs",
+        &params,
+        "catalogs",
+        items,
+        pg,
+        all.len() > start + limit as usize,
+    ))
+}
+
+async fn get_one(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    links: Links,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let Ok(id) = id.parse::<i64>() else {
+        return Ok(no_content());
+    };
+    match sb_service::catalogs::get(&st.ctx, &actor, id).await {
+        Ok(k) => Ok(hal(StatusCode::OK, render_catalog(&links, &k))),
+        Err(ServiceError::NotFound) => Ok(no_content()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct CatalogBody {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default, rename = "type")]
+    catalog_type: Option<String>,
+    #[serde(default)]
+    sort: Option<i64>,
+    #[serde(default)]
+    can_add_elements: Option<bool>,
+    #[serde(default)]
+    can_link_multiple: Option<bool>,
+}
+
+async fn create(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    links: Links,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Response> {
+    let inputs = parse_items::<CatalogBody>(body)?
+        .into_iter()
+        .map(|(rid, b)| CatalogInput {
+            request_id: Some(rid),
+            name: b.name,
+            catalog_type: b.catalog_type,
+            sort: b.sort,
+            can_add_elements: b.can_add_elements,
+            can_link_multiple: b.can_link_multiple,
+        })
+        .collect();
+    let made = sb_service::catalogs::create(&st.ctx, &actor, inputs).await?;
+    let items: Vec<Value> = made
+        .iter()
+        .map(|(rid, k)| {
+            let mut v = render_catalog(&links, k);
+            v["request_id"] = json!(rid);
+            v
+        })
+        .collect();
+    Ok(hal(
+        StatusCode::OK,
+        json!({"_links": {"self": links.href("/api/v4/catalogs")}, "_embedded": {"catalogs": items}}),
+    ))
+}
+
+async fn list_elements(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    links: Links,
+    Path(id): Path<String>,
+    params: Params,
+) -> ApiResult<Response> {
+    let Ok(id) = id.parse::<i64>() else {
+        return Ok(no_content());
+    };
+    let (pg, limit) = params.paging()?;
+    let p = ElementParams {
+        page: pg,
+        limit,
+        ids: params.ints("filter[id]")?,
+        query: params.get("query").map(str::to_string),
+    };
+    let result = match sb_service::catalogs::list_elements(&st.ctx, &actor, id, p).await {
+        Err(ServiceError::NotFound) => return Ok(no_content()),
+        other => other?,
+    };
+    let items: Vec<Value> = result
+        .items
+        .iter()
+        .map(|e| render_element(&links, e))
+        .collect();
+    Ok(page(
+        &links,
+        &format!("/api/v4/catalogs/{id}/elements"),
+        &params,
+        "elements",
+        items,
+        result.page,
+        result.has_next,
+    ))
+}
+
+async fn get_element(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    links: Links,
+    Path((id, element)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let (Ok(id), Ok(element)) = (id.parse::<i64>(), element.parse::<i64>()) else {
+        return Ok(no_content());
+    };
+    match sb_service::catalogs::get_element(&st.ctx, &actor, id, element).await {
+        Ok(e) => Ok(hal(StatusCode::OK, render_element(&links, &e))),
+        Err(ServiceError::NotFound) => Ok(no_content()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ElementBody {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    custom_fields_values: Option<Vec<FieldValueInput>>,
+}
+
+async fn create_elements(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    links: Links,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Response> {
+    let id = parse_path_id(&id)?;
+    let inputs = parse_items::<ElementBody>(body)?
+        .into_iter()
+        .map(|(rid, b)| ElementInput {
+            request_id: Some(rid),
+            name: b.name,
+            custom_fields_values: b.custom_fields_values,
+        })
+        .collect();
+    let made = sb_service::catalogs::create_elements(&st.ctx, &actor, id, inputs).await?;
+    let items: Vec<Value> = made
+        .iter()
+        .map(|(rid, e)| {
+            let mut v = render_element(&links, e);
+            v["request_id"] = json!(rid);
+            v
+        })
+        .collect();
+    Ok(hal(
+        StatusCode::OK,
+        json!({"_links": {"self": links.href(&format!("/api/v4/catalogs/{id}/elements"))}, "_embedded": {"elements": items}}),
+    ))
+}

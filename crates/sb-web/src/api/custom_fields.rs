@@ -1,0 +1,202 @@
+//! `/api/v4/{leads|contacts|companies}/custom_fields` (C10): field definitions.
+
+use crate::api::hal::{hal, no_content};
+use crate::error::ApiResult;
+use crate::extract::{parse_items, Auth, JsonBody, Links};
+use crate::params::Params;
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use sb_domain::fields::FieldDef;
+use sb_domain::EntityKind;
+use sb_service::custom_fields::{EnumInput, FieldInput};
+use sb_service::ServiceError;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+pub fn router() -> Router<AppState> {
+    let mut r = Router::new();
+    for kind in crate::api::util::CARD_ENTITIES {
+        let base = format!("/api/v4/{}/custom_fields", kind.as_str());
+        r = r
+            .route(
+                &base,
+                get(move |st: State<AppState>, a: Auth, l: Links, p: Params| {
+                    list(kind, st, a, l, p)
+                })
+                .post(
+                    move |st: State<AppState>, a: Auth, l: Links, b: JsonBody| {
+                        create(kind, st, a, l, b)
+                    },
+                ),
+            )
+            .route(
+                &format!("{base}/{{id}}"),
+                get(
+                    move |st: State<AppState>, a: Auth, l: Links, id: Path<String>| {
+                        get_one(kind, st, a, l, id)
+                    },
+                )
+                .delete(move |st: State<AppState>, a: Auth, id: Path<String>| {
+                    delete(kind, st, a, id)
+                }),
+            );
+    }
+    r
+}
+
+pub fn render_field(links: &Links, account_id: i64, d: &FieldDef) -> Value {
+    let enums = if d.enums.is_empty() {
+        Value::Null
+    } else {
+        json!(d
+            .enums
+            .iter()
+            .map(|e| json!({"id": e.id, "value": e.value, "sort": e.sort}))
+            .collect::<Vec<_>>())
+    };
+    json!({
+        "id": d.id.0, "name": d.name, "code": d.code, "sort": d.sort, "type": d.field_type.as_str(),
+        "entity_type": d.entity, "account_id": account_id,
+        "is_predefined": d.is_predefined, "is_deletable": d.is_deletable, "is_api_only": false,
+        "group_id": null, "required_statuses": [], "remind": null, "enums": enums,
+        "_links": {"self": links.href(&format!("/api/v4/{}/custom_fields/{}", d.entity, d.id.0))},
+    })
+}
+
+async fn list(
+    kind: EntityKind,
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    links: Links,
+    params: Params,
+) -> ApiResult<Response> {
+    let (page, limit) = params.paging()?;
+    let ids = params.ints("filter[id]")?;
+    let types = params.list("filter[type]");
+    let defs: Vec<FieldDef> = sb_service::custom_fields::list(&st.ctx, &actor, kind)
+        .await?
+        .into_iter()
+        .filter(|d| ids.is_empty() || ids.contains(&d.id.0))
+        .filter(|d| types.is_empty() || types.iter().any(|t| t == d.field_type.as_str()))
+        .collect();
+    let total = defs.len();
+    let start = ((page - 1) * limit) as usize;
+    let items: Vec<Value> = defs
+        .iter()
+        .skip(start)
+        .take(limit as usize)
+        .map(|d| render_field(&links, actor.account.id.0, d))
+        .collect();
+    let path = format!("/api/v4/{}/custom_fields", kind.as_str());
+    Ok(crate::api::hal::page_with_total(
+        &links,
+        &path,
+        &params,
+        "custom_fields",
+        items,
+        page,
+        total > start + limit as usize,
+        total,
+    ))
+}
+
+async fn get_one(
+    kind: EntityKind,
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    links: Links,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let Ok(id) = id.parse::<i64>() else {
+        return Ok(no_content());
+    };
+    match sb_service::custom_fields::get(&st.ctx, &actor, kind, id).await {
+        Ok(d) => Ok(hal(
+            StatusCode::OK,
+            render_field(&links, actor.account.id.0, &d),
+        )),
+        Err(ServiceError::NotFound) => Ok(no_content()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct EnumBody {
+    #[serde(default)]
+    value: Option<String>,
+    #[serde(default)]
+    sort: Option<i64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct FieldBody {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default, rename = "type")]
+    field_type: Option<String>,
+    #[serde(default)]
+    code: Option<String>,
+    #[serde(default)]
+    sort: Option<i64>,
+    #[serde(default)]
+    enums: Option<Vec<EnumBody>>,
+}
+
+async fn create(
+    kind: EntityKind,
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    links: Links,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Response> {
+    let inputs: Vec<FieldInput> = parse_items::<FieldBody>(body)?
+        .into_iter()
+        .map(|(rid, b)| FieldInput {
+            request_id: Some(rid),
+            name: b.name,
+            field_type: b.field_type,
+            code: b.code,
+            sort: b.sort,
+            enums: b.enums.map(|v| {
+                v.into_iter()
+                    .map(|e| EnumInput {
+                        value: e.value,
+                        sort: e.sort,
+                    })
+                    .collect()
+            }),
+        })
+        .collect();
+    let created = sb_service::custom_fields::create(&st.ctx, &actor, kind, inputs).await?;
+    let items: Vec<Value> = created
+        .iter()
+        .map(|(rid, d)| {
+            let mut v = render_field(&links, actor.account.id.0, d);
+            v["request_id"] = json!(rid);
+            v
+        })
+        .collect();
+    Ok(hal(
+        StatusCode::OK,
+        json!({
+            "_total_items": items.len(),
+            "_links": {"self": links.href(&format!("/api/v4/{}/custom_fields", kind.as_str()))},
+            "_embedded": {"custom_fields": items},
+        }),
+    ))
+}
+
+async fn delete(
+    kind: EntityKind,
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let id = crate::api::util::parse_path_id(&id)?;
+    sb_service::custom_fields::delete(&st.ctx, &actor, kind, id).await?;
+    Ok(no_content())
+}

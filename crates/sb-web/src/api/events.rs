@@ -1,0 +1,123 @@
+//! `/api/v4/events` (C9): the activity log, with the caller's rights.
+
+use crate::api::hal::{hal, no_content, page, secs};
+use crate::api::util::parse_entity;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Auth, Links};
+use crate::params::Params;
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use sb_domain::feed::{event_types as et, Event};
+use sb_service::events::ListParams;
+use sb_service::ServiceError;
+use serde_json::{json, Value};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v4/events", get(list))
+        .route("/api/v4/events/types", get(types))
+        .route("/api/v4/events/{id}", get(get_one))
+}
+
+/// Kommo shows event ids as strings.
+pub fn render_event(links: &Links, e: &Event) -> Value {
+    json!({
+        "id": e.id.to_string(), "type": e.event_type,
+        "entity_id": e.entity_id, "entity_type": e.entity_type.singular(),
+        "created_by": e.created_by.0, "created_at": secs(e.created_at),
+        "value_after": e.value_after, "value_before": e.value_before, "account_id": e.account_id.0,
+        "_links": {"self": links.href(&format!("/api/v4/events/{}", e.id))},
+        "_embedded": {"entity": {"id": e.entity_id, "_links": {"self": links.href(&format!("/api/v4/{}/{}", e.entity_type.as_str(), e.entity_id))}}},
+    })
+}
+
+async fn list(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    links: Links,
+    params: Params,
+) -> ApiResult<Response> {
+    let (pg, limit) = params.paging()?;
+    let (created_from, created_to) = params.range("filter[created_at]")?;
+    let entities = params
+        .list("filter[entity]")
+        .iter()
+        .map(|s| parse_entity(s))
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    let p = ListParams {
+        page: pg,
+        limit,
+        ids: params.ints("filter[id]")?,
+        types: params.list("filter[type]"),
+        entities,
+        entity_ids: params.ints("filter[entity_id]")?,
+        created_by: params.ints("filter[created_by]")?,
+        created_from,
+        created_to,
+    };
+    let result = sb_service::events::list(&st.ctx, &actor, p).await?;
+    let items: Vec<Value> = result
+        .items
+        .iter()
+        .map(|e| render_event(&links, e))
+        .collect();
+    Ok(page(
+        &links,
+        "/api/v4/events",
+        &params,
+        "events",
+        items,
+        result.page,
+        result.has_next,
+    ))
+}
+
+async fn get_one(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    links: Links,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let Ok(id) = id.parse::<i64>() else {
+        return Ok(no_content());
+    };
+    match sb_service::events::get(&st.ctx, &actor, id).await {
+        Ok(e) => Ok(hal(StatusCode::OK, render_event(&links, &e))),
+        Err(ServiceError::NotFound) => Ok(no_content()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn types(Auth(_actor): Auth, links: Links) -> ApiResult<Response> {
+    let all = [
+        (et::LEAD_ADDED, "Lead added"),
+        (et::LEAD_DELETED, "Lead deleted"),
+        (et::LEAD_RESTORED, "Lead restored"),
+        (et::LEAD_STATUS_CHANGED, "Lead stage changed"),
+        (et::CONTACT_ADDED, "Contact added"),
+        (et::COMPANY_ADDED, "Company added"),
+        (et::ENTITY_RESPONSIBLE_CHANGED, "Responsible user changed"),
+        (et::ENTITY_LINKED, "Linked"),
+        (et::ENTITY_UNLINKED, "Unlinked"),
+        (et::INCOMING_CALL, "Incoming call"),
+        (et::OUTGOING_CALL, "Outgoing call"),
+        (et::COMMON_NOTE_ADDED, "Note added"),
+        (et::TASK_ADDED, "Task added"),
+        (et::TASK_COMPLETED, "Task completed"),
+        (et::CUSTOM_FIELD_VALUE_CHANGED, "Field value changed"),
+        (et::NAME_FIELD_CHANGED, "Name changed"),
+        (et::SALE_FIELD_CHANGED, "Sale changed"),
+    ];
+    let items: Vec<Value> = all
+        .iter()
+        .map(|(k, l)| json!({"key": k, "type": 0, "lang": l}))
+        .collect();
+    Ok(hal(
+        StatusCode::OK,
+        json!({"_total_items": items.len(), "_links": {"self": links.href("/api/v4/events/types")}, "_embedded": {"events_types": items}}),
+    ))
+}

@@ -1,0 +1,250 @@
+//! Links (`/api/v4/{e}/{id}/link|unlink|links`, Kommo §11) and tags
+//! (`/api/v4/{e}/tags`, §12) of leads, contacts and companies.
+
+use crate::api::hal::{hal, no_content, page};
+use crate::api::util::{parse_path_id, CARD_ENTITIES};
+use crate::error::ApiResult;
+use crate::extract::{parse_items, Auth, JsonBody, Links};
+use crate::params::Params;
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use sb_domain::tags::Tag;
+use sb_domain::EntityKind;
+use sb_service::links::{Link, LinkInput};
+use sb_service::ServiceError;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+pub fn router() -> Router<AppState> {
+    let mut r = Router::new();
+    for kind in CARD_ENTITIES {
+        let base = format!("/api/v4/{}", kind.as_str());
+        r = r
+            .route(
+                &format!("{base}/{{id}}/link"),
+                post(
+                    move |st: State<AppState>, a: Auth, l: Links, id: Path<String>, b: JsonBody| {
+                        link(kind, st, a, l, id, b)
+                    },
+                ),
+            )
+            .route(
+                &format!("{base}/{{id}}/unlink"),
+                post(
+                    move |st: State<AppState>, a: Auth, id: Path<String>, b: JsonBody| {
+                        unlink(kind, st, a, id, b)
+                    },
+                ),
+            )
+            .route(
+                &format!("{base}/{{id}}/links"),
+                get(
+                    move |st: State<AppState>, a: Auth, l: Links, id: Path<String>, p: Params| {
+                        list(kind, st, a, l, id, p)
+                    },
+                ),
+            )
+            .route(
+                &format!("{base}/tags"),
+                get(move |st: State<AppState>, a: Auth, l: Links, p: Params| {
+                    list_tags(kind, st, a, l, p)
+                })
+                .post(
+                    move |st: State<AppState>, a: Auth, l: Links, b: JsonBody| {
+                        create_tags(kind, st, a, l, b)
+                    },
+                ),
+            );
+    }
+    r
+}
+
+pub fn render_link(l: &Link) -> Value {
+    json!({
+        "entity_id": l.entity_id, "entity_type": l.entity_type.as_str(),
+        "to_entity_id": l.to_entity_id, "to_entity_type": l.to_entity_type, "metadata": l.metadata,
+    })
+}
+
+fn render_links(links: &Links, kind: EntityKind, id: i64, items: &[Link]) -> Response {
+    if items.is_empty() {
+        return no_content();
+    }
+    let v: Vec<Value> = items.iter().map(render_link).collect();
+    hal(
+        StatusCode::OK,
+        json!({"_total_items": v.len(),
+               "_links": {"self": links.href(&format!("/api/v4/{}/{id}/links", kind.as_str()))},
+               "_embedded": {"links": v}}),
+    )
+}
+
+async fn list(
+    kind: EntityKind,
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    links: Links,
+    Path(id): Path<String>,
+    params: Params,
+) -> ApiResult<Response> {
+    let Ok(id) = id.parse::<i64>() else {
+        return Ok(no_content());
+    };
+    let to_ids = params.ints("filter[to_entity_id]")?;
+    let to_types = params.list("filter[to_entity_type]");
+    let to_catalogs = params.ints("filter[to_catalog_id]")?;
+    let all = match sb_service::links::list(&st.ctx, &actor, kind, id).await {
+        Err(ServiceError::NotFound) => return Ok(no_content()),
+        other => other?,
+    };
+    let items: Vec<Link> = all
+        .into_iter()
+        .filter(|l| to_ids.is_empty() || to_ids.contains(&l.to_entity_id))
+        .filter(|l| to_types.is_empty() || to_types.contains(&l.to_entity_type))
+        .filter(|l| {
+            to_catalogs.is_empty()
+                || l.metadata["catalog_id"]
+                    .as_i64()
+                    .is_some_and(|c| to_catalogs.contains(&c))
+        })
+        .collect();
+    Ok(render_links(&links, kind, id, &items))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Metadata {
+    #[serde(default)]
+    is_main: Option<bool>,
+    #[serde(default)]
+    main_contact: Option<bool>,
+    #[serde(default)]
+    catalog_id: Option<i64>,
+    #[serde(default)]
+    quantity: Option<f64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct LinkBody {
+    #[serde(default)]
+    to_entity_id: Option<i64>,
+    #[serde(default)]
+    to_entity_type: Option<String>,
+    #[serde(default)]
+    metadata: Option<Metadata>,
+}
+
+fn inputs(body: Value) -> Result<Vec<LinkInput>, crate::error::ApiError> {
+    Ok(parse_items::<LinkBody>(body)?
+        .into_iter()
+        .map(|(rid, b)| {
+            let m = b.metadata.unwrap_or_default();
+            LinkInput {
+                request_id: Some(rid),
+                to_entity_id: b.to_entity_id,
+                to_entity_type: b.to_entity_type,
+                is_main: m.is_main.or(m.main_contact),
+                catalog_id: m.catalog_id,
+                quantity: m.quantity,
+            }
+        })
+        .collect())
+}
+
+async fn link(
+    kind: EntityKind,
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    links: Links,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Response> {
+    let id = parse_path_id(&id)?;
+    let made = sb_service::links::link(&st.ctx, &actor, kind, id, inputs(body)?).await?;
+    Ok(render_links(&links, kind, id, &made))
+}
+
+async fn unlink(
+    kind: EntityKind,
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Response> {
+    let id = parse_path_id(&id)?;
+    sb_service::links::unlink(&st.ctx, &actor, kind, id, inputs(body)?).await?;
+    Ok(no_content())
+}
+
+pub fn render_tag(t: &Tag) -> Value {
+    json!({"id": t.id.0, "name": t.name, "color": t.color})
+}
+
+async fn list_tags(
+    kind: EntityKind,
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    links: Links,
+    params: Params,
+) -> ApiResult<Response> {
+    let (pg, limit) = params.paging()?;
+    let p = sb_service::tags::ListParams {
+        page: pg,
+        limit,
+        ids: params.ints("filter[id]")?,
+        name: params.get("filter[name]").map(str::to_string),
+        query: params.get("query").map(str::to_string),
+    };
+    let result = sb_service::tags::list(&st.ctx, &actor, kind, p).await?;
+    let items: Vec<Value> = result.items.iter().map(render_tag).collect();
+    Ok(page(
+        &links,
+        &format!("/api/v4/{}/tags", kind.as_str()),
+        &params,
+        "tags",
+        items,
+        result.page,
+        result.has_next,
+    ))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct TagBody {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    color: Option<String>,
+}
+
+async fn create_tags(
+    kind: EntityKind,
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    links: Links,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Response> {
+    let inputs = parse_items::<TagBody>(body)?
+        .into_iter()
+        .map(|(rid, b)| sb_service::tags::TagInput {
+            request_id: Some(rid),
+            name: b.name,
+            color: b.color,
+        })
+        .collect();
+    let made = sb_service::tags::create(&st.ctx, &actor, kind, inputs).await?;
+    let items: Vec<Value> = made
+        .iter()
+        .map(|(rid, t)| {
+            let mut v = render_tag(t);
+            v["request_id"] = json!(rid);
+            v
+        })
+        .collect();
+    Ok(hal(
+        StatusCode::OK,
+        json!({"_links": {"self": links.href(&format!("/api/v4/{}/tags", kind.as_str()))}, "_embedded": {"tags": items}}),
+    ))
+}

@@ -1,0 +1,224 @@
+//! Notes (`/api/v4/{leads|contacts|companies}/notes`, `.../{id}/notes`) and the card
+//! feed (`.../{id}/feed`, a Switchboard extension) (C9).
+
+use crate::api::events::render_event;
+use crate::api::hal::{hal, no_content, page, secs};
+use crate::api::tasks::render_task;
+use crate::api::util::{parse_path_id, CARD_ENTITIES};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{parse_items, Auth, JsonBody, Links};
+use crate::params::Params;
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use sb_domain::feed::Note;
+use sb_domain::EntityKind;
+use sb_service::notes::{FeedItem, ListParams, NoteInput, NoteRef};
+use sb_service::ServiceError;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+pub fn router() -> Router<AppState> {
+    let mut r = Router::new();
+    for kind in CARD_ENTITIES {
+        let base = format!("/api/v4/{}", kind.as_str());
+        r = r
+            .route(
+                &format!("{base}/notes"),
+                get(move |st: State<AppState>, a: Auth, l: Links, p: Params| list(kind, st, a, l, p, None))
+                    .post(move |st: State<AppState>, a: Auth, l: Links, b: JsonBody| create(kind, st, a, l, b, None)),
+            )
+            .route(
+                &format!("{base}/{{id}}/notes"),
+                get(move |st: State<AppState>, a: Auth, l: Links, id: Path<String>, p: Params| async move {
+                    let Ok(id) = id.0.parse::<i64>() else { return Ok(no_content()) };
+                    list(kind, st, a, l, p, Some(id)).await
+                })
+                .post(move |st: State<AppState>, a: Auth, l: Links, id: Path<String>, b: JsonBody| async move {
+                    let id = parse_path_id(&id.0)?;
+                    create(kind, st, a, l, b, Some(id)).await
+                }),
+            )
+            .route(
+                &format!("{base}/{{id}}/notes/{{note_id}}"),
+                get(move |st: State<AppState>, a: Auth, l: Links, ids: Path<(String, String)>| get_one(kind, st, a, l, ids)),
+            )
+            .route(
+                &format!("{base}/{{id}}/feed"),
+                get(move |st: State<AppState>, a: Auth, l: Links, id: Path<String>, p: Params| feed(kind, st, a, l, id, p)),
+            );
+    }
+    r
+}
+
+pub fn render_note(links: &Links, n: &Note) -> Value {
+    json!({
+        "id": n.id.0, "entity_id": n.entity_id, "created_by": n.created_by.0, "updated_by": n.updated_by.0,
+        "created_at": secs(n.created_at), "updated_at": secs(n.updated_at),
+        "responsible_user_id": n.responsible_user_id.map(|u| u.0), "group_id": 0,
+        "note_type": n.note_type, "params": n.params, "account_id": n.account_id.0, "is_pinned": n.is_pinned,
+        "_links": {"self": links.href(&format!("/api/v4/{}/{}/notes/{}", n.entity_type.as_str(), n.entity_id, n.id.0))},
+    })
+}
+
+async fn list(
+    kind: EntityKind,
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    links: Links,
+    params: Params,
+    entity: Option<i64>,
+) -> ApiResult<Response> {
+    let (pg, limit) = params.paging()?;
+    let (updated_from, updated_to) = params.range("filter[updated_at]")?;
+    let mut note_types = params.list("filter[note_type]");
+    note_types.extend(params.list("note_type"));
+    let p = ListParams {
+        page: pg,
+        limit,
+        entity_ids: params.ints("filter[entity_id]")?,
+        note_types,
+        ids: params.ints("filter[id]")?,
+        updated_from,
+        updated_to,
+    };
+    let (result, path) = match entity {
+        None => (
+            sb_service::notes::list(&st.ctx, &actor, kind, p).await,
+            format!("/api/v4/{}/notes", kind.as_str()),
+        ),
+        Some(id) => (
+            sb_service::notes::list_for(&st.ctx, &actor, kind, id, p).await,
+            format!("/api/v4/{}/{id}/notes", kind.as_str()),
+        ),
+    };
+    let result = match result {
+        Err(ServiceError::NotFound) => return Ok(no_content()),
+        other => other?,
+    };
+    let items: Vec<Value> = result
+        .items
+        .iter()
+        .map(|n| render_note(&links, n))
+        .collect();
+    Ok(page(
+        &links,
+        &path,
+        &params,
+        "notes",
+        items,
+        result.page,
+        result.has_next,
+    ))
+}
+
+async fn get_one(
+    kind: EntityKind,
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    links: Links,
+    Path((entity, id)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let (Ok(entity), Ok(id)) = (entity.parse::<i64>(), id.parse::<i64>()) else {
+        return Ok(no_content());
+    };
+    match sb_service::notes::get(&st.ctx, &actor, kind, entity, id).await {
+        Ok(n) => Ok(hal(StatusCode::OK, render_note(&links, &n))),
+        Err(ServiceError::NotFound) => Ok(no_content()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct NoteBody {
+    #[serde(default)]
+    entity_id: Option<i64>,
+    #[serde(default)]
+    note_type: Option<String>,
+    #[serde(default)]
+    params: Option<Value>,
+    #[serde(default)]
+    responsible_user_id: Option<i64>,
+    #[serde(default)]
+    created_by: Option<i64>,
+    #[serde(default)]
+    created_at: Option<i64>,
+}
+
+fn render_refs(links: &Links, kind: EntityKind, refs: &[NoteRef]) -> Value {
+    let items: Vec<Value> = refs
+        .iter()
+        .map(|r| {
+            json!({"id": r.id, "entity_id": r.entity_id, "request_id": r.request_id,
+                   "_links": {"self": links.href(&format!("/api/v4/{}/{}/notes/{}", kind.as_str(), r.entity_id, r.id))}})
+        })
+        .collect();
+    json!({"_links": {"self": links.href(&format!("/api/v4/{}/notes", kind.as_str()))}, "_embedded": {"notes": items}})
+}
+
+async fn create(
+    kind: EntityKind,
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    links: Links,
+    JsonBody(body): JsonBody,
+    entity: Option<i64>,
+) -> ApiResult<Response> {
+    let inputs: Vec<NoteInput> = parse_items::<NoteBody>(body)?
+        .into_iter()
+        .map(|(rid, b)| NoteInput {
+            request_id: Some(rid),
+            entity_id: b.entity_id,
+            note_type: b.note_type,
+            params: b.params,
+            responsible_user_id: b.responsible_user_id,
+            created_by: b.created_by,
+            created_at: b.created_at,
+        })
+        .collect();
+    let refs = sb_service::notes::create(&st.ctx, &actor, kind, entity, inputs).await?;
+    Ok(hal(StatusCode::OK, render_refs(&links, kind, &refs)))
+}
+
+async fn feed(
+    kind: EntityKind,
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    links: Links,
+    Path(id): Path<String>,
+    params: Params,
+) -> ApiResult<Response> {
+    let Ok(id) = id.parse::<i64>() else {
+        return Ok(no_content());
+    };
+    let (pg, limit) = params.paging()?;
+    let result = match sb_service::notes::feed(&st.ctx, &actor, kind, id, pg, limit).await {
+        Err(ServiceError::NotFound) => return Ok(no_content()),
+        Err(ServiceError::BadRequest(m)) => return Err(ApiError::bad_request(m)),
+        other => other?,
+    };
+    let items: Vec<Value> = result
+        .items
+        .iter()
+        .map(|f| {
+            let (t, body) = match f {
+                FeedItem::Note(n) => ("note", render_note(&links, n)),
+                FeedItem::Task(t) => ("task", render_task(&links, t)),
+                FeedItem::Event(e) => ("event", render_event(&links, e)),
+            };
+            json!({"type": t, "created_at": secs(f.created_at()), t: body})
+        })
+        .collect();
+    Ok(page(
+        &links,
+        &format!("/api/v4/{}/{id}/feed", kind.as_str()),
+        &params,
+        "feed",
+        items,
+        result.page,
+        result.has_next,
+    ))
+}

@@ -1,0 +1,256 @@
+//! `/api/v4/tasks` (C8).
+
+use crate::api::hal::{hal, no_content, page, secs};
+use crate::api::util::{parse_entity, parse_path_id};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{parse_items, Auth, JsonBody, Links};
+use crate::params::Params;
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use sb_domain::feed::Task;
+use sb_service::tasks::{ListParams, TaskInput, TaskOrder, TaskRef};
+use sb_service::ServiceError;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v4/tasks", get(list).post(create).patch(update_many))
+        .route("/api/v4/tasks/{id}", get(get_one).patch(update_one))
+}
+
+pub fn render_task(links: &Links, t: &Task) -> Value {
+    json!({
+        "id": t.id.0, "created_by": t.created_by.0, "updated_by": t.updated_by.0,
+        "created_at": secs(t.created_at), "updated_at": secs(t.updated_at),
+        "responsible_user_id": t.responsible_user_id.0, "group_id": 0,
+        "entity_id": t.entity_id, "entity_type": t.entity_type.map(|k| k.as_str()),
+        "duration": t.duration, "is_completed": t.is_completed, "task_type_id": t.task_type_id,
+        "text": t.text,
+        // Kommo answers `[]` when there is no result (PHP's json_encode of an empty array).
+        "result": match &t.result_text { Some(r) => json!({"text": r}), None => json!([]) },
+        "complete_till": secs(t.complete_till), "account_id": t.account_id.0,
+        "_links": {"self": links.href(&format!("/api/v4/tasks/{}", t.id.0))},
+    })
+}
+
+fn bool_param(params: &Params, key: &str) -> Result<Option<bool>, ApiError> {
+    match params.get(key).map(str::trim) {
+        None | Some("") => Ok(None),
+        Some("1") | Some("true") => Ok(Some(true)),
+        Some("0") | Some("false") => Ok(Some(false)),
+        Some(v) => Err(ApiError::bad_request(format!(
+            "{key} must be 0 or 1, got {v:?}"
+        ))),
+    }
+}
+
+async fn list(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    links: Links,
+    params: Params,
+) -> ApiResult<Response> {
+    let (pg, limit) = params.paging()?;
+    let (complete_till_from, complete_till_to) = params.range("filter[complete_till]")?;
+    let (updated_from, updated_to) = params.range("filter[updated_at]")?;
+    let (order_by, desc) = match params.order()? {
+        None => (TaskOrder::Id, false),
+        Some((f, d)) => (
+            match f.as_str() {
+                "id" => TaskOrder::Id,
+                "created_at" => TaskOrder::CreatedAt,
+                "complete_till" => TaskOrder::CompleteTill,
+                other => {
+                    return Err(ApiError::bad_request(format!(
+                        "cannot order by {other:?}: use id, created_at or complete_till"
+                    )))
+                }
+            },
+            d,
+        ),
+    };
+    let mut types = params.ints("filter[task_type_id]")?;
+    types.extend(params.ints("filter[task_type]")?);
+    let entity_type = match params.get("filter[entity_type]").map(str::trim) {
+        None | Some("") => None,
+        Some(s) => Some(parse_entity(s)?),
+    };
+    let p = ListParams {
+        page: pg,
+        limit,
+        ids: params.ints("filter[id]")?,
+        responsible: params.ints("filter[responsible_user_id]")?,
+        is_completed: bool_param(&params, "filter[is_completed]")?,
+        task_type_ids: types,
+        entity_type,
+        entity_ids: params.ints("filter[entity_id]")?,
+        complete_till_from,
+        complete_till_to,
+        updated_from,
+        updated_to,
+        order_by,
+        desc,
+    };
+    let result = sb_service::tasks::list(&st.ctx, &actor, p).await?;
+    let items: Vec<Value> = result
+        .items
+        .iter()
+        .map(|t| render_task(&links, t))
+        .collect();
+    Ok(page(
+        &links,
+        "/api/v4/tasks",
+        &params,
+        "tasks",
+        items,
+        result.page,
+        result.has_next,
+    ))
+}
+
+async fn get_one(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    links: Links,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let Ok(id) = id.parse::<i64>() else {
+        return Ok(no_content());
+    };
+    match sb_service::tasks::get(&st.ctx, &actor, id).await {
+        Ok(t) => Ok(hal(StatusCode::OK, render_task(&links, &t))),
+        Err(ServiceError::NotFound) => Ok(no_content()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ResultBody {
+    #[serde(default)]
+    text: Option<String>,
+}
+
+/// `result` is `{"text": ...}`, or `[]`/`null` for none (clients echo what they read).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum ResultField {
+    Obj(ResultBody),
+    Empty(#[allow(dead_code)] Vec<Value>),
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct TaskBody {
+    #[serde(default)]
+    id: Option<i64>,
+    #[serde(default)]
+    text: Option<String>,
+    #[serde(default)]
+    complete_till: Option<i64>,
+    #[serde(default)]
+    responsible_user_id: Option<i64>,
+    #[serde(default)]
+    entity_type: Option<String>,
+    #[serde(default)]
+    entity_id: Option<i64>,
+    #[serde(default)]
+    task_type_id: Option<i64>,
+    #[serde(default)]
+    duration: Option<i64>,
+    #[serde(default)]
+    is_completed: Option<bool>,
+    #[serde(default)]
+    result: Option<ResultField>,
+    #[serde(default)]
+    created_by: Option<i64>,
+    #[serde(default)]
+    updated_by: Option<i64>,
+    #[serde(default)]
+    created_at: Option<i64>,
+    #[serde(default)]
+    updated_at: Option<i64>,
+}
+
+fn parse_inputs(body: Value) -> Result<Vec<TaskInput>, ApiError> {
+    Ok(parse_items::<TaskBody>(body)?
+        .into_iter()
+        .map(|(rid, b)| TaskInput {
+            request_id: Some(rid),
+            id: b.id,
+            text: b.text,
+            complete_till: b.complete_till,
+            responsible_user_id: b.responsible_user_id,
+            entity_type: b.entity_type,
+            entity_id: b.entity_id,
+            task_type_id: b.task_type_id,
+            duration: b.duration,
+            is_completed: b.is_completed,
+            result_text: match b.result {
+                Some(ResultField::Obj(r)) => r.text,
+                _ => None,
+            },
+            created_by: b.created_by,
+            updated_by: b.updated_by,
+            created_at: b.created_at,
+            updated_at: b.updated_at,
+        })
+        .collect())
+}
+
+fn ref_json(links: &Links, r: &TaskRef) -> Value {
+    json!({"id": r.id, "request_id": r.request_id, "updated_at": secs(r.updated_at),
+           "_links": {"self": links.href(&format!("/api/v4/tasks/{}", r.id))}})
+}
+
+fn render_refs(links: &Links, refs: &[TaskRef]) -> Value {
+    let items: Vec<Value> = refs.iter().map(|r| ref_json(links, r)).collect();
+    json!({"_links": {"self": links.href("/api/v4/tasks")}, "_embedded": {"tasks": items}})
+}
+
+async fn create(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    links: Links,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Response> {
+    let refs = sb_service::tasks::create(&st.ctx, &actor, parse_inputs(body)?).await?;
+    Ok(hal(StatusCode::OK, render_refs(&links, &refs)))
+}
+
+async fn update_many(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    links: Links,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Response> {
+    let refs = sb_service::tasks::update(&st.ctx, &actor, parse_inputs(body)?).await?;
+    Ok(hal(StatusCode::OK, render_refs(&links, &refs)))
+}
+
+async fn update_one(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    links: Links,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Response> {
+    let id = parse_path_id(&id)?;
+    if !body.is_object() {
+        return Err(ApiError::bad_request(
+            "PATCH on one entity takes one JSON object",
+        ));
+    }
+    let mut inputs = parse_inputs(body)?;
+    for i in &mut inputs {
+        i.id = Some(id);
+    }
+    let refs = sb_service::tasks::update(&st.ctx, &actor, inputs).await?;
+    match refs.first() {
+        Some(r) => Ok(hal(StatusCode::OK, ref_json(&links, r))),
+        None => Err(ApiError::bad_request("nothing to update")),
+    }
+}

@@ -1,0 +1,313 @@
+//! `switchboard bench webhooks`: signed NOTIFY_START + NOTIFY_END over loopback HTTP
+//! against the real app on a fresh database with N contacts; reports the NOTIFY_START
+//! round trip (the caller waits on it) and the sustained rate of durably committed
+//! events, then the same load against a bare axum endpoint that does nothing, and the
+//! ratios. Bounded in count and time.
+
+use super::stats::Latency;
+use super::target::BenchDb;
+use crate::config::Config;
+use crate::App;
+use sb_domain::entities::{Account, Card, CardKind};
+use sb_domain::{AccountId, Phone, UserId};
+use sb_service::Actor;
+use sb_store::cards::{self, CardPhone, CardWrite};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const SECRET: &str = "0123456789abcdefABCD";
+const KEY: &str = "a1b2c3d4e5f6a7b8c9d0";
+
+pub async fn run(
+    config: &Config,
+    contacts: u64,
+    calls: u64,
+    concurrency: usize,
+    max_seconds: u64,
+) -> anyhow::Result<()> {
+    let contacts = contacts.clamp(1, 10_000_000);
+    let calls = calls.clamp(1, 1_000_000);
+    let concurrency = concurrency.clamp(1, 256);
+    let target = BenchDb::open(config).await?;
+    println!("database: {:?} at {}", target.backend, target.location);
+    let mut cfg = config.clone();
+    cfg.bind = "127.0.0.1:0".into();
+    cfg.workers = false;
+    let tmp = std::env::temp_dir().join(format!("sbbench_rec_{}", std::process::id()));
+    cfg.recordings_dir = tmp.display().to_string();
+    let app = App::build_on(target.db.clone(), &cfg, Arc::new(sb_service::SystemClock)).await?;
+    let fl = app
+        .first_login
+        .clone()
+        .ok_or_else(|| anyhow::anyhow!("the benchmark database is not fresh"))?;
+    let admin = Actor {
+        user: fl.admin.clone(),
+        account: fl.account.clone(),
+    };
+    seed(&target.db, &fl.account, fl.admin.id, contacts).await?;
+
+    // The simulator answers the install's balance check; the load is sent by this bench.
+    let sim = sb_pbxsim::PbxSim::start(sb_pbxsim::SimConfig::default(), "127.0.0.1:0".parse()?)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let settings = sb_service::telephony::Settings {
+        key: KEY.into(),
+        secret: SECRET.into(),
+        base_url: sim.base_url(),
+        ..Default::default()
+    };
+    let view = sb_service::telephony::install(&app.state.ctx, &admin, "zadarma", "bench", settings)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    sb_service::telephony::bind_extension(
+        &app.state.ctx,
+        &admin,
+        view.integration.id,
+        "101",
+        Some(admin.user.id),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let hook = format!("{}{}", app.url(), view.webhook_path);
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app.run_until(async move {
+        let _ = stop_rx.await;
+    }));
+
+    println!("\nSwitchboard webhook endpoint: {calls} calls (NOTIFY_START + NOTIFY_END each), {concurrency} in flight");
+    let crm = drive(
+        &hook,
+        contacts,
+        calls,
+        concurrency,
+        Duration::from_secs(max_seconds),
+    )
+    .await?;
+    crm.print();
+
+    let bare = bare_endpoint().await?;
+    println!("\nBare axum endpoint that does nothing, same load:");
+    let base = drive(
+        &bare,
+        contacts,
+        calls,
+        concurrency,
+        Duration::from_secs(max_seconds),
+    )
+    .await?;
+    base.print();
+
+    println!(
+        "\nSummary ({} cores, {:?}, {} contacts):",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1),
+        target.backend,
+        contacts
+    );
+    println!("  NOTIFY_START p50 {:.0} µs, p99 {:.0} µs (bare endpoint p50 {:.0} µs, p99 {:.0} µs; ratio p99 {:.1}x)", crm.start.p50_us, crm.start.p99_us, base.start.p50_us, base.start.p99_us, crm.start.p99_us / base.start.p99_us.max(1.0));
+    println!(
+        "  durably committed events/s {:.0} (bare endpoint requests/s {:.0}; ratio {:.2})",
+        crm.events_per_s,
+        base.events_per_s,
+        crm.events_per_s / base.events_per_s.max(1.0)
+    );
+    println!("  errors: {} (non-200 answers)", crm.errors);
+    let _ = stop_tx.send(());
+    let _ = server.await;
+    let _ = std::fs::remove_dir_all(&tmp);
+    target.finish().await;
+    Ok(())
+}
+
+async fn seed(db: &sb_store::Db, account: &Account, owner: UserId, n: u64) -> anyhow::Result<()> {
+    let start = Instant::now();
+    let mut done = 0u64;
+    while done < n {
+        let end = (done + 5000).min(n);
+        let batch: Vec<CardWrite> = (done..end)
+            .map(|i| {
+                let phone = Phone::parse(&number(i), &account.country);
+                CardWrite {
+                    card: Card {
+                        id: sb_domain::next_id(1_800_000_000_000),
+                        kind: CardKind::Contact,
+                        account_id: AccountId(account.id.0),
+                        name: format!("Contact {i}"),
+                        first_name: String::new(),
+                        last_name: String::new(),
+                        responsible_user_id: Some(owner),
+                        company_id: None,
+                        created_by: owner,
+                        updated_by: owner,
+                        created_at: 0,
+                        updated_at: 0,
+                        is_deleted: false,
+                        custom_fields: vec![],
+                    },
+                    phones: vec![CardPhone {
+                        phone,
+                        enum_code: Some("WORK".into()),
+                    }],
+                }
+            })
+            .collect();
+        let mut tx = db.begin().await?;
+        cards::insert_many(&mut tx, CardKind::Contact, &batch).await?;
+        tx.commit().await?;
+        done = end;
+    }
+    println!(
+        "seeded {n} contacts in {:.1} s",
+        start.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn number(i: u64) -> String {
+    format!("+34 6{:08}", i % 100_000_000)
+}
+
+struct Run {
+    start: Latency,
+    events_per_s: f64,
+    errors: u64,
+    events: u64,
+    elapsed: Duration,
+}
+
+impl Run {
+    fn print(&self) {
+        println!("  NOTIFY_START round trip: {}", self.start.line());
+        println!(
+            "  {} events in {:.2} s: {:.0} events/s answered 200 (committed before the answer)",
+            self.events,
+            self.elapsed.as_secs_f64(),
+            self.events_per_s
+        );
+    }
+}
+
+fn form(fields: &[(&str, String)]) -> String {
+    let mut s = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in fields {
+        s.append_pair(k, v);
+    }
+    s.finish()
+}
+
+/// Sends `calls` START+END pairs with `concurrency` workers; half the callers are known.
+async fn drive(
+    url: &str,
+    contacts: u64,
+    calls: u64,
+    concurrency: usize,
+    max: Duration,
+) -> anyhow::Result<Run> {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency)
+        .timeout(Duration::from_secs(10))
+        .build()?;
+    let next = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let deadline = Instant::now() + max;
+    let began = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let (client, next, url) = (client.clone(), next.clone(), url.to_string());
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let (mut ok, mut err) = (0u64, 0u64);
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= calls || Instant::now() > deadline {
+                    break;
+                }
+                let caller = if i % 2 == 0 {
+                    number(i.wrapping_mul(2_654_435_761) % contacts).replace([' ', '+'], "")
+                } else {
+                    format!("3493{:07}", i % 10_000_000)
+                };
+                let call_id = format!("in_{:040x}", (i as u128) << 64 | 0xbe11);
+                let start = "2026-11-25 10:00:00".to_string();
+                let f_start = vec![
+                    ("event", "NOTIFY_START".to_string()),
+                    ("call_start", start.clone()),
+                    ("pbx_call_id", call_id.clone()),
+                    ("caller_id", caller.clone()),
+                    ("called_did", "34911234567".to_string()),
+                ];
+                let f_end = vec![
+                    ("event", "NOTIFY_END".to_string()),
+                    ("call_start", start),
+                    ("pbx_call_id", call_id),
+                    ("caller_id", caller),
+                    ("called_did", "34911234567".to_string()),
+                    ("internal", "101".to_string()),
+                    ("duration", "42".to_string()),
+                    ("disposition", "answered".to_string()),
+                    ("status_code", "16".to_string()),
+                    ("is_recorded", "0".to_string()),
+                    ("call_id_with_rec", String::new()),
+                ];
+                for (n, fields) in [f_start, f_end].into_iter().enumerate() {
+                    let sig = sb_pbxsim::sign::webhook_signature(SECRET, &fields);
+                    let t = Instant::now();
+                    let r = client
+                        .post(&url)
+                        .header("content-type", "application/x-www-form-urlencoded")
+                        .header("Signature", sig)
+                        .body(form(&fields))
+                        .send()
+                        .await;
+                    let good = match r {
+                        Ok(r) => {
+                            let st = r.status();
+                            let _ = r.bytes().await;
+                            st.is_success()
+                        }
+                        Err(_) => false,
+                    };
+                    if n == 0 {
+                        lat.push(t.elapsed());
+                    }
+                    if good {
+                        ok += 1;
+                    } else {
+                        err += 1;
+                    }
+                }
+            }
+            (lat, ok, err)
+        }));
+    }
+    let mut lat = Vec::new();
+    let (mut ok, mut err) = (0, 0);
+    for t in tasks {
+        let (l, o, e) = t.await?;
+        lat.extend(l);
+        ok += o;
+        err += e;
+    }
+    let elapsed = began.elapsed();
+    Ok(Run {
+        start: Latency::of(&mut lat),
+        events_per_s: ok as f64 / elapsed.as_secs_f64(),
+        errors: err,
+        events: ok,
+        elapsed,
+    })
+}
+
+/// An axum endpoint that reads the body and answers 200 with nothing: the floor.
+async fn bare_endpoint() -> anyhow::Result<String> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let router = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(|_body: axum::body::Bytes| async { "" }),
+    );
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    Ok(format!("http://{addr}/hook"))
+}
