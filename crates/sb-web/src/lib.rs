@@ -10,6 +10,7 @@ pub mod error;
 pub mod extract;
 pub mod hooks;
 pub mod metrics;
+pub mod openapi;
 pub mod ops;
 pub mod params;
 pub mod state;
@@ -28,6 +29,7 @@ pub fn router(state: AppState) -> Router {
         .merge(ops::router())
         .merge(api::router())
         .merge(hooks::router())
+        .merge(openapi::router())
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn_with_state(metrics, metrics::track))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(error::panic_response))

@@ -4,6 +4,7 @@
 //! folder, or a new database on the PostgreSQL server named by `--database-url`) and
 //! removes it afterwards, so it can be pointed at a server without touching its data.
 
+mod api;
 mod cpu;
 mod lookup;
 mod numbers;
@@ -16,6 +17,18 @@ use clap::Subcommand;
 
 #[derive(Subcommand)]
 pub enum BenchCommand {
+    /// Leads created through POST /api/v4/leads over loopback HTTP, then timed filtered lists.
+    Api {
+        /// Leads to create (1 to 1,000,000), 250 per request.
+        #[arg(long, default_value_t = 100_000)]
+        leads: u64,
+        /// Filtered list requests to time (stage + responsible + custom-field range).
+        #[arg(long, default_value_t = 2_000)]
+        lists: u64,
+        /// Concurrent HTTP clients.
+        #[arg(long, default_value_t = 4)]
+        clients: usize,
+    },
     /// Signed NOTIFY_START + NOTIFY_END over loopback HTTP against the app, and against a bare axum endpoint.
     Webhooks {
         /// Contacts to seed (half the callers are known).
@@ -44,6 +57,11 @@ pub enum BenchCommand {
 
 pub async fn run(cmd: BenchCommand, config: &Config) -> anyhow::Result<()> {
     match cmd {
+        BenchCommand::Api {
+            leads,
+            lists,
+            clients,
+        } => api::run(config, leads, lists, clients).await,
         BenchCommand::Webhooks {
             contacts,
             calls,

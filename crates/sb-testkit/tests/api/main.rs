@@ -12,6 +12,7 @@ mod kommo_compat;
 mod leads;
 mod links;
 mod notes;
+mod openapi;
 mod ops;
 mod pipelines;
 mod rights;

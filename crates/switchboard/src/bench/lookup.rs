@@ -295,11 +295,7 @@ async fn seed(db: &Db, plan: Arc<Plan>) -> anyhow::Result<Seeded> {
     // The writer (this task and the SQLite connection's thread) keeps a core busy; the
     // builders take the others. More builders than that do not parse faster: the
     // phonenumber crate looks every pattern up in one Mutex-guarded regex cache.
-    let threads = std::env::var("SBX_BUILDERS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(cores.saturating_sub(1))
-        .clamp(1, batches.max(1));
+    let threads = cores.saturating_sub(1).clamp(1, batches.max(1));
     println!(
         "seeding: {} builder thread(s) on {} core(s), batches of {} contacts, {} contacts per transaction; load average {}",
         threads,
@@ -458,13 +454,6 @@ async fn seed(db: &Db, plan: Arc<Plan>) -> anyhow::Result<Seeded> {
 
 /// The name sqlx gives the thread that runs each SQLite connection (as Linux truncates it).
 const SQLITE_THREAD: &str = "sqlx-sqlite-wor";
-
-fn TX_CONTACTS -> u64 {
-    std::env::var("SBX_TXC")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(TX_CONTACTS)
-}
 
 /// The 1-minute load average, to show when other work shares the machine.
 fn load_average() -> String {

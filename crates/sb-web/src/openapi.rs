@@ -1,0 +1,788 @@
+//! The OpenAPI 3 description of the whole HTTP surface, served at
+//! `GET /api/v4/openapi.json` (no auth).
+//!
+//! The document is built from ONE table, [`ROUTES`], written by reading every router
+//! (`api/*.rs`, `ops.rs`, `hooks.rs`). Schemas are deliberately loose: success bodies are
+//! HAL objects, errors are Kommo's `application/problem+json`. The API tests check that
+//! every `.route(` in this crate's sources is in the table and that every table entry is
+//! served by the live app, so the two cannot drift apart silently.
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use std::sync::LazyLock;
+use utoipa::openapi::content::ContentBuilder;
+use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
+use utoipa::openapi::request_body::RequestBodyBuilder;
+use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::schema::{
+    AdditionalProperties, ArrayBuilder, ComponentsBuilder, ObjectBuilder, OneOfBuilder, Ref,
+    Schema, Type,
+};
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::tag::TagBuilder;
+use utoipa::openapi::{InfoBuilder, OpenApi, OpenApiBuilder, PathItem, Paths, RefOr, Required};
+
+/// Where the document is served.
+pub const PATH: &str = "/api/v4/openapi.json";
+
+const BEARER: &str = "bearer";
+const HAL: &str = "application/hal+json";
+const PROBLEM: &str = "application/problem+json";
+
+/// What a request body is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Body {
+    /// A JSON array of objects (Kommo's bulk create/update).
+    Items,
+    /// One JSON object.
+    Object,
+    /// A JSON object or an array of objects (update by id accepts both).
+    ObjectOrItems,
+    /// The OAuth2 token request: JSON or a form.
+    TokenRequest,
+    /// Whatever a PBX sends (form, JSON or nothing).
+    Any,
+}
+
+/// HTTP methods the table uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum M {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+}
+
+impl M {
+    pub fn method(self) -> Method {
+        match self {
+            M::Get => Method::GET,
+            M::Post => Method::POST,
+            M::Put => Method::PUT,
+            M::Patch => Method::PATCH,
+            M::Delete => Method::DELETE,
+        }
+    }
+    fn http(self) -> HttpMethod {
+        match self {
+            M::Get => HttpMethod::Get,
+            M::Post => HttpMethod::Post,
+            M::Put => HttpMethod::Put,
+            M::Patch => HttpMethod::Patch,
+            M::Delete => HttpMethod::Delete,
+        }
+    }
+}
+
+/// The entity names a route is repeated for: `@` in its path is replaced by each.
+const ONE: &[&str] = &[""];
+const ENTITIES: &[&str] = &["leads", "contacts", "companies"];
+const CARDS: &[&str] = &["contacts", "companies"];
+
+/// One operation (method + path) of the HTTP surface.
+#[derive(Clone, Copy, Debug)]
+pub struct Route {
+    pub method: M,
+    /// axum path syntax; `@` stands for each name in `each`.
+    pub path: &'static str,
+    pub each: &'static [&'static str],
+    pub tag: &'static str,
+    pub summary: &'static str,
+    pub auth: bool,
+    pub body: Option<Body>,
+    /// Success statuses.
+    pub ok: &'static [u16],
+    /// The success content type.
+    pub content_type: &'static str,
+}
+
+const fn op(method: M, path: &'static str, tag: &'static str, summary: &'static str) -> Route {
+    let (body, ok): (Option<Body>, &'static [u16]) = match method {
+        M::Get => (None, &[200, 204]),
+        M::Post => (Some(Body::Items), &[200]),
+        M::Put => (Some(Body::Object), &[200]),
+        M::Patch => (Some(Body::ObjectOrItems), &[200]),
+        M::Delete => (None, &[204]),
+    };
+    Route {
+        method,
+        path,
+        each: ONE,
+        tag,
+        summary,
+        auth: true,
+        body,
+        ok,
+        content_type: HAL,
+    }
+}
+
+impl Route {
+    const fn open(self) -> Self {
+        Route {
+            auth: false,
+            ..self
+        }
+    }
+    const fn body(self, body: Option<Body>) -> Self {
+        Route { body, ..self }
+    }
+    const fn ok(self, ok: &'static [u16]) -> Self {
+        Route { ok, ..self }
+    }
+    const fn each(self, each: &'static [&'static str]) -> Self {
+        Route { each, ..self }
+    }
+    const fn ct(self, content_type: &'static str) -> Self {
+        Route {
+            content_type,
+            ..self
+        }
+    }
+}
+
+use M::{Delete, Get, Patch, Post, Put};
+
+/// THE table: every route this crate serves, one row per method.
+pub const ROUTES: &[Route] = &[
+    // ops.rs
+    op(Get, "/health", "ops", "Liveness")
+        .open()
+        .ok(&[200])
+        .ct("application/json"),
+    op(Get, "/ready", "ops", "Readiness: the database answers")
+        .open()
+        .ok(&[200])
+        .ct("application/json"),
+    op(Get, "/metrics", "ops", "Prometheus/OpenMetrics metrics")
+        .open()
+        .ok(&[200])
+        .ct("application/openmetrics-text"),
+    // this module
+    op(Get, PATH, "ops", "This OpenAPI document")
+        .open()
+        .ok(&[200])
+        .ct("application/json"),
+    // api/oauth.rs
+    op(
+        Post,
+        "/oauth2/access_token",
+        "oauth",
+        "OAuth2 token endpoint (authorization_code, refresh_token)",
+    )
+    .open()
+    .body(Some(Body::TokenRequest))
+    .ct("application/json"),
+    // api/account.rs
+    op(Get, "/api/v4/account", "account", "The account").ok(&[200]),
+    op(Get, "/api/v4/users", "account", "List users"),
+    op(Post, "/api/v4/users", "account", "Create users"),
+    op(Get, "/api/v4/users/{id}", "account", "One user"),
+    op(
+        Get,
+        "/api/v4/api_tokens",
+        "account",
+        "List long-lived API tokens",
+    ),
+    op(
+        Post,
+        "/api/v4/api_tokens",
+        "account",
+        "Create a long-lived API token",
+    )
+    .body(Some(Body::Object))
+    .ok(&[201]),
+    op(
+        Delete,
+        "/api/v4/api_tokens/{jti}",
+        "account",
+        "Revoke an API token",
+    ),
+    op(
+        Post,
+        "/api/v4/oauth_clients",
+        "account",
+        "Register an OAuth2 client",
+    )
+    .body(Some(Body::Object))
+    .ok(&[201]),
+    // api/cards.rs
+    op(Get, "/api/v4/@", "cards", "List cards").each(CARDS),
+    op(Post, "/api/v4/@", "cards", "Create cards").each(CARDS),
+    op(Patch, "/api/v4/@", "cards", "Update cards").each(CARDS),
+    op(Get, "/api/v4/@/{id}", "cards", "One card").each(CARDS),
+    op(Patch, "/api/v4/@/{id}", "cards", "Update one card").each(CARDS),
+    // api/custom_fields.rs
+    op(
+        Get,
+        "/api/v4/@/custom_fields",
+        "custom_fields",
+        "List custom fields",
+    )
+    .each(ENTITIES),
+    op(
+        Post,
+        "/api/v4/@/custom_fields",
+        "custom_fields",
+        "Create custom fields",
+    )
+    .each(ENTITIES),
+    op(
+        Get,
+        "/api/v4/@/custom_fields/{id}",
+        "custom_fields",
+        "One custom field",
+    )
+    .each(ENTITIES),
+    op(
+        Delete,
+        "/api/v4/@/custom_fields/{id}",
+        "custom_fields",
+        "Delete a custom field",
+    )
+    .each(ENTITIES),
+    // api/pipelines.rs
+    op(
+        Get,
+        "/api/v4/leads/pipelines",
+        "pipelines",
+        "List pipelines",
+    ),
+    op(
+        Post,
+        "/api/v4/leads/pipelines",
+        "pipelines",
+        "Create pipelines",
+    ),
+    op(
+        Get,
+        "/api/v4/leads/pipelines/{id}",
+        "pipelines",
+        "One pipeline",
+    ),
+    op(
+        Patch,
+        "/api/v4/leads/pipelines/{id}",
+        "pipelines",
+        "Update a pipeline",
+    )
+    .body(Some(Body::Object)),
+    op(
+        Delete,
+        "/api/v4/leads/pipelines/{id}",
+        "pipelines",
+        "Delete a pipeline",
+    ),
+    op(
+        Get,
+        "/api/v4/leads/pipelines/{id}/statuses",
+        "pipelines",
+        "List a pipeline's statuses",
+    ),
+    op(
+        Post,
+        "/api/v4/leads/pipelines/{id}/statuses",
+        "pipelines",
+        "Create statuses",
+    ),
+    op(
+        Get,
+        "/api/v4/leads/pipelines/{id}/statuses/{status_id}",
+        "pipelines",
+        "One status",
+    ),
+    op(
+        Patch,
+        "/api/v4/leads/pipelines/{id}/statuses/{status_id}",
+        "pipelines",
+        "Update a status",
+    )
+    .body(Some(Body::Object)),
+    op(
+        Delete,
+        "/api/v4/leads/pipelines/{id}/statuses/{status_id}",
+        "pipelines",
+        "Delete a status",
+    ),
+    // api/leads.rs
+    op(Get, "/api/v4/leads", "leads", "List leads"),
+    op(Post, "/api/v4/leads", "leads", "Create leads"),
+    op(Patch, "/api/v4/leads", "leads", "Update leads"),
+    op(
+        Post,
+        "/api/v4/leads/complex",
+        "leads",
+        "Create leads with their contact and company",
+    ),
+    op(Get, "/api/v4/leads/{id}", "leads", "One lead"),
+    op(Patch, "/api/v4/leads/{id}", "leads", "Update one lead"),
+    // api/tasks.rs
+    op(Get, "/api/v4/tasks", "tasks", "List tasks"),
+    op(Post, "/api/v4/tasks", "tasks", "Create tasks"),
+    op(Patch, "/api/v4/tasks", "tasks", "Update tasks"),
+    op(Get, "/api/v4/tasks/{id}", "tasks", "One task"),
+    op(Patch, "/api/v4/tasks/{id}", "tasks", "Update one task"),
+    // api/notes.rs
+    op(
+        Get,
+        "/api/v4/@/notes",
+        "notes",
+        "List notes of all entities of a kind",
+    )
+    .each(ENTITIES),
+    op(Post, "/api/v4/@/notes", "notes", "Create notes").each(ENTITIES),
+    op(
+        Get,
+        "/api/v4/@/{id}/notes",
+        "notes",
+        "List one entity's notes",
+    )
+    .each(ENTITIES),
+    op(
+        Post,
+        "/api/v4/@/{id}/notes",
+        "notes",
+        "Create notes on one entity",
+    )
+    .each(ENTITIES),
+    op(Get, "/api/v4/@/{id}/notes/{note_id}", "notes", "One note").each(ENTITIES),
+    op(
+        Get,
+        "/api/v4/@/{id}/feed",
+        "notes",
+        "One entity's feed: notes, calls and events",
+    )
+    .each(ENTITIES),
+    // api/events.rs
+    op(Get, "/api/v4/events", "events", "List events"),
+    op(Get, "/api/v4/events/types", "events", "Event types").ok(&[200]),
+    op(Get, "/api/v4/events/{id}", "events", "One event"),
+    // api/links.rs
+    op(Post, "/api/v4/@/{id}/link", "links", "Link entities").each(ENTITIES),
+    op(Post, "/api/v4/@/{id}/unlink", "links", "Unlink entities")
+        .each(ENTITIES)
+        .ok(&[204]),
+    op(Get, "/api/v4/@/{id}/links", "links", "One entity's links").each(ENTITIES),
+    op(Get, "/api/v4/@/tags", "tags", "List tags").each(ENTITIES),
+    op(Post, "/api/v4/@/tags", "tags", "Create tags").each(ENTITIES),
+    // api/catalogs.rs
+    op(Get, "/api/v4/catalogs", "catalogs", "List catalogs (lists)"),
+    op(Post, "/api/v4/catalogs", "catalogs", "Create catalogs"),
+    op(Get, "/api/v4/catalogs/{id}", "catalogs", "One catalog"),
+    op(
+        Get,
+        "/api/v4/catalogs/{id}/elements",
+        "catalogs",
+        "List a catalog's elements",
+    ),
+    op(
+        Post,
+        "/api/v4/catalogs/{id}/elements",
+        "catalogs",
+        "Create catalog elements",
+    ),
+    op(
+        Get,
+        "/api/v4/catalogs/{id}/elements/{element_id}",
+        "catalogs",
+        "One catalog element",
+    ),
+    // api/telephony.rs
+    op(
+        Get,
+        "/api/v4/telephony/integrations",
+        "telephony",
+        "List telephony integrations",
+    ),
+    op(
+        Post,
+        "/api/v4/telephony/integrations",
+        "telephony",
+        "Install a telephony integration",
+    )
+    .body(Some(Body::Object))
+    .ok(&[201]),
+    op(
+        Get,
+        "/api/v4/telephony/integrations/{id}",
+        "telephony",
+        "One telephony integration",
+    )
+    .ok(&[200]),
+    op(
+        Patch,
+        "/api/v4/telephony/integrations/{id}",
+        "telephony",
+        "Update a telephony integration",
+    )
+    .body(Some(Body::Object)),
+    op(
+        Get,
+        "/api/v4/telephony/integrations/{id}/pbx",
+        "telephony",
+        "The PBX's status as it answers",
+    )
+    .ok(&[200]),
+    op(
+        Put,
+        "/api/v4/telephony/integrations/{id}/extensions/{ext}",
+        "telephony",
+        "Bind an extension to a user",
+    ),
+    op(
+        Delete,
+        "/api/v4/telephony/integrations/{id}/extensions/{ext}",
+        "telephony",
+        "Unbind an extension",
+    ),
+    op(
+        Get,
+        "/api/v4/telephony/blacklist",
+        "telephony",
+        "List blacklisted numbers",
+    ),
+    op(
+        Post,
+        "/api/v4/telephony/blacklist",
+        "telephony",
+        "Blacklist numbers",
+    )
+    .ok(&[201]),
+    op(
+        Delete,
+        "/api/v4/telephony/blacklist/{id}",
+        "telephony",
+        "Remove a blacklisted number",
+    ),
+    op(
+        Post,
+        "/api/v4/calls",
+        "telephony",
+        "Log calls (Kommo bulk call logging)",
+    ),
+    op(
+        Post,
+        "/api/v4/calls/dial",
+        "telephony",
+        "Click-to-call: dial out through the PBX",
+    )
+    .body(Some(Body::Object)),
+    op(
+        Get,
+        "/api/v4/calls/live",
+        "telephony",
+        "Server-sent events: this user's call pop-ups",
+    )
+    .ok(&[200])
+    .ct("text/event-stream"),
+    op(
+        Get,
+        "/api/v4/calls/{id}/recording",
+        "telephony",
+        "A call's recording",
+    )
+    .ok(&[200])
+    .ct("application/octet-stream"),
+    // hooks.rs
+    op(
+        Get,
+        "/hooks/{provider}/{token}",
+        "hooks",
+        "PBX webhook (provider's own protocol)",
+    )
+    .open()
+    .ok(&[200])
+    .ct("text/plain"),
+    op(
+        Post,
+        "/hooks/{provider}/{token}",
+        "hooks",
+        "PBX webhook (provider's own protocol)",
+    )
+    .open()
+    .body(Some(Body::Any))
+    .ok(&[200])
+    .ct("text/plain"),
+];
+
+/// One concrete operation: a table row with `@` expanded.
+#[derive(Clone, Debug)]
+pub struct Operation {
+    pub method: Method,
+    pub path: String,
+    pub route: Route,
+}
+
+/// Every operation the app serves, with per-entity rows expanded.
+pub fn operations() -> Vec<Operation> {
+    ROUTES
+        .iter()
+        .flat_map(|r| {
+            r.each.iter().map(move |name| Operation {
+                method: r.method.method(),
+                path: r.path.replace('@', name),
+                route: *r,
+            })
+        })
+        .collect()
+}
+
+fn any_object() -> Schema {
+    ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .additional_properties(Some(AdditionalProperties::<Schema>::FreeForm(true)))
+        .into()
+}
+
+fn items() -> Schema {
+    ArrayBuilder::new().items(RefOr::T(any_object())).into()
+}
+
+fn body_schema(b: Body) -> Schema {
+    match b {
+        Body::Items => items(),
+        Body::Object | Body::TokenRequest => any_object(),
+        Body::ObjectOrItems => OneOfBuilder::new().item(any_object()).item(items()).into(),
+        Body::Any => ObjectBuilder::new().into(),
+    }
+}
+
+fn problem_schema() -> Schema {
+    let string = || ObjectBuilder::new().schema_type(Type::String);
+    ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .description(Some("An error in Kommo's shape (RFC 7807 problem details)"))
+        .property("title", string())
+        .property("type", string())
+        .property("status", ObjectBuilder::new().schema_type(Type::Integer))
+        .property("detail", string())
+        .property("hint", string())
+        .property(
+            "validation-errors",
+            ArrayBuilder::new().items(RefOr::T(any_object())),
+        )
+        .required("title")
+        .required("status")
+        .additional_properties(Some(AdditionalProperties::<Schema>::FreeForm(true)))
+        .into()
+}
+
+fn problem_response(description: &str) -> utoipa::openapi::Response {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            PROBLEM,
+            ContentBuilder::new()
+                .schema(Some(RefOr::Ref(Ref::from_schema_name("Problem"))))
+                .build(),
+        )
+        .build()
+}
+
+fn success_response(r: &Route, status: u16) -> utoipa::openapi::Response {
+    if status == 204 {
+        return ResponseBuilder::new().description("No content").build();
+    }
+    let schema: Schema = match r.content_type {
+        HAL | "application/json" => any_object(),
+        _ => ObjectBuilder::new().schema_type(Type::String).into(),
+    };
+    ResponseBuilder::new()
+        .description("Success")
+        .content(
+            r.content_type,
+            ContentBuilder::new().schema(Some(schema)).build(),
+        )
+        .build()
+}
+
+fn is_integer_param(name: &str) -> bool {
+    name == "id" || name.ends_with("_id")
+}
+
+fn path_params(path: &str) -> Vec<String> {
+    path.split('/')
+        .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+        .map(str::to_string)
+        .collect()
+}
+
+fn operation(o: &Operation) -> utoipa::openapi::path::Operation {
+    let r = &o.route;
+    let op_id = format!(
+        "{}{}",
+        o.method.as_str().to_ascii_lowercase(),
+        o.path
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .map(|s| s
+                .trim_matches(|c| c == '{' || c == '}')
+                .replace(['.', '-'], "_"))
+            .fold(String::new(), |acc, s| acc + "_" + &s)
+    );
+    let mut b = OperationBuilder::new()
+        .tag(r.tag)
+        .summary(Some(r.summary))
+        .operation_id(Some(op_id));
+    for name in path_params(&o.path) {
+        let schema = if is_integer_param(&name) {
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(1))
+        } else {
+            ObjectBuilder::new().schema_type(Type::String)
+        };
+        b = b.parameter(
+            ParameterBuilder::new()
+                .name(name)
+                .parameter_in(ParameterIn::Path)
+                .required(Required::True)
+                .schema(Some(schema)),
+        );
+    }
+    if let Some(body) = r.body {
+        let mut rb = RequestBodyBuilder::new()
+            .required(Some(if body == Body::Any {
+                Required::False
+            } else {
+                Required::True
+            }))
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(body_schema(body)))
+                    .build(),
+            );
+        if matches!(body, Body::TokenRequest | Body::Any) {
+            rb = rb.content(
+                "application/x-www-form-urlencoded",
+                ContentBuilder::new().schema(Some(any_object())).build(),
+            );
+        }
+        b = b.request_body(Some(rb.build()));
+    }
+    for status in r.ok {
+        b = b.response(status.to_string(), success_response(r, *status));
+    }
+    if r.body.is_some() || !path_params(&o.path).is_empty() {
+        b = b.response(
+            "400",
+            problem_response("Malformed request or validation failed"),
+        );
+    }
+    if r.auth {
+        b = b
+            .response("401", problem_response("Missing, invalid or expired token"))
+            .response("403", problem_response("Not allowed for this user"))
+            .security(SecurityRequirement::new(BEARER, Vec::<String>::new()));
+    }
+    b.response("default", problem_response("Error")).build()
+}
+
+/// Builds the document from [`ROUTES`].
+pub fn document() -> OpenApi {
+    let mut paths = Paths::new();
+    for o in operations() {
+        let item = PathItem::new(o.route.method.http(), operation(&o));
+        match paths.paths.get_mut(&o.path) {
+            Some(existing) => existing.merge_operations(item),
+            None => {
+                paths.paths.insert(o.path.clone(), item);
+            }
+        }
+    }
+    let mut tags: Vec<&str> = ROUTES.iter().map(|r| r.tag).collect();
+    tags.dedup();
+    let mut seen = Vec::new();
+    tags.retain(|t| {
+        let new = !seen.contains(t);
+        seen.push(*t);
+        new
+    });
+    let components = ComponentsBuilder::new()
+        .schema("Problem", problem_schema())
+        .security_scheme(
+            BEARER,
+            SecurityScheme::Http(
+                Http::builder()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "A long-lived API token (`switchboard token create`) or an OAuth2 access token",
+                    ))
+                    .build(),
+            ),
+        )
+        .build();
+    OpenApiBuilder::new()
+        .info(
+            InfoBuilder::new()
+                .title("Switchboard")
+                .version(env!("CARGO_PKG_VERSION"))
+                .description(Some(
+                    "Kommo-compatible REST API v4, OAuth2 token endpoint, PBX webhooks and operations endpoints",
+                ))
+                .build(),
+        )
+        .paths(paths)
+        .components(Some(components))
+        .tags(Some(tags.into_iter().map(|t| TagBuilder::new().name(t).build())))
+        .build()
+}
+
+static DOCUMENT: LazyLock<Result<String, String>> =
+    LazyLock::new(|| serde_json::to_string(&document()).map_err(|e| e.to_string()));
+
+async fn serve() -> Response {
+    match &*DOCUMENT {
+        Ok(s) => {
+            let mut res = (StatusCode::OK, s.clone()).into_response();
+            res.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            res
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "the OpenAPI document could not be serialised");
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal error").into_response()
+        }
+    }
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new().route(PATH, get(serve))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_operation_is_in_the_document_once() {
+        let ops = operations();
+        let doc = serde_json::to_value(document()).unwrap();
+        let mut seen = std::collections::HashSet::new();
+        for o in &ops {
+            assert!(
+                seen.insert((o.method.clone(), o.path.clone())),
+                "duplicate row {} {}",
+                o.method,
+                o.path
+            );
+            let m = o.method.as_str().to_ascii_lowercase();
+            assert!(
+                doc["paths"][&o.path][&m].is_object(),
+                "{} {} missing",
+                o.method,
+                o.path
+            );
+        }
+    }
+}
