@@ -430,36 +430,35 @@ pub async fn find_by_phone(
     vis: [Visibility; 2],
     phone: &Phone,
 ) -> Result<Vec<PhoneMatch>> {
-    let mut sql = Sql::new("");
-    for (i, kind) in [CardKind::Contact, CardKind::Company]
-        .into_iter()
-        .enumerate()
-    {
-        if i > 0 {
-            sql.push(" union all ");
+    // One pass over the phone index, the card joined by kind. (It was a union of one
+    // query per kind, each filtering `entity_type` too: without planner statistics, as
+    // on a PostgreSQL server with autovacuum off after a bulk import, PostgreSQL then
+    // chose the primary key's (account_id, entity_type) prefix over the suffix index and
+    // read every phone of the account, ~140 ms per lookup at 200,000 contacts.)
+    let mut sql = Sql::new(
+        "select p.entity_type, coalesce(k.id, m.id), coalesce(k.name, m.name), coalesce(k.responsible_user_id, m.responsible_user_id), p.raw, p.e164 \
+         from phones p left join contacts k on p.entity_type = ",
+    );
+    sql.bind(CardKind::Contact.singular())
+        .push(" and k.account_id = p.account_id and k.id = p.entity_id and k.is_deleted = 0");
+    push_visibility(&mut sql, "k", account, vis[0]);
+    sql.push(" left join companies m on p.entity_type = ")
+        .bind(CardKind::Company.singular())
+        .push(" and m.account_id = p.account_id and m.id = p.entity_id and m.is_deleted = 0");
+    push_visibility(&mut sql, "m", account, vis[1]);
+    sql.push(" where p.account_id = ").bind(account.0);
+    match phone.suffix_range() {
+        Some((lo, hi)) => {
+            sql.push(" and p.rev_digits >= ")
+                .bind(lo)
+                .push(" and p.rev_digits < ")
+                .bind(hi);
         }
-        sql.push(&format!(
-            "select p.entity_type, k.id, k.name, k.responsible_user_id, p.raw, p.e164 from phones p join {} k on k.account_id = p.account_id and k.id = p.entity_id \
-             where p.account_id = ",
-            table(kind)
-        ))
-        .bind(account.0)
-        .push(" and p.entity_type = ")
-        .bind(kind.singular());
-        match phone.suffix_range() {
-            Some((lo, hi)) => {
-                sql.push(" and p.rev_digits >= ")
-                    .bind(lo)
-                    .push(" and p.rev_digits < ")
-                    .bind(hi);
-            }
-            None => {
-                sql.push(" and p.raw = ").bind(phone.raw.as_str());
-            }
+        None => {
+            sql.push(" and p.raw = ").bind(phone.raw.as_str());
         }
-        sql.push(" and k.is_deleted = 0");
-        push_visibility(&mut sql, "k", account, vis[i]);
     }
+    sql.push(" and (k.id is not null or m.id is not null)");
     sql.push(" limit 200");
     let rows = sql.query().fetch_all(c.raw()).await?;
     let mut out: Vec<PhoneMatch> = Vec::with_capacity(rows.len());

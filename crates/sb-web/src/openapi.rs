@@ -19,8 +19,8 @@ use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, Para
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::response::ResponseBuilder;
 use utoipa::openapi::schema::{
-    AdditionalProperties, ArrayBuilder, ComponentsBuilder, ObjectBuilder, OneOfBuilder, Ref,
-    Schema, Type,
+    AdditionalProperties, ArrayBuilder, ComponentsBuilder, KnownFormat, ObjectBuilder,
+    OneOfBuilder, Ref, Schema, SchemaFormat, Type,
 };
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::tag::TagBuilder;
@@ -32,16 +32,16 @@ pub const PATH: &str = "/api/v4/openapi.json";
 const BEARER: &str = "bearer";
 const HAL: &str = "application/hal+json";
 const PROBLEM: &str = "application/problem+json";
+const HOOKS: &str = "hooks";
 
 /// What a request body is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Body {
-    /// A JSON array of objects (Kommo's bulk create/update).
+    /// A JSON array of 1 to 250 objects (Kommo's bulk create/update); one bare object
+    /// is taken as an array of one.
     Items,
     /// One JSON object.
     Object,
-    /// A JSON object or an array of objects (update by id accepts both).
-    ObjectOrItems,
     /// The OAuth2 token request: JSON or a form.
     TokenRequest,
     /// Whatever a PBX sends (form, JSON or nothing).
@@ -99,6 +99,13 @@ pub struct Route {
     pub ok: &'static [u16],
     /// The success content type.
     pub content_type: &'static str,
+    /// The success body is a JSON array, not a HAL object.
+    pub array: bool,
+}
+
+const fn ends_with_param(path: &str) -> bool {
+    let b = path.as_bytes();
+    !b.is_empty() && b[b.len() - 1] == b'}'
 }
 
 const fn op(method: M, path: &'static str, tag: &'static str, summary: &'static str) -> Route {
@@ -106,7 +113,9 @@ const fn op(method: M, path: &'static str, tag: &'static str, summary: &'static 
         M::Get => (None, &[200, 204]),
         M::Post => (Some(Body::Items), &[200]),
         M::Put => (Some(Body::Object), &[200]),
-        M::Patch => (Some(Body::ObjectOrItems), &[200]),
+        // PATCH on one entity takes one object; on the collection, an array
+        M::Patch if ends_with_param(path) => (Some(Body::Object), &[200]),
+        M::Patch => (Some(Body::Items), &[200]),
         M::Delete => (None, &[204]),
     };
     Route {
@@ -119,6 +128,7 @@ const fn op(method: M, path: &'static str, tag: &'static str, summary: &'static 
         body,
         ok,
         content_type: HAL,
+        array: false,
     }
 }
 
@@ -137,6 +147,12 @@ impl Route {
     }
     const fn each(self, each: &'static [&'static str]) -> Self {
         Route { each, ..self }
+    }
+    const fn array(self) -> Self {
+        Route {
+            array: true,
+            ..self
+        }
     }
     const fn ct(self, content_type: &'static str) -> Self {
         Route {
@@ -318,7 +334,8 @@ pub const ROUTES: &[Route] = &[
         "/api/v4/leads/complex",
         "leads",
         "Create leads with their contact and company",
-    ),
+    )
+    .array(),
     op(Get, "/api/v4/leads/{id}", "leads", "One lead"),
     op(Patch, "/api/v4/leads/{id}", "leads", "Update one lead"),
     // api/tasks.rs
@@ -492,7 +509,7 @@ pub const ROUTES: &[Route] = &[
     op(
         Get,
         "/hooks/{provider}/{token}",
-        "hooks",
+        HOOKS,
         "PBX webhook (provider's own protocol)",
     )
     .open()
@@ -501,7 +518,7 @@ pub const ROUTES: &[Route] = &[
     op(
         Post,
         "/hooks/{provider}/{token}",
-        "hooks",
+        HOOKS,
         "PBX webhook (provider's own protocol)",
     )
     .open()
@@ -539,15 +556,19 @@ fn any_object() -> Schema {
         .into()
 }
 
+/// Kommo's bulk bodies: 1 to 250 objects.
 fn items() -> Schema {
-    ArrayBuilder::new().items(RefOr::T(any_object())).into()
+    ArrayBuilder::new()
+        .items(RefOr::T(any_object()))
+        .min_items(Some(1))
+        .max_items(Some(250))
+        .into()
 }
 
 fn body_schema(b: Body) -> Schema {
     match b {
-        Body::Items => items(),
+        Body::Items => OneOfBuilder::new().item(items()).item(any_object()).into(),
         Body::Object | Body::TokenRequest => any_object(),
-        Body::ObjectOrItems => OneOfBuilder::new().item(any_object()).item(items()).into(),
         Body::Any => ObjectBuilder::new().into(),
     }
 }
@@ -589,6 +610,9 @@ fn success_response(r: &Route, status: u16) -> utoipa::openapi::Response {
         return ResponseBuilder::new().description("No content").build();
     }
     let schema: Schema = match r.content_type {
+        HAL | "application/json" if r.array => {
+            ArrayBuilder::new().items(RefOr::T(any_object())).into()
+        }
         HAL | "application/json" => any_object(),
         _ => ObjectBuilder::new().schema_type(Type::String).into(),
     };
@@ -633,7 +657,7 @@ fn operation(o: &Operation) -> utoipa::openapi::path::Operation {
         let schema = if is_integer_param(&name) {
             ObjectBuilder::new()
                 .schema_type(Type::Integer)
-                .minimum(Some(1))
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
         } else {
             ObjectBuilder::new().schema_type(Type::String)
         };
@@ -669,7 +693,7 @@ fn operation(o: &Operation) -> utoipa::openapi::path::Operation {
     for status in r.ok {
         b = b.response(status.to_string(), success_response(r, *status));
     }
-    if r.body.is_some() || !path_params(&o.path).is_empty() {
+    if r.tag != HOOKS && (r.body.is_some() || !path_params(&o.path).is_empty()) {
         b = b.response(
             "400",
             problem_response("Malformed request or validation failed"),
@@ -680,6 +704,19 @@ fn operation(o: &Operation) -> utoipa::openapi::path::Operation {
             .response("401", problem_response("Missing, invalid or expired token"))
             .response("403", problem_response("Not allowed for this user"))
             .security(SecurityRequirement::new(BEARER, Vec::<String>::new()));
+    }
+    if r.tag == HOOKS {
+        // the provider's own protocol: errors are plain text, not problem+json
+        let text = ResponseBuilder::new()
+            .description("Error in the provider's protocol")
+            .content(
+                "text/plain",
+                ContentBuilder::new()
+                    .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                    .build(),
+            )
+            .build();
+        return b.response("default", text).build();
     }
     b.response("default", problem_response("Error")).build()
 }
