@@ -90,6 +90,7 @@ struct Summary {
     false_hits: usize,
     existing: usize,
     db_bytes: Option<u64>,
+    load_at_start: String,
 }
 
 impl Summary {
@@ -113,7 +114,11 @@ impl Summary {
         };
         println!();
         println!("==================== bench lookup: summary ====================");
-        println!("machine        nproc {nproc}, {cpu}");
+        println!(
+            "machine        nproc {nproc}, {cpu}; load average {} at start, {} at end",
+            self.load_at_start,
+            load_average()
+        );
         println!("backend        {backend}");
         if self.contacts < self.contacts_asked {
             println!(
@@ -163,6 +168,7 @@ impl Summary {
 }
 
 async fn bench(target: &BenchDb, contacts: u64, lookups: u64) -> anyhow::Result<Summary> {
+    let load_at_start = load_average();
     let db = &target.db;
     db.migrate().await.context("migrating")?;
     let ctx = Ctx::new(db.clone(), Arc::new(SystemClock)).await?;
@@ -196,6 +202,7 @@ async fn bench(target: &BenchDb, contacts: u64, lookups: u64) -> anyhow::Result<
         contacts: seeded.contacts,
         phones: seeded.phones,
         seed_secs: seeded.secs,
+        load_at_start,
         ..Default::default()
     };
     if seeded.contacts == 0 {
@@ -434,7 +441,11 @@ async fn seed(db: &Db, plan: Arc<Plan>) -> anyhow::Result<Seeded> {
         parse.as_secs_f64()
     );
     if let ((Some(p0), Some(w0)), (Some(p1), Some(w1))) = (cpu0, cpu1) {
-        let engine = if db.backend() == Backend::Sqlite { "SQLite thread" } else { "(PostgreSQL server: not counted)" };
+        let engine = if db.backend() == Backend::Sqlite {
+            "SQLite thread"
+        } else {
+            "(PostgreSQL server: not counted)"
+        };
         let per = |d: Duration| d.as_secs_f64() * 1e6 / done.max(1) as f64;
         let (process, sqlite) = (p1.saturating_sub(p0), w1.saturating_sub(w0));
         let builders = Duration::from_micros(builder_cpu_us.load(Ordering::Relaxed));
