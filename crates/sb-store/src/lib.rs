@@ -30,7 +30,7 @@ pub mod tasks;
 pub mod tokens;
 pub mod users;
 
-pub use db::{Backend, Conn, Db, DbConn, Tx};
+pub use db::{with_database_name, Backend, Conn, Db, DbConn, Tx};
 pub use migrations::{schema_columns, MIGRATIONS};
 
 #[derive(Debug, thiserror::Error)]

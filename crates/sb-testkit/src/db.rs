@@ -41,7 +41,7 @@ impl TestDb {
             .await
             .expect("create test database");
         admin.close().await;
-        let url = replace_db_name(&admin_url, &name);
+        let url = sb_store::with_database_name(&admin_url, &name);
         let db = Db::connect(&url).await.expect("open postgres test db");
         db.migrate().await.expect("migrate postgres");
         Some(TestDb {
@@ -59,39 +59,4 @@ pub async fn backends() -> Vec<TestDb> {
         v.push(pg);
     }
     v
-}
-
-fn replace_db_name(url: &str, name: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (url, None),
-    };
-    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
-    let host_part = match base[scheme_end..].find('/') {
-        Some(i) => &base[..scheme_end + i],
-        None => base,
-    };
-    match query {
-        Some(q) => format!("{host_part}/{name}?{q}"),
-        None => format!("{host_part}/{name}"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn replaces_database_name() {
-        assert_eq!(
-            super::replace_db_name("postgres://postgres@127.0.0.1:5432/postgres", "x"),
-            "postgres://postgres@127.0.0.1:5432/x"
-        );
-        assert_eq!(
-            super::replace_db_name("postgres://u@h:5432", "x"),
-            "postgres://u@h:5432/x"
-        );
-        assert_eq!(
-            super::replace_db_name("postgres://u@h/db?sslmode=disable", "x"),
-            "postgres://u@h/x?sslmode=disable"
-        );
-    }
 }

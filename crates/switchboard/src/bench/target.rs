@@ -84,7 +84,7 @@ impl BenchDb {
             .await;
         admin.close().await;
         created.with_context(|| format!("creating database {name}"))?;
-        let url = replace_db_name(admin_url, &name);
+        let url = sb_store::with_database_name(admin_url, &name);
         let cleanup = Cleanup::PgDatabase {
             admin_url: admin_url.to_string(),
             name: name.clone(),
@@ -148,37 +148,5 @@ async fn drop_pg(admin_url: &str, name: &str) {
     match dropped {
         Ok(()) => println!("dropped database {name}"),
         Err(e) => println!("could not drop database {name} (drop it by hand): {e:#}"),
-    }
-}
-
-/// The same server URL with another database name (as sb-testkit does for tests).
-fn replace_db_name(url: &str, name: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (url, None),
-    };
-    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
-    let host_part = match base[scheme_end..].find('/') {
-        Some(i) => &base[..scheme_end + i],
-        None => base,
-    };
-    match query {
-        Some(q) => format!("{host_part}/{name}?{q}"),
-        None => format!("{host_part}/{name}"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn replaces_database_name() {
-        assert_eq!(
-            super::replace_db_name("postgres://postgres@127.0.0.1:5432/postgres", "x"),
-            "postgres://postgres@127.0.0.1:5432/x"
-        );
-        assert_eq!(
-            super::replace_db_name("postgres://u@h/db?sslmode=disable", "x"),
-            "postgres://u@h/x?sslmode=disable"
-        );
     }
 }
