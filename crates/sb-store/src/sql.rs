@@ -66,8 +66,17 @@ impl Sql {
         self
     }
     /// Appends `$N` for a new bind.
+    ///
+    /// A missing value is written as the literal `null`, not bound: through the Any
+    /// driver a bound NULL can fix a parameter's type on PostgreSQL (a cached statement
+    /// prepared with a NULL float later refused a real one: "incorrect binary data format").
     pub fn bind(&mut self, a: impl Into<Arg>) -> &mut Self {
-        self.args.push(a.into());
+        let a = a.into();
+        if matches!(a, Arg::I64(None) | Arg::F64(None) | Arg::Text(None)) {
+            self.text.push_str("null");
+            return self;
+        }
+        self.args.push(a);
         self.text.push('$');
         self.text.push_str(&self.args.len().to_string());
         self

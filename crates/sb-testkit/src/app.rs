@@ -35,6 +35,8 @@ pub async fn spawn_apps() -> Vec<TestApp> {
 }
 
 pub async fn spawn_app_on(db: TestDb) -> TestApp {
+    // Warnings and errors (with their cause) land in the failing test's output.
+    switchboard::telemetry::init("pretty", "warn");
     let files = tempfile::tempdir().expect("temp dir");
     let mut config = Config {
         database_url: db.url.clone(),
