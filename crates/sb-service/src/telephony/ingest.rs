@@ -6,7 +6,7 @@
 
 use super::hub::LiveEvent;
 use super::settings::{AutoCreateAt, Settings};
-use super::{empty_event, work};
+use super::work;
 use crate::{Ctx, ServiceError};
 use sb_domain::calls::{CallChanges, CallDirection, CallPatch, CallSession, CallState};
 use sb_domain::entities::{CardKind, PhoneMatch};
@@ -343,7 +343,6 @@ fn publish(
             users,
         },
     );
-    let _ = empty_event;
 }
 
 /// The durable part of one event: its inbox row, the session merge and follow-up jobs.

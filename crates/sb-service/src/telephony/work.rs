@@ -257,7 +257,7 @@ async fn finalize(
             "virtual_number": d.our_number,
             "blacklisted": blacklisted,
         });
-        let mut targets = vec![(entity_of(pl.kind), pl.id)];
+        let mut targets = vec![(pl.kind.entity_kind(), pl.id)];
         if let Some(l) = pl.lead {
             targets.push((EntityKind::Leads, l.0));
         }
@@ -312,7 +312,7 @@ async fn finalize(
                     &mut tx,
                     account,
                     e164.as_deref(),
-                    Some((entity_of(pl.kind), pl.id)),
+                    Some((pl.kind.entity_kind(), pl.id)),
                     since,
                 )
                 .await?;
@@ -321,7 +321,7 @@ async fn finalize(
                         id: TaskId(ctx.next_id()),
                         account_id: account,
                         responsible_user_id: owner,
-                        entity_type: Some(entity_of(pl.kind)),
+                        entity_type: Some(pl.kind.entity_kind()),
                         entity_id: Some(pl.id),
                         task_type_id: sb_domain::feed::task_types::FOLLOW_UP,
                         text: format!(
@@ -380,10 +380,6 @@ fn links_for(pl: &Placement, note: Option<NoteId>) -> CallLinks {
         lead_id: pl.lead,
         note_id: note,
     }
-}
-
-fn entity_of(k: CardKind) -> EntityKind {
-    k.entity_kind()
 }
 
 /// Kommo's call_status: 4 conversation held, 7 busy, 6 could not get through.
