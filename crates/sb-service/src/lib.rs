@@ -39,6 +39,8 @@ pub struct Ctx {
     pub providers: Arc<telephony::Providers>,
     /// Group commit of webhook events.
     pub committer: Arc<telephony::ingest::Committer>,
+    /// Integrations as webhooks see them (token, settings, extensions), kept in memory.
+    pub routes: Arc<telephony::routes::Routes>,
     /// Where call recordings are kept.
     pub recordings_dir: std::path::PathBuf,
 }
@@ -55,6 +57,7 @@ impl Ctx {
             hub: Arc::new(telephony::hub::LocalHub::default()),
             providers: Arc::new(telephony::Providers::default()),
             committer,
+            routes: Arc::default(),
             recordings_dir: "data/recordings".into(),
         })
     }

@@ -7,7 +7,7 @@
 //! them.
 
 use crate::db::DbConn;
-use crate::sql::Sql;
+use crate::sql::{bulk_shape, in_list, row_of, statement_sizes, values_sql, Sql};
 use crate::{flag, Result, StoreError, Tx};
 use sb_domain::calls::{
     CallChanges, CallDirection, CallPatch, CallSession, CallSessionState, CallState,
@@ -16,6 +16,7 @@ use sb_domain::calls::{
 use sb_domain::{AccountId, CallId, CompanyId, ContactId, IntegrationId, LeadId, NoteId, UserId};
 use sqlx::any::AnyRow;
 use sqlx::Row;
+use std::collections::{HashMap, HashSet};
 
 // ---------------------------------------------------------------------------------------
 // Inbox
@@ -247,6 +248,55 @@ fn push_state(sql: &mut Sql, s: &CallSessionState) {
         .bind(s.caller_name.clone());
 }
 
+const SESSION_BINDS: usize = 27;
+
+/// Overwrites the mergeable columns of an existing session with the row given.
+const SESSION_UPSERT: &str = " on conflict (account_id, integration_id, provider_call_id) do update set \
+     direction = excluded.direction, state = excluded.state, customer_phone = excluded.customer_phone, \
+     customer_e164 = excluded.customer_e164, our_number = excluded.our_number, extension = excluded.extension, \
+     extension_final = excluded.extension_final, user_id = excluded.user_id, disposition = excluded.disposition, \
+     duration_s = excluded.duration_s, started_at = excluded.started_at, answered_at = excluded.answered_at, \
+     ended_at = excluded.ended_at, recording_id = excluded.recording_id, recording_path = excluded.recording_path, \
+     recording_status = excluded.recording_status, contact_id = excluded.contact_id, company_id = excluded.company_id, \
+     lead_id = excluded.lead_id, note_id = excluded.note_id, caller_name = excluded.caller_name, \
+     updated_at = excluded.updated_at";
+
+/// Binds a whole session in `SESSION_COLUMNS` order (missing values as typed NULLs, so
+/// one statement text serves every row).
+fn bind_session<'q>(
+    q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    s: &'q CallSession,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    let d = &s.data;
+    q.bind(s.id.0)
+        .bind(s.account_id.0)
+        .bind(s.integration_id.0)
+        .bind(s.provider_call_id.as_str())
+        .bind(d.direction.as_str())
+        .bind(d.state.as_str())
+        .bind(d.customer_phone.as_deref())
+        .bind(d.customer_e164.as_deref())
+        .bind(d.our_number.as_deref())
+        .bind(d.extension.as_deref())
+        .bind(flag(d.extension_final))
+        .bind(d.user_id.map(|u| u.0))
+        .bind(d.disposition.as_deref())
+        .bind(d.duration_s)
+        .bind(d.started_at)
+        .bind(d.answered_at)
+        .bind(d.ended_at)
+        .bind(d.recording_id.as_deref())
+        .bind(d.recording_path.as_deref())
+        .bind(d.recording_status.map(|r| r.as_str()))
+        .bind(d.contact_id.map(|v| v.0))
+        .bind(d.company_id.map(|v| v.0))
+        .bind(d.lead_id.map(|v| v.0))
+        .bind(d.note_id.map(|v| v.0))
+        .bind(d.caller_name.as_deref())
+        .bind(s.created_at)
+        .bind(s.updated_at)
+}
+
 /// The result of [`apply`]: the session after the event and what the event changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Applied {
@@ -308,6 +358,199 @@ pub async fn apply(
         write_state(tx, &session).await?;
     }
     Ok(Applied { session, changes })
+}
+
+/// One event for [`apply_batch`]: its inbox row and what it says about its call.
+pub struct BatchItem<'a> {
+    pub inbox: &'a InboxEvent,
+    pub provider_call_id: &'a str,
+    pub patch: &'a CallPatch,
+    pub now: i64,
+}
+
+/// Group commit of many events in one transaction with a handful of statements instead
+/// of several per event: one multi-row inbox insert tells the new events from
+/// redeliveries; one read fetches (and on PostgreSQL locks) the sessions they touch; the
+/// events are folded in arrival order in memory, exactly as [`apply`] would one by one;
+/// then new sessions go in with one insert and changed ones get one update each.
+///
+/// Gives the same answer per item as calling [`insert_inbox`] and [`apply`] in turn
+/// (`None` for a redelivery). A session created meanwhile by another writer (another
+/// node on PostgreSQL) makes it fail with [`StoreError::Conflict`]: roll back and apply
+/// the events one by one.
+pub async fn apply_batch(tx: &mut Tx, items: &[BatchItem<'_>]) -> Result<Vec<Option<Applied>>> {
+    let mut out: Vec<Option<Applied>> = Vec::with_capacity(items.len());
+    if items.is_empty() {
+        return Ok(out);
+    }
+    // 1. Inbox rows; the ids that went in are the events to process.
+    let shape = bulk_shape(tx);
+    let mut fresh: HashSet<i64> = HashSet::with_capacity(items.len());
+    let mut rest = items;
+    for size in statement_sizes(items.len(), shape.max_binds / 10) {
+        let (chunk, tail) = rest.split_at(size);
+        rest = tail;
+        let text = values_sql(
+            &format!("insert into webhook_inbox ({INBOX_COLUMNS}) values "),
+            size,
+            &row_of(10),
+            shape.anonymous,
+        )
+            + " on conflict (account_id, integration_id, dedup_key) do nothing returning id";
+        let mut q = sqlx::query(&text);
+        for it in chunk {
+            let e = it.inbox;
+            q = q
+                .bind(e.id)
+                .bind(e.account_id.0)
+                .bind(e.integration_id.0)
+                .bind(e.dedup_key.as_str())
+                .bind(e.event.as_str())
+                .bind(e.provider_call_id.as_deref())
+                .bind(e.payload.as_str())
+                .bind(e.received_at)
+                .bind(e.processed_at)
+                .bind(e.error.as_deref());
+        }
+        for row in q.fetch_all(tx.raw()).await? {
+            fresh.insert(row.try_get::<i64, _>(0)?);
+        }
+    }
+
+    // 2. The sessions those events touch, grouped by (account, integration).
+    type Key = (i64, i64, String);
+    let mut groups: HashMap<(i64, i64), Vec<String>> = HashMap::new();
+    let mut seen: HashSet<(i64, i64, &str)> = HashSet::new();
+    for it in items.iter().filter(|it| fresh.contains(&it.inbox.id)) {
+        let (a, i) = (it.inbox.account_id.0, it.inbox.integration_id.0);
+        if seen.insert((a, i, it.provider_call_id)) {
+            groups
+                .entry((a, i))
+                .or_default()
+                .push(it.provider_call_id.to_string());
+        }
+    }
+    let mut sessions: HashMap<Key, (CallSession, bool, bool)> = HashMap::new(); // (session, is_new, dirty)
+    let lock = if tx.is_postgres() { " for update" } else { "" };
+    for ((account, integration), ids) in &groups {
+        for chunk in ids.chunks(shape.max_binds - 2) {
+            let text = format!(
+                "select {SESSION_COLUMNS} from call_sessions where account_id = {} and integration_id = {} and provider_call_id in {}{lock}",
+                if shape.anonymous { "?" } else { "$1" },
+                if shape.anonymous { "?" } else { "$2" },
+                in_list(chunk.len(), 3, shape.anonymous)
+            );
+            let mut q = sqlx::query(&text).bind(*account).bind(*integration);
+            for id in chunk {
+                q = q.bind(id.as_str());
+            }
+            for row in q.fetch_all(tx.raw()).await? {
+                let s = session_from_row(&row)?;
+                let key = (*account, *integration, s.provider_call_id.clone());
+                sessions.insert(key, (s, false, false));
+            }
+        }
+    }
+
+    // 3. Fold the events in arrival order.
+    let mut created: Vec<Key> = Vec::new();
+    for it in items {
+        if !fresh.contains(&it.inbox.id) {
+            out.push(None);
+            continue;
+        }
+        let key = (
+            it.inbox.account_id.0,
+            it.inbox.integration_id.0,
+            it.provider_call_id.to_string(),
+        );
+        let applied = match sessions.get_mut(&key) {
+            Some((session, _, dirty)) => {
+                let changes = session.data.merge(it.patch);
+                if changes.changed {
+                    session.updated_at = it.now;
+                    *dirty = true;
+                }
+                Applied {
+                    session: session.clone(),
+                    changes,
+                }
+            }
+            None => {
+                let mut data = CallSessionState::new(it.patch.direction);
+                let mut changes = data.merge(it.patch);
+                changes.created = true;
+                changes.changed = true;
+                changes.state_from = None;
+                let session = CallSession {
+                    id: CallId(sb_domain::next_id(it.now)),
+                    account_id: it.inbox.account_id,
+                    integration_id: it.inbox.integration_id,
+                    provider_call_id: it.provider_call_id.to_string(),
+                    data,
+                    created_at: it.now,
+                    updated_at: it.now,
+                };
+                sessions.insert(key.clone(), (session.clone(), true, false));
+                created.push(key);
+                Applied { session, changes }
+            }
+        };
+        out.push(Some(applied));
+    }
+
+    // 4. Write the sessions back.
+    let new_rows: Vec<&CallSession> = created
+        .iter()
+        .filter_map(|k| sessions.get(k).map(|(s, _, _)| s))
+        .collect();
+    let mut rest = &new_rows[..];
+    for size in statement_sizes(new_rows.len(), shape.max_binds / SESSION_BINDS) {
+        let (chunk, tail) = rest.split_at(size);
+        rest = tail;
+        let text = values_sql(
+            &format!("insert into call_sessions ({SESSION_COLUMNS}) values "),
+            size,
+            &row_of(SESSION_BINDS),
+            shape.anonymous,
+        ) + " on conflict (account_id, integration_id, provider_call_id) do nothing";
+        let mut q = sqlx::query(&text);
+        for s in chunk {
+            q = bind_session(q, s);
+        }
+        let done = q.execute(tx.raw()).await?;
+        if done.rows_affected() != size as u64 {
+            // A session was created meanwhile by another writer.
+            return Err(StoreError::Conflict {
+                field: "provider_call_id".into(),
+            });
+        }
+    }
+    // Existing sessions that changed: one multi-row upsert (every row exists and, on
+    // PostgreSQL, is locked by the read above, so each lands on its own row).
+    let changed: Vec<&CallSession> = sessions
+        .values()
+        .filter(|(_, is_new, dirty)| *dirty && !*is_new)
+        .map(|(s, _, _)| s)
+        .collect();
+    let mut rest = &changed[..];
+    for size in statement_sizes(changed.len(), shape.max_binds / SESSION_BINDS) {
+        let (chunk, tail) = rest.split_at(size);
+        rest = tail;
+        let text = values_sql(
+            &format!("insert into call_sessions ({SESSION_COLUMNS}) values "),
+            size,
+            &row_of(SESSION_BINDS),
+            shape.anonymous,
+        ) + SESSION_UPSERT;
+        let mut q = sqlx::query(&text);
+        for s in chunk {
+            q = bind_session(q, s);
+        }
+        q.execute(tx.raw()).await?;
+    }
+    // Sessions written above carry their final state; each item reports its own moment.
+    Ok(out)
 }
 
 async fn write_state(c: &mut impl DbConn, s: &CallSession) -> Result<()> {

@@ -3,7 +3,7 @@
 //! (`phones`) is rewritten in the same transaction as its card.
 
 use crate::db::DbConn;
-use crate::sql::Sql;
+use crate::sql::{bulk_shape, row_of, statement_sizes, values_sql, Sql};
 use crate::{flag, Result, StoreError};
 use sb_domain::entities::{Card, CardKind, PhoneMatch};
 use sb_domain::fields::FieldValue;
@@ -78,76 +78,6 @@ pub(crate) fn push_visibility(sql: &mut Sql, alias: &str, account: AccountId, vi
     }
 }
 
-/// How a backend takes large multi-row inserts.
-#[derive(Clone, Copy)]
-struct BulkShape {
-    /// Most binds in one statement.
-    max_binds: usize,
-    /// Anonymous `?` placeholders instead of `$N`.
-    anonymous: bool,
-}
-
-/// sqlx's SQLite driver finds the index of every bind by asking SQLite for the
-/// parameter's name (`sqlite3_bind_parameter_name`, a linear scan of the statement's
-/// named parameters), so binding a statement with `$N` placeholders costs O(binds²): at
-/// 250 cards (3,250 binds) per statement that alone took ~250 µs per card, and it still
-/// took a quarter of the writer's time at 256 binds. Anonymous `?` placeholders have no
-/// names, so binding is linear; they are numbered by position, which is exactly how the
-/// binds below are written, and SQLite accepts them. PostgreSQL only takes `$N`; there
-/// each statement is a network round trip, so statements stay large.
-fn bulk_shape(c: &mut impl DbConn) -> BulkShape {
-    if c.raw().backend_name().eq_ignore_ascii_case("sqlite") {
-        BulkShape {
-            max_binds: 1024,
-            anonymous: true,
-        }
-    } else {
-        BulkShape {
-            max_binds: 4096,
-            anonymous: false,
-        }
-    }
-}
-
-/// Statement sizes for `n` rows: full statements of `max` rows, then the rest as powers
-/// of two, so only a handful of distinct statement texts exist and each is prepared
-/// once per connection (sqlx caches prepared statements by their text).
-fn statement_sizes(n: usize, max: usize) -> Vec<usize> {
-    let max = max.max(1);
-    let mut sizes = vec![max; n / max];
-    let mut rest = n % max;
-    while rest > 0 {
-        let p = 1 << (usize::BITS - 1 - rest.leading_zeros());
-        sizes.push(p);
-        rest -= p;
-    }
-    sizes
-}
-
-/// `prefix` followed by `rows` tuples of `cols` binds, numbered in order.
-fn values_sql(prefix: &str, rows: usize, cols: usize, anonymous: bool) -> String {
-    use std::fmt::Write;
-    let mut s = String::with_capacity(prefix.len() + rows * cols * 7);
-    s.push_str(prefix);
-    let mut n = 0;
-    for r in 0..rows {
-        s.push_str(if r == 0 { "(" } else { ", (" });
-        for col in 0..cols {
-            n += 1;
-            if col > 0 {
-                s.push_str(", ");
-            }
-            if anonymous {
-                s.push('?');
-            } else {
-                let _ = write!(s, "${n}");
-            }
-        }
-        s.push(')');
-    }
-    s
-}
-
 const CARD_BINDS: usize = 13;
 const PHONE_BINDS: usize = 8;
 
@@ -164,7 +94,7 @@ pub async fn insert_many(c: &mut impl DbConn, kind: CardKind, items: &[CardWrite
             .map(|w| serde_json::to_string(&w.card.custom_fields))
             .collect::<Result<Vec<String>, _>>()
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let sql = values_sql(&prefix, size, CARD_BINDS, shape.anonymous);
+        let sql = values_sql(&prefix, size, &row_of(CARD_BINDS), shape.anonymous);
         let mut q = sqlx::query(&sql);
         for (w, cf) in chunk.iter().zip(&cfs) {
             let k = &w.card;
@@ -207,7 +137,7 @@ async fn insert_phones(c: &mut impl DbConn, phones: &[(&Card, usize, &CardPhone)
             .iter()
             .map(|(_, _, p)| p.phone.reversed_digits())
             .collect();
-        let sql = values_sql("insert into phones (account_id, entity_type, entity_id, position, raw, e164, rev_digits, enum_code) values ", size, PHONE_BINDS, shape.anonymous);
+        let sql = values_sql("insert into phones (account_id, entity_type, entity_id, position, raw, e164, rev_digits, enum_code) values ", size, &row_of(PHONE_BINDS), shape.anonymous);
         let mut q = sqlx::query(&sql);
         for ((card, pos, p), rev) in chunk.iter().zip(&revs) {
             q = q
@@ -504,26 +434,4 @@ pub async fn count_users(c: &mut impl DbConn, account: AccountId, ids: &[i64]) -
     sql.bind(account.0).push(" and id in ").bind_list(ids);
     let row = sql.query().fetch_one(c.raw()).await?;
     Ok(row.try_get::<i64, _>(0)?)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn statement_sizes_cover_every_row_with_few_shapes() {
-        assert_eq!(super::statement_sizes(0, 19), Vec::<usize>::new());
-        assert_eq!(super::statement_sizes(45, 19), vec![19, 19, 4, 2, 1]);
-        for n in 0..200 {
-            let s = super::statement_sizes(n, 32);
-            assert_eq!(s.iter().sum::<usize>(), n);
-            assert!(s.iter().all(|&k| k == 32 || k.is_power_of_two()));
-        }
-    }
-
-    #[test]
-    fn values_sql_numbers_binds() {
-        assert_eq!(
-            super::values_sql("insert into t (a, b) values ", 2, 2, false),
-            "insert into t (a, b) values ($1, $2), ($3, $4)"
-        );
-    }
 }

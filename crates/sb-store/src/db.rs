@@ -42,6 +42,11 @@ impl DbConn for Tx {
 }
 
 impl Tx {
+    /// Whether this is a PostgreSQL transaction (for the few statements that differ,
+    /// such as `for update`, which SQLite does not need: it has one writer).
+    pub fn is_postgres(&self) -> bool {
+        self.0.backend_name().eq_ignore_ascii_case("postgresql")
+    }
     pub async fn commit(self) -> Result<()> {
         Ok(self.0.commit().await?)
     }
@@ -68,8 +73,8 @@ impl Db {
             Backend::Sqlite => {
                 ensure_sqlite_dir(url);
                 let opts = AnyConnectOptions::from_str(url)?;
-                let write = sqlite_pool(1).connect_with(opts.clone()).await?;
-                let read = sqlite_pool(8).connect_with(opts).await?;
+                let write = sqlite_pool(1, false).connect_with(opts.clone()).await?;
+                let read = sqlite_pool(8, true).connect_with(opts).await?;
                 Ok(Db {
                     read,
                     write,
@@ -130,7 +135,7 @@ impl Db {
     }
 }
 
-fn sqlite_pool(max: u32) -> AnyPoolOptions {
+fn sqlite_pool(max: u32, mmap: bool) -> AnyPoolOptions {
     AnyPoolOptions::new()
         .max_connections(max)
         .min_connections(1)
@@ -140,7 +145,7 @@ fn sqlite_pool(max: u32) -> AnyPoolOptions {
         // pooled caller-ID lookup).
         .test_before_acquire(false)
         .acquire_timeout(Duration::from_secs(30))
-        .after_connect(|conn, _meta| {
+        .after_connect(move |conn, _meta| {
             Box::pin(async move {
                 conn.execute("pragma journal_mode = wal").await?;
                 conn.execute("pragma synchronous = normal").await?;
@@ -152,7 +157,13 @@ fn sqlite_pool(max: u32) -> AnyPoolOptions {
                 // than the cache then costs no system calls (at 1M contacts, ~800 MB, p99
                 // of find_by_phone went from ~220 µs to ~65 µs). SQLite caps the value at
                 // its compile-time maximum (2 GiB by default); the rest is read as before.
-                conn.execute("pragma mmap_size = 2147418112").await?;
+                //
+                // Only readers map the file: the writer's transactions grow it, and a
+                // mapped writer remaps after each growth (munmap costs every core a TLB
+                // flush; under webhook load it took a tenth of the CPU).
+                if mmap {
+                    conn.execute("pragma mmap_size = 2147418112").await?;
+                }
                 Ok(())
             })
         })

@@ -94,6 +94,40 @@ pub async fn enqueue(c: &mut impl DbConn, job: &NewJob, now: i64) -> Result<Opti
     Ok((done.rows_affected() == 1).then_some(id))
 }
 
+/// Enqueues several jobs with one statement (same rules as [`enqueue`], including
+/// duplicates within the list).
+pub async fn enqueue_many(c: &mut impl DbConn, jobs: &[NewJob], now: i64) -> Result<()> {
+    if jobs.is_empty() {
+        return Ok(());
+    }
+    let shape = crate::sql::bulk_shape(c);
+    let mut rest = jobs;
+    for size in crate::sql::statement_sizes(jobs.len(), shape.max_binds / 8) {
+        let (chunk, tail) = rest.split_at(size);
+        rest = tail;
+        let text = crate::sql::values_sql(
+            &format!("insert into jobs ({COLUMNS}) values "),
+            size,
+            "(?, ?, ?, ?, ?, ?, 0, ?, null, null, null, null, 0, ?)",
+            shape.anonymous,
+        ) + " on conflict (account_id, kind, dedup_key) do nothing";
+        let mut q = sqlx::query(&text);
+        for job in chunk {
+            q = q
+                .bind(sb_domain::next_id(now))
+                .bind(job.account_id.0)
+                .bind(job.kind.as_str())
+                .bind(job.payload.as_str())
+                .bind(job.dedup_key.as_deref())
+                .bind(job.run_at)
+                .bind(job.max_attempts.max(1))
+                .bind(now);
+        }
+        q.execute(c.raw()).await?;
+    }
+    Ok(())
+}
+
 /// Claims up to `limit` due jobs for `worker` until `now + lease_ms`, oldest `run_at`
 /// first, counting an attempt on each. Jobs whose lease ran out on their last attempt
 /// are dead-lettered here (their worker died running them).

@@ -111,3 +111,121 @@ pub(crate) fn bind_all<'q>(
     }
     q
 }
+
+// ---------------------------------------------------------------------------------------
+// Multi-row statements
+
+/// How a backend takes large multi-row statements.
+#[derive(Clone, Copy)]
+pub(crate) struct BulkShape {
+    /// Most binds in one statement.
+    pub max_binds: usize,
+    /// Anonymous `?` placeholders instead of `$N`.
+    pub anonymous: bool,
+}
+
+/// sqlx's SQLite driver finds the index of every bind by asking SQLite for the
+/// parameter's name (`sqlite3_bind_parameter_name`, a linear scan of the statement's
+/// named parameters), so binding a statement with `$N` placeholders costs O(binds²): at
+/// 250 cards (3,250 binds) per statement that alone took ~250 µs per card, and it still
+/// took a quarter of the writer's time at 256 binds. Anonymous `?` placeholders have no
+/// names, so binding is linear; they are numbered by position, which is exactly how
+/// multi-row binds are written, and SQLite accepts them. PostgreSQL only takes `$N`;
+/// there each statement is a network round trip, so statements stay large.
+pub(crate) fn bulk_shape(c: &mut impl crate::db::DbConn) -> BulkShape {
+    if c.raw().backend_name().eq_ignore_ascii_case("sqlite") {
+        BulkShape {
+            max_binds: 1024,
+            anonymous: true,
+        }
+    } else {
+        BulkShape {
+            max_binds: 4096,
+            anonymous: false,
+        }
+    }
+}
+
+/// Statement sizes for `n` rows: full statements of `max` rows, then the rest as powers
+/// of two, so only a handful of distinct statement texts exist and each is prepared
+/// once per connection (sqlx caches prepared statements by their text).
+pub(crate) fn statement_sizes(n: usize, max: usize) -> Vec<usize> {
+    let max = max.max(1);
+    let mut sizes = vec![max; n / max];
+    let mut rest = n % max;
+    while rest > 0 {
+        let p = 1 << (usize::BITS - 1 - rest.leading_zeros());
+        sizes.push(p);
+        rest -= p;
+    }
+    sizes
+}
+
+/// A row template of `cols` binds: `(?, ?, ?)`.
+pub(crate) fn row_of(cols: usize) -> String {
+    format!("({})", vec!["?"; cols].join(", "))
+}
+
+/// `prefix` followed by `rows` copies of `row` (a template whose `?` are binds, e.g.
+/// `(?, ?, 0, ?)`), the binds numbered in order as `$N`, or left anonymous.
+pub(crate) fn values_sql(prefix: &str, rows: usize, row: &str, anonymous: bool) -> String {
+    use std::fmt::Write;
+    let mut s = String::with_capacity(prefix.len() + rows * (row.len() * 2 + 2));
+    s.push_str(prefix);
+    let mut n = 0;
+    for r in 0..rows {
+        if r > 0 {
+            s.push_str(", ");
+        }
+        for ch in row.chars() {
+            if ch == '?' && !anonymous {
+                n += 1;
+                let _ = write!(s, "${n}");
+            } else {
+                s.push(ch);
+            }
+        }
+    }
+    s
+}
+
+/// `(p, p, ...)` for an `in` list of `n` binds numbered from `first` (or anonymous).
+pub(crate) fn in_list(n: usize, first: usize, anonymous: bool) -> String {
+    let marks: Vec<String> = (0..n)
+        .map(|i| {
+            if anonymous {
+                "?".to_string()
+            } else {
+                format!("${}", first + i)
+            }
+        })
+        .collect();
+    format!("({})", marks.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn statement_sizes_cover_every_row_with_few_shapes() {
+        assert_eq!(super::statement_sizes(0, 19), Vec::<usize>::new());
+        assert_eq!(super::statement_sizes(45, 19), vec![19, 19, 4, 2, 1]);
+        for n in 0..200 {
+            let s = super::statement_sizes(n, 32);
+            assert_eq!(s.iter().sum::<usize>(), n);
+            assert!(s.iter().all(|&k| k == 32 || k.is_power_of_two()));
+        }
+    }
+
+    #[test]
+    fn values_sql_numbers_binds() {
+        assert_eq!(
+            super::values_sql("insert into t (a, b) values ", 2, &super::row_of(2), false),
+            "insert into t (a, b) values ($1, $2), ($3, $4)"
+        );
+        assert_eq!(
+            super::values_sql("values ", 2, "(?, 0, ?)", true),
+            "values (?, 0, ?), (?, 0, ?)"
+        );
+        assert_eq!(super::in_list(3, 4, false), "($4, $5, $6)");
+    }
+}

@@ -5,7 +5,8 @@
 //! answer from one indexed lookup, with no outbound call on the way.
 
 use super::hub::LiveEvent;
-use super::settings::{AutoCreateAt, Settings};
+use super::routes::Route;
+use super::settings::AutoCreateAt;
 use super::work;
 use crate::{Ctx, ServiceError};
 use sb_domain::calls::{CallChanges, CallDirection, CallPatch, CallSession, CallState};
@@ -14,7 +15,7 @@ use sb_domain::integrations::Integration;
 use sb_domain::{CompanyId, ContactId, Phone, UserId, Visibility};
 use sb_store::calls::{self, Applied, InboxEvent};
 use sb_store::Tx;
-use sb_store::{accounts, blacklist, cards, integrations};
+use sb_store::{blacklist, cards};
 use sb_telephony::{
     CallControl, CallEvent, CallEventKind, Direction, InboundOutcome, InboundRequest, WebhookError,
 };
@@ -60,15 +61,16 @@ async fn handle_inner(
     token: &str,
     req: &InboundRequest<'_>,
 ) -> Result<WebhookAnswer, ServiceError> {
-    let mut c = ctx.db.conn().await?;
-    let integration = integrations::by_webhook_token(&mut c, token)
+    let route = ctx
+        .routes
+        .get(ctx, token)
         .await?
-        .filter(|i| i.provider == provider && i.is_active);
-    drop(c);
-    let Some(integration) = integration else {
+        .filter(|r| r.integration.provider == provider && r.integration.is_active);
+    let Some(route) = route else {
         return Ok(WebhookAnswer::text(404, "unknown webhook URL"));
     };
-    let p = ctx.providers.get(&integration)?;
+    let integration = &route.integration;
+    let p = &route.provider;
     let outcome = match p.parse_webhook(req) {
         Ok(o) => o,
         Err(e) => {
@@ -112,7 +114,7 @@ async fn handle_inner(
             Ok(WebhookAnswer::text(200, ""))
         }
         InboundOutcome::Event(ev) => {
-            let control = record_event(ctx, &integration, &ev).await?;
+            let control = record_event(ctx, &route, &ev).await?;
             if ev.kind == CallEventKind::Start || ev.kind == CallEventKind::Ivr {
                 let r = p.render_reply(&control);
                 Ok(WebhookAnswer {
@@ -133,19 +135,16 @@ struct Decision {
     matched: Option<PhoneMatch>,
 }
 
-async fn decide(
-    ctx: &Ctx,
-    i: &Integration,
-    s: &Settings,
-    phone: Option<&Phone>,
-) -> Result<Decision, ServiceError> {
+async fn decide(ctx: &Ctx, r: &Route, phone: Option<&Phone>) -> Result<Decision, ServiceError> {
     let mut d = Decision {
         control: CallControl::default(),
         matched: None,
     };
     let Some(phone) = phone else { return Ok(d) };
+    let (i, s) = (&r.integration, &r.settings);
     let mut c = ctx.db.conn().await?;
     if s.blacklist
+        && r.has_blacklist
         && blacklist::find(&mut c, i.account_id, phone)
             .await?
             .is_some()
@@ -154,6 +153,7 @@ async fn decide(
         return Ok(d);
     }
     let matches = cards::find_by_phone(&mut c, i.account_id, [Visibility::All; 2], phone).await?;
+    drop(c);
     let Some(m) = matches.into_iter().next() else {
         return Ok(d);
     };
@@ -161,13 +161,9 @@ async fn decide(
         d.control.caller_name = Some(latin(&m.name));
     }
     if s.route_to_owner {
-        if let Some(owner) = m.responsible_user_id {
-            if let Some(ext) =
-                integrations::extension_for_user(&mut c, i.account_id, i.id, owner).await?
-            {
-                d.control.redirect_extension = Some(ext);
-                d.control.return_timeout_s = Some(s.return_timeout_s);
-            }
+        if let Some(ext) = m.responsible_user_id.and_then(|u| r.extension_for_user(u)) {
+            d.control.redirect_extension = Some(ext.to_string());
+            d.control.return_timeout_s = Some(s.return_timeout_s);
         }
     }
     d.matched = Some(m);
@@ -203,28 +199,19 @@ fn state_of(kind: CallEventKind) -> Option<CallState> {
 }
 
 /// Records one call event; returns the control answer for NOTIFY_START.
-async fn record_event(
-    ctx: &Ctx,
-    i: &Integration,
-    ev: &CallEvent,
-) -> Result<CallControl, ServiceError> {
-    let s = Settings::from_json(&i.settings);
-    let mut c = ctx.db.conn().await?;
-    let account = accounts::get(&mut c, i.account_id)
-        .await?
-        .ok_or(ServiceError::NotFound)?;
-    let user = match ev.extension.as_deref() {
-        Some(ext) => integrations::user_for_extension(&mut c, i.account_id, i.id, ext).await?,
-        None => None,
-    };
-    drop(c);
+async fn record_event(ctx: &Ctx, r: &Route, ev: &CallEvent) -> Result<CallControl, ServiceError> {
+    let (i, s) = (&r.integration, &r.settings);
+    let user = ev
+        .extension
+        .as_deref()
+        .and_then(|ext| r.user_for_extension(ext));
     let phone = ev
         .customer_number
         .as_deref()
         .filter(|n| !n.trim().is_empty() && n.trim() != "0")
-        .map(|n| Phone::parse(n, &account.country));
+        .map(|n| Phone::parse(n, &r.country));
     let decision = if ev.kind == CallEventKind::Start {
-        Some(decide(ctx, i, &s, phone.as_ref()).await?)
+        Some(decide(ctx, r, phone.as_ref()).await?)
     } else {
         None
     };
@@ -355,45 +342,50 @@ pub struct Write {
     now: i64,
 }
 
+/// One event on its own: the path a failed batch falls back to.
 async fn write_one(tx: &mut Tx, w: &Write) -> Result<Option<Applied>, ServiceError> {
-    let (account, now) = (w.inbox.account_id, w.now);
     if !calls::insert_inbox(tx, &w.inbox).await? {
         return Ok(None);
     }
     let a = calls::apply(
         tx,
-        account,
+        w.inbox.account_id,
         w.inbox.integration_id,
         &w.provider_call_id,
         &w.patch,
-        now,
+        w.now,
     )
     .await?;
-    let call = a.session.id.0;
+    let mut jobs = Vec::new();
+    follow_ups(w, &a, &mut jobs);
+    sb_store::jobs::enqueue_many(tx, &jobs, w.now).await?;
+    Ok(Some(a))
+}
+
+/// The jobs an applied event calls for: finalising an ended call, fetching a new
+/// recording, auto-creating a card for an unknown caller when the call starts.
+fn follow_ups(w: &Write, a: &Applied, jobs: &mut Vec<sb_store::jobs::NewJob>) {
+    let (account, now, call) = (w.inbox.account_id, w.now, a.session.id.0);
     if a.changes.became(CallState::Ended) {
-        work::enqueue(tx, account, work::FINALIZE, call, now, now).await?;
+        jobs.push(work::job(account, work::FINALIZE, call, now));
     }
     if a.session.data.recording_id.is_some()
         && (a.changes.recording_added || w.kind == CallEventKind::Record)
     {
-        work::enqueue(
-            tx,
+        jobs.push(work::job(
             account,
             work::RECORDING,
             call,
             now + work::RECORDING_DELAY_MS,
-            now,
-        )
-        .await?;
+        ));
     }
     if a.changes.created
         && w.autocreate_at_start
         && a.session.data.contact_id.is_none()
         && a.session.data.company_id.is_none()
     {
-        work::enqueue(tx, account, work::AUTOCREATE, call, now, now).await?;
+        jobs.push(work::job(account, work::AUTOCREATE, call, now));
     }
-    Ok(Some(a))
 }
 
 type Reply = tokio::sync::oneshot::Sender<Result<Option<Applied>, String>>;
@@ -410,35 +402,27 @@ pub struct Committer {
 const MAX_BATCH: usize = 256;
 
 impl Committer {
+    /// Starts the writer on a thread of its own with its own (single-threaded) runtime.
+    /// As an ordinary task it queued behind every request task at each of its awaits:
+    /// under load a batch of three events took 2 ms of waiting for its turn, which
+    /// capped the whole ingest, since every event waits for the writer.
     pub fn start(db: sb_store::Db) -> Committer {
-        let (tx, mut rx) = tokio::sync::mpsc::channel::<(Write, Reply)>(4096);
-        tokio::spawn(async move {
-            while let Some(first) = rx.recv().await {
-                let mut batch = vec![first];
-                while batch.len() < MAX_BATCH {
-                    match rx.try_recv() {
-                        Ok(item) => batch.push(item),
-                        Err(_) => break,
-                    }
+        let (tx, rx) = tokio::sync::mpsc::channel::<(Write, Reply)>(4096);
+        let spawned = std::thread::Builder::new()
+            .name("sb-committer".into())
+            .spawn(move || {
+                match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt.block_on(run_writer(db, rx)),
+                    Err(e) => tracing::error!(error = %e, "the event writer could not start"),
                 }
-                match write_batch(&db, &batch).await {
-                    Ok(results) => {
-                        for ((_, reply), r) in batch.into_iter().zip(results) {
-                            let _ = reply.send(Ok(r));
-                        }
-                    }
-                    Err(e) => {
-                        tracing::warn!(error = %e, size = batch.len(), "batch commit failed; retrying one by one");
-                        for (w, reply) in batch {
-                            let r =
-                                write_batch(&db, std::slice::from_ref(&(w, dummy_reply()))).await;
-                            let _ = reply
-                                .send(r.map(|mut v| v.pop().flatten()).map_err(|e| e.to_string()));
-                        }
-                    }
-                }
-            }
-        });
+            });
+        if let Err(e) = spawned {
+            // Every webhook then answers 500 and the PBX retries later.
+            tracing::error!(error = %e, "the event writer thread could not start");
+        }
         Committer { tx }
     }
 
@@ -459,8 +443,30 @@ impl Committer {
     }
 }
 
-fn dummy_reply() -> Reply {
-    tokio::sync::oneshot::channel().0
+async fn run_writer(db: sb_store::Db, mut rx: tokio::sync::mpsc::Receiver<(Write, Reply)>) {
+    while let Some(first) = rx.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(item) => batch.push(item),
+                Err(_) => break,
+            }
+        }
+        match write_batch(&db, &batch).await {
+            Ok(results) => {
+                for ((_, reply), r) in batch.into_iter().zip(results) {
+                    let _ = reply.send(Ok(r));
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, size = batch.len(), "batch commit failed; retrying one by one");
+                for (w, reply) in batch {
+                    let r = write_single(&db, &w).await;
+                    let _ = reply.send(r.map_err(|e| e.to_string()));
+                }
+            }
+        }
+    }
 }
 
 async fn write_batch(
@@ -468,10 +474,31 @@ async fn write_batch(
     batch: &[(Write, Reply)],
 ) -> Result<Vec<Option<Applied>>, ServiceError> {
     let mut tx = db.begin().await?;
-    let mut out = Vec::with_capacity(batch.len());
-    for (w, _) in batch {
-        out.push(write_one(&mut tx, w).await?);
+    let items: Vec<calls::BatchItem<'_>> = batch
+        .iter()
+        .map(|(w, _)| calls::BatchItem {
+            inbox: &w.inbox,
+            provider_call_id: &w.provider_call_id,
+            patch: &w.patch,
+            now: w.now,
+        })
+        .collect();
+    let out = calls::apply_batch(&mut tx, &items).await?;
+    let mut jobs = Vec::new();
+    for ((w, _), a) in batch.iter().zip(&out) {
+        if let Some(a) = a {
+            follow_ups(w, a, &mut jobs);
+        }
     }
+    let now = batch.iter().map(|(w, _)| w.now).max().unwrap_or_default();
+    sb_store::jobs::enqueue_many(&mut tx, &jobs, now).await?;
     tx.commit().await?;
     Ok(out)
+}
+
+async fn write_single(db: &sb_store::Db, w: &Write) -> Result<Option<Applied>, ServiceError> {
+    let mut tx = db.begin().await?;
+    let a = write_one(&mut tx, w).await?;
+    tx.commit().await?;
+    Ok(a)
 }

@@ -6,6 +6,7 @@
 pub mod hub;
 pub mod ingest;
 pub mod log;
+pub mod routes;
 pub mod settings;
 pub mod work;
 
@@ -145,6 +146,7 @@ pub async fn install(
     let mut tx = ctx.db.begin().await?;
     integrations::insert(&mut tx, &i).await?;
     tx.commit().await?;
+    ctx.routes.invalidate();
     view(ctx, i).await
 }
 
@@ -243,6 +245,7 @@ pub async fn update(
     let mut tx = ctx.db.begin().await?;
     integrations::update(&mut tx, &i).await?;
     tx.commit().await?;
+    ctx.routes.invalidate();
     view(ctx, i).await
 }
 
@@ -288,6 +291,7 @@ pub async fn bind_extension(
         }
     }
     tx.commit().await?;
+    ctx.routes.invalidate();
     view(ctx, i).await
 }
 
@@ -326,6 +330,7 @@ pub async fn blacklist_add(
         other => other.into(),
     })?;
     tx.commit().await?;
+    ctx.routes.invalidate();
     Ok(e)
 }
 
@@ -336,6 +341,7 @@ pub async fn blacklist_remove(ctx: &Ctx, actor: &Actor, id: i64) -> Result<(), S
         .ok_or(ServiceError::NotFound)?;
     blacklist::remove(&mut tx, actor.account.id, id).await?;
     tx.commit().await?;
+    ctx.routes.invalidate();
     Ok(())
 }
 

@@ -41,16 +41,20 @@ pub async fn enqueue(
     run_at: i64,
     now: i64,
 ) -> Result<(), ServiceError> {
-    let job = NewJob {
+    jobs::enqueue(tx, &job(account, kind, call, run_at), now).await?;
+    Ok(())
+}
+
+/// The job of `kind` for one call (one per call and kind: the key deduplicates).
+pub fn job(account: AccountId, kind: &str, call: i64, run_at: i64) -> NewJob {
+    NewJob {
         account_id: account,
         kind: kind.into(),
         payload: json!({ "call_id": call }).to_string(),
         run_at,
         max_attempts: MAX_ATTEMPTS,
         dedup_key: Some(format!("{kind}:{call}")),
-    };
-    jobs::enqueue(tx, &job, now).await?;
-    Ok(())
+    }
 }
 
 /// Claims and runs the jobs that are due; returns how many ran.

@@ -500,3 +500,92 @@ async fn recording_links_and_listing() {
         assert_eq!(page[0].provider_call_id, "in_missed");
     }
 }
+
+/// Group commit: events written by `apply_batch` (in chunks of any size, redeliveries
+/// mixed in, several calls interleaved) report the same changes per event and leave the
+/// same sessions as the events applied one by one.
+#[tokio::test]
+async fn a_batch_reports_and_stores_what_one_by_one_would() {
+    for t in sb_testkit::backends().await {
+        let a = account(&t.db, 1).await;
+        let orders: Vec<Vec<CallPatch>> = vec![
+            vec![start(), internal(), answer(), end(), record()],
+            vec![end(), record(), start(), answer(), internal()],
+            vec![record(), end(), answer(), start(), internal()],
+        ];
+        for chunk in [1usize, 2, 3, 7, 100] {
+            // The events of all calls interleaved, each one delivered twice.
+            let mut events: Vec<(String, usize, CallPatch)> = Vec::new();
+            for step in 0..5 {
+                for (n, order) in orders.iter().enumerate() {
+                    let call = format!("b{chunk}_{n}");
+                    events.push((call.clone(), step, order[step].clone()));
+                    if step % 2 == 0 {
+                        events.push((call, step, order[step].clone()));
+                    }
+                }
+            }
+            let inboxes: Vec<InboxEvent> = events
+                .iter()
+                .enumerate()
+                .map(|(i, (call, step, _))| {
+                    inbox(
+                        a,
+                        1_000_000 * chunk as i64 + i as i64,
+                        &format!("{call}:{step}"),
+                        call,
+                    )
+                })
+                .collect();
+            let mut batched: Vec<Option<Applied>> = Vec::new();
+            for (evs, ins) in events.chunks(chunk).zip(inboxes.chunks(chunk)) {
+                let items: Vec<calls::BatchItem<'_>> = evs
+                    .iter()
+                    .zip(ins)
+                    .map(|((call, _, patch), inbox)| calls::BatchItem {
+                        inbox,
+                        provider_call_id: call,
+                        patch,
+                        now: T + 100_000,
+                    })
+                    .collect();
+                let mut tx = t.db.begin().await.unwrap();
+                batched.extend(calls::apply_batch(&mut tx, &items).await.unwrap());
+                tx.commit().await.unwrap();
+            }
+            for (n, order) in orders.iter().enumerate() {
+                let call = format!("b{chunk}_{n}");
+                let mine: Vec<&Applied> = events
+                    .iter()
+                    .zip(&batched)
+                    .filter(|((c, _, _), _)| *c == call)
+                    .filter_map(|(_, r)| r.as_ref())
+                    .collect();
+                assert_eq!(mine.len(), 5, "chunk {chunk}: a redelivery is a no-op");
+                let single = apply_all(&t.db, a, &format!("s{chunk}_{n}"), order).await;
+                let flags = |x: &Applied| {
+                    (
+                        x.changes.created,
+                        x.changes.changed,
+                        x.changes.state_from,
+                        x.changes.state_to,
+                        x.changes.recording_added,
+                    )
+                };
+                assert_eq!(
+                    mine.iter().map(|x| flags(x)).collect::<Vec<_>>(),
+                    single.iter().map(flags).collect::<Vec<_>>(),
+                    "chunk {chunk}, order {n} on {:?}",
+                    t.backend()
+                );
+                let mut c = t.db.conn().await.unwrap();
+                let stored = calls::get_by_provider_id(&mut c, a, PBX, &call)
+                    .await
+                    .unwrap()
+                    .unwrap();
+                assert_eq!(stored.data, single.last().unwrap().session.data);
+                assert_eq!(&stored, &mine.last().unwrap().session);
+            }
+        }
+    }
+}
