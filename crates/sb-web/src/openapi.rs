@@ -385,6 +385,28 @@ pub const ROUTES: &[Route] = &[
         .each(ENTITIES)
         .ok(&[204]),
     op(Get, "/api/v4/@/{id}/links", "links", "One entity's links").each(ENTITIES),
+    op(
+        Post,
+        "/api/v4/@/link",
+        "links",
+        "Link several entities (items carry entity_id)",
+    )
+    .each(ENTITIES),
+    op(
+        Post,
+        "/api/v4/@/unlink",
+        "links",
+        "Unlink several entities (items carry entity_id)",
+    )
+    .each(ENTITIES)
+    .ok(&[204]),
+    op(
+        Get,
+        "/api/v4/@/links",
+        "links",
+        "Links of several entities (filter[entity_id][])",
+    )
+    .each(ENTITIES),
     op(Get, "/api/v4/@/tags", "tags", "List tags").each(ENTITIES),
     op(Post, "/api/v4/@/tags", "tags", "Create tags").each(ENTITIES),
     // api/catalogs.rs
