@@ -230,7 +230,7 @@ async fn get_one(
 }
 
 #[derive(Debug, Default, Deserialize)]
-struct TagBody {
+pub(crate) struct TagBody {
     #[serde(default)]
     id: Option<i64>,
     #[serde(default)]
@@ -301,7 +301,7 @@ struct LeadBody {
     embedded: Option<LeadEmbedded>,
 }
 
-fn tags_of(v: Option<Vec<TagBody>>) -> Option<Vec<TagInput>> {
+pub(crate) fn tags_of(v: Option<Vec<TagBody>>) -> Option<Vec<TagInput>> {
     v.map(|v| v.into_iter().map(TagInput::from).collect())
 }
 
