@@ -43,11 +43,12 @@ pub struct CardInput {
     pub tags_to_delete: Option<Vec<TagRef>>,
 }
 
-/// A card as read: with its tags.
+/// A card as read: with its tags and the earliest deadline of its open tasks (ms).
 #[derive(Debug, Clone)]
 pub struct CardView {
     pub card: Card,
     pub tags: Vec<Tag>,
+    pub closest_task_at: Option<i64>,
 }
 
 /// What a write answers per item.
@@ -157,7 +158,7 @@ pub(crate) fn looks_like_phone(q: &str) -> bool {
             .all(|c| c.is_ascii_digit() || " +-().".contains(c))
 }
 
-/// Cards with what a read shows besides the row: their tags.
+/// Cards with what a read shows besides the row: their tags and `closest_task_at`.
 async fn views(
     c: &mut impl sb_store::DbConn,
     actor: &Actor,
@@ -170,10 +171,16 @@ async fn views(
     for (id, t) in tag_rows {
         by_card.entry(id).or_default().push(t);
     }
+    let closest: HashMap<i64, i64> =
+        sb_store::tasks::closest_open(c, actor.account.id, kind.entity_kind(), &ids)
+            .await?
+            .into_iter()
+            .collect();
     Ok(items
         .into_iter()
         .map(|card| CardView {
             tags: by_card.remove(&card.id).unwrap_or_default(),
+            closest_task_at: closest.get(&card.id).copied(),
             card,
         })
         .collect())

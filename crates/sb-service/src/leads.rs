@@ -100,6 +100,9 @@ pub struct ListParams {
     pub updated_to: Option<i64>,
     pub closed_from: Option<i64>,
     pub closed_to: Option<i64>,
+    /// `filter[closest_task_at][from|to]`, Unix seconds.
+    pub closest_task_from: Option<i64>,
+    pub closest_task_to: Option<i64>,
     pub fields: Vec<RawFieldFilter>,
     pub tag_ids: Vec<i64>,
     pub query: Option<String>,
@@ -142,6 +145,8 @@ pub async fn list(ctx: &Ctx, actor: &Actor, p: ListParams) -> Result<Page<LeadVi
         updated_to: ms(p.updated_to, true),
         closed_from: ms(p.closed_from, false),
         closed_to: ms(p.closed_to, true),
+        closest_task_from: ms(p.closest_task_from, false),
+        closest_task_to: ms(p.closest_task_to, true),
         tag_ids: p.tag_ids.into_iter().map(TagId).collect(),
         only_deleted: p.only_deleted,
         order_by: p.order_by,

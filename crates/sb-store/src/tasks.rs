@@ -243,3 +243,29 @@ pub async fn count_open(c: &mut impl DbConn, account: AccountId, user: UserId) -
         .await?;
     Ok(row.try_get::<i64, _>(0)?)
 }
+
+/// The earliest deadline among the open tasks of each of some entities of a kind, as
+/// (entity id, complete_till); entities without open tasks are absent. Cards'
+/// `closest_task_at`, computed on read like the leads' (see `leads::CLOSEST_TASK`).
+pub async fn closest_open(
+    c: &mut impl DbConn,
+    account: AccountId,
+    entity: EntityKind,
+    entity_ids: &[i64],
+) -> Result<Vec<(i64, i64)>> {
+    if entity_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql =
+        Sql::new("select t.entity_id, min(t.complete_till) from tasks t where t.account_id = ");
+    sql.bind(account.0)
+        .push(" and t.entity_type = ")
+        .bind(entity.as_str())
+        .push(" and t.is_completed = 0 and t.entity_id in ")
+        .bind_list(entity_ids)
+        .push(" group by t.entity_id");
+    let rows = sql.query().fetch_all(c.raw()).await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get::<i64, _>(0)?, r.try_get::<i64, _>(1)?)))
+        .collect()
+}

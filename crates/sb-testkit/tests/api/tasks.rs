@@ -278,3 +278,116 @@ async fn rights_scope_tasks_and_their_entities() {
         );
     }
 }
+
+#[tokio::test]
+async fn closest_task_at_follows_open_tasks_on_leads_contacts_and_companies() {
+    for app in spawn_apps().await {
+        let t = app.admin_token.clone();
+        let lead = create_leads(&app, &t, json!([{"name": "Deal"}])).await[0];
+        let other = create_leads(&app, &t, json!([{"name": "Other"}])).await[0];
+        let contact = crate::create_contacts(&app, &t, json!([{"name": "C"}])).await[0];
+        let r = app.post("/api/v4/companies", json!([{"name": "Co"}])).await;
+        let company = json(r).await["_embedded"]["companies"][0]["id"]
+            .as_i64()
+            .unwrap();
+        let closest = |path: String| {
+            let app = &app;
+            async move { json(app.get(&path).await).await["closest_task_at"].clone() }
+        };
+        let in_list = |path: &'static str, key: &'static str, id: i64| {
+            let app = &app;
+            async move {
+                json(app.get(path).await).await["_embedded"][key]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|x| x["id"] == id)
+                    .unwrap()["closest_task_at"]
+                    .clone()
+            }
+        };
+        assert_eq!(closest(format!("/api/v4/leads/{lead}")).await, Value::Null);
+        assert_eq!(
+            closest(format!("/api/v4/contacts/{contact}")).await,
+            Value::Null
+        );
+        let due = now(&app) + 3600;
+        let ids = create_tasks(
+            &app,
+            &t,
+            json!([
+                {"text": "late", "complete_till": due + 100, "entity_type": "leads", "entity_id": lead},
+                {"text": "soon", "complete_till": due, "entity_type": "leads", "entity_id": lead},
+                {"text": "c", "complete_till": due + 50, "entity_type": "contacts", "entity_id": contact},
+                {"text": "co", "complete_till": due + 7, "entity_type": "companies", "entity_id": company}
+            ]),
+        )
+        .await;
+        assert_eq!(closest(format!("/api/v4/leads/{lead}")).await, due);
+        assert_eq!(in_list("/api/v4/leads", "leads", lead).await, due);
+        assert_eq!(in_list("/api/v4/leads", "leads", other).await, Value::Null);
+        assert_eq!(
+            closest(format!("/api/v4/contacts/{contact}")).await,
+            due + 50
+        );
+        assert_eq!(
+            in_list("/api/v4/contacts", "contacts", contact).await,
+            due + 50
+        );
+        assert_eq!(
+            closest(format!("/api/v4/companies/{company}")).await,
+            due + 7
+        );
+        assert_eq!(
+            in_list("/api/v4/companies", "companies", company).await,
+            due + 7
+        );
+        // Completing the soonest moves it to the next open one.
+        let r = app
+            .patch(
+                &format!("/api/v4/tasks/{}", ids[1]),
+                json!({"is_completed": true}),
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+        assert_eq!(closest(format!("/api/v4/leads/{lead}")).await, due + 100);
+        // Rescheduling and moving a task to another entity.
+        let r = app
+            .patch(
+                &format!("/api/v4/tasks/{}", ids[0]),
+                json!({"entity_type": "contacts", "entity_id": contact, "complete_till": due + 10}),
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+        assert_eq!(closest(format!("/api/v4/leads/{lead}")).await, Value::Null);
+        assert_eq!(
+            closest(format!("/api/v4/contacts/{contact}")).await,
+            due + 10
+        );
+        // Leads list filter.
+        create_tasks(
+            &app,
+            &t,
+            json!([{"text": "x", "complete_till": due + 500, "entity_type": "leads", "entity_id": other}]),
+        )
+        .await;
+        let q = |f: String| {
+            let app = &app;
+            async move { ids_of(app.get(&format!("/api/v4/leads?{f}")).await, "leads").await }
+        };
+        assert_eq!(
+            q(format!("filter[closest_task_at][from]={}", due + 400)).await,
+            vec![other]
+        );
+        assert_eq!(
+            q(format!("filter[closest_task_at][to]={}", due + 400)).await,
+            Vec::<i64>::new()
+        );
+        assert_eq!(
+            app.get("/api/v4/leads?filter[closest_task_at][from]=soon")
+                .await
+                .status(),
+            400
+        );
+    }
+}

@@ -85,7 +85,7 @@ pub fn render_card(links: &Links, defs: &[FieldDef], v: &CardView) -> Value {
         "responsible_user_id": k.responsible_user_id.map(|u| u.0), "group_id": 0,
         "created_by": k.created_by.0, "updated_by": k.updated_by.0,
         "created_at": secs(k.created_at), "updated_at": secs(k.updated_at),
-        "closest_task_at": null, "is_deleted": k.is_deleted,
+        "closest_task_at": v.closest_task_at.map(secs), "is_deleted": k.is_deleted,
         "custom_fields_values": render_fields(defs, k),
         "account_id": k.account_id.0,
         "_links": {"self": links.href(&path)},
