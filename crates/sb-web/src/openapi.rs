@@ -369,6 +369,44 @@ pub const ROUTES: &[Route] = &[
     .each(ENTITIES),
     op(Get, "/api/v4/@/{id}/notes/{note_id}", "notes", "One note").each(ENTITIES),
     op(
+        Patch,
+        "/api/v4/@/notes",
+        "notes",
+        "Edit notes (items carry id; common, service and sms text only)",
+    )
+    .each(ENTITIES),
+    op(
+        Patch,
+        "/api/v4/@/{id}/notes",
+        "notes",
+        "Edit notes of one entity",
+    )
+    .body(Some(Body::Items))
+    .each(ENTITIES),
+    op(
+        Patch,
+        "/api/v4/@/{id}/notes/{note_id}",
+        "notes",
+        "Edit one note",
+    )
+    .each(ENTITIES),
+    op(
+        Post,
+        "/api/v4/@/{id}/notes/{note_id}/pin",
+        "notes",
+        "Pin a note",
+    )
+    .body(None)
+    .each(ENTITIES),
+    op(
+        Post,
+        "/api/v4/@/{id}/notes/{note_id}/unpin",
+        "notes",
+        "Unpin a note",
+    )
+    .body(None)
+    .each(ENTITIES),
+    op(
         Get,
         "/api/v4/@/{id}/feed",
         "notes",
