@@ -68,7 +68,7 @@ pub async fn list(
 }
 
 /// A color is `#` and six hex digits (or none).
-fn check_color(c: &str) -> Option<String> {
+pub(crate) fn check_color(c: &str) -> Option<String> {
     let hex = c.trim().trim_start_matches('#');
     (hex.len() == 6 && hex.chars().all(|ch| ch.is_ascii_hexdigit()))
         .then(|| hex.to_ascii_uppercase())

@@ -344,6 +344,19 @@ pub const ROUTES: &[Route] = &[
     op(Patch, "/api/v4/tasks", "tasks", "Update tasks"),
     op(Get, "/api/v4/tasks/{id}", "tasks", "One task"),
     op(Patch, "/api/v4/tasks/{id}", "tasks", "Update one task"),
+    op(
+        Get,
+        "/api/v4/tasks/types",
+        "tasks",
+        "Task types: built-in and the account's own",
+    )
+    .ok(&[200]),
+    op(
+        Post,
+        "/api/v4/tasks/types",
+        "tasks",
+        "Add task types (admins; Switchboard's own endpoint)",
+    ),
     // api/notes.rs
     op(
         Get,
