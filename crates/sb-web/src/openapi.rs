@@ -482,6 +482,24 @@ pub const ROUTES: &[Route] = &[
         "catalogs",
         "One catalog element",
     ),
+    op(
+        Patch,
+        "/api/v4/catalogs/{id}/elements",
+        "catalogs",
+        "Update catalog elements (items carry id)",
+    ),
+    op(
+        Get,
+        "/api/v4/catalogs/{id}/custom_fields",
+        "catalogs",
+        "Custom fields of a catalog's elements",
+    ),
+    op(
+        Post,
+        "/api/v4/catalogs/{id}/custom_fields",
+        "catalogs",
+        "Create custom fields of a catalog's elements",
+    ),
     // api/telephony.rs
     op(
         Get,
