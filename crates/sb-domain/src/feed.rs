@@ -52,6 +52,40 @@ pub mod task_types {
     pub const MEETING: i64 = 2;
 }
 
+/// A task type: one of the two built-in ones or an account's own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskType {
+    pub id: i64,
+    pub name: String,
+    /// Six upper-case hex digits, no `#` (as tag colors).
+    pub color: Option<String>,
+    pub icon_id: Option<i64>,
+    /// `FOLLOW_UP` / `MEETING` for the built-in ones, `None` for an account's own.
+    pub code: Option<String>,
+}
+
+impl TaskType {
+    /// The built-in types every account has.
+    pub fn builtin() -> [TaskType; 2] {
+        [
+            TaskType {
+                id: task_types::FOLLOW_UP,
+                name: "Follow-up".into(),
+                color: None,
+                icon_id: None,
+                code: Some("FOLLOW_UP".into()),
+            },
+            TaskType {
+                id: task_types::MEETING,
+                name: "Meeting".into(),
+                color: None,
+                icon_id: None,
+                code: Some("MEETING".into()),
+            },
+        ]
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Task {
     pub id: TaskId,

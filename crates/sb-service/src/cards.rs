@@ -3,14 +3,16 @@
 
 use crate::custom_fields::{build_filters, RawFieldFilter};
 use crate::events::Recorder;
+use crate::tags::{TagPlan, TagRef};
 use crate::{Actor, Ctx, ItemErrors, ServiceError};
 use sb_domain::entities::{Card, CardKind, PhoneMatch};
 use sb_domain::fields::{validate_values, FieldDef, FieldError, FieldValue, FieldValueInput};
+use sb_domain::tags::Tag;
 use sb_domain::{AccountId, Action, CompanyId, EntityKind, Phone, UserId, Visibility};
 pub use sb_store::cards::OrderBy as OrderByField;
 use sb_store::cards::{self, CardFilter, CardPhone, CardWrite};
 use sb_store::field_values::{self, ValueOwner};
-use sb_store::{accounts, custom_fields, users};
+use sb_store::{accounts, custom_fields, tags, users};
 use serde_json::json;
 use std::collections::HashMap;
 
@@ -35,6 +37,18 @@ pub struct CardInput {
     pub custom_fields_values: Option<Vec<FieldValueInput>>,
     /// Contacts only: link to a company (`Some(None)` unlinks).
     pub company_id: Option<Option<i64>>,
+    /// `_embedded.tags`: replaces the set.
+    pub tags: Option<Vec<TagRef>>,
+    pub tags_to_add: Option<Vec<TagRef>>,
+    pub tags_to_delete: Option<Vec<TagRef>>,
+}
+
+/// A card as read: with its tags and the earliest deadline of its open tasks (ms).
+#[derive(Debug, Clone)]
+pub struct CardView {
+    pub card: Card,
+    pub tags: Vec<Tag>,
+    pub closest_task_at: Option<i64>,
 }
 
 /// What a write answers per item.
@@ -59,6 +73,8 @@ pub struct ListParams {
     pub company_id: Option<i64>,
     /// `filter[custom_fields_values][ID]...`, through the typed value index.
     pub fields: Vec<RawFieldFilter>,
+    /// Cards carrying any of these tags (`filter[tags][]`).
+    pub tag_ids: Vec<i64>,
     pub order_by: OrderByField,
     pub desc: bool,
 }
@@ -84,7 +100,7 @@ pub async fn list(
     actor: &Actor,
     kind: CardKind,
     p: ListParams,
-) -> Result<Page<Card>, ServiceError> {
+) -> Result<Page<CardView>, ServiceError> {
     let vis = actor.visibility(kind.entity_kind(), Action::View);
     let limit = p.limit.clamp(1, MAX_LIMIT);
     let page = p.page.max(1);
@@ -96,6 +112,7 @@ pub async fn list(
         updated_from: p.updated_from.map(|s| s * 1000),
         updated_to: p.updated_to.map(|s| s * 1000 + 999),
         company_id: p.company_id,
+        tag_ids: p.tag_ids,
         order_by: p.order_by,
         desc: p.desc,
         limit: limit + 1,
@@ -126,7 +143,7 @@ pub async fn list(
     let has_next = items.len() as i64 > limit;
     items.truncate(limit as usize);
     Ok(Page {
-        items,
+        items: views(&mut c, actor, kind, items).await?,
         page,
         limit,
         has_next,
@@ -141,11 +158,48 @@ pub(crate) fn looks_like_phone(q: &str) -> bool {
             .all(|c| c.is_ascii_digit() || " +-().".contains(c))
 }
 
-pub async fn get(ctx: &Ctx, actor: &Actor, kind: CardKind, id: i64) -> Result<Card, ServiceError> {
+/// Cards with what a read shows besides the row: their tags and `closest_task_at`.
+async fn views(
+    c: &mut impl sb_store::DbConn,
+    actor: &Actor,
+    kind: CardKind,
+    items: Vec<Card>,
+) -> Result<Vec<CardView>, ServiceError> {
+    let ids: Vec<i64> = items.iter().map(|k| k.id).collect();
+    let tag_rows = tags::for_entities(c, actor.account.id, kind.entity_kind(), &ids).await?;
+    let mut by_card: HashMap<i64, Vec<Tag>> = HashMap::new();
+    for (id, t) in tag_rows {
+        by_card.entry(id).or_default().push(t);
+    }
+    let closest: HashMap<i64, i64> =
+        sb_store::tasks::closest_open(c, actor.account.id, kind.entity_kind(), &ids)
+            .await?
+            .into_iter()
+            .collect();
+    Ok(items
+        .into_iter()
+        .map(|card| CardView {
+            tags: by_card.remove(&card.id).unwrap_or_default(),
+            closest_task_at: closest.get(&card.id).copied(),
+            card,
+        })
+        .collect())
+}
+
+pub async fn get(
+    ctx: &Ctx,
+    actor: &Actor,
+    kind: CardKind,
+    id: i64,
+) -> Result<CardView, ServiceError> {
     let vis = actor.visibility(kind.entity_kind(), Action::View);
     let mut c = ctx.db.conn().await?;
-    cards::get(&mut c, actor.account.id, kind, id, vis)
+    let card = cards::get(&mut c, actor.account.id, kind, id, vis)
         .await?
+        .ok_or(ServiceError::NotFound)?;
+    views(&mut c, actor, kind, vec![card])
+        .await?
+        .pop()
         .ok_or(ServiceError::NotFound)
 }
 
@@ -223,6 +277,7 @@ struct Checks {
     defs: Vec<FieldDef>,
     users: HashMap<i64, Option<sb_domain::GroupId>>,
     companies: Vec<i64>,
+    tags: HashMap<i64, Tag>,
 }
 
 async fn load_checks(
@@ -254,10 +309,19 @@ async fn load_checks(
     .into_iter()
     .map(|k| k.id)
     .collect();
+    let tag_ids = crate::tags::ref_ids(items.iter().flat_map(|i| {
+        i.tags
+            .iter()
+            .chain(i.tags_to_add.iter())
+            .chain(i.tags_to_delete.iter())
+            .flatten()
+    }));
+    let tags = crate::tags::known(&mut c, actor, kind.entity_kind(), &tag_ids).await?;
     Ok(Checks {
         defs,
         users,
         companies,
+        tags,
     })
 }
 
@@ -266,7 +330,14 @@ fn check_common(
     kind: CardKind,
     item: &CardInput,
     errors: &mut Vec<FieldError>,
-) -> Vec<FieldValue> {
+) -> (Vec<FieldValue>, TagPlan) {
+    let plan = crate::tags::plan(
+        &ck.tags,
+        item.tags.as_ref(),
+        item.tags_to_add.as_ref(),
+        item.tags_to_delete.as_ref(),
+        errors,
+    );
     for (path, v) in [
         ("responsible_user_id", item.responsible_user_id),
         ("created_by", item.created_by),
@@ -302,7 +373,7 @@ fn check_common(
             errors.push(FieldError::not_supported("_embedded.companies.0.id"));
         }
     }
-    match item.custom_fields_values.as_deref() {
+    let values = match item.custom_fields_values.as_deref() {
         Some(input) => match validate_values(&ck.defs, input, "custom_fields_values") {
             Ok(v) => v,
             Err(e) => {
@@ -311,7 +382,8 @@ fn check_common(
             }
         },
         None => vec![],
-    }
+    };
+    (values, plan)
 }
 
 /// Creates a batch of cards: every item is valid and written, or nothing is.
@@ -325,6 +397,7 @@ pub async fn create(
     let mut rec = Recorder::new(ctx, actor);
     let mut tx = ctx.db.begin().await?;
     write_created(&mut tx, kind, &prepared.writes, &mut rec).await?;
+    write_tags(&mut tx, ctx, actor, kind, &prepared.tags).await?;
     rec.write(&mut tx).await?;
     tx.commit().await?;
     Ok(prepared.refs)
@@ -334,6 +407,23 @@ pub async fn create(
 pub(crate) struct Prepared {
     pub writes: Vec<CardWrite>,
     pub refs: Vec<CardRef>,
+    /// Tag changes by card id, for [`write_tags`].
+    pub tags: Vec<(i64, TagPlan)>,
+}
+
+/// Applies checked tag changes of cards, in the caller's transaction.
+pub(crate) async fn write_tags(
+    tx: &mut sb_store::Tx,
+    ctx: &Ctx,
+    actor: &Actor,
+    kind: CardKind,
+    plans: &[(i64, TagPlan)],
+) -> Result<(), ServiceError> {
+    let now = ctx.now();
+    for (id, plan) in plans {
+        crate::tags::apply(tx, actor, kind.entity_kind(), *id, plan, now).await?;
+    }
+    Ok(())
 }
 
 /// Checks rights and every item of a create batch and builds the cards (with ids);
@@ -356,10 +446,11 @@ pub(crate) async fn prepare_create(
     let mut writes = Vec::with_capacity(items.len());
     let mut all_errors = Vec::new();
     let mut refs = Vec::with_capacity(items.len());
+    let mut tag_plans = Vec::new();
     for (i, item) in items.into_iter().enumerate() {
         let rid = item.request_id.clone().unwrap_or_else(|| i.to_string());
         let mut errors = Vec::new();
-        let values = check_common(&ck, kind, &item, &mut errors);
+        let (values, plan) = check_common(&ck, kind, &item, &mut errors);
         if !errors.is_empty() {
             all_errors.push(ItemErrors {
                 request_id: rid,
@@ -409,12 +500,17 @@ pub(crate) async fn prepare_create(
             request_id: rid,
             updated_at: card.updated_at,
         });
+        tag_plans.push((card.id, plan));
         writes.push(CardWrite { card, phones });
     }
     if !all_errors.is_empty() {
         return Err(ServiceError::Validation(all_errors));
     }
-    Ok(Prepared { writes, refs })
+    Ok(Prepared {
+        writes,
+        refs,
+        tags: tag_plans,
+    })
 }
 
 /// Writes prepared cards with their phone and field-value indexes, and records their
@@ -488,6 +584,7 @@ pub async fn update(
     // The card as it was before this batch, parallel to `writes` (for events).
     let mut originals: Vec<Card> = Vec::with_capacity(items.len());
     let mut refs = Vec::with_capacity(items.len());
+    let mut tag_plans = Vec::new();
     let mut all_errors = Vec::new();
     for (i, item) in items.into_iter().enumerate() {
         let rid = item.request_id.clone().unwrap_or_else(|| i.to_string());
@@ -521,7 +618,7 @@ pub async fn update(
                 kind.singular()
             )));
         }
-        let values = check_common(&ck, kind, &item, &mut errors);
+        let (values, plan) = check_common(&ck, kind, &item, &mut errors);
         if !errors.is_empty() {
             all_errors.push(ItemErrors {
                 request_id: rid,
@@ -529,6 +626,8 @@ pub async fn update(
             });
             continue;
         }
+        // Applied in item order, so a later item's tag change of the same card wins.
+        tag_plans.push((id, plan));
         let before = current.clone();
         let mut card = current;
         if let Some(f) = item.first_name {
@@ -605,6 +704,7 @@ pub async fn update(
         )
         .await?;
     }
+    write_tags(&mut tx, ctx, actor, kind, &tag_plans).await?;
     rec.write(&mut tx).await?;
     tx.commit().await?;
     Ok(refs)

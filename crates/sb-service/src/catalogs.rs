@@ -1,11 +1,11 @@
-//! Lists (catalogs, C15): administrators create lists; anyone reads them and adds
-//! elements to lists open for it. Elements link to leads, contacts and companies
+//! Lists (catalogs, C15): administrators create lists and their custom fields; anyone
+//! reads them and adds and edits elements of lists open for it. Elements link to leads, contacts and companies
 //! through `links`.
 
 use crate::cards::{check_batch_size, Page, MAX_LIMIT};
 use crate::{Actor, Ctx, ItemErrors, ServiceError};
 use sb_domain::catalogs::{check_name, Catalog, CatalogElement, CatalogType};
-use sb_domain::fields::{validate_values, FieldError, FieldValueInput};
+use sb_domain::fields::{validate_values, FieldDef, FieldError, FieldValueInput};
 use sb_domain::{CatalogElementId, CatalogId};
 use sb_store::catalogs::{self, ElementFilter};
 use sb_store::custom_fields;
@@ -23,6 +23,8 @@ pub struct CatalogInput {
 #[derive(Debug, Clone, Default)]
 pub struct ElementInput {
     pub request_id: Option<String>,
+    /// Updates only: the element to change.
+    pub id: Option<i64>,
     pub name: Option<String>,
     pub custom_fields_values: Option<Vec<FieldValueInput>>,
 }
@@ -230,6 +232,121 @@ pub async fn create_elements(
     let elements: Vec<CatalogElement> = out.iter().map(|(_, e)| e.clone()).collect();
     let mut tx = ctx.db.begin().await?;
     catalogs::insert_elements(&mut tx, &elements).await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// The custom fields of a list's elements.
+pub async fn fields(ctx: &Ctx, actor: &Actor, catalog: i64) -> Result<Vec<FieldDef>, ServiceError> {
+    let k = get(ctx, actor, catalog).await?;
+    let mut c = ctx.db.conn().await?;
+    Ok(custom_fields::list(&mut c, actor.account.id, &fields_entity(k.id)).await?)
+}
+
+/// Adds custom fields to a list's elements (administrators only), all or nothing.
+pub async fn create_fields(
+    ctx: &Ctx,
+    actor: &Actor,
+    catalog: i64,
+    items: Vec<crate::custom_fields::FieldInput>,
+) -> Result<Vec<(String, FieldDef)>, ServiceError> {
+    actor.require_admin()?;
+    let k = get(ctx, actor, catalog).await?;
+    crate::custom_fields::create_in(ctx, actor, &fields_entity(k.id), items).await
+}
+
+/// Updates elements of a list (each item names its `id`), all or nothing: the name
+/// when given, and each listed custom field replaces its values (as on cards). The
+/// same rule as adding: the list must be open for elements.
+pub async fn update_elements(
+    ctx: &Ctx,
+    actor: &Actor,
+    catalog: i64,
+    items: Vec<ElementInput>,
+) -> Result<Vec<(String, CatalogElement)>, ServiceError> {
+    check_batch_size(items.len())?;
+    let k = get(ctx, actor, catalog).await?;
+    k.check_add_element()
+        .map_err(|e| ServiceError::Forbidden(e.to_string()))?;
+    let mut c = ctx.db.conn().await?;
+    let defs = custom_fields::list(&mut c, actor.account.id, &fields_entity(k.id)).await?;
+    let ids: Vec<CatalogElementId> = items
+        .iter()
+        .filter_map(|i| i.id.map(CatalogElementId))
+        .collect();
+    let existing = catalogs::list_elements(
+        &mut c,
+        actor.account.id,
+        k.id,
+        &ElementFilter {
+            ids,
+            query: None,
+            limit: MAX_LIMIT + 1,
+            offset: 0,
+        },
+    )
+    .await?;
+    drop(c);
+    let now = ctx.now();
+    let mut out: Vec<(String, CatalogElement)> = Vec::new();
+    let mut all_errors = Vec::new();
+    for (i, item) in items.into_iter().enumerate() {
+        let rid = item.request_id.clone().unwrap_or_else(|| i.to_string());
+        let mut errors = Vec::new();
+        let Some(id) = item.id else {
+            all_errors.push(ItemErrors {
+                request_id: rid,
+                errors: vec![FieldError::required("id")],
+            });
+            continue;
+        };
+        // An element changed earlier in the batch changes again from that version.
+        let current = out
+            .iter()
+            .rev()
+            .find(|(_, e)| e.id.0 == id)
+            .map(|(_, e)| e.clone())
+            .or_else(|| existing.iter().find(|e| e.id.0 == id).cloned());
+        let Some(mut el) = current else {
+            all_errors.push(ItemErrors {
+                request_id: rid,
+                errors: vec![FieldError::new("NotFound", "id", "Entity not found.")],
+            });
+            continue;
+        };
+        if let Some(n) = item.name.as_deref() {
+            match check_name(n) {
+                Ok(n) => el.name = n,
+                Err(e) => errors.push(FieldError::new("InvalidValue", "name", e.to_string())),
+            }
+        }
+        if let Some(v) = item.custom_fields_values.as_deref() {
+            match validate_values(&defs, v, "custom_fields_values") {
+                Ok(values) => crate::cards::merge_fields(&mut el.custom_fields, values),
+                Err(e) => errors.extend(e),
+            }
+        }
+        if !errors.is_empty() {
+            all_errors.push(ItemErrors {
+                request_id: rid,
+                errors,
+            });
+            continue;
+        }
+        el.updated_by = actor.user.id;
+        el.updated_at = now;
+        out.push((rid, el));
+    }
+    if !all_errors.is_empty() {
+        return Err(ServiceError::Validation(all_errors));
+    }
+    let mut tx = ctx.db.begin().await?;
+    for (i, (_, e)) in out.iter().enumerate() {
+        // Only the last version of an element edited twice is written.
+        if out[i + 1..].iter().all(|(_, later)| later.id != e.id) {
+            catalogs::update_element(&mut tx, e).await?;
+        }
+    }
     tx.commit().await?;
     Ok(out)
 }

@@ -71,8 +71,18 @@ pub async fn create(
     kind: EntityKind,
     items: Vec<FieldInput>,
 ) -> Result<Vec<(String, FieldDef)>, ServiceError> {
-    actor.require_admin()?;
     let entity = check_entity(kind)?;
+    create_in(ctx, actor, entity, items).await
+}
+
+/// Creates fields of an entity named as stored (`leads`, `catalogs:{id}`, ...).
+pub async fn create_in(
+    ctx: &Ctx,
+    actor: &Actor,
+    entity: &str,
+    items: Vec<FieldInput>,
+) -> Result<Vec<(String, FieldDef)>, ServiceError> {
+    actor.require_admin()?;
     if items.is_empty() || items.len() > crate::cards::MAX_BATCH {
         return Err(ServiceError::BadRequest(format!(
             "the request body must be an array of 1 to {} fields",

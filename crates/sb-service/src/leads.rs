@@ -25,12 +25,9 @@ use std::collections::{HashMap, HashSet};
 /// Most leads in one `complex` request.
 pub const MAX_COMPLEX: usize = 50;
 
+use crate::tags::TagPlan;
 /// A tag as a client names it on an entity: by id or by name.
-#[derive(Debug, Clone, Default)]
-pub struct TagInput {
-    pub id: Option<i64>,
-    pub name: Option<String>,
-}
+pub use crate::tags::TagRef as TagInput;
 
 #[derive(Debug, Clone, Default)]
 pub struct ContactLinkInput {
@@ -103,6 +100,9 @@ pub struct ListParams {
     pub updated_to: Option<i64>,
     pub closed_from: Option<i64>,
     pub closed_to: Option<i64>,
+    /// `filter[closest_task_at][from|to]`, Unix seconds.
+    pub closest_task_from: Option<i64>,
+    pub closest_task_to: Option<i64>,
     pub fields: Vec<RawFieldFilter>,
     pub tag_ids: Vec<i64>,
     pub query: Option<String>,
@@ -145,6 +145,8 @@ pub async fn list(ctx: &Ctx, actor: &Actor, p: ListParams) -> Result<Page<LeadVi
         updated_to: ms(p.updated_to, true),
         closed_from: ms(p.closed_from, false),
         closed_to: ms(p.closed_to, true),
+        closest_task_from: ms(p.closest_task_from, false),
+        closest_task_to: ms(p.closest_task_to, true),
         tag_ids: p.tag_ids.into_iter().map(TagId).collect(),
         only_deleted: p.only_deleted,
         order_by: p.order_by,
@@ -323,22 +325,14 @@ async fn load_checks(
     .map(|k| k.id)
     .collect();
     companies.extend(known_companies);
-    let tag_ids: Vec<TagId> = items
-        .iter()
-        .flat_map(|i| {
-            i.tags
-                .iter()
-                .chain(i.tags_to_add.iter())
-                .chain(i.tags_to_delete.iter())
-                .flatten()
-                .filter_map(|t| t.id.map(TagId))
-        })
-        .collect();
-    let tags = tags::get_many(&mut c, account, EntityKind::Leads, &tag_ids)
-        .await?
-        .into_iter()
-        .map(|t| (t.id.0, t))
-        .collect();
+    let tag_ids = crate::tags::ref_ids(items.iter().flat_map(|i| {
+        i.tags
+            .iter()
+            .chain(i.tags_to_add.iter())
+            .chain(i.tags_to_delete.iter())
+            .flatten()
+    }));
+    let tags = crate::tags::known(&mut c, actor, EntityKind::Leads, &tag_ids).await?;
     Ok(Checks {
         defs,
         users,
@@ -437,37 +431,6 @@ impl Checks {
         }
     }
 
-    /// Checks tag references; returns names to find or create and ids to use.
-    fn tags(
-        &self,
-        path: &str,
-        items: Option<&Vec<TagInput>>,
-        errors: &mut Vec<FieldError>,
-    ) -> TagRefs {
-        let mut out = TagRefs::default();
-        for (j, t) in items.into_iter().flatten().enumerate() {
-            match (t.id, t.name.as_deref()) {
-                (Some(id), _) => {
-                    if self.tags.contains_key(&id) {
-                        out.ids.push(TagId(id));
-                    } else {
-                        errors.push(FieldError::not_supported(format!("{path}.{j}.id")));
-                    }
-                }
-                (None, Some(n)) => match sb_domain::tags::check_name(n) {
-                    Ok(n) => out.names.push(n),
-                    Err(e) => errors.push(FieldError::new(
-                        "InvalidValue",
-                        format!("{path}.{j}.name"),
-                        e.to_string(),
-                    )),
-                },
-                (None, None) => errors.push(FieldError::required(format!("{path}.{j}.name"))),
-            }
-        }
-        out
-    }
-
     fn contacts(
         &self,
         items: Option<&Vec<ContactLinkInput>>,
@@ -494,26 +457,6 @@ impl Checks {
             }
         }
     }
-}
-
-#[derive(Debug, Clone, Default)]
-struct TagRefs {
-    ids: Vec<TagId>,
-    names: Vec<String>,
-}
-
-impl TagRefs {
-    fn is_empty(&self) -> bool {
-        self.ids.is_empty() && self.names.is_empty()
-    }
-}
-
-/// Tag changes of one lead, resolved to ids in the write transaction.
-#[derive(Debug, Clone, Default)]
-struct TagPlan {
-    set: Option<TagRefs>,
-    add: TagRefs,
-    delete: TagRefs,
 }
 
 /// A lead checked and built, waiting for the write.
@@ -564,14 +507,13 @@ fn common_checks(
         None => vec![],
     };
     ck.company(item.company_id, errors);
-    let plan = TagPlan {
-        set: item
-            .tags
-            .as_ref()
-            .map(|t| ck.tags("_embedded.tags", Some(t), errors)),
-        add: ck.tags("tags_to_add", item.tags_to_add.as_ref(), errors),
-        delete: ck.tags("tags_to_delete", item.tags_to_delete.as_ref(), errors),
-    };
+    let plan = crate::tags::plan(
+        &ck.tags,
+        item.tags.as_ref(),
+        item.tags_to_add.as_ref(),
+        item.tags_to_delete.as_ref(),
+        errors,
+    );
     (name, price, values, plan)
 }
 
@@ -743,51 +685,9 @@ async fn write(
                 }
             }
         }
-        if let Some(set) = &w.tags.set {
-            let ids = tag_ids(tx, actor, set, now).await?;
-            tags::set_for_entity(tx, account, lk, id, &ids).await?;
-        }
-        if !w.tags.add.is_empty() {
-            let ids = tag_ids(tx, actor, &w.tags.add, now).await?;
-            tags::add_to_entity(tx, account, lk, id, &ids).await?;
-        }
-        if !w.tags.delete.is_empty() {
-            let mut ids = w.tags.delete.ids.clone();
-            let keys: Vec<String> = w
-                .tags
-                .delete
-                .names
-                .iter()
-                .map(|n| sb_domain::tags::name_key(n))
-                .collect();
-            if !keys.is_empty() {
-                let current = tags::for_entities(tx, account, lk, &[id]).await?;
-                ids.extend(
-                    current
-                        .into_iter()
-                        .filter(|(_, t)| keys.contains(&sb_domain::tags::name_key(&t.name)))
-                        .map(|(_, t)| t.id),
-                );
-            }
-            tags::remove_from_entity(tx, account, lk, id, &ids).await?;
-        }
+        crate::tags::apply(tx, actor, lk, id, &w.tags, now).await?;
     }
     Ok(())
-}
-
-async fn tag_ids(
-    tx: &mut sb_store::Tx,
-    actor: &Actor,
-    refs: &TagRefs,
-    now: i64,
-) -> Result<Vec<TagId>, ServiceError> {
-    let mut ids = refs.ids.clone();
-    if !refs.names.is_empty() {
-        let made = tags::upsert_by_names(tx, actor.account.id, EntityKind::Leads, &refs.names, now)
-            .await?;
-        ids.extend(made.into_iter().map(|t| t.id));
-    }
-    Ok(ids)
 }
 
 /// Creates a batch of leads: every item is valid and written, or nothing is.
@@ -985,6 +885,8 @@ pub async fn create_complex(
     let mut lead_inputs = Vec::with_capacity(items.len());
     let mut contact_writes = Vec::new();
     let mut company_writes = Vec::new();
+    let mut contact_tags = Vec::new();
+    let mut company_tags = Vec::new();
     let mut out = Vec::with_capacity(items.len());
     let mut errors: Vec<ItemErrors> = Vec::new();
     let mut known_contacts = Vec::new();
@@ -1006,6 +908,7 @@ pub async fn create_complex(
                 co.company_id = None;
                 match card_svc::prepare_create(ctx, actor, CardKind::Company, vec![co]).await {
                     Ok(mut p) => {
+                        company_tags.append(&mut p.tags);
                         if let Some(w) = p.writes.pop() {
                             company_id = Some(w.card.id);
                             known_companies.push(w.card.id);
@@ -1031,6 +934,7 @@ pub async fn create_complex(
                 ct.company_id = None;
                 match card_svc::prepare_create(ctx, actor, CardKind::Contact, vec![ct]).await {
                     Ok(mut p) => {
+                        contact_tags.append(&mut p.tags);
                         if let Some(mut w) = p.writes.pop() {
                             w.card.company_id = company_id.map(CompanyId);
                             contact_id = Some(w.card.id);
@@ -1091,6 +995,8 @@ pub async fn create_complex(
     let mut tx = ctx.db.begin().await?;
     card_svc::write_created(&mut tx, CardKind::Company, &company_writes, &mut rec).await?;
     card_svc::write_created(&mut tx, CardKind::Contact, &contact_writes, &mut rec).await?;
+    card_svc::write_tags(&mut tx, ctx, actor, CardKind::Company, &company_tags).await?;
+    card_svc::write_tags(&mut tx, ctx, actor, CardKind::Contact, &contact_tags).await?;
     write(&mut tx, ctx, actor, &writes, &mut rec).await?;
     rec.write(&mut tx).await?;
     tx.commit().await?;

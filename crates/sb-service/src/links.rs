@@ -409,12 +409,94 @@ pub async fn link(
     crate::cards::check_batch_size(items.len())?;
     let mut c = ctx.db.conn().await?;
     load_checked(&mut c, actor, kind, id, true).await?;
+    drop(c);
+    link_many(
+        ctx,
+        actor,
+        kind,
+        items.into_iter().map(|i| (Some(id), i)).collect(),
+    )
+    .await
+}
+
+/// Every link of several entities (`GET /api/v4/{e}/links?filter[entity_id][]=`);
+/// entities the caller may not see are skipped, as a list would.
+pub async fn list_many(
+    ctx: &Ctx,
+    actor: &Actor,
+    kind: EntityKind,
+    ids: &[i64],
+) -> Result<Vec<Link>, ServiceError> {
+    crate::cards::check_batch_size(ids.len())?;
+    let mut out = Vec::new();
+    let mut seen = Vec::new();
+    for &id in ids {
+        if seen.contains(&id) {
+            continue;
+        }
+        seen.push(id);
+        match list(ctx, actor, kind, id).await {
+            Ok(ls) => out.extend(ls),
+            Err(ServiceError::NotFound) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(out)
+}
+
+/// The source entity of a mass-link item, checked for the edit right once per id
+/// (`checked` remembers the ones that passed). A missing, unknown or invisible entity
+/// is an error of the item; a visible one the caller may not edit forbids the batch,
+/// as on the per-entity path.
+async fn source(
+    c: &mut impl DbConn,
+    actor: &Actor,
+    kind: EntityKind,
+    id: Option<i64>,
+    checked: &mut Vec<i64>,
+    errors: &mut Vec<FieldError>,
+) -> Result<Option<i64>, ServiceError> {
+    let Some(id) = id else {
+        errors.push(FieldError::required("entity_id"));
+        return Ok(None);
+    };
+    if checked.contains(&id) {
+        return Ok(Some(id));
+    }
+    match load_checked(c, actor, kind, id, true).await {
+        Ok(_) => {
+            checked.push(id);
+            Ok(Some(id))
+        }
+        Err(ServiceError::NotFound) => {
+            errors.push(FieldError::not_supported("entity_id"));
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Links several entities of one kind to others (`POST /api/v4/{e}/link`, items carry
+/// `entity_id`), all or nothing; answers the links made.
+pub async fn link_many(
+    ctx: &Ctx,
+    actor: &Actor,
+    kind: EntityKind,
+    items: Vec<(Option<i64>, LinkInput)>,
+) -> Result<Vec<Link>, ServiceError> {
+    crate::cards::check_batch_size(items.len())?;
+    let mut c = ctx.db.conn().await?;
     let mut ops = Vec::new();
     let mut all_errors = Vec::new();
-    for (i, item) in items.iter().enumerate() {
+    let mut checked = Vec::new();
+    for (i, (id, item)) in items.iter().enumerate() {
         let rid = item.request_id.clone().unwrap_or_else(|| i.to_string());
         let mut errors = Vec::new();
-        match check(&mut c, actor, kind, id, item, &mut errors).await? {
+        let op = match source(&mut c, actor, kind, *id, &mut checked, &mut errors).await? {
+            Some(id) => check(&mut c, actor, kind, id, item, &mut errors).await?,
+            None => None,
+        };
+        match op {
             Some(x) if errors.is_empty() => ops.push(x),
             _ => all_errors.push(ItemErrors {
                 request_id: rid,
@@ -432,6 +514,7 @@ pub async fn link(
     let mut tx = ctx.db.begin().await?;
     for (op, l) in &ops {
         let to = target_kind(&l.to_entity_type);
+        let id = l.entity_id;
         match op {
             Op::LeadContact {
                 lead,
@@ -500,21 +583,44 @@ pub async fn unlink(
     crate::cards::check_batch_size(items.len())?;
     let mut c = ctx.db.conn().await?;
     load_checked(&mut c, actor, kind, id, true).await?;
+    drop(c);
+    unlink_many(
+        ctx,
+        actor,
+        kind,
+        items.into_iter().map(|i| (Some(id), i)).collect(),
+    )
+    .await
+}
+
+/// Removes links of several entities of one kind (`POST /api/v4/{e}/unlink`, items
+/// carry `entity_id`), all or nothing.
+pub async fn unlink_many(
+    ctx: &Ctx,
+    actor: &Actor,
+    kind: EntityKind,
+    items: Vec<(Option<i64>, LinkInput)>,
+) -> Result<(), ServiceError> {
+    crate::cards::check_batch_size(items.len())?;
+    let mut c = ctx.db.conn().await?;
     let mut all_errors = Vec::new();
     let mut targets = Vec::new();
-    for (i, item) in items.iter().enumerate() {
+    let mut checked = Vec::new();
+    for (i, (id, item)) in items.iter().enumerate() {
         let rid = item.request_id.clone().unwrap_or_else(|| i.to_string());
         let mut errors = Vec::new();
-        match (
-            item.to_entity_type.as_deref().map(str::trim),
-            item.to_entity_id,
-        ) {
-            (Some(t), Some(to)) if allowed(kind, t) => targets.push((t.to_string(), to)),
-            (Some(t), _) if !allowed(kind, t) => {
-                errors.push(FieldError::not_supported("to_entity_type"))
+        if let Some(id) = source(&mut c, actor, kind, *id, &mut checked, &mut errors).await? {
+            match (
+                item.to_entity_type.as_deref().map(str::trim),
+                item.to_entity_id,
+            ) {
+                (Some(t), Some(to)) if allowed(kind, t) => targets.push((id, t.to_string(), to)),
+                (Some(t), _) if !allowed(kind, t) => {
+                    errors.push(FieldError::not_supported("to_entity_type"))
+                }
+                (None, _) => errors.push(FieldError::required("to_entity_type")),
+                _ => errors.push(FieldError::required("to_entity_id")),
             }
-            (None, _) => errors.push(FieldError::required("to_entity_type")),
-            _ => errors.push(FieldError::required("to_entity_id")),
         }
         if !errors.is_empty() {
             all_errors.push(ItemErrors {
@@ -531,7 +637,7 @@ pub async fn unlink(
     let now = ctx.now();
     let mut rec = Recorder::new(ctx, actor);
     let mut tx = ctx.db.begin().await?;
-    for (to, to_id) in targets {
+    for (id, to, to_id) in targets {
         let tk = target_kind(&to);
         let removed = match (kind, tk) {
             (_, None) => {

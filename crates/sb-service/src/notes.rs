@@ -1,5 +1,5 @@
 //! Notes (C9) on leads, contacts and companies, and the card feed: notes, tasks and
-//! events of one entity, newest first. A note is readable and writable by whoever can
+//! events of one entity, newest first after its pinned notes. A note is readable and writable by whoever can
 //! see its entity.
 
 use crate::cards::{check_batch_size, Page, MAX_LIMIT};
@@ -372,6 +372,212 @@ pub async fn create(
     Ok(refs)
 }
 
+/// One item of a note update batch: `id` names the note; only the text params of
+/// `common`, `service_message` and `sms_in|out` notes can change.
+#[derive(Debug, Clone, Default)]
+pub struct NoteEdit {
+    pub request_id: Option<String>,
+    pub id: Option<i64>,
+    /// Optional; when given it must be the note's own type.
+    pub note_type: Option<String>,
+    pub params: Option<Value>,
+}
+
+/// The params keys an edit may change, by note type (`None`: not editable). Call
+/// records are what the PBX reported and stay as they are.
+fn editable_params(note_type: &str) -> Option<&'static [&'static str]> {
+    match note_type {
+        nt::COMMON | nt::SMS_IN | nt::SMS_OUT => Some(&["text"]),
+        nt::SERVICE_MESSAGE => Some(&["text", "service"]),
+        _ => None,
+    }
+}
+
+fn not_found_id() -> FieldError {
+    FieldError::new("NotFound", "id", "Entity not found.")
+}
+
+/// A note of `kind` (on `entity` when given) that the caller may write: the same rule
+/// as adding one, i.e. its entity is inside the caller's view scope. `visible` caches
+/// entity checks across a batch.
+async fn writable_note(
+    c: &mut impl sb_store::DbConn,
+    actor: &Actor,
+    kind: EntityKind,
+    entity: Option<i64>,
+    id: i64,
+    visible: &mut Vec<(i64, bool)>,
+) -> Result<Option<Note>, ServiceError> {
+    let Some(n) = notes::get(c, actor.account.id, NoteId(id))
+        .await?
+        .filter(|n| n.entity_type == kind && entity.is_none_or(|e| e == n.entity_id))
+    else {
+        return Ok(None);
+    };
+    let seen = match visible.iter().find(|v| v.0 == n.entity_id) {
+        Some(v) => v.1,
+        None => {
+            let ok = entity_visible(c, actor, kind, n.entity_id).await?;
+            visible.push((n.entity_id, ok));
+            ok
+        }
+    };
+    Ok(seen.then_some(n))
+}
+
+/// Edits notes, all or nothing (`PATCH /{e}/notes`, `/{e}/{id}/notes`,
+/// `/{e}/{id}/notes/{note_id}`). Unknown notes, notes of another entity and notes on
+/// entities outside the caller's view all answer `NotFound` on `id`. No event is
+/// written: Kommo's event log has no type for an edited note.
+pub async fn update(
+    ctx: &Ctx,
+    actor: &Actor,
+    kind: EntityKind,
+    path_entity: Option<i64>,
+    items: Vec<NoteEdit>,
+) -> Result<Vec<NoteRef>, ServiceError> {
+    check_entity(kind)?;
+    check_batch_size(items.len())?;
+    let mut c = ctx.db.conn().await?;
+    let now = ctx.now();
+    let mut out: Vec<Note> = Vec::with_capacity(items.len());
+    let mut refs = Vec::with_capacity(items.len());
+    let mut all_errors = Vec::new();
+    let mut visible: Vec<(i64, bool)> = Vec::new();
+    for (i, item) in items.into_iter().enumerate() {
+        let rid = item.request_id.clone().unwrap_or_else(|| i.to_string());
+        let mut errors = Vec::new();
+        let current = match item.id {
+            None => {
+                errors.push(FieldError::required("id"));
+                None
+            }
+            // A note edited earlier in the batch is edited again from that version.
+            Some(id) => match out.iter().rev().find(|n| n.id.0 == id) {
+                Some(n) => Some(n.clone()),
+                None => writable_note(&mut c, actor, kind, path_entity, id, &mut visible).await?,
+            },
+        };
+        let Some(mut note) = current else {
+            if errors.is_empty() {
+                errors.push(not_found_id());
+            }
+            all_errors.push(ItemErrors {
+                request_id: rid,
+                errors,
+            });
+            continue;
+        };
+        if item
+            .note_type
+            .as_deref()
+            .is_some_and(|t| t.trim() != note.note_type)
+        {
+            errors.push(FieldError::new(
+                "NotSupportedChoice",
+                "note_type",
+                "A note's type cannot be changed.",
+            ));
+        }
+        let keys = editable_params(&note.note_type);
+        match (keys, item.params.as_ref()) {
+            (None, _) => errors.push(FieldError::new(
+                "NotSupportedChoice",
+                "note_type",
+                format!(
+                    "{} notes cannot be edited; only common, service_message, sms_in and sms_out",
+                    note.note_type
+                ),
+            )),
+            (Some(_), None | Some(Value::Null)) => errors.push(FieldError::required("params")),
+            (Some(_), Some(v)) if !v.is_object() => {
+                errors.push(FieldError::invalid_type("params", "object"))
+            }
+            (Some(keys), Some(v)) => {
+                let mut merged = match &note.params {
+                    Value::Object(m) => m.clone(),
+                    _ => Map::new(),
+                };
+                for (k, val) in v.as_object().into_iter().flatten() {
+                    if keys.contains(&k.as_str()) {
+                        merged.insert(k.clone(), val.clone());
+                    } else {
+                        errors.push(FieldError::not_supported(format!("params.{k}")));
+                    }
+                }
+                let merged = Value::Object(merged);
+                if let Some((_, p)) =
+                    check_params(Some(&note.note_type), Some(&merged), &mut errors)
+                {
+                    note.params = p;
+                }
+            }
+        }
+        if !errors.is_empty() {
+            all_errors.push(ItemErrors {
+                request_id: rid,
+                errors,
+            });
+            continue;
+        }
+        note.updated_by = actor.user.id;
+        note.updated_at = now;
+        refs.push(NoteRef {
+            id: note.id.0,
+            entity_id: note.entity_id,
+            request_id: rid,
+        });
+        out.retain(|n| n.id != note.id);
+        out.push(note);
+    }
+    drop(c);
+    if !all_errors.is_empty() {
+        return Err(ServiceError::Validation(all_errors));
+    }
+    let mut tx = ctx.db.begin().await?;
+    for n in &out {
+        notes::update(&mut tx, n).await?;
+    }
+    tx.commit().await?;
+    Ok(refs)
+}
+
+/// Pins or unpins one note (`POST /{e}/{id}/notes/{note_id}/pin|unpin`), with the
+/// write rule of [`update`]; answers the note as it is now.
+pub async fn set_pinned(
+    ctx: &Ctx,
+    actor: &Actor,
+    kind: EntityKind,
+    entity_id: i64,
+    id: i64,
+    pinned: bool,
+) -> Result<Note, ServiceError> {
+    check_entity(kind)?;
+    let mut c = ctx.db.conn().await?;
+    let mut note = writable_note(&mut c, actor, kind, Some(entity_id), id, &mut Vec::new())
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    drop(c);
+    if note.is_pinned != pinned {
+        let now = ctx.now();
+        let mut tx = ctx.db.begin().await?;
+        notes::set_pinned(
+            &mut tx,
+            actor.account.id,
+            note.id,
+            pinned,
+            actor.user.id,
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        note.is_pinned = pinned;
+        note.updated_by = actor.user.id;
+        note.updated_at = now;
+    }
+    Ok(note)
+}
+
 /// One entry of a card's feed.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FeedItem {
@@ -387,6 +593,9 @@ impl FeedItem {
             FeedItem::Task(t) => t.created_at,
             FeedItem::Event(e) => e.created_at,
         }
+    }
+    fn is_pinned(&self) -> bool {
+        matches!(self, FeedItem::Note(n) if n.is_pinned)
     }
     fn id(&self) -> i64 {
         match self {
@@ -427,6 +636,7 @@ pub async fn feed(
         &NoteFilter {
             entity_type: Some(kind),
             entity_ids: vec![entity_id],
+            pinned_first: true,
             limit: depth,
             ..Default::default()
         },
@@ -463,7 +673,9 @@ pub async fn feed(
         .chain(ts.into_iter().map(FeedItem::Task))
         .chain(es.into_iter().map(FeedItem::Event))
         .collect();
-    all.sort_by_key(|f| std::cmp::Reverse((f.created_at(), f.id())));
+    // Pinned notes head the feed (newest pinned first), then everything by time. The
+    // notes query orders pinned ones first too, so none is cut off by `depth`.
+    all.sort_by_key(|f| std::cmp::Reverse((f.is_pinned(), f.created_at(), f.id())));
     let items: Vec<FeedItem> = all
         .into_iter()
         .skip(((page - 1) * limit) as usize)

@@ -1,6 +1,7 @@
 //! Tags of leads, contacts and companies (Kommo §12): listed by anyone who may see the
 //! entity kind, created by anyone who may edit it. Names are unique per kind without
-//! regard to case (`sb_domain::tags`).
+//! regard to case (`sb_domain::tags`). Also the tag part of entity writes
+//! (`_embedded.tags`, `tags_to_add`, `tags_to_delete`), shared by leads and cards.
 
 use crate::cards::{check_batch_size, Page, MAX_LIMIT};
 use crate::{Actor, Ctx, ItemErrors, ServiceError};
@@ -8,6 +9,7 @@ use sb_domain::fields::FieldError;
 use sb_domain::tags::{check_entity, check_name, name_key, Tag};
 use sb_domain::{Action, EntityKind, TagId};
 use sb_store::tags::{self, TagFilter};
+use std::collections::HashMap;
 
 #[derive(Debug, Clone, Default)]
 pub struct ListParams {
@@ -66,7 +68,7 @@ pub async fn list(
 }
 
 /// A color is `#` and six hex digits (or none).
-fn check_color(c: &str) -> Option<String> {
+pub(crate) fn check_color(c: &str) -> Option<String> {
     let hex = c.trim().trim_start_matches('#');
     (hex.len() == 6 && hex.chars().all(|ch| ch.is_ascii_hexdigit()))
         .then(|| hex.to_ascii_uppercase())
@@ -163,4 +165,151 @@ pub async fn create(
     }
     tx.commit().await?;
     Ok(out)
+}
+
+/// A tag as a client names it on an entity: by id or by name.
+#[derive(Debug, Clone, Default)]
+pub struct TagRef {
+    pub id: Option<i64>,
+    pub name: Option<String>,
+}
+
+/// Checked tag references: ids that exist, names to find or create.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TagRefs {
+    ids: Vec<TagId>,
+    names: Vec<String>,
+}
+
+impl TagRefs {
+    fn is_empty(&self) -> bool {
+        self.ids.is_empty() && self.names.is_empty()
+    }
+}
+
+/// The tag changes of one entity write (`_embedded.tags` replaces the set,
+/// `tags_to_add` / `tags_to_delete`), checked; resolved to ids in the write
+/// transaction by [`apply`]. Leads, contacts and companies share it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TagPlan {
+    set: Option<TagRefs>,
+    add: TagRefs,
+    delete: TagRefs,
+}
+
+/// The tag ids a batch refers to (collected before any await: an iterator of
+/// closures held across one makes the handler future not `Send`).
+pub(crate) fn ref_ids<'a>(refs: impl Iterator<Item = &'a TagRef>) -> Vec<TagId> {
+    refs.filter_map(|t| t.id.map(TagId)).collect()
+}
+
+/// The tags of `kind` a batch refers to by id, loaded once per batch.
+pub(crate) async fn known(
+    c: &mut impl sb_store::DbConn,
+    actor: &Actor,
+    kind: EntityKind,
+    ids: &[TagId],
+) -> Result<HashMap<i64, Tag>, ServiceError> {
+    Ok(tags::get_many(c, actor.account.id, kind, ids)
+        .await?
+        .into_iter()
+        .map(|t| (t.id.0, t))
+        .collect())
+}
+
+/// Checks tag references against the known tags; errors name `path.N.id|name`.
+fn check_refs(
+    known: &HashMap<i64, Tag>,
+    path: &str,
+    items: Option<&Vec<TagRef>>,
+    errors: &mut Vec<FieldError>,
+) -> TagRefs {
+    let mut out = TagRefs::default();
+    for (j, t) in items.into_iter().flatten().enumerate() {
+        match (t.id, t.name.as_deref()) {
+            (Some(id), _) => {
+                if known.contains_key(&id) {
+                    out.ids.push(TagId(id));
+                } else {
+                    errors.push(FieldError::not_supported(format!("{path}.{j}.id")));
+                }
+            }
+            (None, Some(n)) => match check_name(n) {
+                Ok(n) => out.names.push(n),
+                Err(e) => errors.push(FieldError::new(
+                    "InvalidValue",
+                    format!("{path}.{j}.name"),
+                    e.to_string(),
+                )),
+            },
+            (None, None) => errors.push(FieldError::required(format!("{path}.{j}.name"))),
+        }
+    }
+    out
+}
+
+/// Checks the three tag inputs of one entity write.
+pub(crate) fn plan(
+    known: &HashMap<i64, Tag>,
+    set: Option<&Vec<TagRef>>,
+    add: Option<&Vec<TagRef>>,
+    delete: Option<&Vec<TagRef>>,
+    errors: &mut Vec<FieldError>,
+) -> TagPlan {
+    TagPlan {
+        set: set.map(|t| check_refs(known, "_embedded.tags", Some(t), errors)),
+        add: check_refs(known, "tags_to_add", add, errors),
+        delete: check_refs(known, "tags_to_delete", delete, errors),
+    }
+}
+
+/// Applies a checked plan to one entity in the write transaction; names not yet in
+/// the directory of `kind` are created.
+pub(crate) async fn apply(
+    tx: &mut sb_store::Tx,
+    actor: &Actor,
+    kind: EntityKind,
+    id: i64,
+    plan: &TagPlan,
+    now: i64,
+) -> Result<(), ServiceError> {
+    let account = actor.account.id;
+    if let Some(set) = &plan.set {
+        let ids = resolve(tx, actor, kind, set, now).await?;
+        tags::set_for_entity(tx, account, kind, id, &ids).await?;
+    }
+    if !plan.add.is_empty() {
+        let ids = resolve(tx, actor, kind, &plan.add, now).await?;
+        tags::add_to_entity(tx, account, kind, id, &ids).await?;
+    }
+    if !plan.delete.is_empty() {
+        let mut ids = plan.delete.ids.clone();
+        let keys: Vec<String> = plan.delete.names.iter().map(|n| name_key(n)).collect();
+        if !keys.is_empty() {
+            let current = tags::for_entities(tx, account, kind, &[id]).await?;
+            ids.extend(
+                current
+                    .into_iter()
+                    .filter(|(_, t)| keys.contains(&name_key(&t.name)))
+                    .map(|(_, t)| t.id),
+            );
+        }
+        tags::remove_from_entity(tx, account, kind, id, &ids).await?;
+    }
+    Ok(())
+}
+
+async fn resolve(
+    tx: &mut sb_store::Tx,
+    actor: &Actor,
+    kind: EntityKind,
+    refs: &TagRefs,
+    now: i64,
+) -> Result<Vec<TagId>, ServiceError> {
+    let mut ids = refs.ids.clone();
+    if !refs.names.is_empty() {
+        let made = tags::upsert_by_names(tx, actor.account.id, kind, &refs.names, now).await?;
+        ids.extend(made.into_iter().map(|t| t.id));
+    }
+    Ok(ids)
 }

@@ -5,8 +5,9 @@
 use crate::cards::{check_batch_size, Page, MAX_LIMIT};
 use crate::events::{entity_visible, Recorder};
 use crate::{Actor, Ctx, ItemErrors, ServiceError};
-use sb_domain::feed::{event_types as et, parse_entity_kind, task_types, Task};
+use sb_domain::feed::{event_types as et, parse_entity_kind, task_types, Task, TaskType};
 use sb_domain::fields::FieldError;
+use sb_domain::tags::name_key;
 use sb_domain::{Action, EntityKind, GroupId, TaskId, UserId};
 pub use sb_store::tasks::TaskOrder;
 use sb_store::tasks::{self, TaskFilter};
@@ -106,13 +107,121 @@ pub async fn get(ctx: &Ctx, actor: &Actor, id: i64) -> Result<Task, ServiceError
         .ok_or(ServiceError::NotFound)
 }
 
-/// The task types an account offers (Kommo's built-in ones).
-pub fn task_type_ids() -> [i64; 2] {
-    [task_types::FOLLOW_UP, task_types::MEETING]
+/// The task types an account offers: the built-in ones, then its own.
+pub async fn task_types(ctx: &Ctx, actor: &Actor) -> Result<Vec<TaskType>, ServiceError> {
+    let mut c = ctx.db.conn().await?;
+    let mut out = TaskType::builtin().to_vec();
+    out.extend(tasks::list_types(&mut c, actor.account.id).await?);
+    Ok(out)
+}
+
+/// One item of a task-type create batch.
+#[derive(Debug, Clone, Default)]
+pub struct TaskTypeInput {
+    pub request_id: Option<String>,
+    pub name: Option<String>,
+    pub color: Option<String>,
+    pub icon_id: Option<i64>,
+}
+
+/// Longest task type name, in characters.
+pub const MAX_TYPE_NAME_CHARS: usize = 255;
+
+/// Adds an account's own task types (admins only), all or nothing. Kommo has no
+/// public endpoint for this; Switchboard serves `POST /api/v4/tasks/types`. A name
+/// already taken (the built-in ones included, in any case) is refused.
+pub async fn create_types(
+    ctx: &Ctx,
+    actor: &Actor,
+    items: Vec<TaskTypeInput>,
+) -> Result<Vec<(String, TaskType)>, ServiceError> {
+    actor.require_admin()?;
+    check_batch_size(items.len())?;
+    let existing = task_types(ctx, actor).await?;
+    let mut taken: Vec<String> = existing.iter().map(|t| name_key(&t.name)).collect();
+    let mut out = Vec::with_capacity(items.len());
+    let mut all_errors = Vec::new();
+    for (i, item) in items.into_iter().enumerate() {
+        let rid = item.request_id.clone().unwrap_or_else(|| i.to_string());
+        let mut errors = Vec::new();
+        let name = item
+            .name
+            .as_deref()
+            .map(|n| n.split_whitespace().collect::<Vec<_>>().join(" "));
+        match &name {
+            None => errors.push(FieldError::required("name")),
+            Some(n) if n.is_empty() => errors.push(FieldError::required("name")),
+            Some(n) if n.chars().count() > MAX_TYPE_NAME_CHARS => errors.push(FieldError::new(
+                "InvalidLength",
+                "name",
+                "This value is too long: at most 255 characters.",
+            )),
+            Some(n) if taken.contains(&name_key(n)) => errors.push(FieldError::new(
+                "NotUnique",
+                "name",
+                "A task type with this name already exists.",
+            )),
+            Some(_) => {}
+        }
+        let color = match item.color.as_deref().filter(|c| !c.trim().is_empty()) {
+            None => None,
+            Some(c) => {
+                let checked = crate::tags::check_color(c);
+                if checked.is_none() {
+                    errors.push(FieldError::not_supported("color"));
+                }
+                checked
+            }
+        };
+        if item.icon_id.is_some_and(|i| i < 0) {
+            errors.push(FieldError::not_supported("icon_id"));
+        }
+        match (name, errors.is_empty()) {
+            (Some(name), true) => {
+                taken.push(name_key(&name));
+                out.push((
+                    rid,
+                    TaskType {
+                        id: ctx.next_id(),
+                        name,
+                        color,
+                        icon_id: item.icon_id,
+                        code: None,
+                    },
+                ));
+            }
+            _ => all_errors.push(ItemErrors {
+                request_id: rid,
+                errors,
+            }),
+        }
+    }
+    if !all_errors.is_empty() {
+        return Err(ServiceError::Validation(all_errors));
+    }
+    let now = ctx.now();
+    let mut tx = ctx.db.begin().await?;
+    for (_, t) in &out {
+        tasks::insert_type(
+            &mut tx,
+            &tasks::NewTaskType {
+                account_id: actor.account.id,
+                task_type: t.clone(),
+                name_key: name_key(&t.name),
+                created_by: actor.user.id,
+                created_at: now,
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(out)
 }
 
 struct Checks {
     users: HashMap<i64, Option<GroupId>>,
+    /// Ids of the account's task types (built-in and own).
+    task_types: Vec<i64>,
 }
 
 async fn load_checks(ctx: &Ctx, actor: &Actor) -> Result<Checks, ServiceError> {
@@ -122,7 +231,14 @@ async fn load_checks(ctx: &Ctx, actor: &Actor) -> Result<Checks, ServiceError> {
         .into_iter()
         .map(|u| (u.id.0, u.group_id))
         .collect();
-    Ok(Checks { users })
+    let mut task_types = vec![task_types::FOLLOW_UP, task_types::MEETING];
+    task_types.extend(
+        tasks::list_types(&mut c, actor.account.id)
+            .await?
+            .into_iter()
+            .map(|t| t.id),
+    );
+    Ok(Checks { users, task_types })
 }
 
 /// Checks what create and update share; returns the entity the task is about when
@@ -157,7 +273,7 @@ async fn check_item(
         }
     }
     if let Some(t) = item.task_type_id {
-        if !task_type_ids().contains(&t) {
+        if !ck.task_types.contains(&t) {
             errors.push(FieldError::not_supported("task_type_id"));
         }
     }

@@ -252,6 +252,8 @@ pub struct CardFilter {
     pub company_id: Option<i64>,
     /// Custom-field filters through the `field_values` index, all of which must match.
     pub fields: Vec<(sb_domain::FieldId, crate::field_values::FieldFilter)>,
+    /// Cards carrying any of these tags.
+    pub tag_ids: Vec<i64>,
     pub order_by: OrderBy,
     pub desc: bool,
     pub limit: i64,
@@ -317,6 +319,15 @@ pub async fn list(
             *field,
             filter,
         );
+    }
+    if !f.tag_ids.is_empty() {
+        sql.push(" and k.id in (select et.entity_id from entity_tags et where et.account_id = ")
+            .bind(account.0)
+            .push(" and et.entity_type = ")
+            .bind(kind.singular())
+            .push(" and et.tag_id in ")
+            .bind_list(&f.tag_ids)
+            .push(")");
     }
     if let Some(d) = &f.phone_digits {
         match sb_domain::phone::suffix_range_of(d) {

@@ -21,8 +21,25 @@ pub use crate::cards::OrderBy;
 
 const COLUMNS: &str =
     "id, account_id, name, price, pipeline_id, status_id, responsible_user_id, company_id, loss_reason_id, created_by, updated_by, created_at, updated_at, closed_at, closest_task_at, is_deleted, custom_fields";
-const L_COLUMNS: &str = "l.id, l.account_id, l.name, l.price, l.pipeline_id, l.status_id, l.responsible_user_id, l.company_id, l.loss_reason_id, l.created_by, l.updated_by, l.created_at, l.updated_at, \
-     l.closed_at, l.closest_task_at, l.is_deleted, l.custom_fields";
+/// A lead's `closest_task_at`: the earliest deadline among its open tasks, computed
+/// on every read by a correlated subquery (index `tasks_open`) rather than kept in the
+/// `leads.closest_task_at` column. Whatever writes tasks (create, complete, reopen,
+/// reschedule, move to another entity, delete, telephony callbacks) it cannot go
+/// stale, and concurrent task writes need no read-modify-write of the lead row. The
+/// 0003 column is no longer read; writes still carry it.
+macro_rules! closest_task {
+    () => {
+        "(select min(t.complete_till) from tasks t where t.account_id = l.account_id and t.entity_type = 'leads' \
+         and t.entity_id = l.id and t.is_completed = 0)"
+    };
+}
+const CLOSEST_TASK: &str = closest_task!();
+const L_COLUMNS: &str = concat!(
+    "l.id, l.account_id, l.name, l.price, l.pipeline_id, l.status_id, l.responsible_user_id, l.company_id, l.loss_reason_id, l.created_by, l.updated_by, l.created_at, l.updated_at, \
+     l.closed_at, ",
+    closest_task!(),
+    ", l.is_deleted, l.custom_fields"
+);
 
 fn from_row(r: &AnyRow) -> Result<Lead> {
     let cf: String = r.try_get(16)?;
@@ -318,7 +335,6 @@ fn push_where(sql: &mut Sql, account: AccountId, f: &LeadFilter, vis: Visibility
         ("created_at", f.created_from, f.created_to),
         ("updated_at", f.updated_from, f.updated_to),
         ("closed_at", f.closed_from, f.closed_to),
-        ("closest_task_at", f.closest_task_from, f.closest_task_to),
     ] {
         if let Some(v) = from {
             sql.push(&format!(" and l.{col} >= ")).bind(v);
@@ -326,6 +342,12 @@ fn push_where(sql: &mut Sql, account: AccountId, f: &LeadFilter, vis: Visibility
         if let Some(v) = to {
             sql.push(&format!(" and l.{col} <= ")).bind(v);
         }
+    }
+    if let Some(v) = f.closest_task_from {
+        sql.push(&format!(" and {CLOSEST_TASK} >= ")).bind(v);
+    }
+    if let Some(v) = f.closest_task_to {
+        sql.push(&format!(" and {CLOSEST_TASK} <= ")).bind(v);
     }
     for (field, filter) in &f.fields {
         field_values::push_filter(sql, "l.id", account, ValueOwner::Lead, *field, filter);

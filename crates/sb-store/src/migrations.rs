@@ -28,6 +28,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(1, "0001_foundation"),
     migration!(2, "0002_telephony"),
     migration!(3, "0003_crm"),
+    migration!(4, "0004_crm_more"),
 ];
 
 pub(crate) async fn run(db: &Db) -> Result<()> {

@@ -147,6 +147,8 @@ pub struct NoteFilter {
     pub updated_to: Option<i64>,
     /// Oldest first instead of newest first.
     pub asc: bool,
+    /// Pinned notes before the others (the card feed).
+    pub pinned_first: bool,
     pub limit: i64,
     pub offset: i64,
     /// Only notes whose entity is inside these scopes; empty = no restriction.
@@ -177,10 +179,17 @@ pub async fn list(c: &mut impl DbConn, account: AccountId, f: &NoteFilter) -> Re
     }
     crate::scope::push_entity_scope(&mut sql, "entity_type", "entity_id", account, &f.scope);
     let dir = if f.asc { "asc" } else { "desc" };
-    sql.push(&format!(" order by created_at {dir}, id {dir} limit "))
-        .bind(f.limit)
-        .push(" offset ")
-        .bind(f.offset);
+    let pinned = if f.pinned_first {
+        "is_pinned desc, "
+    } else {
+        ""
+    };
+    sql.push(&format!(
+        " order by {pinned}created_at {dir}, id {dir} limit "
+    ))
+    .bind(f.limit)
+    .push(" offset ")
+    .bind(f.offset);
     let rows = sql.query().fetch_all(c.raw()).await?;
     rows.iter().map(from_row).collect()
 }

@@ -4,7 +4,7 @@ use crate::cards::push_visibility;
 use crate::db::DbConn;
 use crate::sql::Sql;
 use crate::{flag, Result, StoreError};
-use sb_domain::feed::{parse_entity_kind, Task};
+use sb_domain::feed::{parse_entity_kind, Task, TaskType};
 use sb_domain::{AccountId, EntityKind, TaskId, UserId, Visibility};
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -242,4 +242,82 @@ pub async fn count_open(c: &mut impl DbConn, account: AccountId, user: UserId) -
         .fetch_one(c.raw())
         .await?;
     Ok(row.try_get::<i64, _>(0)?)
+}
+
+/// The earliest deadline among the open tasks of each of some entities of a kind, as
+/// (entity id, complete_till); entities without open tasks are absent. Cards'
+/// `closest_task_at`, computed on read like the leads' (see `leads::CLOSEST_TASK`).
+pub async fn closest_open(
+    c: &mut impl DbConn,
+    account: AccountId,
+    entity: EntityKind,
+    entity_ids: &[i64],
+) -> Result<Vec<(i64, i64)>> {
+    if entity_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql =
+        Sql::new("select t.entity_id, min(t.complete_till) from tasks t where t.account_id = ");
+    sql.bind(account.0)
+        .push(" and t.entity_type = ")
+        .bind(entity.as_str())
+        .push(" and t.is_completed = 0 and t.entity_id in ")
+        .bind_list(entity_ids)
+        .push(" group by t.entity_id");
+    let rows = sql.query().fetch_all(c.raw()).await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get::<i64, _>(0)?, r.try_get::<i64, _>(1)?)))
+        .collect()
+}
+
+/// An account's own task type as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewTaskType {
+    pub account_id: AccountId,
+    pub task_type: TaskType,
+    /// The name's case-folded key (unique per account).
+    pub name_key: String,
+    pub created_by: UserId,
+    pub created_at: i64,
+}
+
+/// Stores an account's own task type; a taken name is `Conflict { field: "name" }`.
+pub async fn insert_type(c: &mut impl DbConn, t: &NewTaskType) -> Result<()> {
+    sqlx::query(
+        "insert into task_types (id, account_id, name, name_key, color, icon_id, created_by, created_at) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(t.task_type.id)
+    .bind(t.account_id.0)
+    .bind(&t.task_type.name)
+    .bind(&t.name_key)
+    .bind(t.task_type.color.clone())
+    .bind(t.task_type.icon_id)
+    .bind(t.created_by.0)
+    .bind(t.created_at)
+    .execute(c.raw())
+    .await
+    .map_err(|e| StoreError::conflict_on(e, "name"))?;
+    Ok(())
+}
+
+/// An account's own task types, oldest first (the built-in ones are not stored).
+pub async fn list_types(c: &mut impl DbConn, account: AccountId) -> Result<Vec<TaskType>> {
+    let rows = sqlx::query(
+        "select id, name, color, icon_id from task_types where account_id = $1 order by id",
+    )
+    .bind(account.0)
+    .fetch_all(c.raw())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(TaskType {
+                id: r.try_get(0)?,
+                name: r.try_get(1)?,
+                color: r.try_get(2)?,
+                icon_id: r.try_get(3)?,
+                code: None,
+            })
+        })
+        .collect()
 }

@@ -344,6 +344,19 @@ pub const ROUTES: &[Route] = &[
     op(Patch, "/api/v4/tasks", "tasks", "Update tasks"),
     op(Get, "/api/v4/tasks/{id}", "tasks", "One task"),
     op(Patch, "/api/v4/tasks/{id}", "tasks", "Update one task"),
+    op(
+        Get,
+        "/api/v4/tasks/types",
+        "tasks",
+        "Task types: built-in and the account's own",
+    )
+    .ok(&[200]),
+    op(
+        Post,
+        "/api/v4/tasks/types",
+        "tasks",
+        "Add task types (admins; Switchboard's own endpoint)",
+    ),
     // api/notes.rs
     op(
         Get,
@@ -369,6 +382,44 @@ pub const ROUTES: &[Route] = &[
     .each(ENTITIES),
     op(Get, "/api/v4/@/{id}/notes/{note_id}", "notes", "One note").each(ENTITIES),
     op(
+        Patch,
+        "/api/v4/@/notes",
+        "notes",
+        "Edit notes (items carry id; common, service and sms text only)",
+    )
+    .each(ENTITIES),
+    op(
+        Patch,
+        "/api/v4/@/{id}/notes",
+        "notes",
+        "Edit notes of one entity",
+    )
+    .body(Some(Body::Items))
+    .each(ENTITIES),
+    op(
+        Patch,
+        "/api/v4/@/{id}/notes/{note_id}",
+        "notes",
+        "Edit one note",
+    )
+    .each(ENTITIES),
+    op(
+        Post,
+        "/api/v4/@/{id}/notes/{note_id}/pin",
+        "notes",
+        "Pin a note",
+    )
+    .body(None)
+    .each(ENTITIES),
+    op(
+        Post,
+        "/api/v4/@/{id}/notes/{note_id}/unpin",
+        "notes",
+        "Unpin a note",
+    )
+    .body(None)
+    .each(ENTITIES),
+    op(
         Get,
         "/api/v4/@/{id}/feed",
         "notes",
@@ -385,6 +436,28 @@ pub const ROUTES: &[Route] = &[
         .each(ENTITIES)
         .ok(&[204]),
     op(Get, "/api/v4/@/{id}/links", "links", "One entity's links").each(ENTITIES),
+    op(
+        Post,
+        "/api/v4/@/link",
+        "links",
+        "Link several entities (items carry entity_id)",
+    )
+    .each(ENTITIES),
+    op(
+        Post,
+        "/api/v4/@/unlink",
+        "links",
+        "Unlink several entities (items carry entity_id)",
+    )
+    .each(ENTITIES)
+    .ok(&[204]),
+    op(
+        Get,
+        "/api/v4/@/links",
+        "links",
+        "Links of several entities (filter[entity_id][])",
+    )
+    .each(ENTITIES),
     op(Get, "/api/v4/@/tags", "tags", "List tags").each(ENTITIES),
     op(Post, "/api/v4/@/tags", "tags", "Create tags").each(ENTITIES),
     // api/catalogs.rs
@@ -408,6 +481,24 @@ pub const ROUTES: &[Route] = &[
         "/api/v4/catalogs/{id}/elements/{element_id}",
         "catalogs",
         "One catalog element",
+    ),
+    op(
+        Patch,
+        "/api/v4/catalogs/{id}/elements",
+        "catalogs",
+        "Update catalog elements (items carry id)",
+    ),
+    op(
+        Get,
+        "/api/v4/catalogs/{id}/custom_fields",
+        "catalogs",
+        "Custom fields of a catalog's elements",
+    ),
+    op(
+        Post,
+        "/api/v4/catalogs/{id}/custom_fields",
+        "catalogs",
+        "Create custom fields of a catalog's elements",
     ),
     // api/telephony.rs
     op(

@@ -214,3 +214,236 @@ async fn companies_and_the_contact_company_link() {
         assert_eq!(m[0].name, "Acme SL");
     }
 }
+
+fn tag_names(v: &serde_json::Value) -> Vec<String> {
+    v["_embedded"]["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn contacts_and_companies_carry_tags_like_leads() {
+    for app in spawn_apps().await {
+        let t = app.admin_token.clone();
+        let mut body = contact("A", "+34600000001");
+        body["_embedded"] = json!({"tags": [{"name": "vip"}, {"name": "Hot"}]});
+        let ids = create_contacts(&app, &t, json!([body, contact("B", "+34600000002")])).await;
+        let c = json(app.get(&format!("/api/v4/contacts/{}", ids[0])).await).await;
+        assert_eq!(tag_names(&c), vec!["Hot", "vip"]);
+        assert!(c["_embedded"]["tags"][0]["id"].as_i64().is_some());
+        // The names went to the contacts' directory, not the leads'.
+        let dir = json(app.get("/api/v4/contacts/tags").await).await;
+        assert_eq!(dir["_embedded"]["tags"].as_array().unwrap().len(), 2);
+        assert_eq!(app.get("/api/v4/leads/tags").await.status(), 204);
+        let vip = c["_embedded"]["tags"][1]["id"].as_i64().unwrap();
+        // tags_to_add / tags_to_delete by name and id, on one card and in a batch.
+        let r = app
+            .patch(
+                &format!("/api/v4/contacts/{}", ids[0]),
+                json!({"tags_to_add": [{"name": "new"}], "tags_to_delete": [{"name": "HOT"}]}),
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+        let c = json(app.get(&format!("/api/v4/contacts/{}", ids[0])).await).await;
+        assert_eq!(tag_names(&c), vec!["new", "vip"]);
+        let r = app
+            .patch(
+                "/api/v4/contacts",
+                json!([{"id": ids[1], "tags_to_add": [{"id": vip}]},
+                       {"id": ids[0], "_embedded": {"tags": [{"id": vip}]}}]),
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+        let c = json(app.get(&format!("/api/v4/contacts/{}", ids[0])).await).await;
+        assert_eq!(
+            tag_names(&c),
+            vec!["vip"],
+            "_embedded.tags replaces the set"
+        );
+        // List reads and the tag filter.
+        let l = json(app.get("/api/v4/contacts").await).await;
+        assert_eq!(tag_names(&l["_embedded"]["contacts"][1]), vec!["vip"]);
+        let newt = json(app.get("/api/v4/contacts/tags?query=new").await).await["_embedded"]
+            ["tags"][0]["id"]
+            .as_i64()
+            .unwrap();
+        assert_eq!(
+            ids_of(
+                app.get(&format!("/api/v4/contacts?filter[tags][]={vip}"))
+                    .await,
+                "contacts"
+            )
+            .await,
+            ids
+        );
+        assert_eq!(
+            ids_of(
+                app.get(&format!("/api/v4/contacts?filter[tags][]={newt}"))
+                    .await,
+                "contacts"
+            )
+            .await,
+            Vec::<i64>::new()
+        );
+        // Companies, and the complex lead create's contact.
+        let r = app
+            .post(
+                "/api/v4/companies",
+                json!([{"name": "Co", "_embedded": {"tags": [{"name": "partner"}]}}]),
+            )
+            .await;
+        let co = json(r).await["_embedded"]["companies"][0]["id"]
+            .as_i64()
+            .unwrap();
+        let k = json(app.get(&format!("/api/v4/companies/{co}")).await).await;
+        assert_eq!(tag_names(&k), vec!["partner"]);
+        let r = app
+            .patch(
+                &format!("/api/v4/companies/{co}"),
+                json!({"_embedded": {"tags": []}}),
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+        let k = json(app.get(&format!("/api/v4/companies/{co}")).await).await;
+        assert!(tag_names(&k).is_empty());
+        let r = app
+            .post(
+                "/api/v4/leads/complex",
+                json!([{"name": "L", "_embedded": {"contacts": [{"name": "C", "_embedded": {"tags": [{"name": "from-complex"}]}}]}}]),
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+        let cid = json(r).await[0]["contact_id"].as_i64().unwrap();
+        let c = json(app.get(&format!("/api/v4/contacts/{cid}")).await).await;
+        assert_eq!(tag_names(&c), vec!["from-complex"]);
+    }
+}
+
+#[tokio::test]
+async fn bad_card_tags_name_the_field_and_nothing_is_stored() {
+    for app in spawn_apps().await {
+        let t = app.admin_token.clone();
+        let ids = create_contacts(&app, &t, json!([contact("A", "+34600000001")])).await;
+        let r = app
+            .post("/api/v4/leads/tags", json!([{"name": "lead-only"}]))
+            .await;
+        let lead_tag = json(r).await["_embedded"]["tags"][0]["id"]
+            .as_i64()
+            .unwrap();
+        let r = app
+            .patch(
+                "/api/v4/contacts",
+                json!([{"id": ids[0], "tags_to_add": [{"name": "ok"}]},
+                       {"id": ids[0], "_embedded": {"tags": [{"id": lead_tag}]}},
+                       {"id": ids[0], "tags_to_add": [{}]},
+                       {"id": ids[0], "tags_to_delete": [{"name": " "}]},
+                       {"id": ids[0], "tags_to_add": "x"}]),
+            )
+            .await;
+        assert_eq!(r.status(), 400);
+        let v = json(r).await;
+        let errs = v["validation-errors"].as_array().unwrap();
+        assert_eq!(
+            errs[0]["errors"][0]["path"], "tags_to_add",
+            "type error first"
+        );
+        let r = app
+            .patch(
+                "/api/v4/contacts",
+                json!([{"id": ids[0], "tags_to_add": [{"name": "ok"}]},
+                       {"id": ids[0], "_embedded": {"tags": [{"id": lead_tag}]}},
+                       {"id": ids[0], "tags_to_add": [{}]},
+                       {"id": ids[0], "tags_to_delete": [{"name": " "}]}]),
+            )
+            .await;
+        assert_eq!(r.status(), 400);
+        assert!(r
+            .headers()
+            .get("content-type")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("application/problem+json"));
+        let v = json(r).await;
+        let errs = v["validation-errors"].as_array().unwrap();
+        let paths: Vec<&str> = errs
+            .iter()
+            .map(|e| e["errors"][0]["path"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            paths,
+            vec![
+                "_embedded.tags.0.id",
+                "tags_to_add.0.name",
+                "tags_to_delete.0.name"
+            ]
+        );
+        assert_eq!(
+            app.get("/api/v4/contacts/tags").await.status(),
+            204,
+            "nothing stored"
+        );
+        let c = json(app.get(&format!("/api/v4/contacts/{}", ids[0])).await).await;
+        assert!(tag_names(&c).is_empty());
+        assert_eq!(
+            app.get("/api/v4/contacts?filter[tags][]=x").await.status(),
+            400
+        );
+    }
+}
+
+#[tokio::test]
+async fn tagging_a_card_needs_its_edit_right() {
+    use sb_domain::rights::EntityRights;
+    use sb_domain::{Rights, Scope};
+    for app in spawn_apps().await {
+        let t = app.admin_token.clone();
+        let ids = create_contacts(&app, &t, json!([contact("A", "+34600000001")])).await;
+        let mut ro = Rights::manager_default();
+        ro.contacts = EntityRights {
+            view: Scope::All,
+            add: Scope::None,
+            edit: Scope::None,
+            delete: Scope::None,
+            export: Scope::None,
+        };
+        let (_u, tr) = app.user_with("ro", ro, None).await;
+        let r = app
+            .call(
+                reqwest::Method::PATCH,
+                &format!("/api/v4/contacts/{}", ids[0]),
+                Some(&tr),
+                Some(json!({"tags_to_add": [{"name": "x"}]})),
+            )
+            .await;
+        assert_eq!(r.status(), 403);
+        let r = app
+            .call(
+                reqwest::Method::POST,
+                "/api/v4/contacts",
+                Some(&tr),
+                Some(json!([{"name": "N", "_embedded": {"tags": [{"name": "x"}]}}])),
+            )
+            .await;
+        assert_eq!(r.status(), 403);
+        assert_eq!(app.get("/api/v4/contacts/tags").await.status(), 204);
+        // The reader sees tags set by others.
+        app.patch(
+            &format!("/api/v4/contacts/{}", ids[0]),
+            json!({"tags_to_add": [{"name": "seen"}]}),
+        )
+        .await;
+        let r = app
+            .call(
+                reqwest::Method::GET,
+                &format!("/api/v4/contacts/{}", ids[0]),
+                Some(&tr),
+                None,
+            )
+            .await;
+        assert_eq!(tag_names(&json(r).await), vec!["seen"]);
+    }
+}

@@ -325,3 +325,212 @@ async fn tag_directories_per_entity() {
         );
     }
 }
+
+#[tokio::test]
+async fn mass_link_unlink_and_list_carry_entity_ids() {
+    for app in spawn_apps().await {
+        let t = app.admin_token.clone();
+        let ls = create_leads(&app, &t, json!([{"name": "A"}, {"name": "B"}])).await;
+        let c = create_contacts(&app, &t, json!([contact("A", "+34600000001")])).await[0];
+        let co = company(&app, "One").await;
+        let r = app
+            .post(
+                "/api/v4/leads/link",
+                json!([{"entity_id": ls[0], "to_entity_id": c, "to_entity_type": "contacts", "metadata": {"is_main": true}},
+                       {"entity_id": ls[1], "to_entity_id": c, "to_entity_type": "contacts"},
+                       {"entity_id": ls[1], "to_entity_id": co, "to_entity_type": "companies"}]),
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+        let v = json(r).await;
+        assert_eq!(v["_total_items"], 3);
+        assert_eq!(v["_embedded"]["links"][1]["entity_id"], ls[1]);
+        assert!(v["_links"]["self"]["href"]
+            .as_str()
+            .unwrap()
+            .ends_with("/api/v4/leads/links"));
+        assert_eq!(
+            links(&app, &format!("/api/v4/leads/{}/links", ls[1])).await,
+            vec![
+                ("contacts".to_string(), c, json!({"main_contact": true})),
+                ("companies".to_string(), co, Value::Null),
+            ],
+            "a lead's first contact is its main one"
+        );
+        // The mass list: several entities, filters apply, unknown ids are skipped.
+        let v = json(
+            app.get(&format!(
+                "/api/v4/leads/links?filter[entity_id][]={}&filter[entity_id][]={}&filter[entity_id][]=999",
+                ls[0], ls[1]
+            ))
+            .await,
+        )
+        .await;
+        let got: Vec<(i64, i64)> = v["_embedded"]["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| {
+                (
+                    l["entity_id"].as_i64().unwrap(),
+                    l["to_entity_id"].as_i64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(got, vec![(ls[0], c), (ls[1], c), (ls[1], co)]);
+        let r = app
+            .get(&format!(
+                "/api/v4/leads/links?filter[entity_id][0]={}&filter[to_entity_type]=companies",
+                ls[1]
+            ))
+            .await;
+        assert_eq!(json(r).await["_total_items"], 1);
+        assert_eq!(
+            app.get("/api/v4/contacts/links?filter[entity_id][]=999")
+                .await
+                .status(),
+            204
+        );
+        // Mass unlink.
+        let r = app
+            .post(
+                "/api/v4/leads/unlink",
+                json!([{"entity_id": ls[0], "to_entity_id": c, "to_entity_type": "contacts"},
+                       {"entity_id": ls[1], "to_entity_id": co, "to_entity_type": "companies"}]),
+            )
+            .await;
+        assert_eq!(r.status(), 204);
+        assert!(links(&app, &format!("/api/v4/leads/{}/links", ls[0]))
+            .await
+            .is_empty());
+        assert_eq!(
+            links(&app, &format!("/api/v4/leads/{}/links", ls[1])).await,
+            vec![("contacts".to_string(), c, json!({"main_contact": true}))]
+        );
+        // The contact side of the same code.
+        let r = app
+            .post(
+                "/api/v4/contacts/link",
+                json!([{"entity_id": c, "to_entity_id": co, "to_entity_type": "companies"}]),
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+        let k = json(app.get(&format!("/api/v4/contacts/{c}")).await).await;
+        assert_eq!(k["_embedded"]["companies"][0]["id"], co);
+    }
+}
+
+#[tokio::test]
+async fn bad_mass_links_name_the_item_and_nothing_changes() {
+    for app in spawn_apps().await {
+        let t = app.admin_token.clone();
+        let lead = create_leads(&app, &t, json!([{"name": "Deal"}])).await[0];
+        let c = create_contacts(&app, &t, json!([contact("A", "+34600000001")])).await[0];
+        let r = app
+            .post(
+                "/api/v4/leads/link",
+                json!([{"entity_id": lead, "to_entity_id": c, "to_entity_type": "contacts"},
+                       {"to_entity_id": c, "to_entity_type": "contacts", "request_id": "no-source"},
+                       {"entity_id": 999, "to_entity_id": c, "to_entity_type": "contacts"},
+                       {"entity_id": lead, "to_entity_id": lead, "to_entity_type": "leads"},
+                       {"entity_id": "x", "to_entity_id": c, "to_entity_type": "contacts"}]),
+            )
+            .await;
+        assert_eq!(r.status(), 400);
+        assert!(r
+            .headers()
+            .get("content-type")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("application/problem+json"));
+        let v = json(r).await;
+        let errs = v["validation-errors"].as_array().unwrap();
+        assert_eq!(errs[0]["request_id"], "4");
+        assert_eq!(errs[0]["errors"][0]["path"], "entity_id", "wrong type");
+        let r = app
+            .post(
+                "/api/v4/leads/link",
+                json!([{"entity_id": lead, "to_entity_id": c, "to_entity_type": "contacts"},
+                       {"to_entity_id": c, "to_entity_type": "contacts", "request_id": "no-source"},
+                       {"entity_id": 999, "to_entity_id": c, "to_entity_type": "contacts"},
+                       {"entity_id": lead, "to_entity_id": lead, "to_entity_type": "leads"}]),
+            )
+            .await;
+        assert_eq!(r.status(), 400);
+        let v = json(r).await;
+        let errs = v["validation-errors"].as_array().unwrap();
+        let first = |i: usize| {
+            (
+                errs[i]["request_id"].as_str().unwrap(),
+                errs[i]["errors"][0]["path"].as_str().unwrap(),
+            )
+        };
+        assert_eq!(first(0), ("no-source", "entity_id"));
+        assert_eq!(first(1), ("2", "entity_id"));
+        assert_eq!(first(2), ("3", "to_entity_type"));
+        assert!(links(&app, &format!("/api/v4/leads/{lead}/links"))
+            .await
+            .is_empty());
+        let r = app
+            .post(
+                "/api/v4/leads/unlink",
+                json!([{"to_entity_id": c, "to_entity_type": "contacts"}]),
+            )
+            .await;
+        assert_eq!(r.status(), 400);
+        assert_eq!(app.get("/api/v4/leads/links").await.status(), 400);
+        assert_eq!(
+            app.get("/api/v4/leads/links?filter[entity_id][]=x")
+                .await
+                .status(),
+            400
+        );
+        assert_eq!(
+            app.post("/api/v4/leads/link", json!([])).await.status(),
+            400
+        );
+    }
+}
+
+#[tokio::test]
+async fn mass_links_need_edit_on_every_source() {
+    for app in spawn_apps().await {
+        let t = app.admin_token.clone();
+        let mut ro = Rights::manager_default();
+        ro.leads = EntityRights {
+            view: Scope::All,
+            add: Scope::None,
+            edit: Scope::None,
+            delete: Scope::None,
+            export: Scope::None,
+        };
+        let (_u, tr) = app.user_with("ro", ro, None).await;
+        let mut none = Rights::manager_default();
+        none.leads = EntityRights::none();
+        let (_n, tn) = app.user_with("none", none, None).await;
+        let lead = create_leads(&app, &t, json!([{"name": "Deal"}])).await[0];
+        let c = create_contacts(&app, &t, json!([contact("A", "+34600000001")])).await[0];
+        let body = json!([{"entity_id": lead, "to_entity_id": c, "to_entity_type": "contacts"}]);
+        for path in ["/api/v4/leads/link", "/api/v4/leads/unlink"] {
+            let r = app
+                .call(Method::POST, path, Some(&tr), Some(body.clone()))
+                .await;
+            assert_eq!(r.status(), 403, "{path}");
+            let r = app
+                .call(Method::POST, path, Some(&tn), Some(body.clone()))
+                .await;
+            assert_eq!(
+                r.status(),
+                400,
+                "{path}: an invisible lead is an unknown one"
+            );
+        }
+        assert_eq!(app.post("/api/v4/leads/link", body).await.status(), 200);
+        let q = format!("/api/v4/leads/links?filter[entity_id][]={lead}");
+        let r = app.call(Method::GET, &q, Some(&tr), None).await;
+        assert_eq!(r.status(), 200, "viewing links needs only the view right");
+        let r = app.call(Method::GET, &q, Some(&tn), None).await;
+        assert_eq!(r.status(), 204);
+    }
+}

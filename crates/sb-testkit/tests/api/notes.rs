@@ -292,3 +292,358 @@ async fn the_card_feed_merges_notes_tasks_and_events_newest_first() {
         assert_eq!(app.get("/api/v4/leads/1/feed").await.status(), 204);
     }
 }
+
+/// Adds notes on one entity and returns their ids.
+async fn add_notes(app: &sb_testkit::TestApp, path: &str, items: serde_json::Value) -> Vec<i64> {
+    let r = app.post(path, items).await;
+    assert_eq!(r.status(), 200, "add notes");
+    json(r).await["_embedded"]["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["id"].as_i64().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn notes_are_edited_on_every_path_and_only_their_text() {
+    for app in spawn_apps().await {
+        let t = app.admin_token.clone();
+        let lead = create_leads(&app, &t, json!([{"name": "Deal"}])).await[0];
+        let ns = add_notes(
+            &app,
+            &format!("/api/v4/leads/{lead}/notes"),
+            json!([{"note_type": "common", "params": {"text": "one"}},
+                   {"note_type": "service_message", "params": {"service": "Bot", "text": "two"}},
+                   {"note_type": "sms_in", "params": {"text": "three", "phone": "+34600111222"}}]),
+        )
+        .await;
+        app.clock.advance(5_000);
+        // The collection path, items carry id.
+        let r = app
+            .patch(
+                "/api/v4/leads/notes",
+                json!([{"id": ns[0], "note_type": "common", "params": {"text": "one, edited"}, "request_id": "e1"},
+                       {"id": ns[1], "params": {"service": "Robot"}}]),
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+        let v = json(r).await;
+        assert_eq!(v["_embedded"]["notes"][0]["request_id"], "e1");
+        assert_eq!(v["_embedded"]["notes"][1]["entity_id"], lead);
+        let one = |id: i64| {
+            let app = &app;
+            async move { json(app.get(&format!("/api/v4/leads/{lead}/notes/{id}")).await).await }
+        };
+        let n0 = one(ns[0]).await;
+        assert_eq!(n0["params"]["text"], "one, edited");
+        assert!(n0["updated_at"].as_i64().unwrap() > n0["created_at"].as_i64().unwrap());
+        let n1 = one(ns[1]).await;
+        assert_eq!(n1["params"], json!({"service": "Robot", "text": "two"}));
+        // One entity's path (array) and one note's path (object).
+        let r = app
+            .patch(
+                &format!("/api/v4/leads/{lead}/notes"),
+                json!([{"id": ns[2], "params": {"text": "three, edited"}}]),
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+        let n2 = one(ns[2]).await;
+        assert_eq!(n2["params"]["text"], "three, edited");
+        assert_eq!(n2["params"]["phone"], "+34600111222");
+        let r = app
+            .patch(
+                &format!("/api/v4/leads/{lead}/notes/{}", ns[0]),
+                json!({"params": {"text": "final"}}),
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+        let v = json(r).await;
+        assert_eq!(v["id"], ns[0]);
+        assert_eq!(v["params"]["text"], "final");
+        // No event type fits an edit: the log has none for it.
+        let v = json(
+            app.get(&format!(
+                "/api/v4/events?filter[entity][]=lead&filter[entity_id][]={lead}"
+            ))
+            .await,
+        )
+        .await;
+        let types: Vec<&str> = v["_embedded"]["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["type"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            types.iter().filter(|t| **t == "common_note_added").count(),
+            1,
+            "{types:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn bad_note_edits_name_the_field_and_nothing_changes() {
+    for app in spawn_apps().await {
+        let t = app.admin_token.clone();
+        let lead = create_leads(&app, &t, json!([{"name": "Deal"}])).await[0];
+        let other = create_leads(&app, &t, json!([{"name": "Other"}])).await[0];
+        let ns = add_notes(
+            &app,
+            &format!("/api/v4/leads/{lead}/notes"),
+            json!([{"note_type": "common", "params": {"text": "keep"}},
+                   {"note_type": "call_in", "params": call("u-9")}]),
+        )
+        .await;
+        let theirs = add_notes(
+            &app,
+            &format!("/api/v4/leads/{other}/notes"),
+            json!([{"note_type": "common", "params": {"text": "x"}}]),
+        )
+        .await[0];
+        let r = app
+            .patch(
+                &format!("/api/v4/leads/{lead}/notes"),
+                json!([{"id": ns[0], "params": {"text": "changed"}},
+                       {"params": {"text": "no id"}},
+                       {"id": 999, "params": {"text": "unknown"}},
+                       {"id": theirs, "params": {"text": "another lead's"}},
+                       {"id": ns[1], "params": {"duration": 1}},
+                       {"id": ns[0], "note_type": "sms_in", "params": {"text": "t"}},
+                       {"id": ns[0], "params": {"text": " "}},
+                       {"id": ns[0], "params": {"phone": "+1"}},
+                       {"id": ns[0]},
+                       {"id": ns[0], "params": "text"}]),
+            )
+            .await;
+        assert_eq!(r.status(), 400);
+        assert!(r
+            .headers()
+            .get("content-type")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("application/problem+json"));
+        let v = json(r).await;
+        let errs = v["validation-errors"].as_array().unwrap();
+        let paths: Vec<(&str, &str)> = errs
+            .iter()
+            .map(|e| {
+                (
+                    e["request_id"].as_str().unwrap(),
+                    e["errors"][0]["path"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            paths,
+            vec![
+                ("1", "id"),
+                ("2", "id"),
+                ("3", "id"),
+                ("4", "note_type"),
+                ("5", "note_type"),
+                ("6", "params.text"),
+                ("7", "params.phone"),
+                ("8", "params"),
+                ("9", "params"),
+            ]
+        );
+        let n = json(
+            app.get(&format!("/api/v4/leads/{lead}/notes/{}", ns[0]))
+                .await,
+        )
+        .await;
+        assert_eq!(n["params"]["text"], "keep", "nothing written");
+        // Wrong shapes.
+        let r = app
+            .patch(
+                &format!("/api/v4/leads/{lead}/notes/{}", ns[0]),
+                json!([{"params": {"text": "a"}}]),
+            )
+            .await;
+        assert_eq!(r.status(), 400);
+        let r = app
+            .patch(
+                &format!("/api/v4/leads/{lead}/notes/x"),
+                json!({"params": {"text": "a"}}),
+            )
+            .await;
+        assert_eq!(r.status(), 400);
+        let r = app
+            .patch("/api/v4/leads/notes", json!([{"id": "x", "params": {}}]))
+            .await;
+        assert_eq!(r.status(), 400);
+        assert_eq!(
+            app.post(&format!("/api/v4/leads/{lead}/notes/999/pin"), json!({}))
+                .await
+                .status(),
+            404
+        );
+        assert_eq!(
+            app.post(
+                &format!("/api/v4/leads/{other}/notes/{}/pin", ns[0]),
+                json!({})
+            )
+            .await
+            .status(),
+            404,
+            "a note of another lead"
+        );
+    }
+}
+
+#[tokio::test]
+async fn note_edits_and_pins_follow_the_rights_on_their_entity() {
+    for app in spawn_apps().await {
+        let mut r = Rights::manager_default();
+        r.contacts = EntityRights {
+            view: Scope::Own,
+            add: Scope::All,
+            edit: Scope::Own,
+            delete: Scope::None,
+            export: Scope::None,
+        };
+        let (_ana, ta) = app.user_with("ana", r, None).await;
+        let t = app.admin_token.clone();
+        let admins =
+            create_contacts(&app, &t, json!([contact("Admin's", "+34600000001")])).await[0];
+        let anas = create_contacts(&app, &ta, json!([contact("Ana's", "+34600000002")])).await[0];
+        let hidden = add_notes(
+            &app,
+            &format!("/api/v4/contacts/{admins}/notes"),
+            json!([{"note_type": "common", "params": {"text": "admin's"}}]),
+        )
+        .await[0];
+        let mine = add_notes(
+            &app,
+            &format!("/api/v4/contacts/{anas}/notes"),
+            json!([{"note_type": "common", "params": {"text": "ana's"}}]),
+        )
+        .await[0];
+        let as_ana = |m: Method, p: String, b: Option<serde_json::Value>| {
+            let (app, ta) = (&app, ta.clone());
+            async move { app.call(m, &p, Some(&ta), b).await }
+        };
+        let r = as_ana(
+            Method::PATCH,
+            "/api/v4/contacts/notes".into(),
+            Some(json!([{"id": hidden, "params": {"text": "sneaky"}}])),
+        )
+        .await;
+        assert_eq!(r.status(), 400);
+        assert_eq!(
+            json(r).await["validation-errors"][0]["errors"][0]["path"],
+            "id"
+        );
+        let r = as_ana(
+            Method::POST,
+            format!("/api/v4/contacts/{admins}/notes/{hidden}/pin"),
+            None,
+        )
+        .await;
+        assert_eq!(r.status(), 404);
+        let r = as_ana(
+            Method::PATCH,
+            format!("/api/v4/contacts/{anas}/notes/{mine}"),
+            Some(json!({"params": {"text": "ana's, edited"}})),
+        )
+        .await;
+        assert_eq!(r.status(), 200);
+        let r = as_ana(
+            Method::POST,
+            format!("/api/v4/contacts/{anas}/notes/{mine}/pin"),
+            None,
+        )
+        .await;
+        assert_eq!(r.status(), 200);
+        let n = json(
+            app.get(&format!("/api/v4/contacts/{admins}/notes/{hidden}"))
+                .await,
+        )
+        .await;
+        assert_eq!(n["params"]["text"], "admin's");
+        assert_eq!(n["is_pinned"], false);
+        // No rights on contacts at all.
+        let mut none = Rights::manager_default();
+        none.contacts = EntityRights::none();
+        let (_n, tn) = app.user_with("nobody", none, None).await;
+        let r = app
+            .call(
+                Method::POST,
+                &format!("/api/v4/contacts/{anas}/notes/{mine}/unpin"),
+                Some(&tn),
+                None,
+            )
+            .await;
+        assert_eq!(r.status(), 404);
+    }
+}
+
+#[tokio::test]
+async fn pinned_notes_read_as_pinned_and_head_the_feed() {
+    for app in spawn_apps().await {
+        let t = app.admin_token.clone();
+        let lead = create_leads(&app, &t, json!([{"name": "Deal"}])).await[0];
+        app.clock.advance(10_000);
+        let old = add_notes(
+            &app,
+            &format!("/api/v4/leads/{lead}/notes"),
+            json!([{"note_type": "common", "params": {"text": "old"}}]),
+        )
+        .await[0];
+        app.clock.advance(10_000);
+        add_notes(
+            &app,
+            &format!("/api/v4/leads/{lead}/notes"),
+            json!([{"note_type": "common", "params": {"text": "new"}}]),
+        )
+        .await;
+        let r = app
+            .post(&format!("/api/v4/leads/{lead}/notes/{old}/pin"), json!({}))
+            .await;
+        assert_eq!(r.status(), 200);
+        assert_eq!(json(r).await["is_pinned"], true);
+        let n = json(app.get(&format!("/api/v4/leads/{lead}/notes/{old}")).await).await;
+        assert_eq!(n["is_pinned"], true);
+        let v = json(app.get(&format!("/api/v4/leads/{lead}/notes")).await).await;
+        let pinned: Vec<bool> = v["_embedded"]["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["is_pinned"].as_bool().unwrap())
+            .collect();
+        assert_eq!(pinned, vec![false, true], "lists keep their time order");
+        let feed = |q: &'static str| {
+            let app = &app;
+            async move {
+                json(app.get(&format!("/api/v4/leads/{lead}/feed{q}")).await).await["_embedded"]
+                    ["feed"]
+                    .as_array()
+                    .unwrap()
+                    .clone()
+            }
+        };
+        let items = feed("").await;
+        assert_eq!(items[0]["type"], "note");
+        assert_eq!(items[0]["note"]["id"], old, "the pinned note comes first");
+        assert_eq!(items.len(), 5, "two notes, their two events, lead_added");
+        assert_eq!(feed("?limit=1").await[0]["note"]["id"], old);
+        // Pinning twice is harmless; unpin restores the time order.
+        let r = app
+            .post(&format!("/api/v4/leads/{lead}/notes/{old}/pin"), json!({}))
+            .await;
+        assert_eq!(r.status(), 200);
+        let r = app
+            .post(
+                &format!("/api/v4/leads/{lead}/notes/{old}/unpin"),
+                json!({}),
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+        assert_eq!(json(r).await["is_pinned"], false);
+        let items = feed("").await;
+        assert_ne!(items[0]["note"]["id"], old, "back in time order");
+    }
+}

@@ -211,13 +211,40 @@ async fn fixture(db: &Db) -> Fixture {
     l5.closed_at = Some(55);
     let mut l6 = lead(a, 6, &second, LOST, 101, 6000, 60);
     l6.company_id = Some(CompanyId(20));
-    l6.closest_task_at = Some(70);
     // Same values in another account must never leak into account 1's lists.
     let mut foreign = lead(other, 7, &main, s0, 100, 1000, 10);
     foreign.custom_fields = l1.custom_fields.clone();
     leads::insert_many(&mut tx, &[l1, l2, l3, l4, l5, l6, foreign])
         .await
         .unwrap();
+    // closest_task_at comes from open tasks: lead 6's earliest open one is at 70 (the
+    // completed one at 5 does not count), lead 1's is past the filter's bound.
+    for (id, lead_id, till, done) in [
+        (90, 6, 70, false),
+        (91, 6, 80, false),
+        (92, 6, 5, true),
+        (93, 1, 500, false),
+    ] {
+        let task = sb_domain::feed::Task {
+            id: sb_domain::TaskId(id),
+            account_id: a,
+            responsible_user_id: UserId(100),
+            entity_type: Some(EntityKind::Leads),
+            entity_id: Some(lead_id),
+            task_type_id: sb_domain::feed::task_types::FOLLOW_UP,
+            text: "t".into(),
+            complete_till: till,
+            is_completed: done,
+            result_text: None,
+            duration: 0,
+            phone_e164: None,
+            created_by: UserId(100),
+            updated_by: UserId(100),
+            created_at: 1,
+            updated_at: 1,
+        };
+        sb_store::tasks::insert(&mut tx, &task).await.unwrap();
+    }
     leads::set_contacts(
         &mut tx,
         a,
@@ -344,6 +371,14 @@ async fn lead_list_filters() {
                     ..Default::default()
                 }),
                 vec![6],
+            ),
+            (
+                "closest task range",
+                q(LeadFilter {
+                    closest_task_from: Some(71),
+                    ..Default::default()
+                }),
+                vec![1],
             ),
             (
                 "text on name",
@@ -482,6 +517,12 @@ async fn lead_list_filters() {
                 "count: {name}"
             );
         }
+
+        let got = leads::list(&mut c, a, &LeadFilter::default(), all)
+            .await
+            .unwrap();
+        let closest: Vec<Option<i64>> = got.iter().map(|l| l.closest_task_at).collect();
+        assert_eq!(closest, vec![Some(500), None, None, None, None, Some(70)]);
 
         // Visibility: own, group (users 100 and 101), none.
         let f = LeadFilter::default();

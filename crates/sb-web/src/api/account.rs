@@ -47,10 +47,11 @@ async fn account(
         embedded["users_groups"] = json!(list);
     }
     if with.iter().any(|w| w == "task_types") {
-        embedded["task_types"] = json!([
-            {"id": 1, "name": "Follow-up", "color": null, "icon_id": null, "code": "FOLLOW_UP"},
-            {"id": 2, "name": "Meeting", "color": null, "icon_id": null, "code": "MEETING"}
-        ]);
+        let types = sb_service::tasks::task_types(&st.ctx, &actor).await?;
+        embedded["task_types"] = json!(types
+            .iter()
+            .map(crate::api::tasks::render_task_type)
+            .collect::<Vec<_>>());
     }
     if with.iter().any(|w| w == "datetime_settings") {
         embedded["datetime_settings"] = json!({"date_pattern": "d.m.Y H:i", "short_date_pattern": "d.m.Y", "short_time_pattern": "H:i", "date_format": "d.m.Y", "time_format": "H:i:s", "timezone": a.timezone, "timezone_offset": "+00:00"});

@@ -2,6 +2,8 @@
 //! card kinds.
 
 use crate::api::hal::{hal, no_content, page, secs};
+use crate::api::leads::{tags_of, TagBody};
+use crate::api::links::render_tag;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{double_option, parse_items, Auth, JsonBody, Links};
 use crate::params::Params;
@@ -13,7 +15,7 @@ use axum::routing::get;
 use axum::Router;
 use sb_domain::entities::{Card, CardKind};
 use sb_domain::fields::{FieldDef, FieldValueInput};
-use sb_service::cards::{CardInput, CardRef, ListParams};
+use sb_service::cards::{CardInput, CardRef, CardView, ListParams};
 use sb_service::ServiceError;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -65,9 +67,11 @@ pub fn render_fields(defs: &[FieldDef], card: &Card) -> Value {
     }
 }
 
-pub fn render_card(links: &Links, defs: &[FieldDef], k: &Card) -> Value {
+pub fn render_card(links: &Links, defs: &[FieldDef], v: &CardView) -> Value {
+    let k = &v.card;
     let path = format!("/api/v4/{}/{}", k.kind.plural(), k.id);
-    let mut embedded = json!({"tags": []});
+    let tags: Vec<Value> = v.tags.iter().map(render_tag).collect();
+    let mut embedded = json!({"tags": tags});
     if k.kind == CardKind::Contact {
         embedded["companies"] = match k.company_id {
             Some(c) => {
@@ -81,7 +85,7 @@ pub fn render_card(links: &Links, defs: &[FieldDef], k: &Card) -> Value {
         "responsible_user_id": k.responsible_user_id.map(|u| u.0), "group_id": 0,
         "created_by": k.created_by.0, "updated_by": k.updated_by.0,
         "created_at": secs(k.created_at), "updated_at": secs(k.updated_at),
-        "closest_task_at": null, "is_deleted": k.is_deleted,
+        "closest_task_at": v.closest_task_at.map(secs), "is_deleted": k.is_deleted,
         "custom_fields_values": render_fields(defs, k),
         "account_id": k.account_id.0,
         "_links": {"self": links.href(&path)},
@@ -133,6 +137,7 @@ async fn list(
         query: params.get("query").map(str::to_string),
         company_id: None,
         fields: params.field_filters()?,
+        tag_ids: params.ints("filter[tags]")?,
         order_by,
         desc,
     };
@@ -185,6 +190,8 @@ pub(crate) struct IdRef {
 pub(crate) struct EmbeddedBody {
     #[serde(default, deserialize_with = "double_option")]
     companies: Option<Option<Vec<IdRef>>>,
+    #[serde(default)]
+    tags: Option<Vec<TagBody>>,
 }
 
 /// One item of a write, in Kommo's shape; unknown and read-only keys are ignored.
@@ -210,14 +217,18 @@ pub(crate) struct CardBody {
     updated_at: Option<i64>,
     #[serde(default)]
     custom_fields_values: Option<Vec<FieldValueInput>>,
+    #[serde(default)]
+    tags_to_add: Option<Vec<TagBody>>,
+    #[serde(default)]
+    tags_to_delete: Option<Vec<TagBody>>,
     #[serde(default, rename = "_embedded")]
     embedded: Option<EmbeddedBody>,
 }
 
 pub(crate) fn to_input(rid: String, b: CardBody) -> CardInput {
-    let company_id = b
-        .embedded
-        .and_then(|e| e.companies)
+    let emb = b.embedded.unwrap_or_default();
+    let company_id = emb
+        .companies
         .map(|c| c.and_then(|v| v.first().map(|r| r.id)));
     CardInput {
         request_id: Some(rid),
@@ -232,6 +243,9 @@ pub(crate) fn to_input(rid: String, b: CardBody) -> CardInput {
         updated_at: b.updated_at,
         custom_fields_values: b.custom_fields_values,
         company_id,
+        tags: tags_of(emb.tags),
+        tags_to_add: tags_of(b.tags_to_add),
+        tags_to_delete: tags_of(b.tags_to_delete),
     }
 }
 

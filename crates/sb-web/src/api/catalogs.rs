@@ -1,5 +1,6 @@
 //! `/api/v4/catalogs` and their `elements` (lists, C15).
 
+use crate::api::custom_fields::{field_inputs, render_created, render_field};
 use crate::api::hal::{hal, no_content, page, secs};
 use crate::api::leads::render_values;
 use crate::api::util::parse_path_id;
@@ -13,7 +14,7 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use sb_domain::catalogs::{Catalog, CatalogElement};
-use sb_domain::fields::FieldValueInput;
+use sb_domain::fields::{FieldDef, FieldValueInput};
 use sb_service::catalogs::{CatalogInput, ElementInput, ElementParams};
 use sb_service::ServiceError;
 use serde::Deserialize;
@@ -25,7 +26,13 @@ pub fn router() -> Router<AppState> {
         .route("/api/v4/catalogs/{id}", get(get_one))
         .route(
             "/api/v4/catalogs/{id}/elements",
-            get(list_elements).post(create_elements),
+            get(list_elements)
+                .post(create_elements)
+                .patch(update_elements),
+        )
+        .route(
+            "/api/v4/catalogs/{id}/custom_fields",
+            get(list_fields).post(create_fields),
         )
         .route(
             "/api/v4/catalogs/{id}/elements/{element_id}",
@@ -44,12 +51,12 @@ pub fn render_catalog(links: &Links, k: &Catalog) -> Value {
     })
 }
 
-pub fn render_element(links: &Links, e: &CatalogElement) -> Value {
+pub fn render_element(links: &Links, defs: &[FieldDef], e: &CatalogElement) -> Value {
     json!({
         "id": e.id.0, "catalog_id": e.catalog_id.0, "name": e.name,
         "created_by": e.created_by.0, "updated_by": e.updated_by.0,
         "created_at": secs(e.created_at), "updated_at": secs(e.updated_at), "is_deleted": e.is_deleted,
-        "custom_fields_values": render_values(&[], &e.custom_fields), "account_id": e.account_id.0,
+        "custom_fields_values": render_values(defs, &e.custom_fields), "account_id": e.account_id.0,
         "_links": {"self": links.href(&format!("/api/v4/catalogs/{}/elements/{}", e.catalog_id.0, e.id.0))},
     })
 }
@@ -163,10 +170,11 @@ async fn list_elements(
         Err(ServiceError::NotFound) => return Ok(no_content()),
         other => other?,
     };
+    let defs = sb_service::catalogs::fields(&st.ctx, &actor, id).await?;
     let items: Vec<Value> = result
         .items
         .iter()
-        .map(|e| render_element(&links, e))
+        .map(|e| render_element(&links, &defs, e))
         .collect();
     Ok(page(
         &links,
@@ -189,7 +197,10 @@ async fn get_element(
         return Ok(no_content());
     };
     match sb_service::catalogs::get_element(&st.ctx, &actor, id, element).await {
-        Ok(e) => Ok(hal(StatusCode::OK, render_element(&links, &e))),
+        Ok(e) => {
+            let defs = sb_service::catalogs::fields(&st.ctx, &actor, id).await?;
+            Ok(hal(StatusCode::OK, render_element(&links, &defs, &e)))
+        }
         Err(ServiceError::NotFound) => Ok(no_content()),
         Err(e) => Err(e.into()),
     }
@@ -197,6 +208,9 @@ async fn get_element(
 
 #[derive(Debug, Default, Deserialize)]
 struct ElementBody {
+    /// Updates only.
+    #[serde(default)]
+    id: Option<i64>,
     #[serde(default)]
     name: Option<String>,
     #[serde(default)]
@@ -211,19 +225,36 @@ async fn create_elements(
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {
     let id = parse_path_id(&id)?;
-    let inputs = parse_items::<ElementBody>(body)?
+    let made =
+        sb_service::catalogs::create_elements(&st.ctx, &actor, id, element_inputs(body)?).await?;
+    render_written(&st, &actor, &links, id, &made).await
+}
+
+fn element_inputs(body: Value) -> Result<Vec<ElementInput>, crate::error::ApiError> {
+    Ok(parse_items::<ElementBody>(body)?
         .into_iter()
         .map(|(rid, b)| ElementInput {
             request_id: Some(rid),
+            id: b.id,
             name: b.name,
             custom_fields_values: b.custom_fields_values,
         })
-        .collect();
-    let made = sb_service::catalogs::create_elements(&st.ctx, &actor, id, inputs).await?;
+        .collect())
+}
+
+/// The answer to an element create or update: the elements with their request ids.
+async fn render_written(
+    st: &AppState,
+    actor: &sb_service::Actor,
+    links: &Links,
+    id: i64,
+    made: &[(String, CatalogElement)],
+) -> ApiResult<Response> {
+    let defs = sb_service::catalogs::fields(&st.ctx, actor, id).await?;
     let items: Vec<Value> = made
         .iter()
         .map(|(rid, e)| {
-            let mut v = render_element(&links, e);
+            let mut v = render_element(links, &defs, e);
             v["request_id"] = json!(rid);
             v
         })
@@ -231,5 +262,76 @@ async fn create_elements(
     Ok(hal(
         StatusCode::OK,
         json!({"_links": {"self": links.href(&format!("/api/v4/catalogs/{id}/elements"))}, "_embedded": {"elements": items}}),
+    ))
+}
+
+/// `PATCH /api/v4/catalogs/{id}/elements`: items carry `id`.
+async fn update_elements(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    links: Links,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Response> {
+    let id = parse_path_id(&id)?;
+    let made =
+        sb_service::catalogs::update_elements(&st.ctx, &actor, id, element_inputs(body)?).await?;
+    render_written(&st, &actor, &links, id, &made).await
+}
+
+/// `GET /api/v4/catalogs/{id}/custom_fields`: the fields of the list's elements.
+async fn list_fields(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    links: Links,
+    Path(id): Path<String>,
+    params: Params,
+) -> ApiResult<Response> {
+    let Ok(id) = id.parse::<i64>() else {
+        return Ok(no_content());
+    };
+    let (pg, limit) = params.paging()?;
+    let defs = match sb_service::catalogs::fields(&st.ctx, &actor, id).await {
+        Err(ServiceError::NotFound) => return Ok(no_content()),
+        other => other?,
+    };
+    let start = ((pg - 1) * limit) as usize;
+    let items: Vec<Value> = defs
+        .iter()
+        .skip(start)
+        .take(limit as usize)
+        .map(|d| render_field(&links, actor.account.id.0, d))
+        .collect();
+    Ok(crate::api::hal::page_with_total(
+        &links,
+        &format!("/api/v4/catalogs/{id}/custom_fields"),
+        &params,
+        "custom_fields",
+        items,
+        pg,
+        defs.len() > start + limit as usize,
+        defs.len(),
+    ))
+}
+
+/// `POST /api/v4/catalogs/{id}/custom_fields` (administrators).
+async fn create_fields(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    links: Links,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Response> {
+    let id = parse_path_id(&id)?;
+    let created =
+        sb_service::catalogs::create_fields(&st.ctx, &actor, id, field_inputs(body)?).await?;
+    Ok(hal(
+        StatusCode::OK,
+        render_created(
+            &links,
+            actor.account.id.0,
+            &format!("/api/v4/catalogs/{id}/custom_fields"),
+            &created,
+        ),
     ))
 }

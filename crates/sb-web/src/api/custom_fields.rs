@@ -49,6 +49,20 @@ pub fn router() -> Router<AppState> {
 }
 
 pub fn render_field(links: &Links, account_id: i64, d: &FieldDef) -> Value {
+    // A list's element fields are stored under `catalogs:{id}` and served under
+    // `/api/v4/catalogs/{id}/custom_fields`, with Kommo's `entity_type: catalogs`.
+    let (entity, path, catalog_id) = match d.entity.strip_prefix("catalogs:") {
+        Some(cid) => (
+            "catalogs",
+            format!("/api/v4/catalogs/{cid}/custom_fields/{}", d.id.0),
+            cid.parse::<i64>().ok(),
+        ),
+        None => (
+            d.entity.as_str(),
+            format!("/api/v4/{}/custom_fields/{}", d.entity, d.id.0),
+            None,
+        ),
+    };
     let enums = if d.enums.is_empty() {
         Value::Null
     } else {
@@ -60,10 +74,10 @@ pub fn render_field(links: &Links, account_id: i64, d: &FieldDef) -> Value {
     };
     json!({
         "id": d.id.0, "name": d.name, "code": d.code, "sort": d.sort, "type": d.field_type.as_str(),
-        "entity_type": d.entity, "account_id": account_id,
+        "entity_type": entity, "catalog_id": catalog_id, "account_id": account_id,
         "is_predefined": d.is_predefined, "is_deletable": d.is_deletable, "is_api_only": false,
         "group_id": null, "required_statuses": [], "remind": null, "enums": enums,
-        "_links": {"self": links.href(&format!("/api/v4/{}/custom_fields/{}", d.entity, d.id.0))},
+        "_links": {"self": links.href(&path)},
     })
 }
 
@@ -153,7 +167,22 @@ async fn create(
     links: Links,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {
-    let inputs: Vec<FieldInput> = parse_items::<FieldBody>(body)?
+    let inputs = field_inputs(body)?;
+    let created = sb_service::custom_fields::create(&st.ctx, &actor, kind, inputs).await?;
+    Ok(hal(
+        StatusCode::OK,
+        render_created(
+            &links,
+            actor.account.id.0,
+            &format!("/api/v4/{}/custom_fields", kind.as_str()),
+            &created,
+        ),
+    ))
+}
+
+/// A create batch of field definitions, as the services take it.
+pub(crate) fn field_inputs(body: Value) -> Result<Vec<FieldInput>, crate::error::ApiError> {
+    Ok(parse_items::<FieldBody>(body)?
         .into_iter()
         .map(|(rid, b)| FieldInput {
             request_id: Some(rid),
@@ -170,24 +199,29 @@ async fn create(
                     .collect()
             }),
         })
-        .collect();
-    let created = sb_service::custom_fields::create(&st.ctx, &actor, kind, inputs).await?;
+        .collect())
+}
+
+/// The answer to a create: the fields with their request ids.
+pub(crate) fn render_created(
+    links: &Links,
+    account_id: i64,
+    path: &str,
+    created: &[(String, FieldDef)],
+) -> Value {
     let items: Vec<Value> = created
         .iter()
         .map(|(rid, d)| {
-            let mut v = render_field(&links, actor.account.id.0, d);
+            let mut v = render_field(links, account_id, d);
             v["request_id"] = json!(rid);
             v
         })
         .collect();
-    Ok(hal(
-        StatusCode::OK,
-        json!({
-            "_total_items": items.len(),
-            "_links": {"self": links.href(&format!("/api/v4/{}/custom_fields", kind.as_str()))},
-            "_embedded": {"custom_fields": items},
-        }),
-    ))
+    json!({
+        "_total_items": items.len(),
+        "_links": {"self": links.href(path)},
+        "_embedded": {"custom_fields": items},
+    })
 }
 
 async fn delete(

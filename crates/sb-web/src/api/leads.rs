@@ -146,6 +146,7 @@ async fn list(
     let (created_from, created_to) = params.range("filter[created_at]")?;
     let (updated_from, updated_to) = params.range("filter[updated_at]")?;
     let (closed_from, closed_to) = params.range("filter[closed_at]")?;
+    let (closest_task_from, closest_task_to) = params.range("filter[closest_task_at]")?;
     let (price_from, price_to) = minor_range(&params, "filter[price]")?;
     let (order_by, desc) = match params.order()? {
         None => (OrderByField::Id, false),
@@ -182,6 +183,8 @@ async fn list(
         updated_to,
         closed_from,
         closed_to,
+        closest_task_from,
+        closest_task_to,
         fields: params.field_filters()?,
         tag_ids: params.ints("filter[tags]")?,
         query: params.get("query").map(str::to_string),
@@ -230,7 +233,7 @@ async fn get_one(
 }
 
 #[derive(Debug, Default, Deserialize)]
-struct TagBody {
+pub(crate) struct TagBody {
     #[serde(default)]
     id: Option<i64>,
     #[serde(default)]
@@ -301,7 +304,7 @@ struct LeadBody {
     embedded: Option<LeadEmbedded>,
 }
 
-fn tags_of(v: Option<Vec<TagBody>>) -> Option<Vec<TagInput>> {
+pub(crate) fn tags_of(v: Option<Vec<TagBody>>) -> Option<Vec<TagInput>> {
     v.map(|v| v.into_iter().map(TagInput::from).collect())
 }
 

@@ -1,4 +1,5 @@
-//! Links (`/api/v4/{e}/{id}/link|unlink|links`, Kommo §11) and tags
+//! Links (`/api/v4/{e}/{id}/link|unlink|links` and the mass forms
+//! `/api/v4/{e}/link|unlink|links`, Kommo §11) and tags
 //! (`/api/v4/{e}/tags`, §12) of leads, contacts and companies.
 
 use crate::api::hal::{hal, no_content, page};
@@ -24,6 +25,22 @@ pub fn router() -> Router<AppState> {
     for kind in CARD_ENTITIES {
         let base = format!("/api/v4/{}", kind.as_str());
         r = r
+            .route(
+                &format!("{base}/link"),
+                post(move |st: State<AppState>, a: Auth, l: Links, b: JsonBody| {
+                    link_many(kind, st, a, l, b)
+                }),
+            )
+            .route(
+                &format!("{base}/unlink"),
+                post(move |st: State<AppState>, a: Auth, b: JsonBody| unlink_many(kind, st, a, b)),
+            )
+            .route(
+                &format!("{base}/links"),
+                get(move |st: State<AppState>, a: Auth, l: Links, p: Params| {
+                    list_many(kind, st, a, l, p)
+                }),
+            )
             .route(
                 &format!("{base}/{{id}}/link"),
                 post(
@@ -70,17 +87,39 @@ pub fn render_link(l: &Link) -> Value {
     })
 }
 
-fn render_links(links: &Links, kind: EntityKind, id: i64, items: &[Link]) -> Response {
+fn render_links(links: &Links, kind: EntityKind, id: Option<i64>, items: &[Link]) -> Response {
     if items.is_empty() {
         return no_content();
     }
     let v: Vec<Value> = items.iter().map(render_link).collect();
+    let path = match id {
+        Some(id) => format!("/api/v4/{}/{id}/links", kind.as_str()),
+        None => format!("/api/v4/{}/links", kind.as_str()),
+    };
     hal(
         StatusCode::OK,
         json!({"_total_items": v.len(),
-               "_links": {"self": links.href(&format!("/api/v4/{}/{id}/links", kind.as_str()))},
+               "_links": {"self": links.href(&path)},
                "_embedded": {"links": v}}),
     )
+}
+
+/// The `filter[to_entity_id|to_entity_type|to_catalog_id]` of a links list.
+fn filter_links(params: &Params, all: Vec<Link>) -> ApiResult<Vec<Link>> {
+    let to_ids = params.ints("filter[to_entity_id]")?;
+    let to_types = params.list("filter[to_entity_type]");
+    let to_catalogs = params.ints("filter[to_catalog_id]")?;
+    Ok(all
+        .into_iter()
+        .filter(|l| to_ids.is_empty() || to_ids.contains(&l.to_entity_id))
+        .filter(|l| to_types.is_empty() || to_types.contains(&l.to_entity_type))
+        .filter(|l| {
+            to_catalogs.is_empty()
+                || l.metadata["catalog_id"]
+                    .as_i64()
+                    .is_some_and(|c| to_catalogs.contains(&c))
+        })
+        .collect())
 }
 
 async fn list(
@@ -94,25 +133,34 @@ async fn list(
     let Ok(id) = id.parse::<i64>() else {
         return Ok(no_content());
     };
-    let to_ids = params.ints("filter[to_entity_id]")?;
-    let to_types = params.list("filter[to_entity_type]");
-    let to_catalogs = params.ints("filter[to_catalog_id]")?;
+    // Parsed before the lookup so a bad filter is a 400 even for an unknown entity.
+    filter_links(&params, vec![])?;
     let all = match sb_service::links::list(&st.ctx, &actor, kind, id).await {
         Err(ServiceError::NotFound) => return Ok(no_content()),
         other => other?,
     };
-    let items: Vec<Link> = all
-        .into_iter()
-        .filter(|l| to_ids.is_empty() || to_ids.contains(&l.to_entity_id))
-        .filter(|l| to_types.is_empty() || to_types.contains(&l.to_entity_type))
-        .filter(|l| {
-            to_catalogs.is_empty()
-                || l.metadata["catalog_id"]
-                    .as_i64()
-                    .is_some_and(|c| to_catalogs.contains(&c))
-        })
-        .collect();
-    Ok(render_links(&links, kind, id, &items))
+    let items = filter_links(&params, all)?;
+    Ok(render_links(&links, kind, Some(id), &items))
+}
+
+/// `GET /api/v4/{e}/links?filter[entity_id][]=…`: the links of several entities.
+async fn list_many(
+    kind: EntityKind,
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    links: Links,
+    params: Params,
+) -> ApiResult<Response> {
+    let ids = params.ints("filter[entity_id]")?;
+    if ids.is_empty() {
+        return Err(crate::error::ApiError::bad_request(
+            "filter[entity_id] is required: the ids of the entities whose links to list",
+        ));
+    }
+    filter_links(&params, vec![])?;
+    let all = sb_service::links::list_many(&st.ctx, &actor, kind, &ids).await?;
+    let items = filter_links(&params, all)?;
+    Ok(render_links(&links, kind, None, &items))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -129,6 +177,9 @@ struct Metadata {
 
 #[derive(Debug, Default, Deserialize)]
 struct LinkBody {
+    /// The source entity, in the mass forms only (ignored on `/{e}/{id}/link`).
+    #[serde(default)]
+    entity_id: Option<i64>,
     #[serde(default)]
     to_entity_id: Option<i64>,
     #[serde(default)]
@@ -137,21 +188,27 @@ struct LinkBody {
     metadata: Option<Metadata>,
 }
 
-fn inputs(body: Value) -> Result<Vec<LinkInput>, crate::error::ApiError> {
+/// Link items with the `entity_id` each carries (used by the mass forms).
+fn sourced_inputs(body: Value) -> Result<Vec<(Option<i64>, LinkInput)>, crate::error::ApiError> {
     Ok(parse_items::<LinkBody>(body)?
         .into_iter()
         .map(|(rid, b)| {
             let m = b.metadata.unwrap_or_default();
-            LinkInput {
+            let input = LinkInput {
                 request_id: Some(rid),
                 to_entity_id: b.to_entity_id,
                 to_entity_type: b.to_entity_type,
                 is_main: m.is_main.or(m.main_contact),
                 catalog_id: m.catalog_id,
                 quantity: m.quantity,
-            }
+            };
+            (b.entity_id, input)
         })
         .collect())
+}
+
+fn inputs(body: Value) -> Result<Vec<LinkInput>, crate::error::ApiError> {
+    Ok(sourced_inputs(body)?.into_iter().map(|(_, i)| i).collect())
 }
 
 async fn link(
@@ -164,7 +221,28 @@ async fn link(
 ) -> ApiResult<Response> {
     let id = parse_path_id(&id)?;
     let made = sb_service::links::link(&st.ctx, &actor, kind, id, inputs(body)?).await?;
-    Ok(render_links(&links, kind, id, &made))
+    Ok(render_links(&links, kind, Some(id), &made))
+}
+
+async fn link_many(
+    kind: EntityKind,
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    links: Links,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Response> {
+    let made = sb_service::links::link_many(&st.ctx, &actor, kind, sourced_inputs(body)?).await?;
+    Ok(render_links(&links, kind, None, &made))
+}
+
+async fn unlink_many(
+    kind: EntityKind,
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Response> {
+    sb_service::links::unlink_many(&st.ctx, &actor, kind, sourced_inputs(body)?).await?;
+    Ok(no_content())
 }
 
 async fn unlink(

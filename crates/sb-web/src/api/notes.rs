@@ -12,11 +12,11 @@ use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use sb_domain::feed::Note;
 use sb_domain::EntityKind;
-use sb_service::notes::{FeedItem, ListParams, NoteInput, NoteRef};
+use sb_service::notes::{FeedItem, ListParams, NoteEdit, NoteInput, NoteRef};
 use sb_service::ServiceError;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -29,7 +29,8 @@ pub fn router() -> Router<AppState> {
             .route(
                 &format!("{base}/notes"),
                 get(move |st: State<AppState>, a: Auth, l: Links, p: Params| list(kind, st, a, l, p, None))
-                    .post(move |st: State<AppState>, a: Auth, l: Links, b: JsonBody| create(kind, st, a, l, b, None)),
+                    .post(move |st: State<AppState>, a: Auth, l: Links, b: JsonBody| create(kind, st, a, l, b, None))
+                    .patch(move |st: State<AppState>, a: Auth, l: Links, b: JsonBody| update(kind, st, a, l, b, None, None)),
             )
             .route(
                 &format!("{base}/{{id}}/notes"),
@@ -40,11 +41,27 @@ pub fn router() -> Router<AppState> {
                 .post(move |st: State<AppState>, a: Auth, l: Links, id: Path<String>, b: JsonBody| async move {
                     let id = parse_path_id(&id.0)?;
                     create(kind, st, a, l, b, Some(id)).await
+                })
+                .patch(move |st: State<AppState>, a: Auth, l: Links, id: Path<String>, b: JsonBody| async move {
+                    let id = parse_path_id(&id.0)?;
+                    update(kind, st, a, l, b, Some(id), None).await
                 }),
             )
             .route(
                 &format!("{base}/{{id}}/notes/{{note_id}}"),
-                get(move |st: State<AppState>, a: Auth, l: Links, ids: Path<(String, String)>| get_one(kind, st, a, l, ids)),
+                get(move |st: State<AppState>, a: Auth, l: Links, ids: Path<(String, String)>| get_one(kind, st, a, l, ids))
+                    .patch(move |st: State<AppState>, a: Auth, l: Links, ids: Path<(String, String)>, b: JsonBody| async move {
+                        let (id, note) = (parse_path_id(&ids.0 .0)?, parse_path_id(&ids.0 .1)?);
+                        update(kind, st, a, l, b, Some(id), Some(note)).await
+                    }),
+            )
+            .route(
+                &format!("{base}/{{id}}/notes/{{note_id}}/pin"),
+                post(move |st: State<AppState>, a: Auth, l: Links, ids: Path<(String, String)>| pin(kind, st, a, l, ids, true)),
+            )
+            .route(
+                &format!("{base}/{{id}}/notes/{{note_id}}/unpin"),
+                post(move |st: State<AppState>, a: Auth, l: Links, ids: Path<(String, String)>| pin(kind, st, a, l, ids, false)),
             )
             .route(
                 &format!("{base}/{{id}}/feed"),
@@ -181,6 +198,67 @@ async fn create(
         .collect();
     let refs = sb_service::notes::create(&st.ctx, &actor, kind, entity, inputs).await?;
     Ok(hal(StatusCode::OK, render_refs(&links, kind, &refs)))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct NoteEditBody {
+    #[serde(default)]
+    id: Option<i64>,
+    #[serde(default)]
+    note_type: Option<String>,
+    #[serde(default)]
+    params: Option<Value>,
+}
+
+/// PATCH of notes: a batch (`note_id` `None`, items carry `id`) or one object on
+/// `/{e}/{id}/notes/{note_id}`. Items of `/{e}/{id}/notes` must be notes of that entity.
+async fn update(
+    kind: EntityKind,
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    links: Links,
+    JsonBody(body): JsonBody,
+    entity: Option<i64>,
+    note_id: Option<i64>,
+) -> ApiResult<Response> {
+    if note_id.is_some() && !body.is_object() {
+        return Err(ApiError::bad_request(
+            "PATCH on one note takes one JSON object",
+        ));
+    }
+    let inputs: Vec<NoteEdit> = parse_items::<NoteEditBody>(body)?
+        .into_iter()
+        .map(|(rid, b)| NoteEdit {
+            request_id: Some(rid),
+            id: note_id.or(b.id),
+            note_type: b.note_type,
+            params: b.params,
+        })
+        .collect();
+    let refs = sb_service::notes::update(&st.ctx, &actor, kind, entity, inputs).await?;
+    if note_id.is_some() {
+        if let Some(r) = refs.first() {
+            let n = sb_service::notes::get(&st.ctx, &actor, kind, r.entity_id, r.id).await?;
+            let mut v = render_note(&links, &n);
+            v["request_id"] = json!(r.request_id);
+            return Ok(hal(StatusCode::OK, v));
+        }
+    }
+    Ok(hal(StatusCode::OK, render_refs(&links, kind, &refs)))
+}
+
+/// `POST …/notes/{note_id}/pin|unpin` (no body): answers the note.
+async fn pin(
+    kind: EntityKind,
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    links: Links,
+    Path((entity, id)): Path<(String, String)>,
+    pinned: bool,
+) -> ApiResult<Response> {
+    let (entity, id) = (parse_path_id(&entity)?, parse_path_id(&id)?);
+    let n = sb_service::notes::set_pinned(&st.ctx, &actor, kind, entity, id, pinned).await?;
+    Ok(hal(StatusCode::OK, render_note(&links, &n)))
 }
 
 async fn feed(

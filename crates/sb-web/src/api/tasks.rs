@@ -11,8 +11,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
-use sb_domain::feed::Task;
-use sb_service::tasks::{ListParams, TaskInput, TaskOrder, TaskRef};
+use sb_domain::feed::{Task, TaskType};
+use sb_service::tasks::{ListParams, TaskInput, TaskOrder, TaskRef, TaskTypeInput};
 use sb_service::ServiceError;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -21,6 +21,68 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v4/tasks", get(list).post(create).patch(update_many))
         .route("/api/v4/tasks/{id}", get(get_one).patch(update_one))
+        .route("/api/v4/tasks/types", get(list_types).post(create_types))
+}
+
+pub fn render_task_type(t: &TaskType) -> Value {
+    json!({"id": t.id, "name": t.name, "color": t.color, "icon_id": t.icon_id, "code": t.code})
+}
+
+/// `GET /api/v4/tasks/types`: the account's task types, built-in ones first (as in
+/// `GET /api/v4/account?with=task_types`).
+async fn list_types(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    links: Links,
+) -> ApiResult<Response> {
+    let types = sb_service::tasks::task_types(&st.ctx, &actor).await?;
+    let items: Vec<Value> = types.iter().map(render_task_type).collect();
+    Ok(hal(
+        StatusCode::OK,
+        json!({"_total_items": items.len(), "_links": {"self": links.href("/api/v4/tasks/types")},
+               "_embedded": {"task_types": items}}),
+    ))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct TaskTypeBody {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    color: Option<String>,
+    #[serde(default)]
+    icon_id: Option<i64>,
+}
+
+/// `POST /api/v4/tasks/types` (admins; Switchboard's own, Kommo has no public one).
+async fn create_types(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    links: Links,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Response> {
+    let inputs = parse_items::<TaskTypeBody>(body)?
+        .into_iter()
+        .map(|(rid, b)| TaskTypeInput {
+            request_id: Some(rid),
+            name: b.name,
+            color: b.color,
+            icon_id: b.icon_id,
+        })
+        .collect();
+    let made = sb_service::tasks::create_types(&st.ctx, &actor, inputs).await?;
+    let items: Vec<Value> = made
+        .iter()
+        .map(|(rid, t)| {
+            let mut v = render_task_type(t);
+            v["request_id"] = json!(rid);
+            v
+        })
+        .collect();
+    Ok(hal(
+        StatusCode::OK,
+        json!({"_links": {"self": links.href("/api/v4/tasks/types")}, "_embedded": {"task_types": items}}),
+    ))
 }
 
 pub fn render_task(links: &Links, t: &Task) -> Value {
