@@ -315,9 +315,9 @@ pub async fn list(
             &mut sql,
             "k.id",
             account,
-            crate::field_values::ValueOwner::from(kind),
             *field,
             filter,
+            crate::field_values::Probe::Values,
         );
     }
     if !f.tag_ids.is_empty() {

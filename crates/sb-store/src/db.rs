@@ -118,6 +118,13 @@ impl Db {
         Ok(())
     }
 
+    /// Refreshes the planner's table statistics (after a bulk load).
+    pub async fn analyze(&self) -> Result<()> {
+        let mut c = self.write.acquire().await?;
+        c.execute("analyze").await?;
+        Ok(())
+    }
+
     pub async fn migrate(&self) -> Result<()> {
         crate::migrations::run(self).await
     }

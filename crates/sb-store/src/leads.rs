@@ -4,7 +4,7 @@
 //! responsible user and every filter is an indexed predicate or an indexed semi-join.
 
 use crate::db::DbConn;
-use crate::field_values::{self, FieldFilter, ValueOwner};
+use crate::field_values::{self, FieldFilter, Probe, ValueOwner};
 use crate::sql::Sql;
 use crate::{flag, Result, StoreError};
 use sb_domain::fields::FieldValue;
@@ -349,8 +349,15 @@ fn push_where(sql: &mut Sql, account: AccountId, f: &LeadFilter, vis: Visibility
     if let Some(v) = f.closest_task_to {
         sql.push(&format!(" and {CLOSEST_TASK} <= ")).bind(v);
     }
+    // Stage and responsible come from one index in id order (leads_board), so with them
+    // a wide range on a field is cheaper to check row by row than to read whole.
+    let board = !f.statuses.is_empty() || !f.responsible.is_empty() || !f.pipeline_ids.is_empty();
     for (field, filter) in &f.fields {
-        field_values::push_filter(sql, "l.id", account, ValueOwner::Lead, *field, filter);
+        let probe = match filter {
+            FieldFilter::Range(..) if board => Probe::PerRow(ValueOwner::Lead),
+            _ => Probe::Values,
+        };
+        field_values::push_filter(sql, "l.id", account, *field, filter, probe);
     }
     if !f.tag_ids.is_empty() {
         sql.push(" and l.id in (select et.entity_id from entity_tags et where et.account_id = ")

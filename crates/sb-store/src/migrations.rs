@@ -29,6 +29,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(2, "0002_telephony"),
     migration!(3, "0003_crm"),
     migration!(4, "0004_crm_more"),
+    migration!(5, "0005_field_filter_index"),
 ];
 
 pub(crate) async fn run(db: &Db) -> Result<()> {

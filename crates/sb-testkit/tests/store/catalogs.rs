@@ -3,7 +3,7 @@ use sb_domain::entities::Account;
 use sb_domain::fields::{FieldValue, ValueItem};
 use sb_domain::{AccountId, CatalogElementId, CatalogId, EntityKind, FieldId, UserId};
 use sb_store::catalogs::{self, ElementFilter};
-use sb_store::field_values::{self, FieldFilter, ValueOwner};
+use sb_store::field_values::{self, FieldFilter};
 use sb_store::{accounts, Db, StoreError};
 use serde_json::json;
 
@@ -159,7 +159,7 @@ async fn catalogs_elements_and_links() {
         );
         let sku = FieldFilter::Eq(vec!["dp-1".into()]);
         assert_eq!(
-            field_values::find_entities(&mut c, a, ValueOwner::CatalogElement, SKU, &sku, 10)
+            field_values::find_entities(&mut c, a, SKU, &sku, 10)
                 .await
                 .unwrap(),
             vec![1],
@@ -323,7 +323,7 @@ async fn catalogs_elements_and_links() {
         );
         let hs = FieldFilter::Eq(vec!["hs-3".into()]);
         assert_eq!(
-            field_values::find_entities(&mut c, a, ValueOwner::CatalogElement, SKU, &hs, 10)
+            field_values::find_entities(&mut c, a, SKU, &hs, 10)
                 .await
                 .unwrap(),
             vec![2]
@@ -353,7 +353,6 @@ async fn catalogs_elements_and_links() {
         assert!(field_values::find_entities(
             &mut c,
             a,
-            ValueOwner::CatalogElement,
             SKU,
             &FieldFilter::Eq(vec!["bp".into()]),
             10

@@ -1115,27 +1115,21 @@ async fn contact_field_values_are_indexed_by_the_service_call() {
         let mut c = t.db.conn().await.unwrap();
         let ceo = FieldFilter::Eq(vec!["ceo".into(), "cfo".into()]);
         assert_eq!(
-            field_values::find_entities(&mut c, a, ValueOwner::Contact, FieldId(40), &ceo, 50)
+            field_values::find_entities(&mut c, a, FieldId(40), &ceo, 50)
                 .await
                 .unwrap(),
             vec![10]
         );
-        assert!(field_values::find_entities(
-            &mut c,
-            AccountId(2),
-            ValueOwner::Contact,
-            FieldId(40),
-            &ceo,
-            50
-        )
-        .await
-        .unwrap()
-        .is_empty());
+        assert!(
+            field_values::find_entities(&mut c, AccountId(2), FieldId(40), &ceo, 50)
+                .await
+                .unwrap()
+                .is_empty()
+        );
         assert_eq!(
             field_values::find_entities(
                 &mut c,
                 a,
-                ValueOwner::Company,
                 FieldId(41),
                 &FieldFilter::Range(Some(3.0), Some(3.0)),
                 50
@@ -1159,13 +1153,13 @@ async fn contact_field_values_are_indexed_by_the_service_call() {
         let mut c = t.db.conn().await.unwrap();
         let cto = FieldFilter::Eq(vec!["CTO".into()]);
         assert_eq!(
-            field_values::find_entities(&mut c, a, ValueOwner::Contact, FieldId(40), &cto, 50)
+            field_values::find_entities(&mut c, a, FieldId(40), &cto, 50)
                 .await
                 .unwrap(),
             vec![10, 11]
         );
         assert!(
-            field_values::find_entities(&mut c, a, ValueOwner::Contact, FieldId(40), &ceo, 50)
+            field_values::find_entities(&mut c, a, FieldId(40), &ceo, 50)
                 .await
                 .unwrap()
                 .is_empty()
@@ -1173,7 +1167,6 @@ async fn contact_field_values_are_indexed_by_the_service_call() {
         assert!(field_values::find_entities(
             &mut c,
             a,
-            ValueOwner::Company,
             FieldId(41),
             &FieldFilter::Range(None, None),
             50
