@@ -45,6 +45,9 @@ pub async fn run(
         account: fl.account.clone(),
     };
     seed(&target.db, &fl.account, fl.admin.id, contacts).await?;
+    // Statistics as a running server has them (autovacuum analyses after a bulk load);
+    // without them PostgreSQL may plan the caller-ID lookup as a scan.
+    target.db.analyze().await?;
 
     // The simulator answers the install's balance check; the load is sent by this bench.
     let sim = sb_pbxsim::PbxSim::start(sb_pbxsim::SimConfig::default(), "127.0.0.1:0".parse()?)
