@@ -558,8 +558,9 @@ pub const ROUTES: &[Route] = &[
         Post,
         "/api/v4/telephony/blacklist",
         "telephony",
-        "Blacklist numbers",
+        "Blacklist a number",
     )
+    .body(Some(Body::Object))
     .ok(&[201]),
     op(
         Delete,
