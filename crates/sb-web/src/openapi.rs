@@ -3,7 +3,9 @@
 //!
 //! The document is built from ONE table, [`ROUTES`], written by reading every router
 //! (`api/*.rs`, `ops.rs`, `hooks.rs`). Schemas are deliberately loose: success bodies are
-//! HAL objects, errors are Kommo's `application/problem+json`. The API tests check that
+//! HAL objects (their `_links`, `_embedded`, `_page` and `_total_items` described, each
+//! resource's own fields free-form), errors are Kommo's `application/problem+json`.
+//! `scripts/api-fuzz` checks the live server against this document with schemathesis. The API tests check that
 //! every `.route(` in this crate's sources is in the table and that every table entry is
 //! served by the live app, so the two cannot drift apart silently.
 
@@ -665,6 +667,51 @@ fn body_schema(b: Body) -> Schema {
     }
 }
 
+/// Kommo's success body: a HAL object. Only the HAL members are described; each
+/// resource's own fields stay free-form.
+fn hal_schema() -> Schema {
+    let link = ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .property("href", ObjectBuilder::new().schema_type(Type::String))
+        .required("href");
+    let embedded_value = OneOfBuilder::new()
+        .item(ArrayBuilder::new().items(RefOr::T(any_object())))
+        .item(any_object());
+    ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .description(Some(
+            "A HAL object: `_links` of hrefs, `_embedded` lists or objects, and the resource's own fields",
+        ))
+        .property(
+            "_links",
+            ObjectBuilder::new()
+                .schema_type(Type::Object)
+                .additional_properties(Some(AdditionalProperties::RefOr(RefOr::T(link.into())))),
+        )
+        .property(
+            "_embedded",
+            ObjectBuilder::new()
+                .schema_type(Type::Object)
+                .additional_properties(Some(AdditionalProperties::RefOr(RefOr::T(
+                    embedded_value.into(),
+                )))),
+        )
+        .property(
+            "_page",
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(1)),
+        )
+        .property(
+            "_total_items",
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(0)),
+        )
+        .additional_properties(Some(AdditionalProperties::<Schema>::FreeForm(true)))
+        .into()
+}
+
 fn problem_schema() -> Schema {
     let string = || ObjectBuilder::new().schema_type(Type::String);
     ObjectBuilder::new()
@@ -705,7 +752,18 @@ fn success_response(r: &Route, status: u16) -> utoipa::openapi::Response {
         HAL | "application/json" if r.array => {
             ArrayBuilder::new().items(RefOr::T(any_object())).into()
         }
-        HAL | "application/json" => any_object(),
+        HAL => {
+            return ResponseBuilder::new()
+                .description("Success")
+                .content(
+                    HAL,
+                    ContentBuilder::new()
+                        .schema(Some(RefOr::Ref(Ref::from_schema_name("Hal"))))
+                        .build(),
+                )
+                .build()
+        }
+        "application/json" => any_object(),
         _ => ObjectBuilder::new().schema_type(Type::String).into(),
     };
     ResponseBuilder::new()
@@ -835,6 +893,7 @@ pub fn document() -> OpenApi {
     });
     let components = ComponentsBuilder::new()
         .schema("Problem", problem_schema())
+        .schema("Hal", hal_schema())
         .security_scheme(
             BEARER,
             SecurityScheme::Http(
@@ -892,6 +951,24 @@ pub fn router() -> Router<AppState> {
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hal_successes_are_described_as_hal_objects() {
+        let doc = serde_json::to_value(document()).unwrap();
+        let ok = &doc["paths"]["/api/v4/leads/{id}"]["get"]["responses"]["200"];
+        assert_eq!(
+            ok["content"][HAL]["schema"]["$ref"],
+            "#/components/schemas/Hal"
+        );
+        let hal = &doc["components"]["schemas"]["Hal"];
+        assert_eq!(
+            hal["properties"]["_links"]["additionalProperties"]["required"][0],
+            "href"
+        );
+        assert!(hal["properties"]["_embedded"]["additionalProperties"]["oneOf"].is_array());
+        let complex = &doc["paths"]["/api/v4/leads/complex"]["post"]["responses"]["200"];
+        assert_eq!(complex["content"][HAL]["schema"]["type"], "array");
+    }
 
     #[test]
     fn every_operation_is_in_the_document_once() {
