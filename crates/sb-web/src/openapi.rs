@@ -35,6 +35,7 @@ const BEARER: &str = "bearer";
 const HAL: &str = "application/hal+json";
 const PROBLEM: &str = "application/problem+json";
 const HOOKS: &str = "hooks";
+const OPS: &str = "ops";
 
 /// What a request body is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -169,20 +170,20 @@ use M::{Delete, Get, Patch, Post, Put};
 /// THE table: every route this crate serves, one row per method.
 pub const ROUTES: &[Route] = &[
     // ops.rs
-    op(Get, "/health", "ops", "Liveness")
+    op(Get, "/health", OPS, "Liveness")
         .open()
         .ok(&[200])
         .ct("application/json"),
-    op(Get, "/ready", "ops", "Readiness: the database answers")
+    op(Get, "/ready", OPS, "Readiness: the database answers")
         .open()
         .ok(&[200])
         .ct("application/json"),
-    op(Get, "/metrics", "ops", "Prometheus/OpenMetrics metrics")
+    op(Get, "/metrics", OPS, "Prometheus/OpenMetrics metrics")
         .open()
         .ok(&[200])
         .ct("application/openmetrics-text"),
     // this module
-    op(Get, PATH, "ops", "This OpenAPI document")
+    op(Get, PATH, OPS, "This OpenAPI document")
         .open()
         .ok(&[200])
         .ct("application/json"),
@@ -843,17 +844,8 @@ fn operation(o: &Operation) -> utoipa::openapi::path::Operation {
     for status in r.ok {
         b = b.response(status.to_string(), success_response(r, *status));
     }
-    if r.tag != HOOKS && (r.body.is_some() || !path_params(&o.path).is_empty()) {
-        b = b.response(
-            "400",
-            problem_response("Malformed request or validation failed"),
-        );
-    }
     if r.auth {
-        b = b
-            .response("401", problem_response("Missing, invalid or expired token"))
-            .response("403", problem_response("Not allowed for this user"))
-            .security(SecurityRequirement::new(BEARER, Vec::<String>::new()));
+        b = b.security(SecurityRequirement::new(BEARER, Vec::<String>::new()));
     }
     if r.tag == HOOKS {
         // the provider's own protocol: errors are plain text, not problem+json
@@ -868,7 +860,36 @@ fn operation(o: &Operation) -> utoipa::openapi::path::Operation {
             .build();
         return b.response("default", text).build();
     }
-    b.response("default", problem_response("Error")).build()
+    if r.tag == OPS {
+        return b.response("default", problem_response("Error")).build();
+    }
+    // The API and the token endpoint list every error status they answer, so that an
+    // unexpected one is a finding (scripts/api-fuzz checks status codes).
+    b = b.response(
+        "400",
+        problem_response("Malformed request, bad query parameter or validation failed"),
+    );
+    if r.auth || r.tag == "oauth" {
+        b = b.response("401", problem_response("Missing, invalid or expired token"));
+    }
+    if r.auth {
+        b = b.response("403", problem_response("Not allowed for this user"));
+    }
+    b = b.response("404", problem_response("No such thing, or no such route"));
+    if r.method != Get {
+        b = b.response("409", problem_response("Conflicts with stored data"));
+    }
+    if r.body.is_some() {
+        b = b.response("413", problem_response("The request body is too large"));
+    }
+    b = b.response("500", problem_response("Internal error"));
+    if r.tag == "telephony" {
+        b = b.response(
+            "502",
+            problem_response("The PBX did not answer as expected"),
+        );
+    }
+    b.build()
 }
 
 /// Builds the document from [`ROUTES`].
@@ -953,7 +974,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn hal_successes_are_described_as_hal_objects() {
+    fn successes_are_hal_objects_and_api_errors_are_listed() {
         let doc = serde_json::to_value(document()).unwrap();
         let ok = &doc["paths"]["/api/v4/leads/{id}"]["get"]["responses"]["200"];
         assert_eq!(
@@ -966,6 +987,15 @@ mod tests {
             "href"
         );
         assert!(hal["properties"]["_embedded"]["additionalProperties"]["oneOf"].is_array());
+        // API errors are listed one by one: an unlisted status is a finding
+        let r = &doc["paths"]["/api/v4/leads/{id}"]["patch"]["responses"];
+        assert!(r.get("default").is_none());
+        for s in ["400", "401", "403", "404", "409", "413", "500"] {
+            assert_eq!(
+                r[s]["content"][PROBLEM]["schema"]["$ref"], "#/components/schemas/Problem",
+                "{s}"
+            );
+        }
         let complex = &doc["paths"]["/api/v4/leads/complex"]["post"]["responses"]["200"];
         assert_eq!(complex["content"][HAL]["schema"]["type"], "array");
     }
