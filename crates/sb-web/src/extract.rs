@@ -120,6 +120,18 @@ pub fn request_id_of(v: &Value, index: usize) -> String {
 /// item (by request_id) and the field path, Kommo-style (`custom_fields_values.0.field_id`).
 pub fn parse_items<T: DeserializeOwned>(body: Value) -> Result<Vec<(String, T)>, ApiError> {
     let items = match body {
+        Value::Array(a) if a.is_empty() => {
+            return Err(ApiError::bad_request(
+                "the request body must be a non-empty array",
+            ))
+        }
+        Value::Array(a) if a.len() > sb_service::cards::MAX_BATCH => {
+            return Err(ApiError::bad_request(format!(
+                "a batch holds at most {} items, this one has {}",
+                sb_service::cards::MAX_BATCH,
+                a.len()
+            )))
+        }
         Value::Array(a) => a,
         obj @ Value::Object(_) => vec![obj],
         _ => {
@@ -174,6 +186,12 @@ fn kommo_path(p: &str) -> String {
 
 /// Parses a single object body into `T` with a path-naming error.
 pub fn parse_one<T: DeserializeOwned>(body: Value) -> Result<T, ApiError> {
+    // serde would take a struct from an array of its fields in order (`[]` = all defaults)
+    if !body.is_object() {
+        return Err(ApiError::bad_request(
+            "The request body must be a JSON object",
+        ));
+    }
     let rid = request_id_of(&body, 0);
     serde_path_to_error::deserialize::<_, T>(body).map_err(|e| {
         let path = kommo_path(&e.path().to_string());

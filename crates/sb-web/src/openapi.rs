@@ -3,7 +3,9 @@
 //!
 //! The document is built from ONE table, [`ROUTES`], written by reading every router
 //! (`api/*.rs`, `ops.rs`, `hooks.rs`). Schemas are deliberately loose: success bodies are
-//! HAL objects, errors are Kommo's `application/problem+json`. The API tests check that
+//! HAL objects (their `_links`, `_embedded`, `_page` and `_total_items` described, each
+//! resource's own fields free-form), errors are Kommo's `application/problem+json`.
+//! `scripts/api-fuzz` checks the live server against this document with schemathesis. The API tests check that
 //! every `.route(` in this crate's sources is in the table and that every table entry is
 //! served by the live app, so the two cannot drift apart silently.
 
@@ -33,6 +35,7 @@ const BEARER: &str = "bearer";
 const HAL: &str = "application/hal+json";
 const PROBLEM: &str = "application/problem+json";
 const HOOKS: &str = "hooks";
+const OPS: &str = "ops";
 
 /// What a request body is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -167,20 +170,20 @@ use M::{Delete, Get, Patch, Post, Put};
 /// THE table: every route this crate serves, one row per method.
 pub const ROUTES: &[Route] = &[
     // ops.rs
-    op(Get, "/health", "ops", "Liveness")
+    op(Get, "/health", OPS, "Liveness")
         .open()
         .ok(&[200])
         .ct("application/json"),
-    op(Get, "/ready", "ops", "Readiness: the database answers")
+    op(Get, "/ready", OPS, "Readiness: the database answers")
         .open()
         .ok(&[200])
         .ct("application/json"),
-    op(Get, "/metrics", "ops", "Prometheus/OpenMetrics metrics")
+    op(Get, "/metrics", OPS, "Prometheus/OpenMetrics metrics")
         .open()
         .ok(&[200])
         .ct("application/openmetrics-text"),
     // this module
-    op(Get, PATH, "ops", "This OpenAPI document")
+    op(Get, PATH, OPS, "This OpenAPI document")
         .open()
         .ok(&[200])
         .ct("application/json"),
@@ -558,8 +561,9 @@ pub const ROUTES: &[Route] = &[
         Post,
         "/api/v4/telephony/blacklist",
         "telephony",
-        "Blacklist numbers",
+        "Blacklist a number",
     )
+    .body(Some(Body::Object))
     .ok(&[201]),
     op(
         Delete,
@@ -664,6 +668,51 @@ fn body_schema(b: Body) -> Schema {
     }
 }
 
+/// Kommo's success body: a HAL object. Only the HAL members are described; each
+/// resource's own fields stay free-form.
+fn hal_schema() -> Schema {
+    let link = ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .property("href", ObjectBuilder::new().schema_type(Type::String))
+        .required("href");
+    let embedded_value = OneOfBuilder::new()
+        .item(ArrayBuilder::new().items(RefOr::T(any_object())))
+        .item(any_object());
+    ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .description(Some(
+            "A HAL object: `_links` of hrefs, `_embedded` lists or objects, and the resource's own fields",
+        ))
+        .property(
+            "_links",
+            ObjectBuilder::new()
+                .schema_type(Type::Object)
+                .additional_properties(Some(AdditionalProperties::RefOr(RefOr::T(link.into())))),
+        )
+        .property(
+            "_embedded",
+            ObjectBuilder::new()
+                .schema_type(Type::Object)
+                .additional_properties(Some(AdditionalProperties::RefOr(RefOr::T(
+                    embedded_value.into(),
+                )))),
+        )
+        .property(
+            "_page",
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(1)),
+        )
+        .property(
+            "_total_items",
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(0)),
+        )
+        .additional_properties(Some(AdditionalProperties::<Schema>::FreeForm(true)))
+        .into()
+}
+
 fn problem_schema() -> Schema {
     let string = || ObjectBuilder::new().schema_type(Type::String);
     ObjectBuilder::new()
@@ -704,7 +753,18 @@ fn success_response(r: &Route, status: u16) -> utoipa::openapi::Response {
         HAL | "application/json" if r.array => {
             ArrayBuilder::new().items(RefOr::T(any_object())).into()
         }
-        HAL | "application/json" => any_object(),
+        HAL => {
+            return ResponseBuilder::new()
+                .description("Success")
+                .content(
+                    HAL,
+                    ContentBuilder::new()
+                        .schema(Some(RefOr::Ref(Ref::from_schema_name("Hal"))))
+                        .build(),
+                )
+                .build()
+        }
+        "application/json" => any_object(),
         _ => ObjectBuilder::new().schema_type(Type::String).into(),
     };
     ResponseBuilder::new()
@@ -784,17 +844,8 @@ fn operation(o: &Operation) -> utoipa::openapi::path::Operation {
     for status in r.ok {
         b = b.response(status.to_string(), success_response(r, *status));
     }
-    if r.tag != HOOKS && (r.body.is_some() || !path_params(&o.path).is_empty()) {
-        b = b.response(
-            "400",
-            problem_response("Malformed request or validation failed"),
-        );
-    }
     if r.auth {
-        b = b
-            .response("401", problem_response("Missing, invalid or expired token"))
-            .response("403", problem_response("Not allowed for this user"))
-            .security(SecurityRequirement::new(BEARER, Vec::<String>::new()));
+        b = b.security(SecurityRequirement::new(BEARER, Vec::<String>::new()));
     }
     if r.tag == HOOKS {
         // the provider's own protocol: errors are plain text, not problem+json
@@ -809,7 +860,36 @@ fn operation(o: &Operation) -> utoipa::openapi::path::Operation {
             .build();
         return b.response("default", text).build();
     }
-    b.response("default", problem_response("Error")).build()
+    if r.tag == OPS {
+        return b.response("default", problem_response("Error")).build();
+    }
+    // The API and the token endpoint list every error status they answer, so that an
+    // unexpected one is a finding (scripts/api-fuzz checks status codes).
+    b = b.response(
+        "400",
+        problem_response("Malformed request, bad query parameter or validation failed"),
+    );
+    if r.auth || r.tag == "oauth" {
+        b = b.response("401", problem_response("Missing, invalid or expired token"));
+    }
+    if r.auth {
+        b = b.response("403", problem_response("Not allowed for this user"));
+    }
+    b = b.response("404", problem_response("No such thing, or no such route"));
+    if r.method != Get {
+        b = b.response("409", problem_response("Conflicts with stored data"));
+    }
+    if r.body.is_some() {
+        b = b.response("413", problem_response("The request body is too large"));
+    }
+    b = b.response("500", problem_response("Internal error"));
+    if r.tag == "telephony" {
+        b = b.response(
+            "502",
+            problem_response("The PBX did not answer as expected"),
+        );
+    }
+    b.build()
 }
 
 /// Builds the document from [`ROUTES`].
@@ -834,6 +914,7 @@ pub fn document() -> OpenApi {
     });
     let components = ComponentsBuilder::new()
         .schema("Problem", problem_schema())
+        .schema("Hal", hal_schema())
         .security_scheme(
             BEARER,
             SecurityScheme::Http(
@@ -891,6 +972,33 @@ pub fn router() -> Router<AppState> {
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn successes_are_hal_objects_and_api_errors_are_listed() {
+        let doc = serde_json::to_value(document()).unwrap();
+        let ok = &doc["paths"]["/api/v4/leads/{id}"]["get"]["responses"]["200"];
+        assert_eq!(
+            ok["content"][HAL]["schema"]["$ref"],
+            "#/components/schemas/Hal"
+        );
+        let hal = &doc["components"]["schemas"]["Hal"];
+        assert_eq!(
+            hal["properties"]["_links"]["additionalProperties"]["required"][0],
+            "href"
+        );
+        assert!(hal["properties"]["_embedded"]["additionalProperties"]["oneOf"].is_array());
+        // API errors are listed one by one: an unlisted status is a finding
+        let r = &doc["paths"]["/api/v4/leads/{id}"]["patch"]["responses"];
+        assert!(r.get("default").is_none());
+        for s in ["400", "401", "403", "404", "409", "413", "500"] {
+            assert_eq!(
+                r[s]["content"][PROBLEM]["schema"]["$ref"], "#/components/schemas/Problem",
+                "{s}"
+            );
+        }
+        let complex = &doc["paths"]["/api/v4/leads/complex"]["post"]["responses"]["200"];
+        assert_eq!(complex["content"][HAL]["schema"]["type"], "array");
+    }
 
     #[test]
     fn every_operation_is_in_the_document_once() {

@@ -133,3 +133,45 @@ async fn unknown_routes_are_404_problems() {
         problem(app.get("/api/v4/nothing-here").await, 404).await;
     }
 }
+
+/// Found by scripts/api-fuzz: bodies the OpenAPI document calls invalid get a 400
+/// problem, not a 2xx. An empty batch was taken as "create nothing"; a one-object body
+/// sent as an array was read as the object's fields in order (`[]` = all defaults).
+#[tokio::test]
+async fn bodies_of_the_wrong_shape_are_refused() {
+    for app in spawn_apps().await {
+        let v = problem(app.post("/api/v4/users", json!([])).await, 400).await;
+        assert!(v["detail"].as_str().unwrap().contains("non-empty"));
+        let pipelines = json(app.get("/api/v4/leads/pipelines").await).await;
+        let p = &pipelines["_embedded"]["pipelines"][0];
+        let (pid, sid) = (
+            p["id"].as_i64().unwrap(),
+            p["_embedded"]["statuses"][0]["id"].as_i64().unwrap(),
+        );
+        let path = format!("/api/v4/leads/pipelines/{pid}");
+        for body in [json!([]), json!(["renamed"]), json!("renamed"), json!(7)] {
+            let v = problem(app.patch(&path, body).await, 400).await;
+            assert!(v["detail"].as_str().unwrap().contains("JSON object"));
+        }
+        let status = format!("/api/v4/leads/pipelines/{pid}/statuses/{sid}");
+        problem(app.patch(&status, json!([])).await, 400).await;
+        let after = json(app.get("/api/v4/leads/pipelines").await).await;
+        assert_eq!(after["_embedded"]["pipelines"][0]["name"], p["name"]);
+        problem(
+            app.post(
+                "/api/v4/telephony/blacklist",
+                json!([{"phone": "+34600000001"}]),
+            )
+            .await,
+            400,
+        )
+        .await;
+        let r = app
+            .post(
+                "/api/v4/telephony/blacklist",
+                json!({"phone": "+34600000001"}),
+            )
+            .await;
+        assert_eq!(r.status(), 201);
+    }
+}
