@@ -402,12 +402,18 @@ pub struct Committer {
 const MAX_BATCH: usize = 256;
 
 impl Committer {
-    /// Starts the writer on a thread of its own with its own (single-threaded) runtime.
-    /// As an ordinary task it queued behind every request task at each of its awaits:
-    /// under load a batch of three events took 2 ms of waiting for its turn, which
-    /// capped the whole ingest, since every event waits for the writer.
+    /// Starts the writer. On SQLite it gets a thread of its own with its own runtime: as
+    /// an ordinary task it queued behind every request task at each of its awaits (under
+    /// load a batch of three events took 2 ms of waiting for its turn), and SQLite's
+    /// connections are threads of their own, not sockets. A PostgreSQL connection is a
+    /// socket driven by the runtime that opened it, so there the writer stays a task of
+    /// that runtime (on another runtime every reply waited for the busy one to relay it).
     pub fn start(db: sb_store::Db) -> Committer {
         let (tx, rx) = tokio::sync::mpsc::channel::<(Write, Reply)>(4096);
+        if db.backend() == sb_store::Backend::Postgres {
+            tokio::spawn(run_writer(db, rx));
+            return Committer { tx };
+        }
         let spawned = std::thread::Builder::new()
             .name("sb-committer".into())
             .spawn(move || {
