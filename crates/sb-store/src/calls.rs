@@ -250,6 +250,10 @@ fn push_state(sql: &mut Sql, s: &CallSessionState) {
 
 const SESSION_BINDS: usize = 27;
 
+/// Adds new sessions; one that exists already is left alone (and not counted).
+const SESSION_INSERT: &str =
+    " on conflict (account_id, integration_id, provider_call_id) do nothing";
+
 /// Overwrites the mergeable columns of an existing session with the row given.
 const SESSION_UPSERT: &str = " on conflict (account_id, integration_id, provider_call_id) do update set \
      direction = excluded.direction, state = excluded.state, customer_phone = excluded.customer_phone, \
@@ -504,27 +508,12 @@ pub async fn apply_batch(tx: &mut Tx, items: &[BatchItem<'_>]) -> Result<Vec<Opt
         .iter()
         .filter_map(|k| sessions.get(k).map(|(s, _, _)| s))
         .collect();
-    let mut rest = &new_rows[..];
-    for size in statement_sizes(new_rows.len(), shape.max_binds / SESSION_BINDS) {
-        let (chunk, tail) = rest.split_at(size);
-        rest = tail;
-        let text = values_sql(
-            &format!("insert into call_sessions ({SESSION_COLUMNS}) values "),
-            size,
-            &row_of(SESSION_BINDS),
-            shape.anonymous,
-        ) + " on conflict (account_id, integration_id, provider_call_id) do nothing";
-        let mut q = sqlx::query(&text);
-        for s in chunk {
-            q = bind_session(q, s);
-        }
-        let done = q.execute(tx.raw()).await?;
-        if done.rows_affected() != size as u64 {
-            // A session was created meanwhile by another writer.
-            return Err(StoreError::Conflict {
-                field: "provider_call_id".into(),
-            });
-        }
+    let inserted = write_sessions(tx, shape, &new_rows, SESSION_INSERT).await?;
+    if inserted != new_rows.len() as u64 {
+        // A session was created meanwhile by another writer.
+        return Err(StoreError::Conflict {
+            field: "provider_call_id".into(),
+        });
     }
     // Existing sessions that changed: one multi-row upsert (every row exists and, on
     // PostgreSQL, is locked by the read above, so each lands on its own row).
@@ -533,8 +522,22 @@ pub async fn apply_batch(tx: &mut Tx, items: &[BatchItem<'_>]) -> Result<Vec<Opt
         .filter(|(_, is_new, dirty)| *dirty && !*is_new)
         .map(|(s, _, _)| s)
         .collect();
-    let mut rest = &changed[..];
-    for size in statement_sizes(changed.len(), shape.max_binds / SESSION_BINDS) {
+    write_sessions(tx, shape, &changed, SESSION_UPSERT).await?;
+    // Sessions written above carry their final state; each item reports its own moment.
+    Ok(out)
+}
+
+/// Writes whole sessions with multi-row statements ending in `on_conflict`; returns the
+/// rows affected.
+async fn write_sessions(
+    tx: &mut Tx,
+    shape: crate::sql::BulkShape,
+    rows: &[&CallSession],
+    on_conflict: &str,
+) -> Result<u64> {
+    let mut done = 0;
+    let mut rest = rows;
+    for size in statement_sizes(rows.len(), shape.max_binds / SESSION_BINDS) {
         let (chunk, tail) = rest.split_at(size);
         rest = tail;
         let text = values_sql(
@@ -542,15 +545,14 @@ pub async fn apply_batch(tx: &mut Tx, items: &[BatchItem<'_>]) -> Result<Vec<Opt
             size,
             &row_of(SESSION_BINDS),
             shape.anonymous,
-        ) + SESSION_UPSERT;
+        ) + on_conflict;
         let mut q = sqlx::query(&text);
         for s in chunk {
             q = bind_session(q, s);
         }
-        q.execute(tx.raw()).await?;
+        done += q.execute(tx.raw()).await?.rows_affected();
     }
-    // Sessions written above carry their final state; each item reports its own moment.
-    Ok(out)
+    Ok(done)
 }
 
 async fn write_state(c: &mut impl DbConn, s: &CallSession) -> Result<()> {
