@@ -1,7 +1,7 @@
 //! `/api/v4/tasks` (C8).
 
 use crate::api::hal::{hal, no_content, page, secs};
-use crate::api::util::{parse_entity, parse_path_id};
+use crate::api::util::{only, parse_entity, patch_one};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{parse_items, Auth, JsonBody, Links};
 use crate::params::Params;
@@ -300,19 +300,7 @@ async fn update_one(
     Path(id): Path<String>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {
-    let id = parse_path_id(&id)?;
-    if !body.is_object() {
-        return Err(ApiError::bad_request(
-            "PATCH on one entity takes one JSON object",
-        ));
-    }
-    let mut inputs = parse_inputs(body)?;
-    for i in &mut inputs {
-        i.id = Some(id);
-    }
+    let inputs = patch_one(&id, body, parse_inputs, |i, id| i.id = Some(id))?;
     let refs = sb_service::tasks::update(&st.ctx, &actor, inputs).await?;
-    match refs.first() {
-        Some(r) => Ok(hal(StatusCode::OK, ref_json(&links, r))),
-        None => Err(ApiError::bad_request("nothing to update")),
-    }
+    Ok(hal(StatusCode::OK, ref_json(&links, only(&refs)?)))
 }
