@@ -1,29 +1,29 @@
 //! Numbers whose incoming calls are rejected. Looked up on every call start, so the
 //! lookup is an index range on reversed digits (as caller ID), never a scan.
 
+use crate::cells::Cells;
 use crate::db::DbConn;
 use crate::sql::Sql;
 use crate::{Result, StoreError};
 use sb_domain::integrations::BlacklistEntry;
 use sb_domain::{AccountId, Phone, UserId};
-use sqlx::any::AnyRow;
 use sqlx::Row;
 
 const COLUMNS: &str = "id, account_id, raw, e164, rev_digits, note, created_by, created_at";
 
-fn from_row(r: &AnyRow) -> Result<BlacklistEntry> {
-    let rev: String = r.try_get(4)?;
+fn from_row<R: Cells>(r: &R) -> Result<BlacklistEntry> {
+    let rev: String = r.cell(4)?;
     Ok(BlacklistEntry {
-        id: r.try_get(0)?,
-        account_id: AccountId(r.try_get(1)?),
+        id: r.cell(0)?,
+        account_id: AccountId(r.cell(1)?),
         phone: Phone {
-            raw: r.try_get(2)?,
-            e164: r.try_get(3)?,
+            raw: r.cell(2)?,
+            e164: r.cell(3)?,
             digits: rev.chars().rev().collect(),
         },
-        note: r.try_get(5)?,
-        created_by: UserId(r.try_get(6)?),
-        created_at: r.try_get(7)?,
+        note: r.cell(5)?,
+        created_by: UserId(r.cell(6)?),
+        created_at: r.cell(7)?,
     })
 }
 
@@ -106,6 +106,22 @@ pub async fn find(
     account: AccountId,
     phone: &Phone,
 ) -> Result<Option<BlacklistEntry>> {
+    let rows = find_sql(account, phone).query().fetch_all(c.raw()).await?;
+    let found: Vec<BlacklistEntry> = rows.iter().map(from_row).collect::<Result<_>>()?;
+    Ok(best(found, phone))
+}
+
+/// [`find`] on the SQLite fast lane.
+pub fn find_lite(
+    c: &crate::lite::LiteConn<'_>,
+    account: AccountId,
+    phone: &Phone,
+) -> Result<Option<BlacklistEntry>> {
+    let found = c.rows(&find_sql(account, phone), |r| from_row(r))?;
+    Ok(best(found, phone))
+}
+
+fn find_sql(account: AccountId, phone: &Phone) -> Sql {
     let mut sql = Sql::new(&format!(
         "select {COLUMNS} from blacklist where account_id = "
     ));
@@ -122,13 +138,16 @@ pub async fn find(
         }
     }
     sql.push(" order by id limit 20");
-    let rows = sql.query().fetch_all(c.raw()).await?;
-    let mut found: Vec<BlacklistEntry> = rows.iter().map(from_row).collect::<Result<_>>()?;
+    sql
+}
+
+/// The entry with the same full number if there is one, else the first suffix match.
+fn best(mut found: Vec<BlacklistEntry>, phone: &Phone) -> Option<BlacklistEntry> {
     let exact = found
         .iter()
         .position(|e| e.phone.e164.is_some() && e.phone.e164 == phone.e164);
-    Ok(match exact {
+    match exact {
         Some(i) => Some(found.swap_remove(i)),
         None => found.into_iter().next(),
-    })
+    }
 }

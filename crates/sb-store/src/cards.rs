@@ -2,6 +2,7 @@
 //! tables have the same columns, so one implementation serves both; the phone index
 //! (`phones`) is rewritten in the same transaction as its card.
 
+use crate::cells::Cells;
 use crate::db::DbConn;
 use crate::sql::{bulk_shape, row_of, statement_sizes, values_sql, Sql};
 use crate::{flag, Result, StoreError};
@@ -371,6 +372,26 @@ pub async fn find_by_phone(
     vis: [Visibility; 2],
     phone: &Phone,
 ) -> Result<Vec<PhoneMatch>> {
+    let rows = phone_sql(account, vis, phone)
+        .query()
+        .fetch_all(c.raw())
+        .await?;
+    let rows = rows.iter().map(phone_row).collect::<Result<Vec<_>>>()?;
+    Ok(phone_matches(rows, phone))
+}
+
+/// [`find_by_phone`] on the SQLite fast lane.
+pub fn find_by_phone_lite(
+    c: &crate::lite::LiteConn<'_>,
+    account: AccountId,
+    vis: [Visibility; 2],
+    phone: &Phone,
+) -> Result<Vec<PhoneMatch>> {
+    let rows = c.rows(&phone_sql(account, vis, phone), |r| phone_row(r))?;
+    Ok(phone_matches(rows, phone))
+}
+
+fn phone_sql(account: AccountId, vis: [Visibility; 2], phone: &Phone) -> Sql {
     // One pass over the phone index, the card joined by kind. (It was a union of one
     // query per kind, each filtering `entity_type` too: without planner statistics, as
     // on a PostgreSQL server with autovacuum off after a bulk import, PostgreSQL then
@@ -401,21 +422,37 @@ pub async fn find_by_phone(
     }
     sql.push(" and (k.id is not null or m.id is not null)");
     sql.push(" limit 200");
-    let rows = sql.query().fetch_all(c.raw()).await?;
+    sql
+}
+
+/// One row of [`phone_sql`]: kind, card id, name, responsible user, raw phone, E.164.
+type PhoneRow = (String, i64, String, Option<i64>, String, Option<String>);
+
+fn phone_row<R: Cells>(r: &R) -> Result<PhoneRow> {
+    Ok((
+        r.cell(0)?,
+        r.cell(1)?,
+        r.cell(2)?,
+        r.cell(3)?,
+        r.cell(4)?,
+        r.cell(5)?,
+    ))
+}
+
+/// One match per card; when some phone equals the number exactly (same E.164), only
+/// those; contacts first, then by id.
+fn phone_matches(rows: Vec<PhoneRow>, phone: &Phone) -> Vec<PhoneMatch> {
     let mut out: Vec<PhoneMatch> = Vec::with_capacity(rows.len());
-    for r in rows {
-        let et: String = r.try_get(0)?;
+    for (et, id, name, responsible, raw, e164) in rows {
         let kind = if et == "company" {
             CardKind::Company
         } else {
             CardKind::Contact
         };
-        let e164: Option<String> = r.try_get(5)?;
         let exact = match (&phone.e164, &e164) {
             (Some(a), Some(b)) => a == b,
             _ => false,
         };
-        let id: i64 = r.try_get(1)?;
         if let Some(existing) = out.iter_mut().find(|m| m.kind == kind && m.id == id) {
             existing.exact |= exact;
             continue;
@@ -423,9 +460,9 @@ pub async fn find_by_phone(
         out.push(PhoneMatch {
             kind,
             id,
-            name: r.try_get(2)?,
-            responsible_user_id: r.try_get::<Option<i64>, _>(3)?.map(UserId),
-            phone_raw: r.try_get(4)?,
+            name,
+            responsible_user_id: responsible.map(UserId),
+            phone_raw: raw,
             exact,
         });
     }
@@ -433,7 +470,7 @@ pub async fn find_by_phone(
         out.retain(|m| m.exact);
     }
     out.sort_by_key(|m| (m.kind == CardKind::Company, m.id));
-    Ok(out)
+    out
 }
 
 /// How many of `ids` are users of the account (to validate responsible users).

@@ -1,9 +1,12 @@
+use crate::lite::{Gate, Lite};
 use crate::{Result, StoreError};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection, AnyPool, Executor, Transaction};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::OwnedMutexGuard;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -19,6 +22,9 @@ pub struct Db {
     read: AnyPool,
     write: AnyPool,
     backend: Backend,
+    /// SQLite only: the turn to write (see [`crate::lite`]) and the fast lane.
+    gate: Option<Gate>,
+    lite: Option<Arc<Lite>>,
 }
 
 /// Something store functions can run queries on: a pooled connection or a transaction.
@@ -28,7 +34,12 @@ pub trait DbConn: Send {
 }
 
 pub struct Conn(PoolConnection<Any>);
-pub struct Tx(Transaction<'static, Any>);
+/// A write transaction; on SQLite it holds the database's turn to write until it ends.
+pub struct Tx(
+    Transaction<'static, Any>,
+    #[allow(dead_code)] // held, never read: dropped when the transaction ends
+    Option<OwnedMutexGuard<()>>,
+);
 
 impl DbConn for Conn {
     fn raw(&mut self) -> &mut AnyConnection {
@@ -71,14 +82,21 @@ impl Db {
         };
         match backend {
             Backend::Sqlite => {
-                ensure_sqlite_dir(url);
+                let path = ensure_sqlite_dir(url);
                 let opts = AnyConnectOptions::from_str(url)?;
                 let write = sqlite_pool(1, false).connect_with(opts.clone()).await?;
                 let read = sqlite_pool(8, true).connect_with(opts).await?;
+                let gate: Gate = Arc::new(tokio::sync::Mutex::new(()));
+                let lite = match path {
+                    Some(p) => Some(Arc::new(Lite::open(&p, gate.clone())?)),
+                    None => None,
+                };
                 Ok(Db {
                     read,
                     write,
                     backend,
+                    gate: Some(gate),
+                    lite,
                 })
             }
             Backend::Postgres => {
@@ -92,6 +110,8 @@ impl Db {
                     read: pool.clone(),
                     write: pool,
                     backend,
+                    gate: None,
+                    lite: None,
                 })
             }
         }
@@ -103,7 +123,22 @@ impl Db {
 
     /// A write transaction.
     pub async fn begin(&self) -> Result<Tx> {
-        Ok(Tx(self.write.begin().await?))
+        let turn = self.turn().await;
+        Ok(Tx(self.write.begin().await?, turn))
+    }
+
+    /// On SQLite, waits for the turn to write (see [`crate::lite`]).
+    async fn turn(&self) -> Option<OwnedMutexGuard<()>> {
+        match &self.gate {
+            Some(g) => Some(g.clone().lock_owned().await),
+            None => None,
+        }
+    }
+
+    /// The SQLite fast lane for the webhook path; `None` on PostgreSQL (and for an
+    /// in-memory SQLite database, which other connections cannot open).
+    pub fn lite(&self) -> Option<&Lite> {
+        self.lite.as_deref()
     }
 
     /// A connection for reads.
@@ -120,6 +155,7 @@ impl Db {
 
     /// Refreshes the planner's table statistics (after a bulk load).
     pub async fn analyze(&self) -> Result<()> {
+        let _turn = self.turn().await;
         let mut c = self.write.acquire().await?;
         c.execute("analyze").await?;
         Ok(())
@@ -131,6 +167,7 @@ impl Db {
 
     /// Runs a statement outside any transaction (e.g. `create database` for tests).
     pub async fn execute_admin(&self, sql: &str) -> Result<()> {
+        let _turn = self.turn().await;
         let mut c = self.write.acquire().await?;
         c.execute(sql).await?;
         Ok(())
@@ -176,13 +213,15 @@ fn sqlite_pool(max: u32, mmap: bool) -> AnyPoolOptions {
         })
 }
 
-fn ensure_sqlite_dir(url: &str) {
+/// Creates the folder of a SQLite file; returns the file's path (`None` for a database
+/// in memory).
+fn ensure_sqlite_dir(url: &str) -> Option<String> {
     let path = url
         .trim_start_matches("sqlite://")
         .trim_start_matches("sqlite:");
     let path = path.split('?').next().unwrap_or_default();
-    if path.is_empty() || path == ":memory:" {
-        return;
+    if path.is_empty() || path.contains(":memory:") || url.contains("mode=memory") {
+        return None;
     }
     if let Some(parent) = std::path::Path::new(path).parent() {
         if !parent.as_os_str().is_empty() {
@@ -190,6 +229,7 @@ fn ensure_sqlite_dir(url: &str) {
             let _ = std::fs::create_dir_all(parent);
         }
     }
+    Some(path.to_string())
 }
 
 /// The same server URL naming another database: `postgres://u@h:5432/a?x` with `b` gives

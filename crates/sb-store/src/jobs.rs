@@ -102,30 +102,59 @@ pub async fn enqueue_many(c: &mut impl DbConn, jobs: &[NewJob], now: i64) -> Res
     }
     let shape = crate::sql::bulk_shape(c);
     let mut rest = jobs;
+    let mut args = Vec::new();
     for size in crate::sql::statement_sizes(jobs.len(), shape.max_binds / 8) {
         let (chunk, tail) = rest.split_at(size);
         rest = tail;
         let text = crate::sql::values_sql(
             &format!("insert into jobs ({COLUMNS}) values "),
             size,
-            "(?, ?, ?, ?, ?, ?, 0, ?, null, null, null, null, 0, ?)",
+            NEW_ROW,
             shape.anonymous,
-        ) + " on conflict (account_id, kind, dedup_key) do nothing";
-        let mut q = sqlx::query(&text);
+        ) + NEW_CONFLICT;
+        args.clear();
         for job in chunk {
-            q = q
-                .bind(sb_domain::next_id(now))
-                .bind(job.account_id.0)
-                .bind(job.kind.as_str())
-                .bind(job.payload.as_str())
-                .bind(job.dedup_key.as_deref())
-                .bind(job.run_at)
-                .bind(job.max_attempts.max(1))
-                .bind(now);
+            new_job_args(job, now, &mut args);
         }
-        q.execute(c.raw()).await?;
+        crate::sql::bind_all(sqlx::query(&text), &args)
+            .execute(c.raw())
+            .await?;
     }
     Ok(())
+}
+
+/// [`enqueue_many`] on the SQLite fast lane.
+pub fn enqueue_many_lite(c: &crate::lite::LiteConn<'_>, jobs: &[NewJob], now: i64) -> Result<()> {
+    if jobs.is_empty() {
+        return Ok(());
+    }
+    let mut insert = c.0.prepare_cached(&format!(
+        "insert into jobs ({COLUMNS}) values {NEW_ROW}{NEW_CONFLICT}"
+    ))?;
+    let mut args = Vec::with_capacity(8);
+    for job in jobs {
+        args.clear();
+        new_job_args(job, now, &mut args);
+        insert.execute(rusqlite::params_from_iter(&args))?;
+    }
+    Ok(())
+}
+
+/// A new job's row in `COLUMNS` order; the eight `?` are [`new_job_args`].
+const NEW_ROW: &str = "(?, ?, ?, ?, ?, ?, 0, ?, null, null, null, null, 0, ?)";
+const NEW_CONFLICT: &str = " on conflict (account_id, kind, dedup_key) do nothing";
+
+fn new_job_args(job: &NewJob, now: i64, out: &mut Vec<crate::sql::Arg>) {
+    out.extend([
+        crate::sql::Arg::from(sb_domain::next_id(now)),
+        job.account_id.0.into(),
+        job.kind.as_str().into(),
+        job.payload.as_str().into(),
+        job.dedup_key.clone().into(),
+        job.run_at.into(),
+        job.max_attempts.max(1).into(),
+        now.into(),
+    ]);
 }
 
 /// Claims up to `limit` due jobs for `worker` until `now + lease_ms`, oldest `run_at`

@@ -6,8 +6,14 @@
 //! are never read. Functions return domain types, never rows.
 //!
 //! Must not import axum, reqwest or any service logic.
+//!
+//! One exception to "one code path": on SQLite the webhook hot path (the event writer
+//! and the caller-ID lookup) runs on rusqlite connections of its own ([`lite`]), with
+//! the same SQL and the same row decoding; see that module for why.
 
+mod cells;
 mod db;
+pub mod lite;
 mod migrations;
 mod sql;
 
@@ -45,6 +51,8 @@ pub enum StoreError {
     Corrupt(String),
     #[error(transparent)]
     Db(#[from] sqlx::Error),
+    #[error(transparent)]
+    Lite(#[from] rusqlite::Error),
 }
 
 impl StoreError {

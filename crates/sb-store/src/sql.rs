@@ -93,6 +93,10 @@ impl Sql {
         self.text.push(')');
         self
     }
+    /// The values bound so far, in `$N` order.
+    pub fn args(&self) -> &[Arg] {
+        &self.args
+    }
     pub fn query(&self) -> Query<'_, Any, AnyArguments<'_>> {
         bind_all(sqlx::query(&self.text), &self.args)
     }

@@ -142,18 +142,40 @@ async fn decide(ctx: &Ctx, r: &Route, phone: Option<&Phone>) -> Result<Decision,
     };
     let Some(phone) = phone else { return Ok(d) };
     let (i, s) = (&r.integration, &r.settings);
-    let mut c = ctx.db.conn().await?;
-    if s.blacklist
-        && r.has_blacklist
-        && blacklist::find(&mut c, i.account_id, phone)
-            .await?
-            .is_some()
-    {
+    let check_blacklist = s.blacklist && r.has_blacklist;
+    let vis = [Visibility::All; 2];
+    let (blacklisted, matches) = match ctx.db.lite() {
+        // SQLite: two indexed reads right here, cheaper than a hand-off to a pooled
+        // connection's thread (see sb_store::lite).
+        Some(lite) => lite.read(|c| {
+            if check_blacklist && blacklist::find_lite(c, i.account_id, phone)?.is_some() {
+                return Ok((true, Vec::new()));
+            }
+            Ok((
+                false,
+                cards::find_by_phone_lite(c, i.account_id, vis, phone)?,
+            ))
+        })?,
+        None => {
+            let mut c = ctx.db.conn().await?;
+            if check_blacklist
+                && blacklist::find(&mut c, i.account_id, phone)
+                    .await?
+                    .is_some()
+            {
+                (true, Vec::new())
+            } else {
+                (
+                    false,
+                    cards::find_by_phone(&mut c, i.account_id, vis, phone).await?,
+                )
+            }
+        }
+    };
+    if blacklisted {
         d.control.blacklist = true;
         return Ok(d);
     }
-    let matches = cards::find_by_phone(&mut c, i.account_id, [Visibility::All; 2], phone).await?;
-    drop(c);
     let Some(m) = matches.into_iter().next() else {
         return Ok(d);
     };
@@ -342,6 +364,17 @@ pub struct Write {
     now: i64,
 }
 
+impl Write {
+    fn item(&self) -> calls::BatchItem<'_> {
+        calls::BatchItem {
+            inbox: &self.inbox,
+            provider_call_id: &self.provider_call_id,
+            patch: &self.patch,
+            now: self.now,
+        }
+    }
+}
+
 /// One event on its own: the path a failed batch falls back to.
 async fn write_one(tx: &mut Tx, w: &Write) -> Result<Option<Applied>, ServiceError> {
     if !calls::insert_inbox(tx, &w.inbox).await? {
@@ -402,31 +435,30 @@ pub struct Committer {
 const MAX_BATCH: usize = 256;
 
 impl Committer {
-    /// Starts the writer. On SQLite it gets a thread of its own with its own runtime: as
-    /// an ordinary task it queued behind every request task at each of its awaits (under
-    /// load a batch of three events took 2 ms of waiting for its turn), and SQLite's
-    /// connections are threads of their own, not sockets. A PostgreSQL connection is a
-    /// socket driven by the runtime that opened it, so there the writer stays a task of
-    /// that runtime (on another runtime every reply waited for the busy one to relay it).
+    /// Starts the writer. On SQLite it is a thread of its own writing through the fast
+    /// lane's connection (sb_store::lite): as a task it queued behind every request task
+    /// at each await, and each statement was a hand-off to the connection's thread. A
+    /// PostgreSQL connection is a socket driven by the runtime that opened it, so there
+    /// the writer is a task of that runtime (on another runtime every reply waited for
+    /// the busy one to relay it).
     pub fn start(db: sb_store::Db) -> Committer {
         let (tx, rx) = tokio::sync::mpsc::channel::<(Write, Reply)>(4096);
-        if db.backend() == sb_store::Backend::Postgres {
-            tokio::spawn(run_writer(db, rx));
-            return Committer { tx };
-        }
+        let writer = match db.lite().map(|l| l.writer()) {
+            None => {
+                tokio::spawn(run_writer(db, rx));
+                return Committer { tx };
+            }
+            Some(Ok(w)) => w,
+            Some(Err(e)) => {
+                // Every webhook then answers 500 and the PBX retries later.
+                tracing::error!(error = %e, "the event writer could not open the database");
+                return Committer { tx };
+            }
+        };
         let spawned = std::thread::Builder::new()
             .name("sb-committer".into())
-            .spawn(move || {
-                match tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                {
-                    Ok(rt) => rt.block_on(run_writer(db, rx)),
-                    Err(e) => tracing::error!(error = %e, "the event writer could not start"),
-                }
-            });
+            .spawn(move || run_lite_writer(writer, rx));
         if let Err(e) = spawned {
-            // Every webhook then answers 500 and the PBX retries later.
             tracing::error!(error = %e, "the event writer thread could not start");
         }
         Committer { tx }
@@ -451,13 +483,7 @@ impl Committer {
 
 async fn run_writer(db: sb_store::Db, mut rx: tokio::sync::mpsc::Receiver<(Write, Reply)>) {
     while let Some(first) = rx.recv().await {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(item) => batch.push(item),
-                Err(_) => break,
-            }
-        }
+        let batch = drain(first, &mut rx);
         match write_batch(&db, &batch).await {
             Ok(results) => {
                 for ((_, reply), r) in batch.into_iter().zip(results) {
@@ -475,27 +501,84 @@ async fn run_writer(db: sb_store::Db, mut rx: tokio::sync::mpsc::Receiver<(Write
     }
 }
 
+/// Takes every event waiting (up to [`MAX_BATCH`]).
+fn drain(
+    first: (Write, Reply),
+    rx: &mut tokio::sync::mpsc::Receiver<(Write, Reply)>,
+) -> Vec<(Write, Reply)> {
+    let mut batch = vec![first];
+    while batch.len() < MAX_BATCH {
+        match rx.try_recv() {
+            Ok(item) => batch.push(item),
+            Err(_) => break,
+        }
+    }
+    batch
+}
+
+/// The SQLite writer: the same batches as [`run_writer`], written synchronously on the
+/// committer's own thread.
+fn run_lite_writer(
+    mut db: sb_store::lite::LiteWriter,
+    mut rx: tokio::sync::mpsc::Receiver<(Write, Reply)>,
+) {
+    while let Some(first) = rx.blocking_recv() {
+        let batch = drain(first, &mut rx);
+        let all: Vec<&Write> = batch.iter().map(|(w, _)| w).collect();
+        match db.transaction(|c| write_lite(c, &all)) {
+            Ok(results) => {
+                for ((_, reply), r) in batch.into_iter().zip(results) {
+                    let _ = reply.send(Ok(r));
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, size = batch.len(), "batch commit failed; retrying one by one");
+                for (w, reply) in batch {
+                    let r = db.transaction(|c| write_lite(c, &[&w]));
+                    let _ = reply.send(
+                        r.map(|v| v.into_iter().next().flatten())
+                            .map_err(|e| e.to_string()),
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn write_lite(
+    c: &sb_store::lite::LiteConn<'_>,
+    batch: &[&Write],
+) -> Result<Vec<Option<Applied>>, sb_store::StoreError> {
+    let items: Vec<calls::BatchItem<'_>> = batch.iter().map(|w| w.item()).collect();
+    let out = calls::apply_batch_lite(c, &items)?;
+    let jobs = jobs_for(batch.iter().copied(), &out);
+    let now = batch.iter().map(|w| w.now).max().unwrap_or_default();
+    sb_store::jobs::enqueue_many_lite(c, &jobs, now)?;
+    Ok(out)
+}
+
+/// The follow-up jobs of a batch's applied events.
+fn jobs_for<'w>(
+    batch: impl Iterator<Item = &'w Write>,
+    out: &[Option<Applied>],
+) -> Vec<sb_store::jobs::NewJob> {
+    let mut jobs = Vec::new();
+    for (w, a) in batch.zip(out) {
+        if let Some(a) = a {
+            follow_ups(w, a, &mut jobs);
+        }
+    }
+    jobs
+}
+
 async fn write_batch(
     db: &sb_store::Db,
     batch: &[(Write, Reply)],
 ) -> Result<Vec<Option<Applied>>, ServiceError> {
     let mut tx = db.begin().await?;
-    let items: Vec<calls::BatchItem<'_>> = batch
-        .iter()
-        .map(|(w, _)| calls::BatchItem {
-            inbox: &w.inbox,
-            provider_call_id: &w.provider_call_id,
-            patch: &w.patch,
-            now: w.now,
-        })
-        .collect();
+    let items: Vec<calls::BatchItem<'_>> = batch.iter().map(|(w, _)| w.item()).collect();
     let out = calls::apply_batch(&mut tx, &items).await?;
-    let mut jobs = Vec::new();
-    for ((w, _), a) in batch.iter().zip(&out) {
-        if let Some(a) = a {
-            follow_ups(w, a, &mut jobs);
-        }
-    }
+    let jobs = jobs_for(batch.iter().map(|(w, _)| w), &out);
     let now = batch.iter().map(|(w, _)| w.now).max().unwrap_or_default();
     sb_store::jobs::enqueue_many(&mut tx, &jobs, now).await?;
     tx.commit().await?;

@@ -513,12 +513,22 @@ async fn a_batch_reports_and_stores_what_one_by_one_would() {
             vec![end(), record(), start(), answer(), internal()],
             vec![record(), end(), answer(), start(), internal()],
         ];
-        for chunk in [1usize, 2, 3, 7, 100] {
+        // On SQLite both writers: sqlx's and the fast lane's (sb_store::lite).
+        let lanes: &[bool] = if t.db.lite().is_some() {
+            &[false, true]
+        } else {
+            &[false]
+        };
+        for (&lite, chunk) in lanes
+            .iter()
+            .flat_map(|l| [1usize, 2, 3, 7, 100].map(|c| (l, c)))
+        {
+            let lane = if lite { "l" } else { "q" };
             // The events of all calls interleaved, each one delivered twice.
             let mut events: Vec<(String, usize, CallPatch)> = Vec::new();
             for step in 0..5 {
                 for (n, order) in orders.iter().enumerate() {
-                    let call = format!("b{chunk}_{n}");
+                    let call = format!("b{lane}{chunk}_{n}");
                     events.push((call.clone(), step, order[step].clone()));
                     if step % 2 == 0 {
                         events.push((call, step, order[step].clone()));
@@ -531,7 +541,7 @@ async fn a_batch_reports_and_stores_what_one_by_one_would() {
                 .map(|(i, (call, step, _))| {
                     inbox(
                         a,
-                        1_000_000 * chunk as i64 + i as i64,
+                        1_000_000 * chunk as i64 + i as i64 + if lite { 500_000 } else { 0 },
                         &format!("{call}:{step}"),
                         call,
                     )
@@ -549,12 +559,22 @@ async fn a_batch_reports_and_stores_what_one_by_one_would() {
                         now: T + 100_000,
                     })
                     .collect();
-                let mut tx = t.db.begin().await.unwrap();
-                batched.extend(calls::apply_batch(&mut tx, &items).await.unwrap());
-                tx.commit().await.unwrap();
+                if lite {
+                    let mut w = t.db.lite().unwrap().writer().unwrap();
+                    // The lane's writer blocks for its turn: off the runtime's thread.
+                    let out = std::thread::scope(|s| {
+                        s.spawn(|| w.transaction(|c| calls::apply_batch_lite(c, &items)))
+                            .join()
+                    });
+                    batched.extend(out.unwrap().unwrap());
+                } else {
+                    let mut tx = t.db.begin().await.unwrap();
+                    batched.extend(calls::apply_batch(&mut tx, &items).await.unwrap());
+                    tx.commit().await.unwrap();
+                }
             }
             for (n, order) in orders.iter().enumerate() {
-                let call = format!("b{chunk}_{n}");
+                let call = format!("b{lane}{chunk}_{n}");
                 let mine: Vec<&Applied> = events
                     .iter()
                     .zip(&batched)
@@ -562,7 +582,7 @@ async fn a_batch_reports_and_stores_what_one_by_one_would() {
                     .filter_map(|(_, r)| r.as_ref())
                     .collect();
                 assert_eq!(mine.len(), 5, "chunk {chunk}: a redelivery is a no-op");
-                let single = apply_all(&t.db, a, &format!("s{chunk}_{n}"), order).await;
+                let single = apply_all(&t.db, a, &format!("s{lane}{chunk}_{n}"), order).await;
                 let flags = |x: &Applied| {
                     (
                         x.changes.created,
@@ -575,7 +595,7 @@ async fn a_batch_reports_and_stores_what_one_by_one_would() {
                 assert_eq!(
                     mine.iter().map(|x| flags(x)).collect::<Vec<_>>(),
                     single.iter().map(flags).collect::<Vec<_>>(),
-                    "chunk {chunk}, order {n} on {:?}",
+                    "chunk {chunk}, order {n} on {:?} (fast lane: {lite})",
                     t.backend()
                 );
                 let mut c = t.db.conn().await.unwrap();
@@ -588,4 +608,44 @@ async fn a_batch_reports_and_stores_what_one_by_one_would() {
             }
         }
     }
+}
+
+/// On SQLite the fast lane's writer and a sqlx transaction take turns: the lane waits
+/// while a transaction is open instead of failing with "database is locked", and both
+/// writes land.
+#[tokio::test]
+async fn the_fast_lane_writer_waits_for_an_open_transaction() {
+    let t = sb_testkit::TestDb::sqlite().await;
+    let a = account(&t.db, 1).await;
+    let mut w = t.db.lite().unwrap().writer().unwrap();
+    let mut tx = t.db.begin().await.unwrap();
+    assert!(calls::insert_inbox(&mut tx, &inbox(a, 1, "k1", "c1"))
+        .await
+        .unwrap());
+    let lane = std::thread::spawn(move || {
+        let e = inbox(a, 2, "k2", "c2");
+        let patch = start();
+        let items = [calls::BatchItem {
+            inbox: &e,
+            provider_call_id: "c2",
+            patch: &patch,
+            now: T,
+        }];
+        w.transaction(|c| calls::apply_batch_lite(c, &items))
+            .map(|r| r.len())
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!lane.is_finished(), "the lane must wait for its turn");
+    tx.commit().await.unwrap();
+    let done = tokio::task::spawn_blocking(move || lane.join())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(done.unwrap(), 1);
+    let mut c = t.db.conn().await.unwrap();
+    assert!(calls::get_inbox(&mut c, a, 1).await.unwrap().is_some());
+    assert!(calls::get_by_provider_id(&mut c, a, PBX, "c2")
+        .await
+        .unwrap()
+        .is_some());
 }

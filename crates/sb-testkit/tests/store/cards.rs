@@ -83,6 +83,19 @@ async fn phone_lookup_finds_every_format_and_respects_scope_and_account() {
                 .await
                 .unwrap();
             assert_eq!(m.len(), 1, "{q} on {:?}", t.backend());
+            if let Some(lite) = t.db.lite() {
+                let fast = lite
+                    .read(|c| {
+                        cards::find_by_phone_lite(
+                            c,
+                            a,
+                            [Visibility::All; 2],
+                            &Phone::parse(q, "ES"),
+                        )
+                    })
+                    .unwrap();
+                assert_eq!(fast, m, "{q}: the SQLite fast lane finds the same");
+            }
             assert_eq!(m[0].id, 10);
             assert_eq!(m[0].name, "Ana");
             assert_eq!(m[0].responsible_user_id, Some(UserId(100)));
@@ -99,6 +112,13 @@ async fn phone_lookup_finds_every_format_and_respects_scope_and_account() {
             own.is_empty(),
             "a manager with scope own must not see another user's contact"
         );
+        if let Some(lite) = t.db.lite() {
+            let scoped = [Visibility::Own(UserId(101)); 2];
+            let fast = lite
+                .read(|c| cards::find_by_phone_lite(c, a, scoped, &Phone::parse("911234567", "ES")))
+                .unwrap();
+            assert!(fast.is_empty(), "the fast lane keeps the scope");
+        }
         let unknown = cards::find_by_phone(
             &mut c,
             a,

@@ -273,6 +273,12 @@ async fn blacklist_adds_finds_lists_and_removes() {
                 .await
                 .unwrap();
             assert_eq!(hit.map(|e| e.id), Some(1), "{caller} on {:?}", t.backend());
+            if let Some(lite) = t.db.lite() {
+                let fast = lite
+                    .read(|c| blacklist::find_lite(c, a, &Phone::parse(caller, "ES")))
+                    .unwrap();
+                assert_eq!(fast.map(|e| e.id), Some(1), "{caller} on the fast lane");
+            }
         }
         assert_eq!(
             blacklist::find(&mut c, a, &Phone::parse("anonymous", "ES"))
@@ -294,6 +300,18 @@ async fn blacklist_adds_finds_lists_and_removes() {
                 .is_none(),
             "another account's entry"
         );
+        if let Some(lite) = t.db.lite() {
+            for (caller, want) in [
+                ("anonymous", Some(3)),
+                ("+34 600 111 223", None),
+                ("+34 699 000 000", None),
+            ] {
+                let fast = lite
+                    .read(|c| blacklist::find_lite(c, a, &Phone::parse(caller, "ES")))
+                    .unwrap();
+                assert_eq!(fast.map(|e| e.id), want, "{caller} on the fast lane");
+            }
+        }
         let got = blacklist::get(&mut c, a, 1).await.unwrap().unwrap();
         assert_eq!(got, entry(a, 1, "+34 600 111 222"));
         let listed: Vec<i64> = blacklist::list(&mut c, a, 10, 0)
