@@ -196,6 +196,15 @@ fn sqlite_pool(max: u32, mmap: bool) -> AnyPoolOptions {
                 conn.execute("pragma busy_timeout = 10000").await?;
                 conn.execute("pragma foreign_keys = on").await?;
                 conn.execute("pragma cache_size = -65536").await?;
+                // The fast lane's checkpointer thread copies the log (see crate::lite).
+                conn.execute(
+                    format!(
+                        "pragma wal_autocheckpoint = {}",
+                        crate::lite::BACKSTOP_PAGES
+                    )
+                    .as_str(),
+                )
+                .await?;
                 // Reads go through a memory map of the file instead of a read() into
                 // each connection's own cache: a caller-ID lookup on a database larger
                 // than the cache then costs no system calls (at 1M contacts, ~800 MB, p99

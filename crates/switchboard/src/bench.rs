@@ -40,9 +40,12 @@ pub enum BenchCommand {
         /// Requests in flight at once.
         #[arg(long, default_value_t = 32)]
         concurrency: usize,
-        /// Stop sending after this many seconds.
+        /// Stop sending after this many seconds (each phase).
         #[arg(long, default_value_t = 120)]
         max_seconds: u64,
+        /// Calls per second for the steady-load phase (default: half the rate sustained flat out).
+        #[arg(long)]
+        rate: Option<f64>,
     },
     /// Seed contacts with phones in mixed formats, then time caller-ID lookups.
     Lookup {
@@ -67,7 +70,8 @@ pub async fn run(cmd: BenchCommand, config: &Config) -> anyhow::Result<()> {
             calls,
             concurrency,
             max_seconds,
-        } => webhooks::run(config, contacts, calls, concurrency, max_seconds).await,
+            rate,
+        } => webhooks::run(config, contacts, calls, concurrency, max_seconds, rate).await,
         BenchCommand::Lookup { contacts, lookups } => lookup::run(config, contacts, lookups).await,
     }
 }

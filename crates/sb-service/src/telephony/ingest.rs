@@ -525,7 +525,8 @@ fn run_lite_writer(
     while let Some(first) = rx.blocking_recv() {
         let batch = drain(first, &mut rx);
         let all: Vec<&Write> = batch.iter().map(|(w, _)| w).collect();
-        match db.transaction(|c| write_lite(c, &all)) {
+        let res = db.transaction(|c| write_lite(c, &all));
+        match res {
             Ok(results) => {
                 for ((_, reply), r) in batch.into_iter().zip(results) {
                     let _ = reply.send(Ok(r));
