@@ -240,7 +240,7 @@ async fn one_call(
     i: u64,
     contacts: u64,
 ) -> (Option<Instant>, u64) {
-    let caller = if i % 2 == 0 {
+    let caller = if i.is_multiple_of(2) {
         number(i.wrapping_mul(2_654_435_761) % contacts).replace([' ', '+'], "")
     } else {
         format!("3493{:07}", i % 10_000_000)
