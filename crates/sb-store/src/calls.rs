@@ -443,18 +443,33 @@ pub async fn apply_batch(tx: &mut Tx, items: &[BatchItem<'_>]) -> Result<Vec<Opt
         }
     }
     let mut sessions = Sessions::new();
-    let lock = if tx.is_postgres() { " for update" } else { "" };
+    let postgres = tx.is_postgres();
     for ((account, integration), ids) in &groups {
         let mut rest = ids.as_slice();
         for size in statement_sizes(ids.len(), shape.max_binds - 2) {
             let (chunk, tail) = rest.split_at(size);
             rest = tail;
-            let text = format!(
-                "select {SESSION_COLUMNS} from call_sessions where account_id = {} and integration_id = {} and provider_call_id in {}{lock}",
-                if shape.anonymous { "?" } else { "$1" },
-                if shape.anonymous { "?" } else { "$2" },
-                in_list(chunk.len(), 3, shape.anonymous)
-            );
+            let text = if postgres {
+                // One index probe per call id, each row locked until commit. (With
+                // `provider_call_id in (...)`, statistics taken while the table was
+                // small made PostgreSQL probe only (account, integration) and filter
+                // every session of the integration: a scan per batch.)
+                let ids = (0..chunk.len())
+                    .map(|i| format!("(${})", i + 3))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                format!(
+                    "select s.* from (values {ids}) v(p), lateral (select {SESSION_COLUMNS} from call_sessions \
+                     where account_id = $1 and integration_id = $2 and provider_call_id = v.p for update) s"
+                )
+            } else {
+                format!(
+                    "select {SESSION_COLUMNS} from call_sessions where account_id = {} and integration_id = {} and provider_call_id in {}",
+                    if shape.anonymous { "?" } else { "$1" },
+                    if shape.anonymous { "?" } else { "$2" },
+                    in_list(chunk.len(), 3, shape.anonymous)
+                )
+            };
             let mut q = sqlx::query(&text).bind(*account).bind(*integration);
             for id in chunk {
                 q = q.bind(id.as_str());
