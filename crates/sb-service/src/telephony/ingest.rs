@@ -484,19 +484,30 @@ impl Committer {
 async fn run_writer(db: sb_store::Db, mut rx: tokio::sync::mpsc::Receiver<(Write, Reply)>) {
     while let Some(first) = rx.recv().await {
         let batch = drain(first, &mut rx);
-        match write_batch(&db, &batch).await {
-            Ok(results) => {
-                for ((_, reply), r) in batch.into_iter().zip(results) {
-                    let _ = reply.send(Ok(r));
-                }
+        let res = write_batch(&db, &batch).await;
+        for (w, reply) in answer(batch, res) {
+            let r = write_single(&db, &w).await;
+            let _ = reply.send(r.map_err(|e| e.to_string()));
+        }
+    }
+}
+
+/// Answers every event of a committed batch; if the batch failed, logs it and gives the
+/// events back to be written one by one.
+fn answer<E: std::fmt::Display>(
+    batch: Vec<(Write, Reply)>,
+    res: Result<Vec<Option<Applied>>, E>,
+) -> Vec<(Write, Reply)> {
+    match res {
+        Ok(results) => {
+            for ((_, reply), r) in batch.into_iter().zip(results) {
+                let _ = reply.send(Ok(r));
             }
-            Err(e) => {
-                tracing::warn!(error = %e, size = batch.len(), "batch commit failed; retrying one by one");
-                for (w, reply) in batch {
-                    let r = write_single(&db, &w).await;
-                    let _ = reply.send(r.map_err(|e| e.to_string()));
-                }
-            }
+            Vec::new()
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, size = batch.len(), "batch commit failed; retrying one by one");
+            batch
         }
     }
 }
@@ -526,22 +537,12 @@ fn run_lite_writer(
         let batch = drain(first, &mut rx);
         let all: Vec<&Write> = batch.iter().map(|(w, _)| w).collect();
         let res = db.transaction(|c| write_lite(c, &all));
-        match res {
-            Ok(results) => {
-                for ((_, reply), r) in batch.into_iter().zip(results) {
-                    let _ = reply.send(Ok(r));
-                }
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, size = batch.len(), "batch commit failed; retrying one by one");
-                for (w, reply) in batch {
-                    let r = db.transaction(|c| write_lite(c, &[&w]));
-                    let _ = reply.send(
-                        r.map(|v| v.into_iter().next().flatten())
-                            .map_err(|e| e.to_string()),
-                    );
-                }
-            }
+        for (w, reply) in answer(batch, res) {
+            let r = db.transaction(|c| write_lite(c, &[&w]));
+            let _ = reply.send(
+                r.map(|v| v.into_iter().next().flatten())
+                    .map_err(|e| e.to_string()),
+            );
         }
     }
 }
