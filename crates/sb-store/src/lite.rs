@@ -58,6 +58,8 @@ pub struct LiteConn<'a>(pub(crate) &'a Connection);
 enum Role {
     Read,
     Write,
+    /// Copies the log into the file (see [`start_checkpointer`]); reads no tables.
+    Checkpoint,
 }
 
 fn open(path: &str, role: Role) -> Result<Connection> {
@@ -88,6 +90,9 @@ fn open(path: &str, role: Role) -> Result<Connection> {
             // third of the lookup's time. A few read() calls cost far less. The cache is
             // dropped just as often, so a small one is enough.
             c.pragma_update(None, "cache_size", -2048)?;
+        }
+        Role::Checkpoint => {
+            c.pragma_update(None, "cache_size", -256)?;
         }
     }
     Ok(c)
@@ -192,11 +197,7 @@ fn start_checkpointer(path: &str) -> Option<std::sync::mpsc::Sender<()>> {
                 stopped.recv_timeout(CHECKPOINT_EVERY)
             {
                 if conn.is_none() {
-                    conn = open(&path, Role::Read)
-                        .and_then(|c| {
-                            c.pragma_update(None, "query_only", "off")?;
-                            Ok(c)
-                        })
+                    conn = open(&path, Role::Checkpoint)
                         .map_err(
                             |e| tracing::warn!(error = %e, "checkpointer cannot open the database"),
                         )
