@@ -39,6 +39,14 @@ pub(crate) const BACKSTOP_PAGES: i64 = 10_000;
 /// 1.6 ms at 10 ms, 2.9 ms at 50 ms and 28 ms at 500 ms, large copies holding up the
 /// writer. (Not the sync: without it the tail was no better.) A checkpoint with nothing
 /// to copy costs a few microseconds.
+///
+/// The cost that remains: after each checkpoint that copied the whole log, the next
+/// write starts the log over and syncs its new header (SQLite's guard against mixing two
+/// generations of the log after a power cut), inside that commit. Rarer, larger
+/// checkpoints (every 1,500 rows, finished with the writers held off, the restart done
+/// by this thread) made NOTIFY_START's tail worse on a real disk, not better: copying
+/// ~8,000 pages kept the disk and a core busy for 100 ms, and commits meanwhile took up
+/// to 40 ms.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(10);
 
 /// Read connections kept for reuse; more are opened under a burst and then closed.
@@ -153,13 +161,26 @@ impl LiteWriter {
     /// it fails. Blocks while another writer of this database has its turn.
     pub fn transaction<T>(&mut self, f: impl FnOnce(&LiteConn<'_>) -> Result<T>) -> Result<T> {
         let _turn = self.gate.blocking_lock();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let out = f(&LiteConn(&tx))?;
-        tx.commit()?;
-        Ok(out)
+        write(&mut self.conn, f)
     }
+
+    /// [`Self::transaction`] if no other writer has the turn now, `None` if one has;
+    /// never waits for the turn, so an async task may call it.
+    pub fn try_transaction<T>(
+        &mut self,
+        f: impl FnOnce(&LiteConn<'_>) -> Result<T>,
+    ) -> Option<Result<T>> {
+        let _turn = self.gate.try_lock().ok()?;
+        Some(write(&mut self.conn, f))
+    }
+}
+
+/// One write transaction on `conn`, whose writer has the turn.
+fn write<T>(conn: &mut Connection, f: impl FnOnce(&LiteConn<'_>) -> Result<T>) -> Result<T> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let out = f(&LiteConn(&tx))?;
+    tx.commit()?;
+    Ok(out)
 }
 
 impl LiteConn<'_> {

@@ -19,6 +19,7 @@ use sb_store::{blacklist, cards};
 use sb_telephony::{
     CallControl, CallEvent, CallEventKind, Direction, InboundOutcome, InboundRequest, WebhookError,
 };
+use std::sync::Arc;
 
 /// The HTTP answer for the PBX.
 #[derive(Debug, Clone, PartialEq)]
@@ -427,10 +428,16 @@ type Reply = tokio::sync::oneshot::Sender<Result<Option<Applied>, String>>;
 /// writes them in one transaction, answering each only after the commit. SQLite has a
 /// single writer and PostgreSQL pays a flush per commit, so under load many events
 /// share one commit instead of queueing for one each. A batch that fails is retried
-/// event by event, so one bad event cannot hold back the others.
+/// event by event, so one bad event cannot hold back the others. On SQLite an event
+/// that finds no one writing and nothing queued is committed by its own request
+/// instead (see [`Committer::commit_here`]).
 pub struct Committer {
     tx: tokio::sync::mpsc::Sender<(Write, Reply)>,
+    /// SQLite: the writer connection, shared by the writer thread and the fast path.
+    lite: Option<SharedWriter>,
 }
+
+type SharedWriter = Arc<std::sync::Mutex<sb_store::lite::LiteWriter>>;
 
 const MAX_BATCH: usize = 256;
 
@@ -446,26 +453,33 @@ impl Committer {
         let writer = match db.lite().map(|l| l.writer()) {
             None => {
                 tokio::spawn(run_writer(db, rx));
-                return Committer { tx };
+                return Committer { tx, lite: None };
             }
-            Some(Ok(w)) => w,
+            Some(Ok(w)) => Arc::new(std::sync::Mutex::new(w)),
             Some(Err(e)) => {
                 // Every webhook then answers 500 and the PBX retries later.
                 tracing::error!(error = %e, "the event writer could not open the database");
-                return Committer { tx };
+                return Committer { tx, lite: None };
             }
         };
+        let thread_writer = writer.clone();
         let spawned = std::thread::Builder::new()
             .name("sb-committer".into())
-            .spawn(move || run_lite_writer(writer, rx));
+            .spawn(move || run_lite_writer(&thread_writer, rx));
         if let Err(e) = spawned {
             tracing::error!(error = %e, "the event writer thread could not start");
         }
-        Committer { tx }
+        Committer {
+            tx,
+            lite: Some(writer),
+        }
     }
 
     /// Writes one event durably; returns the merge result (`None` for a redelivery).
     pub async fn commit(&self, w: Write) -> Result<Option<Applied>, ServiceError> {
+        if let Some(done) = self.commit_here(&w) {
+            return done;
+        }
         let (reply, rx) = tokio::sync::oneshot::channel();
         self.tx
             .send((w, reply))
@@ -478,6 +492,27 @@ impl Committer {
                 "the event writer dropped the event"
             ))),
         }
+    }
+
+    /// SQLite, when nothing is queued and no one is writing: the event is committed
+    /// right here, on the request's own thread, as a batch of one; `None` when it must
+    /// queue. Under a light load that is most events, and each then skips two thread
+    /// hand-offs (to the writer thread and back): on a busy machine each waits for a
+    /// free core, and those waits were most of NOTIFY_START's slow answers. Under load
+    /// the queue is rarely empty and events go to the writer thread to be batched. The
+    /// request's thread is held for the commit (a few hundred microseconds; longer when
+    /// the commit starts the log over and syncs it), as it is for the caller-ID read.
+    fn commit_here(&self, w: &Write) -> Option<Result<Option<Applied>, ServiceError>> {
+        let writer = self.lite.as_ref()?;
+        if self.tx.capacity() < self.tx.max_capacity() {
+            return None;
+        }
+        let mut conn = writer.try_lock().ok()?;
+        let r = conn.try_transaction(|c| write_lite(c, &[w]))?;
+        Some(
+            r.map(|v| v.into_iter().next().flatten())
+                .map_err(|e| ServiceError::Internal(e.into())),
+        )
     }
 }
 
@@ -529,12 +564,13 @@ fn drain(
 
 /// The SQLite writer: the same batches as [`run_writer`], written synchronously on the
 /// committer's own thread.
-fn run_lite_writer(
-    mut db: sb_store::lite::LiteWriter,
-    mut rx: tokio::sync::mpsc::Receiver<(Write, Reply)>,
-) {
+fn run_lite_writer(writer: &SharedWriter, mut rx: tokio::sync::mpsc::Receiver<(Write, Reply)>) {
     while let Some(first) = rx.blocking_recv() {
         let batch = drain(first, &mut rx);
+        let mut db = match writer.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
         let all: Vec<&Write> = batch.iter().map(|(w, _)| w).collect();
         let res = db.transaction(|c| write_lite(c, &all));
         for (w, reply) in answer(batch, res) {

@@ -437,3 +437,39 @@ async fn the_live_stream_shows_who_is_calling_and_the_call_state() {
         assert!(text.find("event: answered").unwrap() < text.find("event: ended").unwrap());
     }
 }
+
+#[tokio::test]
+async fn calls_arriving_at_once_are_each_logged_once() {
+    // Many calls in flight together: some events are committed by the request that
+    // brought them, others wait and are written in batches by the event writer; each
+    // call still ends as one session and one note, duplicates and reordering included.
+    const CALLS: u64 = 24;
+    for rig in rigs().await {
+        let app = &rig.app;
+        let cid = contact(app, "Busy Line", "+34 600 444 555", app.admin.user.id.0).await;
+        let runs = (0..CALLS).map(|i| {
+            let mut sp = spec(Scenario::IncomingAnswered, "34600444555");
+            sp.options.duplicate = i % 2 == 0;
+            if i % 3 == 0 {
+                sp.options.order = EventOrder::Shuffle { seed: i };
+            }
+            rig.sim.run_scenario(sp)
+        });
+        for report in futures_util::future::join_all(runs).await {
+            let report = report.unwrap();
+            assert!(
+                report.webhooks.iter().all(|w| w.status == Some(200)),
+                "every delivery accepted"
+            );
+        }
+        app.drain_jobs().await;
+        app.clock.advance(20_000);
+        app.drain_jobs().await;
+        let n = notes(app, EntityKind::Contacts, cid).await;
+        assert_eq!(n.len() as u64, CALLS, "one note per call");
+        assert!(
+            n.iter().all(|n| n.params["call_status"] == 4),
+            "all answered"
+        );
+    }
+}

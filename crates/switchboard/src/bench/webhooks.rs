@@ -2,7 +2,8 @@
 //! against the real app on a fresh database with N contacts; reports the NOTIFY_START
 //! round trip (the caller waits on it) and the sustained rate of durably committed
 //! events, then the same load against a bare axum endpoint that does nothing, and the
-//! ratios. Bounded in count and time.
+//! ratios. Bounded in count and time. The load comes from a thread and runtime of its
+//! own (see `generate`), as from a PBX outside the server's process.
 
 use super::stats::Latency;
 use super::target::BenchDb;
@@ -85,7 +86,8 @@ pub async fn run(
 
     let max = Duration::from_secs(max_seconds);
     println!("\nSwitchboard webhook endpoint, flat out: {calls} calls (NOTIFY_START + NOTIFY_END each), {concurrency} in flight");
-    let crm = drive(&hook, contacts, calls, concurrency, max).await?;
+    let flat = Load::Flat { concurrency };
+    let crm = generate(&hook, contacts, calls, flat, max).await?;
     crm.print();
     // The latency a PBX sees under a steady load the server can carry: by default half
     // the rate it just sustained (flat out, every request also waits behind the others
@@ -95,15 +97,16 @@ pub async fn run(
         None => (crm.events_per_s / 2.0 / 2.0).max(1.0),
     };
     println!("\nSwitchboard webhook endpoint, steady load: {rate:.0} calls/s ({:.0} events/s) started on schedule", rate * 2.0);
-    let crm_paced = paced(&hook, contacts, calls, calls, rate, max).await?;
+    let steady = Load::Steady { first: calls, rate };
+    let crm_paced = generate(&hook, contacts, calls, steady, max).await?;
     crm_paced.print();
 
     let bare = bare_endpoint().await?;
     println!("\nBare axum endpoint that does nothing, flat out, same load:");
-    let base = drive(&bare, contacts, calls, concurrency, max).await?;
+    let base = generate(&bare, contacts, calls, flat, max).await?;
     base.print();
     println!("\nBare axum endpoint, steady load, same rate:");
-    let base_paced = paced(&bare, contacts, calls, calls, rate, max).await?;
+    let base_paced = generate(&bare, contacts, calls, steady, max).await?;
     base_paced.print();
 
     println!(
@@ -291,6 +294,49 @@ async fn one_call(
         ok += u64::from(good);
     }
     (answered, ok)
+}
+
+/// A phase of load.
+#[derive(Clone, Copy)]
+enum Load {
+    /// `concurrency` senders, each sending its next call when the last is answered.
+    Flat { concurrency: usize },
+    /// Calls numbered from `first`, started `rate` per second.
+    Steady { first: u64, rate: f64 },
+}
+
+/// Runs a phase of load from a thread and runtime of its own, as a PBX would send it
+/// from outside the server's process: the load generator's tasks never queue behind
+/// the server's on the same runtime (nor the server's behind them), so the figures are
+/// the server's. It still shares the machine's cores.
+async fn generate(
+    url: &str,
+    contacts: u64,
+    calls: u64,
+    load: Load,
+    max: Duration,
+) -> anyhow::Result<Run> {
+    let url = url.to_string();
+    let thread = std::thread::Builder::new()
+        .name("bench-load".into())
+        .spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            rt.block_on(async move {
+                match load {
+                    Load::Flat { concurrency } => {
+                        drive(&url, contacts, calls, concurrency, max).await
+                    }
+                    Load::Steady { first, rate } => {
+                        paced(&url, contacts, first, calls, rate, max).await
+                    }
+                }
+            })
+        })?;
+    tokio::task::spawn_blocking(move || thread.join())
+        .await?
+        .map_err(|_| anyhow::anyhow!("the load generator panicked"))?
 }
 
 /// Sends `calls` START+END pairs with `concurrency` workers, each sending its next call
