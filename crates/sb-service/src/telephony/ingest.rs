@@ -508,11 +508,8 @@ impl Committer {
             return None;
         }
         let mut conn = writer.try_lock().ok()?;
-        let r = conn.try_transaction(|c| write_lite(c, &[w]))?;
-        Some(
-            r.map(|v| v.into_iter().next().flatten())
-                .map_err(|e| ServiceError::Internal(e.into())),
-        )
+        let r = conn.try_transaction(|c| write_lite_one(c, w))?;
+        Some(r.map_err(|e| ServiceError::Internal(e.into())))
     }
 }
 
@@ -574,13 +571,18 @@ fn run_lite_writer(writer: &SharedWriter, mut rx: tokio::sync::mpsc::Receiver<(W
         let all: Vec<&Write> = batch.iter().map(|(w, _)| w).collect();
         let res = db.transaction(|c| write_lite(c, &all));
         for (w, reply) in answer(batch, res) {
-            let r = db.transaction(|c| write_lite(c, &[&w]));
-            let _ = reply.send(
-                r.map(|v| v.into_iter().next().flatten())
-                    .map_err(|e| e.to_string()),
-            );
+            let r = db.transaction(|c| write_lite_one(c, &w));
+            let _ = reply.send(r.map_err(|e| e.to_string()));
         }
     }
+}
+
+/// One event as a batch of one (`None` for a redelivery).
+fn write_lite_one(
+    c: &sb_store::lite::LiteConn<'_>,
+    w: &Write,
+) -> Result<Option<Applied>, sb_store::StoreError> {
+    Ok(write_lite(c, &[w])?.into_iter().next().flatten())
 }
 
 fn write_lite(
