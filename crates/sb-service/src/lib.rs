@@ -18,6 +18,7 @@ pub mod leads;
 pub mod links;
 pub mod notes;
 pub mod pipelines;
+pub mod recordings;
 pub mod tags;
 pub mod tasks;
 pub mod telephony;
@@ -41,8 +42,8 @@ pub struct Ctx {
     pub committer: Arc<telephony::ingest::Committer>,
     /// Integrations as webhooks see them (token, settings, extensions), kept in memory.
     pub routes: Arc<telephony::routes::Routes>,
-    /// Where call recordings are kept.
-    pub recordings_dir: std::path::PathBuf,
+    /// Where call recordings are kept (none: they stay at the PBX).
+    pub recordings: Option<recordings::Recordings>,
 }
 
 impl Ctx {
@@ -58,12 +59,12 @@ impl Ctx {
             providers: Arc::new(telephony::Providers::default()),
             committer,
             routes: Arc::default(),
-            recordings_dir: "data/recordings".into(),
+            recordings: None,
         })
     }
 
-    pub fn with_recordings_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
-        self.recordings_dir = dir.into();
+    pub fn with_recordings(mut self, r: recordings::Recordings) -> Self {
+        self.recordings = Some(r);
         self
     }
 

@@ -27,14 +27,23 @@ pub struct TestApp {
 
 /// One app per backend (SQLite, and PostgreSQL when configured).
 pub async fn spawn_apps() -> Vec<TestApp> {
+    spawn_apps_with(|_| {}).await
+}
+
+/// [`spawn_apps`] with the test's own changes to the configuration.
+pub async fn spawn_apps_with(tweak: impl Fn(&mut Config)) -> Vec<TestApp> {
     let mut v = Vec::new();
     for db in crate::db::backends().await {
-        v.push(spawn_app_on(db).await);
+        v.push(spawn_app_with(db, &tweak).await);
     }
     v
 }
 
 pub async fn spawn_app_on(db: TestDb) -> TestApp {
+    spawn_app_with(db, |_| {}).await
+}
+
+async fn spawn_app_with(db: TestDb, tweak: impl Fn(&mut Config)) -> TestApp {
     // Warnings and errors (with their cause) land in the failing test's output.
     switchboard::telemetry::init("pretty", "warn");
     let files = tempfile::tempdir().expect("temp dir");
@@ -46,6 +55,7 @@ pub async fn spawn_app_on(db: TestDb) -> TestApp {
         ..Config::default()
     };
     config.account.admin_email = "admin@example.test".into();
+    tweak(&mut config);
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()

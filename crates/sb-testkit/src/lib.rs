@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod db;
+pub mod s3;
 
-pub use app::{json, spawn_app_on, spawn_apps, TestApp};
+pub use app::{json, spawn_app_on, spawn_apps, spawn_apps_with, TestApp};
 pub use db::{backends, TestDb};

@@ -19,8 +19,11 @@ pub struct Config {
     pub log_format: String,
     /// A tracing filter such as `info` or `switchboard=debug,info`.
     pub log_level: String,
-    /// Where call recordings are stored.
+    /// Where call recordings are stored (unless `recordings_s3` is set).
     pub recordings_dir: String,
+    /// Keep call recordings in S3-compatible storage instead of `recordings_dir`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recordings_s3: Option<sb_service::recordings::S3Settings>,
     /// Run the background job worker (recordings, call notes, tasks). Tests drain jobs by hand.
     pub workers: bool,
     /// The account created on first start.
@@ -49,6 +52,7 @@ impl Default for Config {
             log_format: "pretty".into(),
             log_level: "info".into(),
             recordings_dir: "data/recordings".into(),
+            recordings_s3: None,
             workers: true,
             account: AccountConfig {
                 name: "My company".into(),
@@ -83,6 +87,12 @@ const KNOWN_ENV: &[&str] = &[
     "LOG_FORMAT",
     "LOG_LEVEL",
     "RECORDINGS_DIR",
+    "RECORDINGS_S3__BUCKET",
+    "RECORDINGS_S3__PREFIX",
+    "RECORDINGS_S3__ENDPOINT",
+    "RECORDINGS_S3__REGION",
+    "RECORDINGS_S3__ACCESS_KEY_ID",
+    "RECORDINGS_S3__SECRET_ACCESS_KEY",
     "WORKERS",
     "ACCOUNT__NAME",
     "ACCOUNT__SUBDOMAIN",
@@ -93,6 +103,7 @@ const KNOWN_ENV: &[&str] = &[
     "ACCOUNT__ADMIN_EMAIL",
     // Read by the test suite, not by the server.
     "TEST_PG_URL",
+    "TEST_S3_SERVER",
     "CONFIG",
 ];
 
@@ -109,11 +120,11 @@ impl Config {
         }
         let fig = Figment::from(Serialized::defaults(Config::default()))
             .merge(Toml::file(&path))
-            .merge(
-                Env::prefixed("SWITCHBOARD_")
-                    .split("__")
-                    .ignore(&["TEST_PG_URL", "CONFIG"]),
-            )
+            .merge(Env::prefixed("SWITCHBOARD_").split("__").ignore(&[
+                "TEST_PG_URL",
+                "TEST_S3_SERVER",
+                "CONFIG",
+            ]))
             .merge(Serialized::defaults(overrides));
         let cfg: Config = fig
             .extract()
@@ -142,7 +153,43 @@ fn toml_of(c: &Config) -> String {
     format!(
         "# Switchboard configuration. Every key can also be set as SWITCHBOARD_<KEY> (nested: SWITCHBOARD_ACCOUNT__COUNTRY).\n\
          database_url = {:?}\nbind = {:?}\n# public_url = \"https://crm.example.com\"\nlog_format = {:?}\nlog_level = {:?}\nrecordings_dir = {:?}\nworkers = {}\n\n\
+         # Keep call recordings in S3-compatible storage instead of recordings_dir:\n\
+         # [recordings_s3]\n# bucket = \"call-recordings\"\n# prefix = \"switchboard\"\n# endpoint = \"https://s3.example.com\"   # empty: AWS\n\
+         # region = \"eu-west-1\"\n# access_key_id = \"...\"                      # empty: the AWS_* environment variables\n# secret_access_key = \"...\"\n\n\
          # The account created on first start.\n[account]\nname = {:?}\nsubdomain = {:?}\ncountry = {:?}\ncurrency = {:?}\ntimezone = {:?}\nadmin_name = {:?}\nadmin_email = {:?}\n",
         c.database_url, c.bind, c.log_format, c.log_level, c.recordings_dir, c.workers, a.name, a.subdomain, a.country, a.currency, a.timezone, a.admin_name, a.admin_email
     )
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn load(toml: &str) -> anyhow::Result<Config> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("switchboard.toml");
+        std::fs::write(&path, toml)?;
+        Ok(Config::load(Some(&path), Overrides::default())?.0)
+    }
+
+    #[test]
+    fn the_written_default_reads_back_as_the_default() {
+        assert_eq!(load(&Config::default_toml()).unwrap(), Config::default());
+    }
+
+    #[test]
+    fn recordings_can_go_to_an_s3_bucket_and_its_secret_is_never_printed() {
+        let c = load(
+            "[recordings_s3]\nbucket = \"calls\"\nendpoint = \"http://127.0.0.1:9000\"\n\
+             access_key_id = \"AKIA1\"\nsecret_access_key = \"very-secret\"\n",
+        )
+        .unwrap();
+        let s3 = c.recordings_s3.clone().unwrap();
+        assert_eq!((s3.bucket.as_str(), s3.prefix.as_str()), ("calls", ""));
+        assert_eq!(s3.endpoint, "http://127.0.0.1:9000");
+        assert!(!format!("{c:?}").contains("very-secret"));
+        let typo = load("[recordings_s3]\nbuckett = \"calls\"\n").unwrap_err();
+        assert!(typo.to_string().contains("buckett"), "{typo}");
+    }
 }

@@ -3,6 +3,7 @@
 use crate::config::Config;
 use anyhow::Context;
 use sb_service::accounts::{FirstLogin, NewAccount};
+use sb_service::recordings::Recordings;
 use sb_service::{Clock, Ctx, SystemClock};
 use sb_web::AppState;
 use std::net::SocketAddr;
@@ -36,10 +37,22 @@ impl App {
         clock: Arc<dyn Clock>,
     ) -> anyhow::Result<App> {
         db.migrate().await.context("applying database migrations")?;
+        let recordings = match &config.recordings_s3 {
+            Some(s3) => {
+                let r = Recordings::s3(s3)?;
+                // Reachable later is fine (storing is retried); say it now all the same.
+                match r.check().await {
+                    Ok(()) => tracing::info!("call recordings are kept in the {}", r.place),
+                    Err(e) => tracing::warn!("{e:#}; recordings will wait until it does"),
+                }
+                r
+            }
+            None => Recordings::local(&config.recordings_dir)?,
+        };
         let ctx = Ctx::new(db, clock)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?
-            .with_recordings_dir(&config.recordings_dir);
+            .with_recordings(recordings);
         let a = &config.account;
         let first_login = sb_service::accounts::bootstrap(
             &ctx,

@@ -611,8 +611,9 @@ pub(crate) async fn create_for_unknown(
     })
 }
 
-/// Downloads the recording through the PBX's signed API and keeps it locally, so the
-/// feed can play it after the PBX's link expires (P5).
+/// Downloads the recording through the PBX's signed API and keeps it in the recordings
+/// store (a local directory or S3), so the feed can play it after the PBX's link
+/// expires (P5).
 async fn store_recording(ctx: &Ctx, account: AccountId, call: CallId) -> Result<(), ServiceError> {
     let mut c = ctx.db.conn().await?;
     let Some(session) = calls::get(&mut c, account, call).await? else {
@@ -621,6 +622,7 @@ async fn store_recording(ctx: &Ctx, account: AccountId, call: CallId) -> Result<
     if session.data.recording_status == Some(RecordingStatus::Stored) {
         return Ok(());
     }
+    let store = recordings_store(ctx)?;
     let Some(integration) = integrations::get(&mut c, account, session.integration_id).await?
     else {
         return Ok(());
@@ -649,30 +651,28 @@ async fn store_recording(ctx: &Ctx, account: AccountId, call: CallId) -> Result<
         .and_then(|l| l.rsplit('.').next())
         .filter(|e| matches!(*e, "mp3" | "wav" | "ogg"))
         .unwrap_or("mp3");
-    let dir = ctx.recordings_dir.join(account.0.to_string());
-    tokio::fs::create_dir_all(&dir)
-        .await
-        .map_err(|e| anyhow::anyhow!("creating {}: {e}", dir.display()))?;
-    let path = dir.join(format!("{}.{ext}", call.0));
-    let tmp = dir.join(format!("{}.{ext}.part", call.0));
-    tokio::fs::write(&tmp, &audio)
-        .await
-        .map_err(|e| anyhow::anyhow!("writing {}: {e}", tmp.display()))?;
-    tokio::fs::rename(&tmp, &path)
-        .await
-        .map_err(|e| anyhow::anyhow!("moving {}: {e}", path.display()))?;
+    let key = format!("{}/{}.{ext}", account.0, call.0);
+    store.put(&key, audio).await?;
     let mut tx = ctx.db.begin().await?;
     calls::set_recording(
         &mut tx,
         account,
         call,
         RecordingStatus::Stored,
-        Some(&path.to_string_lossy()),
+        Some(&key),
         ctx.now(),
     )
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+fn recordings_store(ctx: &Ctx) -> Result<&crate::recordings::Recordings, ServiceError> {
+    ctx.recordings.as_ref().ok_or_else(|| {
+        ServiceError::Internal(anyhow::anyhow!(
+            "no place to keep call recordings is configured"
+        ))
+    })
 }
 
 /// A stored recording's bytes and content type, for the player.
@@ -694,9 +694,9 @@ pub async fn recording(
         }
         _ => return Err(ServiceError::NotFound),
     };
-    let bytes = tokio::fs::read(&path)
-        .await
-        .map_err(|e| anyhow::anyhow!("reading {path}: {e}"))?;
+    let bytes = recordings_store(ctx)?
+        .get(&crate::recordings::key_of(&path))
+        .await?;
     let ct = if path.ends_with(".wav") {
         "audio/wav"
     } else if path.ends_with(".ogg") {

@@ -5,6 +5,7 @@
 
 mod calls;
 mod install;
+mod recordings;
 
 use reqwest::Method;
 use sb_pbxsim::{PbxSim, SimConfig};
