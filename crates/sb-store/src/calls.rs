@@ -252,12 +252,10 @@ fn push_state(sql: &mut Sql, s: &CallSessionState) {
 
 const SESSION_BINDS: usize = 27;
 
-/// Adds new sessions; one that exists already is left alone (and not counted).
-const SESSION_INSERT: &str =
-    " on conflict (account_id, integration_id, provider_call_id) do nothing";
-
-/// Overwrites the mergeable columns of an existing session with the row given.
-const SESSION_UPSERT: &str = " on conflict (account_id, integration_id, provider_call_id) do update set \
+/// Writes a whole session: inserts it, or overwrites the mergeable columns of the
+/// session of the same id; a new session whose call already has another (a different
+/// id) is not written, so the count of rows written tells (see [`apply_batch`]).
+const SESSION_MERGE: &str = " on conflict (account_id, integration_id, provider_call_id) do update set \
      direction = excluded.direction, state = excluded.state, customer_phone = excluded.customer_phone, \
      customer_e164 = excluded.customer_e164, our_number = excluded.our_number, extension = excluded.extension, \
      extension_final = excluded.extension_final, user_id = excluded.user_id, disposition = excluded.disposition, \
@@ -265,7 +263,7 @@ const SESSION_UPSERT: &str = " on conflict (account_id, integration_id, provider
      ended_at = excluded.ended_at, recording_id = excluded.recording_id, recording_path = excluded.recording_path, \
      recording_status = excluded.recording_status, contact_id = excluded.contact_id, company_id = excluded.company_id, \
      lead_id = excluded.lead_id, note_id = excluded.note_id, caller_name = excluded.caller_name, \
-     updated_at = excluded.updated_at";
+     updated_at = excluded.updated_at where call_sessions.id = excluded.id";
 
 /// A whole session's values in `SESSION_COLUMNS` order (missing values as NULLs, so
 /// one statement text serves every row).
@@ -485,17 +483,17 @@ pub async fn apply_batch(tx: &mut Tx, items: &[BatchItem<'_>]) -> Result<Vec<Opt
     // 3. Fold the events in arrival order.
     let (out, new_rows, changed) = fold(items, &fresh, &mut sessions);
 
-    // 4. Write the sessions back.
-    let inserted = write_sessions(tx, shape, &new_rows, SESSION_INSERT).await?;
-    if inserted != new_rows.len() as u64 {
-        // A session was created meanwhile by another writer.
+    // 4. Write the sessions back, new and changed in one multi-row upsert: a changed
+    // row overwrites its own (it exists and, on PostgreSQL, is locked by the read
+    // above); a new row that meets a session created meanwhile by another writer (its
+    // id differs) writes nothing, and the count tells.
+    let rows: Vec<&CallSession> = new_rows.into_iter().chain(changed).collect();
+    let written = write_sessions(tx, shape, &rows, SESSION_MERGE).await?;
+    if written != rows.len() as u64 {
         return Err(StoreError::Conflict {
             field: "provider_call_id".into(),
         });
     }
-    // Existing sessions that changed: one multi-row upsert (every row exists and, on
-    // PostgreSQL, is locked by the read above, so each lands on its own row).
-    write_sessions(tx, shape, &changed, SESSION_UPSERT).await?;
     // Sessions written above carry their final state; each item reports its own moment.
     Ok(out)
 }
@@ -539,19 +537,17 @@ pub fn apply_batch_lite(c: &LiteConn<'_>, items: &[BatchItem<'_>]) -> Result<Vec
         }
     }
     let (out, new_rows, changed) = fold(items, &fresh, &mut sessions);
-    for (rows, on_conflict) in [(&new_rows, SESSION_INSERT), (&changed, SESSION_UPSERT)] {
-        let mut write = c.prepare_cached(&format!(
-            "insert into call_sessions ({SESSION_COLUMNS}) values {}{on_conflict}",
-            row_of(SESSION_BINDS)
-        ))?;
-        for s in rows {
-            args.clear();
-            session_args(s, &mut args);
-            if write.execute(rusqlite::params_from_iter(&args))? != 1 {
-                return Err(StoreError::Conflict {
-                    field: "provider_call_id".into(),
-                });
-            }
+    let mut write = c.prepare_cached(&format!(
+        "insert into call_sessions ({SESSION_COLUMNS}) values {}{SESSION_MERGE}",
+        row_of(SESSION_BINDS)
+    ))?;
+    for s in new_rows.into_iter().chain(changed) {
+        args.clear();
+        session_args(s, &mut args);
+        if write.execute(rusqlite::params_from_iter(&args))? != 1 {
+            return Err(StoreError::Conflict {
+                field: "provider_call_id".into(),
+            });
         }
     }
     Ok(out)

@@ -649,3 +649,58 @@ async fn the_fast_lane_writer_waits_for_an_open_transaction() {
         .unwrap()
         .is_some());
 }
+
+/// PostgreSQL, two writers (two nodes): a batch that meets a session another writer
+/// created after its read fails with a conflict, so the caller applies its events one
+/// by one, and the other writer's session is left as it was. (On SQLite writers take
+/// turns, so this cannot happen.)
+#[tokio::test]
+async fn a_batch_that_meets_a_session_created_meanwhile_reports_a_conflict() {
+    for t in sb_testkit::backends().await {
+        if t.db.lite().is_some() {
+            continue;
+        }
+        let a = account(&t.db, 1).await;
+        let first = inbox(a, 1, "race:start", "race");
+        let patch = start();
+        let mut tx = t.db.begin().await.unwrap();
+        let mine = calls::apply_batch(
+            &mut tx,
+            &[calls::BatchItem {
+                inbox: &first,
+                provider_call_id: "race",
+                patch: &patch,
+                now: T,
+            }],
+        )
+        .await
+        .unwrap();
+        let db = t.db.clone();
+        let other = tokio::spawn(async move {
+            let e = inbox(a, 2, "race:end", "race");
+            let patch = end();
+            let mut tx = db.begin().await.unwrap();
+            let items = [calls::BatchItem {
+                inbox: &e,
+                provider_call_id: "race",
+                patch: &patch,
+                now: T + 1,
+            }];
+            calls::apply_batch(&mut tx, &items).await.map(|r| r.len())
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert!(
+            !other.is_finished(),
+            "the second writer waits on the first one's new session"
+        );
+        tx.commit().await.unwrap();
+        let res = other.await.unwrap();
+        assert!(matches!(res, Err(StoreError::Conflict { .. })), "{res:?}");
+        let mut c = t.db.conn().await.unwrap();
+        let stored = calls::get_by_provider_id(&mut c, a, PBX, "race")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(&stored, &mine[0].as_ref().unwrap().session);
+    }
+}
