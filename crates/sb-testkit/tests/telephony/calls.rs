@@ -1,4 +1,4 @@
-use crate::{contact, notes, open_tasks, rigs};
+use crate::{contact, notes, open_tasks, played_recording, rigs};
 use reqwest::Method;
 use sb_domain::EntityKind;
 use sb_pbxsim::{EventOrder, FailureMode, Routing, Scenario, ScenarioSpec};
@@ -51,11 +51,7 @@ async fn a_known_caller_is_named_routed_to_the_owner_and_logged_with_the_recordi
         assert_eq!(app.get(&link).await.status(), 409, "not downloaded yet");
         app.clock.advance(20_000);
         app.drain_jobs().await;
-        let r = app.get(&link).await;
-        assert_eq!(r.status(), 200);
-        assert_eq!(r.headers()["content-type"], "audio/wav");
-        let audio = r.bytes().await.unwrap();
-        assert_eq!(&audio[..4], b"RIFF");
+        played_recording(app, &link).await;
         assert!(
             open_tasks(app).await.is_empty(),
             "an answered call leaves no task"

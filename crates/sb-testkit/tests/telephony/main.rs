@@ -67,6 +67,16 @@ pub async fn contact(app: &TestApp, name: &str, phone: &str, owner: i64) -> i64 
         .unwrap()
 }
 
+/// Plays a call's recording as the feed's player does: a WAV file; returns its bytes.
+pub async fn played_recording(app: &TestApp, link: &str) -> Vec<u8> {
+    let r = app.get(link).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "audio/wav");
+    let audio = r.bytes().await.unwrap().to_vec();
+    assert_eq!(&audio[..4], b"RIFF");
+    audio
+}
+
 /// Notes on an entity, as the feed shows them (newest first).
 pub async fn notes(
     app: &TestApp,

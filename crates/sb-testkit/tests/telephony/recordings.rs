@@ -1,4 +1,4 @@
-use crate::{contact, notes, rig};
+use crate::{contact, notes, played_recording, rig};
 use sb_domain::EntityKind;
 use sb_pbxsim::{Scenario, ScenarioSpec};
 use sb_testkit::s3::S3Server;
@@ -42,11 +42,7 @@ async fn recordings_are_kept_in_s3_compatible_storage_and_wait_out_its_outage() 
         s3.bucket("recordings", "crm").await;
         app.clock.advance(10 * 60_000);
         app.drain_jobs().await;
-        let r = app.get(&link).await;
-        assert_eq!(r.status(), 200);
-        assert_eq!(r.headers()["content-type"], "audio/wav");
-        let audio = r.bytes().await.unwrap();
-        assert_eq!(&audio[..4], b"RIFF");
+        let audio = played_recording(app, &link).await;
         // It is in the bucket, under the prefix, as {account}/{call}.wav.
         let call = link
             .trim_end_matches("/recording")
