@@ -25,6 +25,8 @@ pub struct Db {
     /// SQLite only: the turn to write (see [`crate::lite`]) and the fast lane.
     gate: Option<Gate>,
     lite: Option<Arc<Lite>>,
+    /// PostgreSQL only: where to open a listening connection (see [`crate::notify`]).
+    pg_url: Option<Arc<str>>,
 }
 
 /// Something store functions can run queries on: a pooled connection or a transaction.
@@ -97,6 +99,7 @@ impl Db {
                     backend,
                     gate: Some(gate),
                     lite,
+                    pg_url: None,
                 })
             }
             Backend::Postgres => {
@@ -112,6 +115,7 @@ impl Db {
                     backend,
                     gate: None,
                     lite: None,
+                    pg_url: Some(url.into()),
                 })
             }
         }
@@ -119,6 +123,10 @@ impl Db {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    pub(crate) fn pg_url(&self) -> Option<&str> {
+        self.pg_url.as_deref()
     }
 
     /// A write transaction.

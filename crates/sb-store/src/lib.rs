@@ -29,6 +29,7 @@ pub mod integrations;
 pub mod jobs;
 pub mod leads;
 pub mod notes;
+pub mod notify;
 pub mod pipelines;
 pub mod scope;
 pub mod tags;

@@ -20,7 +20,10 @@ pub struct TestApp {
     pub admin_token: String,
     pub client: Client,
     pub backend: sb_store::Backend,
-    _db: TestDb,
+    /// The database, dropped with the app that created it (none for a second node).
+    _db: Option<TestDb>,
+    /// The database's URL.
+    db_url: String,
     _files: tempfile::TempDir,
     _shutdown: tokio::sync::oneshot::Sender<()>,
 }
@@ -47,14 +50,7 @@ async fn spawn_app_with(db: TestDb, tweak: impl Fn(&mut Config)) -> TestApp {
     // Warnings and errors (with their cause) land in the failing test's output.
     switchboard::telemetry::init("pretty", "warn");
     let files = tempfile::tempdir().expect("temp dir");
-    let mut config = Config {
-        database_url: db.url.clone(),
-        bind: "127.0.0.1:0".into(),
-        workers: false,
-        recordings_dir: files.path().join("recordings").display().to_string(),
-        ..Config::default()
-    };
-    config.account.admin_email = "admin@example.test".into();
+    let mut config = config_for(&db.url, &files);
     tweak(&mut config);
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -75,14 +71,7 @@ async fn spawn_app_with(db: TestDb, tweak: impl Fn(&mut Config)) -> TestApp {
         user: fl.admin.clone(),
         account: fl.account.clone(),
     };
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(async move {
-        let _ = app
-            .run_until(async move {
-                let _ = rx.await;
-            })
-            .await;
-    });
+    let shutdown = serve(app);
     let (admin_token, _) =
         sb_service::auth::create_api_token(&state.ctx, &admin, admin.user.id, "tests", None)
             .await
@@ -95,13 +84,62 @@ async fn spawn_app_with(db: TestDb, tweak: impl Fn(&mut Config)) -> TestApp {
         admin_token,
         client: Client::new(),
         backend,
-        _db: db,
+        db_url: db.url.clone(),
+        _db: Some(db),
         _files: files,
-        _shutdown: tx,
+        _shutdown: shutdown,
     }
 }
 
+fn config_for(db_url: &str, files: &tempfile::TempDir) -> Config {
+    let mut config = Config {
+        database_url: db_url.to_string(),
+        bind: "127.0.0.1:0".into(),
+        workers: false,
+        recordings_dir: files.path().join("recordings").display().to_string(),
+        ..Config::default()
+    };
+    config.account.admin_email = "admin@example.test".into();
+    config
+}
+
+/// Runs the app until the returned sender is dropped.
+fn serve(app: App) -> tokio::sync::oneshot::Sender<()> {
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let _ = app
+            .run_until(async move {
+                let _ = rx.await;
+            })
+            .await;
+    });
+    tx
+}
+
 impl TestApp {
+    /// A second node of the same deployment: another server on the same database,
+    /// with the same clock, admin and token.
+    pub async fn another_node(&self) -> TestApp {
+        let files = tempfile::tempdir().expect("temp dir");
+        let config = config_for(&self.db_url, &files);
+        let app = App::build_with_clock(&config, self.clock.clone())
+            .await
+            .expect("second node builds");
+        TestApp {
+            url: app.url(),
+            state: app.state.clone(),
+            clock: self.clock.clone(),
+            admin: self.admin.clone(),
+            admin_token: self.admin_token.clone(),
+            client: Client::new(),
+            backend: self.backend,
+            db_url: self.db_url.clone(),
+            _db: None,
+            _files: files,
+            _shutdown: serve(app),
+        }
+    }
+
     pub fn ctx(&self) -> &sb_service::Ctx {
         &self.state.ctx
     }

@@ -4,6 +4,7 @@ use crate::config::Config;
 use anyhow::Context;
 use sb_service::accounts::{FirstLogin, NewAccount};
 use sb_service::recordings::Recordings;
+use sb_service::telephony::hub::SharedHub;
 use sb_service::{Clock, Ctx, SystemClock};
 use sb_web::AppState;
 use std::net::SocketAddr;
@@ -49,10 +50,15 @@ impl App {
             }
             None => Recordings::local(&config.recordings_dir)?,
         };
-        let ctx = Ctx::new(db, clock)
+        let mut ctx = Ctx::new(db, clock)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?
             .with_recordings(recordings);
+        if ctx.db.backend() == sb_store::Backend::Postgres {
+            // Several nodes may share this database: live pop-ups reach all of them, and so do
+            // changes to what their webhooks keep in memory.
+            ctx.hub = Arc::new(SharedHub::start(ctx.db.clone(), ctx.routes.clone()).await);
+        }
         let a = &config.account;
         let first_login = sb_service::accounts::bootstrap(
             &ctx,

@@ -1,14 +1,16 @@
-//! Real-time call events (V2, P4) for the UI's live pop-up. Behind a trait so a
-//! multi-node deployment can fan out through PostgreSQL LISTEN/NOTIFY; this is the
-//! in-process implementation (tokio broadcast per account).
+//! Real-time call events (V2, P4) for the UI's live pop-up, behind a trait: in-process
+//! (tokio broadcast per account) on SQLite, where there is one node; on PostgreSQL also
+//! fanned out to every node sharing the database through LISTEN/NOTIFY, so a manager
+//! sees the pop-up whichever node their browser is connected to and whichever node the
+//! PBX's webhook reached.
 
 use sb_domain::{AccountId, UserId};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use std::sync::Mutex;
-use tokio::sync::broadcast;
+use std::sync::{Arc, Mutex};
+use tokio::sync::{broadcast, mpsc};
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LiveEvent {
     /// `ringing`, `answered`, `ended`, or `error` (an integration problem for the user, V9).
     pub kind: String,
@@ -33,6 +35,9 @@ pub struct LiveEvent {
 pub trait Hub: Send + Sync {
     fn publish(&self, account: AccountId, event: LiveEvent);
     fn subscribe(&self, account: AccountId) -> broadcast::Receiver<LiveEvent>;
+    /// Tells the other nodes that integrations, extensions or the blacklist changed, so
+    /// they drop what their webhooks keep in memory ([`super::routes::Routes`]).
+    fn routes_changed(&self) {}
 }
 
 #[derive(Default)]
@@ -70,5 +75,208 @@ impl Hub for LocalHub {
 impl LiveEvent {
     pub fn is_for(&self, user: UserId) -> bool {
         self.users.is_empty() || self.users.contains(&user)
+    }
+}
+
+/// The NOTIFY channel of live events.
+const CHANNEL: &str = "switchboard_live";
+
+/// Live events queued for other nodes; beyond this they are dropped (a pop-up is only
+/// worth showing now, and this node's own users still get theirs).
+const OUTBOX: usize = 4_096;
+
+/// [`LocalHub`] plus fan-out between nodes through PostgreSQL's LISTEN/NOTIFY: this
+/// node's subscribers get an event at once; one task sends the events (several per
+/// notification when they queue up) to the other nodes, and one listens for theirs.
+pub struct SharedHub {
+    local: Arc<LocalHub>,
+    node: u64,
+    outbox: mpsc::Sender<Out>,
+}
+
+/// What goes to the other nodes.
+enum Out {
+    Event(Box<Routed>),
+    RoutesChanged,
+}
+
+/// A live event on the wire between nodes.
+#[derive(Serialize, Deserialize)]
+struct Routed {
+    account: i64,
+    users: Vec<i64>,
+    event: LiveEvent,
+}
+
+#[derive(Deserialize)]
+struct Wire {
+    node: u64,
+    events: Vec<Routed>,
+    /// The sender changed integrations, extensions or the blacklist.
+    #[serde(default)]
+    routes: bool,
+}
+
+impl SharedHub {
+    /// Starts listening (so that once this returns, this node hears the others; should
+    /// the database not answer, the listening task keeps trying) and the sending task.
+    /// `routes` is this node's webhook snapshot, dropped when another node changes what
+    /// it holds.
+    pub async fn start(db: sb_store::Db, routes: Arc<super::routes::Routes>) -> SharedHub {
+        let local = Arc::new(LocalHub::default());
+        let node = rand::random::<u64>();
+        let first = match sb_store::notify::Listener::connect(&db, CHANNEL).await {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::warn!(error = %e, "listening for other nodes' live events");
+                None
+            }
+        };
+        let (outbox, rx) = mpsc::channel(OUTBOX);
+        tokio::spawn(send_out(db.clone(), node, rx));
+        tokio::spawn(listen(db, node, local.clone(), routes, first));
+        SharedHub {
+            local,
+            node,
+            outbox,
+        }
+    }
+}
+
+impl Hub for SharedHub {
+    fn publish(&self, account: AccountId, event: LiveEvent) {
+        let routed = Routed {
+            account: account.0,
+            users: event.users.iter().map(|u| u.0).collect(),
+            event: event.clone(),
+        };
+        self.local.publish(account, event);
+        self.send(Out::Event(Box::new(routed)));
+    }
+
+    fn subscribe(&self, account: AccountId) -> broadcast::Receiver<LiveEvent> {
+        self.local.subscribe(account)
+    }
+
+    fn routes_changed(&self) {
+        self.send(Out::RoutesChanged);
+    }
+}
+
+impl SharedHub {
+    fn send(&self, out: Out) {
+        if self.outbox.try_send(out).is_err() {
+            // Other nodes' snapshots still expire (routes::TTL).
+            tracing::warn!(
+                node = self.node,
+                "news for other nodes dropped: too many queued"
+            );
+        }
+    }
+}
+
+/// Sends queued events to the other nodes, as many per notification as fit.
+async fn send_out(db: sb_store::Db, node: u64, mut rx: mpsc::Receiver<Out>) {
+    let mut next: Option<Out> = None;
+    loop {
+        let first = match next.take() {
+            Some(o) => o,
+            None => match rx.recv().await {
+                Some(o) => o,
+                None => return,
+            },
+        };
+        let mut routes = false;
+        let mut events: Vec<String> = Vec::new();
+        let mut size = 64;
+        let mut out = Some(first);
+        while let Some(o) = out.take() {
+            match o {
+                Out::RoutesChanged => routes = true,
+                Out::Event(r) => match serde_json::to_string(&r) {
+                    Ok(e)
+                        if !events.is_empty()
+                            && size + e.len() + 1 > sb_store::notify::MAX_PAYLOAD =>
+                    {
+                        next = Some(Out::Event(r));
+                        break;
+                    }
+                    Ok(e) if size + e.len() + 1 > sb_store::notify::MAX_PAYLOAD => {
+                        tracing::warn!(
+                            bytes = e.len(),
+                            "a live event too large for other nodes was dropped"
+                        );
+                    }
+                    Ok(e) => {
+                        size += e.len() + 1;
+                        events.push(e);
+                    }
+                    Err(_) => {}
+                },
+            }
+            out = rx.try_recv().ok();
+        }
+        if events.is_empty() && !routes {
+            continue;
+        }
+        let payload = format!(
+            "{{\"node\":{node},\"routes\":{routes},\"events\":[{}]}}",
+            events.join(",")
+        );
+        if let Err(e) = sb_store::notify::notify(&db, CHANNEL, &payload).await {
+            tracing::warn!(error = %e, "news could not be sent to other nodes");
+        }
+    }
+}
+
+/// Hands the other nodes' events to this node's subscribers; connects again (every
+/// second, with a warning) while the database cannot be reached.
+async fn listen(
+    db: sb_store::Db,
+    node: u64,
+    local: Arc<LocalHub>,
+    routes: Arc<super::routes::Routes>,
+    mut first: Option<sb_store::notify::Listener>,
+) {
+    loop {
+        let listener = match first.take() {
+            Some(l) => Ok(Some(l)),
+            None => sb_store::notify::Listener::connect(&db, CHANNEL).await,
+        };
+        match listener {
+            Ok(Some(mut l)) => loop {
+                match l.recv().await {
+                    Ok(payload) => deliver(node, &local, &routes, &payload),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "listening for other nodes' live events");
+                        break;
+                    }
+                }
+            },
+            Ok(None) => return,
+            Err(e) => tracing::warn!(error = %e, "listening for other nodes' live events"),
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
+}
+
+fn deliver(node: u64, local: &LocalHub, routes: &super::routes::Routes, payload: &str) {
+    let wire: Wire = match serde_json::from_str(payload) {
+        Ok(w) => w,
+        Err(e) => {
+            tracing::warn!(error = %e, "an unreadable live event from another node was ignored");
+            return;
+        }
+    };
+    if wire.node == node {
+        return;
+    }
+    if wire.routes {
+        routes.invalidate();
+    }
+    for r in wire.events {
+        let mut event = r.event;
+        event.users = r.users.into_iter().map(UserId).collect();
+        local.publish(AccountId(r.account), event);
     }
 }

@@ -146,7 +146,7 @@ pub async fn install(
     let mut tx = ctx.db.begin().await?;
     integrations::insert(&mut tx, &i).await?;
     tx.commit().await?;
-    ctx.routes.invalidate();
+    routes_changed(ctx);
     view(ctx, i).await
 }
 
@@ -245,7 +245,7 @@ pub async fn update(
     let mut tx = ctx.db.begin().await?;
     integrations::update(&mut tx, &i).await?;
     tx.commit().await?;
-    ctx.routes.invalidate();
+    routes_changed(ctx);
     view(ctx, i).await
 }
 
@@ -291,7 +291,7 @@ pub async fn bind_extension(
         }
     }
     tx.commit().await?;
-    ctx.routes.invalidate();
+    routes_changed(ctx);
     view(ctx, i).await
 }
 
@@ -330,7 +330,7 @@ pub async fn blacklist_add(
         other => other.into(),
     })?;
     tx.commit().await?;
-    ctx.routes.invalidate();
+    routes_changed(ctx);
     Ok(e)
 }
 
@@ -341,7 +341,7 @@ pub async fn blacklist_remove(ctx: &Ctx, actor: &Actor, id: i64) -> Result<(), S
         .ok_or(ServiceError::NotFound)?;
     blacklist::remove(&mut tx, actor.account.id, id).await?;
     tx.commit().await?;
-    ctx.routes.invalidate();
+    routes_changed(ctx);
     Ok(())
 }
 
@@ -453,4 +453,11 @@ pub(crate) fn empty_event() -> hub::LiveEvent {
         at: 0,
         users: vec![],
     }
+}
+
+/// Integrations, extensions or the blacklist changed: what webhooks keep in memory is
+/// dropped here, and on the other nodes sharing the database.
+fn routes_changed(ctx: &Ctx) {
+    ctx.routes.invalidate();
+    ctx.hub.routes_changed();
 }

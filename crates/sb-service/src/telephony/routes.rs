@@ -6,8 +6,9 @@
 //! Without it each event paid four reads (token, account, extension, blacklist) before
 //! its own work; with it a NOTIFY_START costs one indexed phone lookup. Every change made
 //! through this service (install, settings, extension binding, blacklist) drops the
-//! snapshot at once; changes made by another node sharing a PostgreSQL database are seen
-//! within [`TTL`].
+//! snapshot at once, here and (through [`super::hub::SharedHub`]) on the other nodes
+//! sharing a PostgreSQL database; should that news be lost, they see the change within
+//! [`TTL`].
 
 use super::Settings;
 use crate::{Ctx, ServiceError};

@@ -469,3 +469,94 @@ async fn calls_arriving_at_once_are_each_logged_once() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_live_pop_up_reaches_a_manager_connected_to_another_node() {
+    // PostgreSQL: two nodes share the database; the PBX's webhooks reach node A while
+    // the manager's browser is connected to node B (and another tab to node A).
+    use futures_util::StreamExt;
+    for rig in rigs().await {
+        if rig.app.backend != sb_store::Backend::Postgres {
+            continue;
+        }
+        let a = &rig.app;
+        let b = a.another_node().await;
+        contact(a, "Eva", "+34 644 555 666", a.admin.user.id.0).await;
+        let mut streams = Vec::new();
+        for node in [a, &b] {
+            let r = node
+                .client
+                .get(format!("{}/api/v4/calls/live", node.url))
+                .bearer_auth(&node.admin_token)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200);
+            streams.push(r.bytes_stream());
+        }
+        rig.sim
+            .run_scenario(spec(Scenario::IncomingAnswered, "34644555666"))
+            .await
+            .unwrap();
+        for (stream, node) in streams.iter_mut().zip(["A", "B"]) {
+            let mut text = String::new();
+            let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+            while !text.contains("event: ended") {
+                let chunk = tokio::time::timeout_at(deadline, stream.next())
+                    .await
+                    .unwrap_or_else(|_| panic!("live events arrive on node {node}: {text}"))
+                    .unwrap()
+                    .unwrap();
+                text.push_str(&String::from_utf8_lossy(&chunk));
+            }
+            let ringing: Vec<&str> = text
+                .split("\n\n")
+                .filter(|b| b.contains("event: ringing"))
+                .collect();
+            assert_eq!(ringing.len(), 1, "one pop-up on node {node}: {text}");
+            assert!(ringing[0].contains("\"name\":\"Eva\""), "{}", ringing[0]);
+            assert!(text.find("event: answered").unwrap() < text.find("event: ended").unwrap());
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_number_blacklisted_on_one_node_is_refused_by_the_others_at_once() {
+    // PostgreSQL, two nodes: the PBX posts to node B, an admin blacklists a number on
+    // node A. Node B keeps the integration in memory for a few seconds (routes::TTL);
+    // A's change reaches it at once all the same.
+    for rig in rigs().await {
+        if rig.app.backend != sb_store::Backend::Postgres {
+            continue;
+        }
+        let a = &rig.app;
+        let b = a.another_node().await;
+        rig.sim
+            .set_webhook_url(Some(rig.webhook_url.replace(&a.url, &b.url)));
+        let report = rig
+            .sim
+            .run_scenario(spec(Scenario::IncomingMissed, "34677000111"))
+            .await
+            .unwrap();
+        assert_eq!(
+            report.routing,
+            Routing::Default,
+            "node B knows the integration"
+        );
+        let r = a
+            .post(
+                "/api/v4/telephony/blacklist",
+                json!({"phone": "+34 677 000 111"}),
+            )
+            .await;
+        assert_eq!(r.status(), 201);
+        // Well under the snapshot's 5 s: only the news from node A can explain a refusal.
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        let report = rig
+            .sim
+            .run_scenario(spec(Scenario::Blacklisted, "34677000111"))
+            .await
+            .unwrap();
+        assert_eq!(report.routing, Routing::Blacklist);
+    }
+}
