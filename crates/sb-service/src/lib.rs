@@ -42,7 +42,8 @@ pub struct Ctx {
     pub committer: Arc<telephony::ingest::Committer>,
     /// Integrations as webhooks see them (token, settings, extensions), kept in memory.
     pub routes: Arc<telephony::routes::Routes>,
-    /// Where call recordings are kept (none: they stay at the PBX).
+    /// Where call recordings are kept (set by the server at start; without it, storing
+    /// a recording fails and is retried).
     pub recordings: Option<recordings::Recordings>,
 }
 

@@ -5,9 +5,10 @@
 //! from one to the other is a plain copy of the tree.
 
 use object_store::aws::AmazonS3Builder;
+use object_store::aws::AmazonS3ConfigKey;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
-use object_store::{ClientOptions, ObjectStore, PutPayload, RetryConfig};
+use object_store::{ClientConfigKey, ObjectStore, PutPayload, RetryConfig};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -83,21 +84,32 @@ impl Recordings {
             retry_timeout: Duration::from_secs(20),
             ..RetryConfig::default()
         };
-        let client = ClientOptions::new()
-            .with_connect_timeout(Duration::from_secs(5))
-            .with_timeout(Duration::from_secs(120))
-            .with_allow_http(s.endpoint.starts_with("http://"));
+        if s.access_key_id.is_empty() != s.secret_access_key.is_empty() {
+            anyhow::bail!(
+                "recordings in S3 bucket {}: give both access_key_id and secret_access_key, or neither (then the AWS_* environment variables are used)",
+                s.bucket
+            );
+        }
+        // Timeouts set key by key: replacing the client options wholesale would drop
+        // what from_env read (AWS_ALLOW_HTTP, AWS_PROXY_URL, ...).
         let mut b = AmazonS3Builder::from_env()
             .with_bucket_name(&s.bucket)
             .with_retry(retry)
-            .with_client_options(client);
+            .with_config(
+                AmazonS3ConfigKey::Client(ClientConfigKey::ConnectTimeout),
+                "5s",
+            )
+            .with_config(AmazonS3ConfigKey::Client(ClientConfigKey::Timeout), "120s");
+        if s.endpoint.starts_with("http://") {
+            b = b.with_allow_http(true);
+        }
         if !s.region.is_empty() {
             b = b.with_region(&s.region);
         }
         if !s.endpoint.is_empty() {
             b = b.with_endpoint(&s.endpoint);
         }
-        if !s.access_key_id.is_empty() || !s.secret_access_key.is_empty() {
+        if !s.access_key_id.is_empty() {
             b = b
                 .with_access_key_id(&s.access_key_id)
                 .with_secret_access_key(&s.secret_access_key);
@@ -117,16 +129,20 @@ impl Recordings {
         Ok(Recordings { store, place })
     }
 
-    /// Tries the store with a read of a key that is not there: an answer (found or
-    /// not) means it is reachable and the credentials are accepted.
+    /// Tries the store the way recordings use it: writes a small marker object
+    /// (`.switchboard-check`). A bucket that does not exist, refused credentials or a
+    /// store that cannot be reached all fail here, with the store's own words.
     pub async fn check(&self) -> anyhow::Result<()> {
-        match self.store.head(&Path::from("switchboard-check")).await {
-            Ok(_) | Err(object_store::Error::NotFound { .. }) => Ok(()),
-            Err(e) => Err(anyhow::anyhow!(
-                "the recordings' {} does not answer: {e}",
-                self.place
-            )),
-        }
+        self.store
+            .put(
+                &Path::from(".switchboard-check"),
+                PutPayload::from_static(b"ok"),
+            )
+            .await
+            .map_err(|e| {
+                anyhow::anyhow!("the recordings' {} cannot be written to: {e}", self.place)
+            })?;
+        Ok(())
     }
 
     /// Keeps a recording under `key`, whole or not at all.
@@ -138,13 +154,17 @@ impl Recordings {
         Ok(())
     }
 
-    /// A kept recording's bytes.
-    pub async fn get(&self, key: &str) -> anyhow::Result<Vec<u8>> {
+    /// A kept recording's bytes; `None` when the store has no such object.
+    pub async fn get(&self, key: &str) -> anyhow::Result<Option<Vec<u8>>> {
         let err = |e: object_store::Error| {
             anyhow::anyhow!("reading recording {key} from the {}: {e}", self.place)
         };
-        let got = self.store.get(&Path::from(key)).await.map_err(err)?;
-        Ok(got.bytes().await.map_err(err)?.to_vec())
+        let got = match self.store.get(&Path::from(key)).await {
+            Ok(g) => g,
+            Err(object_store::Error::NotFound { .. }) => return Ok(None),
+            Err(e) => return Err(err(e)),
+        };
+        Ok(Some(got.bytes().await.map_err(err)?.to_vec()))
     }
 }
 
@@ -158,7 +178,24 @@ pub fn key_of(stored: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::key_of;
+    #![allow(clippy::unwrap_used)]
+    use super::{key_of, Recordings, S3Settings};
+
+    #[test]
+    fn an_incomplete_s3_setting_is_refused_with_what_is_missing() {
+        let no_bucket = Recordings::s3(&S3Settings::default()).unwrap_err();
+        assert!(
+            no_bucket.to_string().contains("bucket name is missing"),
+            "{no_bucket}"
+        );
+        let half = S3Settings {
+            bucket: "calls".into(),
+            access_key_id: "AKIA1".into(),
+            ..S3Settings::default()
+        };
+        let e = Recordings::s3(&half).unwrap_err().to_string();
+        assert!(e.contains("access_key_id and secret_access_key"), "{e}");
+    }
 
     #[test]
     fn keys_and_old_paths_name_the_same_object() {

@@ -254,7 +254,9 @@ const SESSION_BINDS: usize = 27;
 
 /// Writes a whole session: inserts it, or overwrites the mergeable columns of the
 /// session of the same id; a new session whose call already has another (a different
-/// id) is not written, so the count of rows written tells (see [`apply_batch`]).
+/// id) is not written, so the count of rows written tells (see [`apply_batch`]). (On
+/// PostgreSQL that other session's row is locked all the same, so such a batch may wait
+/// for its writer before it fails and its events are applied one by one.)
 const SESSION_MERGE: &str = " on conflict (account_id, integration_id, provider_call_id) do update set \
      direction = excluded.direction, state = excluded.state, customer_phone = excluded.customer_phone, \
      customer_e164 = excluded.customer_e164, our_number = excluded.our_number, extension = excluded.extension, \

@@ -26,7 +26,17 @@ pub struct Db {
     gate: Option<Gate>,
     lite: Option<Arc<Lite>>,
     /// PostgreSQL only: where to open a listening connection (see [`crate::notify`]).
-    pg_url: Option<Arc<str>>,
+    pg_url: Option<Secret>,
+}
+
+/// A database URL, which may hold a password: never printed.
+#[derive(Clone)]
+struct Secret(Arc<str>);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
 }
 
 /// Something store functions can run queries on: a pooled connection or a transaction.
@@ -115,7 +125,7 @@ impl Db {
                     backend,
                     gate: None,
                     lite: None,
-                    pg_url: Some(url.into()),
+                    pg_url: Some(Secret(url.into())),
                 })
             }
         }
@@ -126,7 +136,7 @@ impl Db {
     }
 
     pub(crate) fn pg_url(&self) -> Option<&str> {
-        self.pg_url.as_deref()
+        self.pg_url.as_ref().map(|s| &*s.0)
     }
 
     /// A write transaction.
@@ -159,6 +169,21 @@ impl Db {
         let mut c = self.conn().await?;
         c.raw().execute("select 1").await?;
         Ok(())
+    }
+
+    /// How many sessions on this database wait for a lock another holds (PostgreSQL;
+    /// always 0 on SQLite, whose writers take turns in-process). For diagnostics.
+    pub async fn lock_waits(&self) -> Result<i64> {
+        if self.backend != Backend::Postgres {
+            return Ok(0);
+        }
+        let mut c = self.conn().await?;
+        let n: i64 = sqlx::query_scalar(
+            "select count(*) from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'",
+        )
+        .fetch_one(c.raw())
+        .await?;
+        Ok(n)
     }
 
     /// Refreshes the planner's table statistics (after a bulk load).

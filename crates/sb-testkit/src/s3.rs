@@ -74,7 +74,7 @@ impl S3Server {
             ..settings.clone()
         };
         let store = Recordings::s3(&whole_bucket).expect("an S3 client");
-        store.get(key).await.ok()
+        store.get(key).await.expect("the S3 server answers")
     }
 
     /// Stops the server (an outage); it forgets every bucket.

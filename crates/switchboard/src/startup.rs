@@ -41,10 +41,12 @@ impl App {
         let recordings = match &config.recordings_s3 {
             Some(s3) => {
                 let r = Recordings::s3(s3)?;
-                // Reachable later is fine (storing is retried); say it now all the same.
+                // Storing is retried, so start all the same, but say it now.
                 match r.check().await {
                     Ok(()) => tracing::info!("call recordings are kept in the {}", r.place),
-                    Err(e) => tracing::warn!("{e:#}; recordings will wait until it does"),
+                    Err(e) => {
+                        tracing::warn!("{e:#}; each recording is tried again for about six hours")
+                    }
                 }
                 r
             }

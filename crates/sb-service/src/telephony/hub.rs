@@ -7,8 +7,10 @@
 use sb_domain::{AccountId, UserId};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use tokio::sync::{broadcast, mpsc};
+use std::time::Duration;
+use tokio::sync::{broadcast, mpsc, Notify};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LiveEvent {
@@ -78,29 +80,44 @@ impl LiveEvent {
     }
 }
 
-/// The NOTIFY channel of live events.
+/// The NOTIFY channel of news between nodes.
 const CHANNEL: &str = "switchboard_live";
 
-/// How long the sender gathers events into one notification.
-const GATHER: std::time::Duration = std::time::Duration::from_millis(100);
+/// How long the sender gathers events into one notification once idle: a notification
+/// costs the database a statement and a lock at commit, and a pop-up a tenth of a
+/// second later is not seen as later (the phone rings for seconds). With a backlog,
+/// full notifications go back to back. (Measured with `bench webhooks` on PostgreSQL:
+/// sent one by one, the notifications cost ~10 % of the webhook events/s.)
+const GATHER: Duration = Duration::from_millis(100);
+
+/// Every node hears its own heartbeat this often; a listening connection that hears
+/// nothing for [`SILENCE`] is taken for dead (say, after a failover that left it
+/// half-open, which no error would ever reveal) and opened again.
+const HEARTBEAT: Duration = Duration::from_secs(30);
+const SILENCE: Duration = Duration::from_secs(95);
 
 /// Live events queued for other nodes; beyond this they are dropped (a pop-up is only
 /// worth showing now, and this node's own users still get theirs).
 const OUTBOX: usize = 4_096;
 
 /// [`LocalHub`] plus fan-out between nodes through PostgreSQL's LISTEN/NOTIFY: this
-/// node's subscribers get an event at once; one task sends the events (several per
-/// notification when they queue up) to the other nodes, and one listens for theirs.
+/// node's subscribers get an event at once; one task sends the events (many per
+/// notification) and the news that telephony settings changed to the other nodes, and
+/// one listens for theirs.
 pub struct SharedHub {
     local: Arc<LocalHub>,
     node: u64,
-    outbox: mpsc::Sender<Out>,
+    outbox: mpsc::Sender<Box<Routed>>,
+    news: Arc<News>,
 }
 
-/// What goes to the other nodes.
-enum Out {
-    Event(Box<Routed>),
-    RoutesChanged,
+/// What the sender is told besides events: a flag, so that it is never lost to a full
+/// queue.
+#[derive(Default)]
+struct News {
+    routes_changed: AtomicBool,
+    wake: Notify,
+    dropped: AtomicU64,
 }
 
 /// A live event on the wire between nodes.
@@ -136,12 +153,14 @@ impl SharedHub {
             }
         };
         let (outbox, rx) = mpsc::channel(OUTBOX);
-        tokio::spawn(send_out(db.clone(), node, rx));
+        let news = Arc::new(News::default());
+        tokio::spawn(send_out(db.clone(), node, rx, news.clone()));
         tokio::spawn(listen(db, node, local.clone(), routes, first));
         SharedHub {
             local,
             node,
             outbox,
+            news,
         }
     }
 }
@@ -154,7 +173,16 @@ impl Hub for SharedHub {
             event: event.clone(),
         };
         self.local.publish(account, event);
-        self.send(Out::Event(Box::new(routed)));
+        if self.outbox.try_send(Box::new(routed)).is_err() {
+            let n = self.news.dropped.fetch_add(1, Ordering::Relaxed) + 1;
+            if n.is_power_of_two() {
+                tracing::warn!(
+                    node = self.node,
+                    dropped = n,
+                    "live events for other nodes dropped: too many queued"
+                );
+            }
+        }
     }
 
     fn subscribe(&self, account: AccountId) -> broadcast::Receiver<LiveEvent> {
@@ -162,83 +190,74 @@ impl Hub for SharedHub {
     }
 
     fn routes_changed(&self) {
-        self.send(Out::RoutesChanged);
+        self.news.routes_changed.store(true, Ordering::Release);
+        self.news.wake.notify_one();
     }
 }
 
-impl SharedHub {
-    fn send(&self, out: Out) {
-        if self.outbox.try_send(out).is_err() {
-            // Other nodes' snapshots still expire (routes::TTL).
-            tracing::warn!(
-                node = self.node,
-                "news for other nodes dropped: too many queued"
-            );
-        }
-    }
-}
-
-/// Sends queued events to the other nodes, as many per notification as fit, gathered
-/// for [`GATHER`] after the first: a notification costs the database a statement and
-/// a lock at commit, and a pop-up a tenth of a second later is not seen as later
-/// (the phone rings for seconds). Measured with `bench webhooks` on PostgreSQL: sent at
-/// once, the notifications cost ~10 % of the events/s and raised NOTIFY_START's p99.
-async fn send_out(db: sb_store::Db, node: u64, mut rx: mpsc::Receiver<Out>) {
-    let mut next: Option<Out> = None;
+/// Sends queued events to the other nodes, as many per notification as fit (see
+/// [`GATHER`]), with the news of changed settings, and a heartbeat when idle.
+async fn send_out(
+    db: sb_store::Db,
+    node: u64,
+    mut rx: mpsc::Receiver<Box<Routed>>,
+    news: Arc<News>,
+) {
+    let mut next: Option<Box<Routed>> = None;
     loop {
-        let first = match next.take() {
-            Some(o) => o,
-            None => match rx.recv().await {
-                Some(o) => o,
-                None => return,
-            },
-        };
-        tokio::time::sleep(GATHER).await;
-        let mut routes = false;
+        if next.is_none() {
+            tokio::select! {
+                got = rx.recv() => match got {
+                    Some(r) => next = Some(r),
+                    None => return,
+                },
+                _ = news.wake.notified() => {}
+                _ = tokio::time::sleep(HEARTBEAT) => {}
+            }
+            tokio::time::sleep(GATHER).await;
+        }
+        let routes = news.routes_changed.swap(false, Ordering::AcqRel);
         let mut events: Vec<String> = Vec::new();
         let mut size = 64;
-        let mut out = Some(first);
-        while let Some(o) = out.take() {
-            match o {
-                Out::RoutesChanged => routes = true,
-                Out::Event(r) => match serde_json::to_string(&r) {
-                    Ok(e)
-                        if !events.is_empty()
-                            && size + e.len() + 1 > sb_store::notify::MAX_PAYLOAD =>
-                    {
-                        next = Some(Out::Event(r));
-                        break;
-                    }
-                    Ok(e) if size + e.len() + 1 > sb_store::notify::MAX_PAYLOAD => {
-                        tracing::warn!(
-                            bytes = e.len(),
-                            "a live event too large for other nodes was dropped"
-                        );
-                    }
-                    Ok(e) => {
-                        size += e.len() + 1;
-                        events.push(e);
-                    }
-                    Err(_) => {}
-                },
+        let mut out = next.take().or_else(|| rx.try_recv().ok());
+        while let Some(r) = out {
+            match serde_json::to_string(&r) {
+                Ok(e) if size + e.len() < sb_store::notify::MAX_PAYLOAD => {
+                    size += e.len() + 1;
+                    events.push(e);
+                }
+                Ok(e) if events.is_empty() => {
+                    tracing::warn!(
+                        bytes = e.len(),
+                        "a live event too large for other nodes was dropped"
+                    );
+                }
+                Ok(_) => {
+                    next = Some(r);
+                    break;
+                }
+                Err(_) => {}
             }
             out = rx.try_recv().ok();
         }
-        if events.is_empty() && !routes {
-            continue;
-        }
+        // Sent even when empty: that is the heartbeat.
         let payload = format!(
             "{{\"node\":{node},\"routes\":{routes},\"events\":[{}]}}",
             events.join(",")
         );
         if let Err(e) = sb_store::notify::notify(&db, CHANNEL, &payload).await {
             tracing::warn!(error = %e, "news could not be sent to other nodes");
+            if routes {
+                // Try again with the next notification.
+                news.routes_changed.store(true, Ordering::Release);
+            }
         }
     }
 }
 
 /// Hands the other nodes' events to this node's subscribers; connects again (every
-/// second, with a warning) while the database cannot be reached.
+/// second, with a warning) while the database cannot be reached, and when the
+/// connection has been silent too long.
 async fn listen(
     db: sb_store::Db,
     node: u64,
@@ -252,19 +271,27 @@ async fn listen(
             None => sb_store::notify::Listener::connect(&db, CHANNEL).await,
         };
         match listener {
-            Ok(Some(mut l)) => loop {
-                match l.recv().await {
-                    Ok(payload) => deliver(node, &local, &routes, &payload),
-                    Err(e) => {
-                        tracing::warn!(error = %e, "listening for other nodes' live events");
-                        break;
+            Ok(Some(mut l)) => {
+                // News may have been missed while not listening.
+                routes.invalidate();
+                loop {
+                    match tokio::time::timeout(SILENCE, l.recv()).await {
+                        Ok(Ok(payload)) => deliver(node, &local, &routes, &payload),
+                        Ok(Err(e)) => {
+                            tracing::warn!(error = %e, "listening for other nodes' live events");
+                            break;
+                        }
+                        Err(_) => {
+                            tracing::warn!("no news from the database for {SILENCE:?}, not even this node's heartbeat: listening again");
+                            break;
+                        }
                     }
                 }
-            },
+            }
             Ok(None) => return,
             Err(e) => tracing::warn!(error = %e, "listening for other nodes' live events"),
         }
-        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        tokio::time::sleep(Duration::from_secs(1)).await;
     }
 }
 

@@ -73,6 +73,11 @@ impl Routes {
         Ok(Some(route))
     }
 
+    /// How many integrations are held in memory.
+    pub fn held(&self) -> usize {
+        self.by_token.read().map(|m| m.len()).unwrap_or(0)
+    }
+
     /// Forgets every snapshot; the next webhook reads the database again.
     pub fn invalidate(&self) {
         if let Ok(mut map) = self.by_token.write() {

@@ -31,6 +31,10 @@ pub const RECORDING_DELAY_MS: i64 = 15_000;
 /// A repeated missed call from the same number within this window adds no new task.
 pub const CALLBACK_WINDOW_MS: i64 = 3600 * 1000;
 const MAX_ATTEMPTS: i64 = 8;
+/// A recording is worth waiting for longer: its storage (S3) may be down for hours.
+/// With the queue's backoff (doubling from 5 s, at most an hour) 16 attempts span
+/// about six hours.
+const RECORDING_ATTEMPTS: i64 = 16;
 const LEASE_MS: i64 = 120_000;
 
 pub async fn enqueue(
@@ -52,7 +56,11 @@ pub fn job(account: AccountId, kind: &str, call: i64, run_at: i64) -> NewJob {
         kind: kind.into(),
         payload: json!({ "call_id": call }).to_string(),
         run_at,
-        max_attempts: MAX_ATTEMPTS,
+        max_attempts: if kind == RECORDING {
+            RECORDING_ATTEMPTS
+        } else {
+            MAX_ATTEMPTS
+        },
         dedup_key: Some(format!("{kind}:{call}")),
     }
 }
@@ -694,9 +702,13 @@ pub async fn recording(
         }
         _ => return Err(ServiceError::NotFound),
     };
-    let bytes = recordings_store(ctx)?
-        .get(&crate::recordings::key_of(&path))
-        .await?;
+    let store = recordings_store(ctx)?;
+    let key = crate::recordings::key_of(&path);
+    let Some(bytes) = store.get(&key).await? else {
+        // Say, after a move to another store without copying the files.
+        tracing::warn!(call = call.0, key = %key, "a stored recording is missing from the {}", store.place);
+        return Err(ServiceError::NotFound);
+    };
     let ct = if path.ends_with(".wav") {
         "audio/wav"
     } else if path.ends_with(".ogg") {

@@ -688,11 +688,14 @@ async fn a_batch_that_meets_a_session_created_meanwhile_reports_a_conflict() {
             }];
             calls::apply_batch(&mut tx, &items).await.map(|r| r.len())
         });
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-        assert!(
-            !other.is_finished(),
-            "the second writer waits on the first one's new session"
-        );
+        // The second writer has read (and found no session) and now waits on the
+        // first one's new session.
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+        while t.db.lock_waits().await.unwrap() == 0 {
+            assert!(!other.is_finished(), "the second writer must wait");
+            assert!(tokio::time::Instant::now() < deadline, "no writer waits");
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
         tx.commit().await.unwrap();
         let res = other.await.unwrap();
         assert!(matches!(res, Err(StoreError::Conflict { .. })), "{res:?}");

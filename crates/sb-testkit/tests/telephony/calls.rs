@@ -550,8 +550,16 @@ async fn a_number_blacklisted_on_one_node_is_refused_by_the_others_at_once() {
             )
             .await;
         assert_eq!(r.status(), 201);
-        // Well under the snapshot's 5 s: only the news from node A can explain a refusal.
-        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        // Node B drops its snapshot when A's news arrives (an expired one is replaced,
+        // not dropped).
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+        while b.ctx().routes.held() > 0 {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "node A's news reaches node B"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
         let report = rig
             .sim
             .run_scenario(spec(Scenario::Blacklisted, "34677000111"))
