@@ -118,6 +118,7 @@ impl App {
         if let Some(w) = worker {
             let _ = w.await;
         }
+        self.state.ctx.hub.close();
         self.state.ctx.db.close().await;
         Ok(())
     }

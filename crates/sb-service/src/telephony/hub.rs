@@ -40,6 +40,8 @@ pub trait Hub: Send + Sync {
     /// Tells the other nodes that integrations, extensions or the blacklist changed, so
     /// they drop what their webhooks keep in memory ([`super::routes::Routes`]).
     fn routes_changed(&self) {}
+    /// The server is stopping: stop listening to the other nodes.
+    fn close(&self) {}
 }
 
 #[derive(Default)]
@@ -118,6 +120,9 @@ struct News {
     routes_changed: AtomicBool,
     wake: Notify,
     dropped: AtomicU64,
+    /// Set (and `stop` notified) when the server stops.
+    stopped: AtomicBool,
+    stop: Notify,
 }
 
 /// A live event on the wire between nodes.
@@ -155,7 +160,7 @@ impl SharedHub {
         let (outbox, rx) = mpsc::channel(OUTBOX);
         let news = Arc::new(News::default());
         tokio::spawn(send_out(db.clone(), node, rx, news.clone()));
-        tokio::spawn(listen(db, node, local.clone(), routes, first));
+        tokio::spawn(listen(db, node, local.clone(), routes, news.clone(), first));
         SharedHub {
             local,
             node,
@@ -193,6 +198,11 @@ impl Hub for SharedHub {
         self.news.routes_changed.store(true, Ordering::Release);
         self.news.wake.notify_one();
     }
+
+    fn close(&self) {
+        self.news.stopped.store(true, Ordering::Release);
+        self.news.stop.notify_one();
+    }
 }
 
 /// Sends queued events to the other nodes, as many per notification as fit (see
@@ -213,6 +223,9 @@ async fn send_out(
                 },
                 _ = news.wake.notified() => {}
                 _ = tokio::time::sleep(HEARTBEAT) => {}
+            }
+            if news.stopped.load(Ordering::Acquire) {
+                return;
             }
             tokio::time::sleep(GATHER).await;
         }
@@ -257,15 +270,19 @@ async fn send_out(
 
 /// Hands the other nodes' events to this node's subscribers; connects again (every
 /// second, with a warning) while the database cannot be reached, and when the
-/// connection has been silent too long.
+/// connection has been silent too long. Ends when the hub is closed.
 async fn listen(
     db: sb_store::Db,
     node: u64,
     local: Arc<LocalHub>,
     routes: Arc<super::routes::Routes>,
+    news: Arc<News>,
     mut first: Option<sb_store::notify::Listener>,
 ) {
     loop {
+        if news.stopped.load(Ordering::Acquire) {
+            return;
+        }
         let listener = match first.take() {
             Some(l) => Ok(Some(l)),
             None => sb_store::notify::Listener::connect(&db, CHANNEL).await,
@@ -275,7 +292,11 @@ async fn listen(
                 // News may have been missed while not listening.
                 routes.invalidate();
                 loop {
-                    match tokio::time::timeout(SILENCE, l.recv()).await {
+                    let got = tokio::select! {
+                        got = tokio::time::timeout(SILENCE, l.recv()) => got,
+                        _ = news.stop.notified() => return,
+                    };
+                    match got {
                         Ok(Ok(payload)) => deliver(node, &local, &routes, &payload),
                         Ok(Err(e)) => {
                             tracing::warn!(error = %e, "listening for other nodes' live events");
