@@ -392,37 +392,15 @@ async fn bulk_call_logging_attaches_matched_calls_and_reports_the_rest() {
 
 #[tokio::test]
 async fn the_live_stream_shows_who_is_calling_and_the_call_state() {
-    use futures_util::StreamExt;
     for rig in rigs().await {
         let app = &rig.app;
         contact(app, "Dora", "+34 633 444 555", app.admin.user.id.0).await;
-        let r = app
-            .client
-            .get(format!("{}/api/v4/calls/live", app.url))
-            .bearer_auth(&app.admin_token)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
-        assert!(r.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/event-stream"));
-        let mut stream = r.bytes_stream();
+        let mut stream = live_stream(app).await;
         rig.sim
             .run_scenario(spec(Scenario::IncomingAnswered, "34633444555"))
             .await
             .unwrap();
-        let mut text = String::new();
-        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
-        while !text.contains("event: ended") {
-            let chunk = tokio::time::timeout_at(deadline, stream.next())
-                .await
-                .expect("live events arrive")
-                .unwrap()
-                .unwrap();
-            text.push_str(&String::from_utf8_lossy(&chunk));
-        }
+        let text = until_ended(&mut stream, "the node").await;
         let ringing = text
             .split("\n\n")
             .find(|b| b.contains("event: ringing"))
@@ -474,46 +452,22 @@ async fn calls_arriving_at_once_are_each_logged_once() {
 async fn the_live_pop_up_reaches_a_manager_connected_to_another_node() {
     // PostgreSQL: two nodes share the database; the PBX's webhooks reach node A while
     // the manager's browser is connected to node B (and another tab to node A).
-    use futures_util::StreamExt;
-    for rig in rigs().await {
-        if rig.app.backend != sb_store::Backend::Postgres {
-            continue;
-        }
+    for rig in pg_rigs().await {
         let a = &rig.app;
         let b = a.another_node().await;
         contact(a, "Eva", "+34 644 555 666", a.admin.user.id.0).await;
-        let mut streams = Vec::new();
-        for node in [a, &b] {
-            let r = node
-                .client
-                .get(format!("{}/api/v4/calls/live", node.url))
-                .bearer_auth(&node.admin_token)
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(r.status(), 200);
-            streams.push(r.bytes_stream());
-        }
+        let mut streams = [live_stream(a).await, live_stream(&b).await];
         rig.sim
             .run_scenario(spec(Scenario::IncomingAnswered, "34644555666"))
             .await
             .unwrap();
-        for (stream, node) in streams.iter_mut().zip(["A", "B"]) {
-            let mut text = String::new();
-            let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
-            while !text.contains("event: ended") {
-                let chunk = tokio::time::timeout_at(deadline, stream.next())
-                    .await
-                    .unwrap_or_else(|_| panic!("live events arrive on node {node}: {text}"))
-                    .unwrap()
-                    .unwrap();
-                text.push_str(&String::from_utf8_lossy(&chunk));
-            }
+        for (stream, node) in streams.iter_mut().zip(["node A", "node B"]) {
+            let text = until_ended(stream, node).await;
             let ringing: Vec<&str> = text
                 .split("\n\n")
                 .filter(|b| b.contains("event: ringing"))
                 .collect();
-            assert_eq!(ringing.len(), 1, "one pop-up on node {node}: {text}");
+            assert_eq!(ringing.len(), 1, "one pop-up on {node}: {text}");
             assert!(ringing[0].contains("\"name\":\"Eva\""), "{}", ringing[0]);
             assert!(text.find("event: answered").unwrap() < text.find("event: ended").unwrap());
         }
@@ -525,10 +479,7 @@ async fn a_number_blacklisted_on_one_node_is_refused_by_the_others_at_once() {
     // PostgreSQL, two nodes: the PBX posts to node B, an admin blacklists a number on
     // node A. Node B keeps the integration in memory for a few seconds (routes::TTL);
     // A's change reaches it at once all the same.
-    for rig in rigs().await {
-        if rig.app.backend != sb_store::Backend::Postgres {
-            continue;
-        }
+    for rig in pg_rigs().await {
         let a = &rig.app;
         let b = a.another_node().await;
         rig.sim
@@ -567,4 +518,51 @@ async fn a_number_blacklisted_on_one_node_is_refused_by_the_others_at_once() {
             .unwrap();
         assert_eq!(report.routing, Routing::Blacklist);
     }
+}
+
+/// The rigs on PostgreSQL (the one backend where several nodes share a database).
+async fn pg_rigs() -> Vec<crate::Rig> {
+    rigs()
+        .await
+        .into_iter()
+        .filter(|r| r.app.backend == sb_store::Backend::Postgres)
+        .collect()
+}
+
+/// The admin's live pop-up stream (server-sent events) on one node.
+async fn live_stream(
+    node: &sb_testkit::TestApp,
+) -> impl futures_util::Stream<Item = reqwest::Result<bytes::Bytes>> + Unpin {
+    let r = node
+        .client
+        .get(format!("{}/api/v4/calls/live", node.url))
+        .bearer_auth(&node.admin_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/event-stream"));
+    r.bytes_stream()
+}
+
+/// The stream's text up to the call's `ended` event (10 s at most).
+async fn until_ended(
+    stream: &mut (impl futures_util::Stream<Item = reqwest::Result<bytes::Bytes>> + Unpin),
+    node: &str,
+) -> String {
+    use futures_util::StreamExt;
+    let mut text = String::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !text.contains("event: ended") {
+        let chunk = tokio::time::timeout_at(deadline, stream.next())
+            .await
+            .unwrap_or_else(|_| panic!("live events arrive on {node}: {text}"))
+            .unwrap()
+            .unwrap();
+        text.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    text
 }
