@@ -3,7 +3,7 @@
 //! connected when one is sent never gets it, so they carry nothing that must last.
 
 use crate::db::DbConn;
-use crate::{Db, Result};
+use crate::{Backend, Db, Result};
 use sqlx::postgres::PgListener;
 
 /// Most bytes in one notification's payload (PostgreSQL refuses 8,000 and more).
@@ -12,7 +12,7 @@ pub const MAX_PAYLOAD: usize = 7_900;
 /// Sends `payload` to every connection listening on `channel`, this node's included.
 /// Nothing to do on SQLite (one node).
 pub async fn notify(db: &Db, channel: &str, payload: &str) -> Result<()> {
-    if db.pg_url().is_none() {
+    if db.backend() != Backend::Postgres {
         return Ok(());
     }
     let mut c = db.conn().await?;

@@ -101,11 +101,11 @@ const KNOWN_ENV: &[&str] = &[
     "ACCOUNT__TIMEZONE",
     "ACCOUNT__ADMIN_NAME",
     "ACCOUNT__ADMIN_EMAIL",
-    // Read by the test suite, not by the server.
-    "TEST_PG_URL",
-    "TEST_S3_SERVER",
-    "CONFIG",
 ];
+
+/// `SWITCHBOARD_*` variables that are not configuration keys: read by the test suite
+/// (`TEST_*`) or naming the configuration file.
+const NOT_KEYS: &[&str] = &["TEST_PG_URL", "TEST_S3_SERVER", "CONFIG"];
 
 impl Config {
     pub fn load(
@@ -120,18 +120,14 @@ impl Config {
         }
         let fig = Figment::from(Serialized::defaults(Config::default()))
             .merge(Toml::file(&path))
-            .merge(Env::prefixed("SWITCHBOARD_").split("__").ignore(&[
-                "TEST_PG_URL",
-                "TEST_S3_SERVER",
-                "CONFIG",
-            ]))
+            .merge(Env::prefixed("SWITCHBOARD_").split("__").ignore(NOT_KEYS))
             .merge(Serialized::defaults(overrides));
         let cfg: Config = fig
             .extract()
             .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
         let warnings = std::env::vars()
             .filter_map(|(k, _)| k.strip_prefix("SWITCHBOARD_").map(str::to_string))
-            .filter(|k| !KNOWN_ENV.contains(&k.as_str()))
+            .filter(|k| !KNOWN_ENV.contains(&k.as_str()) && !NOT_KEYS.contains(&k.as_str()))
             .map(|k| format!("unknown environment variable SWITCHBOARD_{k} is ignored"))
             .collect();
         if !matches!(cfg.log_format.as_str(), "pretty" | "json") {

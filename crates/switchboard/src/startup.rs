@@ -41,13 +41,18 @@ impl App {
         let recordings = match &config.recordings_s3 {
             Some(s3) => {
                 let r = Recordings::s3(s3)?;
-                // Storing is retried, so start all the same, but say it now.
-                match r.check().await {
-                    Ok(()) => tracing::info!("call recordings are kept in the {}", r.place),
-                    Err(e) => {
-                        tracing::warn!("{e:#}; each recording is tried again for about six hours")
+                // Storing is retried, so the server starts without waiting for the
+                // storage (an unreachable endpoint takes seconds to time out), and says
+                // what it found as soon as it knows.
+                let check = r.clone();
+                tokio::spawn(async move {
+                    match check.check().await {
+                        Ok(()) => tracing::info!("call recordings are kept in the {}", check.place),
+                        Err(e) => tracing::warn!(
+                            "{e:#}; each recording is tried again for about six hours"
+                        ),
                     }
-                }
+                });
                 r
             }
             None => Recordings::local(&config.recordings_dir)?,
