@@ -14,6 +14,7 @@ pub mod integrations;
 pub mod leads;
 pub mod phone;
 pub mod pipelines;
+pub mod report;
 pub mod rights;
 pub mod tags;
 

@@ -16,6 +16,7 @@ pub mod error;
 pub mod events;
 pub mod leads;
 pub mod links;
+pub mod nodes;
 pub mod notes;
 pub mod pipelines;
 pub mod recordings;
@@ -45,11 +46,15 @@ pub struct Ctx {
     /// Where call recordings are kept (set by the server at start; without it, storing
     /// a recording fails and is retried).
     pub recordings: Option<recordings::Recordings>,
+    /// This process's node number for ids, leased in this database.
+    pub lease: Arc<nodes::NodeLease>,
 }
 
 impl Ctx {
-    /// Builds the context: loads (or creates, once) the token signing key.
+    /// Builds the context: leases this process's node number for ids, loads (or
+    /// creates, once) the token signing key.
     pub async fn new(db: sb_store::Db, clock: Arc<dyn Clock>) -> Result<Ctx, ServiceError> {
+        let lease = Arc::new(nodes::NodeLease::claim(&db).await?);
         let auth = Arc::new(auth::AuthKeys::load(&db).await?);
         let committer = Arc::new(telephony::ingest::Committer::start(db.clone()));
         Ok(Ctx {
@@ -61,6 +66,7 @@ impl Ctx {
             committer,
             routes: Arc::default(),
             recordings: None,
+            lease,
         })
     }
 

@@ -28,6 +28,7 @@ pub mod field_values;
 pub mod integrations;
 pub mod jobs;
 pub mod leads;
+pub mod nodes;
 pub mod notes;
 pub mod notify;
 pub mod pipelines;

@@ -30,6 +30,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(3, "0003_crm"),
     migration!(4, "0004_crm_more"),
     migration!(5, "0005_field_filter_index"),
+    migration!(6, "0006_id_nodes"),
 ];
 
 pub(crate) async fn run(db: &Db) -> Result<()> {

@@ -194,7 +194,9 @@ async fn run(command: Command, config: Config, warnings: Vec<String>) -> anyhow:
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             let token = sb_service::auth::create_api_token_for_email(&ctx, &user, &name)
                 .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+                .map_err(|e| anyhow::anyhow!("{e}"));
+            ctx.lease.release().await;
+            let token = token?;
             eprintln!("API token for {user} (valid 5 years; revoke with DELETE /api/v4/api_tokens/{{id}}):");
             println!("{token}");
         }

@@ -124,6 +124,7 @@ impl App {
             let _ = w.await;
         }
         self.state.ctx.hub.close();
+        self.state.ctx.lease.release().await;
         self.state.ctx.db.close().await;
         Ok(())
     }
