@@ -22,6 +22,23 @@ use std::time::Duration;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
+/// What a request's log lines name it by: its route template (`/hooks/{provider}/{token}`),
+/// or for a path no route matches, the path with every long segment masked (a mistyped
+/// webhook URL still carries its token).
+fn log_route<B>(req: &axum::http::Request<B>) -> String {
+    if let Some(p) = req.extensions().get::<axum::extract::MatchedPath>() {
+        return p.as_str().to_string();
+    }
+    mask_long_segments(req.uri().path())
+}
+
+fn mask_long_segments(path: &str) -> String {
+    path.split('/')
+        .map(|seg| if seg.len() >= 16 { "***" } else { seg })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 /// The whole application router.
 pub fn router(state: AppState) -> Router {
     let metrics = state.metrics.clone();
@@ -31,19 +48,58 @@ pub fn router(state: AppState) -> Router {
         .merge(hooks::router())
         .merge(openapi::router())
         .fallback(error::not_found)
-        .layer(axum::middleware::from_fn_with_state(metrics, metrics::track))
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(error::panic_response))
+        .layer(axum::middleware::from_fn_with_state(
+            metrics,
+            metrics::track,
+        ))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            error::panic_response,
+        ))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|req: &axum::http::Request<_>| {
-                    let rid = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
-                    tracing::info_span!("request", request_id = %rid, method = %req.method(), path = %req.uri().path())
+                    let rid = req
+                        .headers()
+                        .get("x-request-id")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("-");
+                    // The route's template, never the raw path: a webhook URL's last
+                    // segment is the integration's secret. `user_id` is filled in by the
+                    // extractor that authenticates the request.
+                    tracing::info_span!(
+                        "request",
+                        request_id = %rid,
+                        method = %req.method(),
+                        route = %log_route(req),
+                        user_id = tracing::field::Empty,
+                    )
                 })
-                .on_response(|res: &axum::http::Response<_>, latency: Duration, _span: &tracing::Span| {
-                    tracing::info!(status = res.status().as_u16(), latency_ms = latency.as_secs_f64() * 1000.0, "response");
-                }),
+                .on_response(
+                    |res: &axum::http::Response<_>, latency: Duration, _span: &tracing::Span| {
+                        tracing::info!(
+                            status = res.status().as_u16(),
+                            latency_ms = latency.as_secs_f64() * 1000.0,
+                            "response"
+                        );
+                    },
+                ),
         )
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn unmatched_paths_are_logged_without_their_long_segments() {
+        assert_eq!(
+            super::mask_long_segments("/hooks/zadarrma/0123456789abcdef0123"),
+            "/hooks/zadarrma/***"
+        );
+        assert_eq!(
+            super::mask_long_segments("/api/v4/nothing/12"),
+            "/api/v4/nothing/12"
+        );
+    }
 }

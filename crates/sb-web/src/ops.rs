@@ -24,7 +24,7 @@ async fn ready(State(st): State<AppState>) -> Result<impl IntoResponse, ApiError
     match st.ctx.db.ping().await {
         Ok(()) => Ok(Json(json!({"ready": true, "database": "ok"}))),
         Err(e) => {
-            tracing::warn!(error = %e, "readiness check failed");
+            tracing::warn!(error = %sb_domain::report::Chain(&e), "readiness check failed");
             Err(ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "The database is not reachable",

@@ -312,7 +312,7 @@ async fn call_flow(sim: PbxSim, opts: DemoOptions) {
             Ok(r) => {
                 tracing::info!(call = n + 1, scenario = %r.scenario, caller = %r.caller, disposition = %r.disposition, routed = ?r.routing, "demo call")
             }
-            Err(e) => tracing::warn!(error = %e, "demo call failed"),
+            Err(e) => tracing::warn!(error = %sb_domain::report::Chain(&e), "demo call failed"),
         }
     }
 }

@@ -6,6 +6,7 @@
 mod calls;
 mod install;
 mod recordings;
+mod secrets;
 
 use reqwest::Method;
 use sb_pbxsim::{PbxSim, SimConfig};
