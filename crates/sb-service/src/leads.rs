@@ -707,23 +707,53 @@ pub async fn create(
 
 /// Updates a batch of leads (each item names its `id`): all or nothing. Unknown ids,
 /// ids of another account and ids outside the caller's view scope get the same answer.
+///
+/// The leads are read inside the write transaction (see [`leads::lock_many`]): two
+/// concurrent updates of one lead take turns, and the second builds on what the first
+/// wrote instead of writing the fields the first changed back.
 pub async fn update(
     ctx: &Ctx,
     actor: &Actor,
     items: Vec<LeadInput>,
 ) -> Result<Vec<LeadRef>, ServiceError> {
     card_svc::check_batch_size(items.len())?;
-    let view = actor.visibility(EntityKind::Leads, Action::View);
-    let edit = actor.visibility(EntityKind::Leads, Action::Edit);
     let ck = load_checks(ctx, actor, &items, &[], &[]).await?;
+    let mut tx = ctx.db.begin().await?;
+    let existing = lock_existing(&mut tx, actor, &items).await?;
+    let (writes, refs) = plan_updates(ctx, actor, &ck, items, &existing)?;
+    let mut rec = Recorder::new(ctx, actor);
+    write(&mut tx, ctx, actor, &writes, &mut rec).await?;
+    rec.write(&mut tx).await?;
+    tx.commit().await?;
+    Ok(refs)
+}
+
+/// The leads a batch names that the caller may see, by id, read and held in `tx`.
+async fn lock_existing(
+    tx: &mut sb_store::Tx,
+    actor: &Actor,
+    items: &[LeadInput],
+) -> Result<HashMap<i64, Lead>, ServiceError> {
+    let view = actor.visibility(EntityKind::Leads, Action::View);
     let ids: Vec<LeadId> = items.iter().filter_map(|i| i.id.map(LeadId)).collect();
-    let mut c = ctx.db.conn().await?;
-    let existing: HashMap<i64, Lead> = leads::get_many(&mut c, actor.account.id, &ids, view)
+    Ok(leads::lock_many(tx, actor.account.id, &ids, view)
         .await?
         .into_iter()
         .map(|l| (l.id.0, l))
-        .collect();
-    drop(c);
+        .collect())
+}
+
+/// Checks rights and every item of an update batch against the leads as stored and
+/// applies the changes; all items' errors are reported together, a lead the caller
+/// may not edit ends the batch at once.
+fn plan_updates(
+    ctx: &Ctx,
+    actor: &Actor,
+    ck: &Checks,
+    items: Vec<LeadInput>,
+    existing: &HashMap<i64, Lead>,
+) -> Result<(Vec<LeadWrite>, Vec<LeadRef>), ServiceError> {
+    let edit = actor.visibility(EntityKind::Leads, Action::Edit);
     let now = ctx.now();
     let mut writes: Vec<LeadWrite> = Vec::with_capacity(items.len());
     let mut refs = Vec::with_capacity(items.len());
@@ -764,7 +794,7 @@ pub async fn update(
             )));
         }
         let mut errors = Vec::new();
-        let (name, price, values, tags) = common_checks(&ck, &item, &mut errors);
+        let (name, price, values, tags) = common_checks(ck, &item, &mut errors);
         let stage = ck.stage(
             item.pipeline_id,
             item.status_id,
@@ -816,12 +846,7 @@ pub async fn update(
     if !all_errors.is_empty() {
         return Err(ServiceError::Validation(all_errors));
     }
-    let mut rec = Recorder::new(ctx, actor);
-    let mut tx = ctx.db.begin().await?;
-    write(&mut tx, ctx, actor, &writes, &mut rec).await?;
-    rec.write(&mut tx).await?;
-    tx.commit().await?;
-    Ok(refs)
+    Ok((writes, refs))
 }
 
 /// One item of `POST /api/v4/leads/complex`: a lead with at most one contact and one
