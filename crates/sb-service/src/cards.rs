@@ -434,19 +434,16 @@ pub(crate) async fn prepare_create(
     kind: CardKind,
     items: Vec<CardInput>,
 ) -> Result<Prepared, ServiceError> {
-    if !actor.can(kind.entity_kind(), Action::Add) {
-        return Err(ServiceError::Forbidden(format!(
-            "you may not add {}",
-            kind.plural()
-        )));
-    }
+    check_may_add(actor, kind)?;
     check_batch_size(items.len())?;
     let ck = load_checks(ctx, actor, kind, &items).await?;
     let now = ctx.now();
-    let mut writes = Vec::with_capacity(items.len());
+    let mut prepared = Prepared {
+        writes: Vec::with_capacity(items.len()),
+        refs: Vec::with_capacity(items.len()),
+        tags: Vec::new(),
+    };
     let mut all_errors = Vec::new();
-    let mut refs = Vec::with_capacity(items.len());
-    let mut tag_plans = Vec::new();
     for (i, item) in items.into_iter().enumerate() {
         let rid = item.request_id.clone().unwrap_or_else(|| i.to_string());
         let mut errors = Vec::new();
@@ -458,59 +455,69 @@ pub(crate) async fn prepare_create(
             });
             continue;
         }
-        let phones = phones_of(&ck.defs, &values, &actor.account.country);
-        let first = item.first_name.unwrap_or_default().trim().to_string();
-        let last = item.last_name.unwrap_or_default().trim().to_string();
-        let mut custom = Vec::new();
-        merge_fields(&mut custom, values);
-        let created_at = item.created_at.map(|s| s * 1000).unwrap_or(now);
-        let card = Card {
-            id: ctx.next_id(),
-            kind,
-            account_id: actor.account.id,
-            name: display_name(item.name.as_deref(), &first, &last, &phones),
-            first_name: first,
-            last_name: last,
-            responsible_user_id: Some(UserId(
-                item.responsible_user_id
-                    .filter(|u| *u != 0)
-                    .unwrap_or(actor.user.id.0),
-            )),
-            company_id: item.company_id.flatten().map(CompanyId),
-            created_by: UserId(
-                item.created_by
-                    .filter(|u| *u != 0)
-                    .unwrap_or(actor.user.id.0),
-            ),
-            updated_by: UserId(
-                item.updated_by
-                    .filter(|u| *u != 0)
-                    .unwrap_or(actor.user.id.0),
-            ),
-            created_at,
-            updated_at: item
-                .updated_at
-                .map(|s| s * 1000)
-                .unwrap_or(created_at.max(now)),
-            is_deleted: false,
-            custom_fields: custom,
-        };
-        refs.push(CardRef {
-            id: card.id,
+        let w = build_card(ctx, actor, kind, &ck, item, values, now);
+        prepared.refs.push(CardRef {
+            id: w.card.id,
             request_id: rid,
-            updated_at: card.updated_at,
+            updated_at: w.card.updated_at,
         });
-        tag_plans.push((card.id, plan));
-        writes.push(CardWrite { card, phones });
+        prepared.tags.push((w.card.id, plan));
+        prepared.writes.push(w);
     }
     if !all_errors.is_empty() {
         return Err(ServiceError::Validation(all_errors));
     }
-    Ok(Prepared {
-        writes,
-        refs,
-        tags: tag_plans,
-    })
+    Ok(prepared)
+}
+
+fn check_may_add(actor: &Actor, kind: CardKind) -> Result<(), ServiceError> {
+    if actor.can(kind.entity_kind(), Action::Add) {
+        Ok(())
+    } else {
+        Err(ServiceError::Forbidden(format!(
+            "you may not add {}",
+            kind.plural()
+        )))
+    }
+}
+
+/// A new card (with its id) from a checked item (`values`: its checked custom fields),
+/// and the phones to index for it. Unnamed users are the caller; times default to now.
+fn build_card(
+    ctx: &Ctx,
+    actor: &Actor,
+    kind: CardKind,
+    ck: &Checks,
+    item: CardInput,
+    values: Vec<FieldValue>,
+    now: i64,
+) -> CardWrite {
+    let phones = phones_of(&ck.defs, &values, &actor.account.country);
+    let first = item.first_name.unwrap_or_default().trim().to_string();
+    let last = item.last_name.unwrap_or_default().trim().to_string();
+    let mut custom = Vec::new();
+    merge_fields(&mut custom, values);
+    let created_at = item.created_at.map(|s| s * 1000).unwrap_or(now);
+    let card = Card {
+        id: ctx.next_id(),
+        kind,
+        account_id: actor.account.id,
+        name: display_name(item.name.as_deref(), &first, &last, &phones),
+        first_name: first,
+        last_name: last,
+        responsible_user_id: Some(or_actor(item.responsible_user_id, actor)),
+        company_id: item.company_id.flatten().map(CompanyId),
+        created_by: or_actor(item.created_by, actor),
+        updated_by: or_actor(item.updated_by, actor),
+        created_at,
+        updated_at: item
+            .updated_at
+            .map(|s| s * 1000)
+            .unwrap_or(created_at.max(now)),
+        is_deleted: false,
+        custom_fields: custom,
+    };
+    CardWrite { card, phones }
 }
 
 /// Writes prepared cards with their phone and field-value indexes, and records their
