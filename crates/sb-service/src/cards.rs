@@ -434,19 +434,16 @@ pub(crate) async fn prepare_create(
     kind: CardKind,
     items: Vec<CardInput>,
 ) -> Result<Prepared, ServiceError> {
-    if !actor.can(kind.entity_kind(), Action::Add) {
-        return Err(ServiceError::Forbidden(format!(
-            "you may not add {}",
-            kind.plural()
-        )));
-    }
+    check_may_add(actor, kind)?;
     check_batch_size(items.len())?;
     let ck = load_checks(ctx, actor, kind, &items).await?;
     let now = ctx.now();
-    let mut writes = Vec::with_capacity(items.len());
+    let mut prepared = Prepared {
+        writes: Vec::with_capacity(items.len()),
+        refs: Vec::with_capacity(items.len()),
+        tags: Vec::new(),
+    };
     let mut all_errors = Vec::new();
-    let mut refs = Vec::with_capacity(items.len());
-    let mut tag_plans = Vec::new();
     for (i, item) in items.into_iter().enumerate() {
         let rid = item.request_id.clone().unwrap_or_else(|| i.to_string());
         let mut errors = Vec::new();
@@ -458,59 +455,69 @@ pub(crate) async fn prepare_create(
             });
             continue;
         }
-        let phones = phones_of(&ck.defs, &values, &actor.account.country);
-        let first = item.first_name.unwrap_or_default().trim().to_string();
-        let last = item.last_name.unwrap_or_default().trim().to_string();
-        let mut custom = Vec::new();
-        merge_fields(&mut custom, values);
-        let created_at = item.created_at.map(|s| s * 1000).unwrap_or(now);
-        let card = Card {
-            id: ctx.next_id(),
-            kind,
-            account_id: actor.account.id,
-            name: display_name(item.name.as_deref(), &first, &last, &phones),
-            first_name: first,
-            last_name: last,
-            responsible_user_id: Some(UserId(
-                item.responsible_user_id
-                    .filter(|u| *u != 0)
-                    .unwrap_or(actor.user.id.0),
-            )),
-            company_id: item.company_id.flatten().map(CompanyId),
-            created_by: UserId(
-                item.created_by
-                    .filter(|u| *u != 0)
-                    .unwrap_or(actor.user.id.0),
-            ),
-            updated_by: UserId(
-                item.updated_by
-                    .filter(|u| *u != 0)
-                    .unwrap_or(actor.user.id.0),
-            ),
-            created_at,
-            updated_at: item
-                .updated_at
-                .map(|s| s * 1000)
-                .unwrap_or(created_at.max(now)),
-            is_deleted: false,
-            custom_fields: custom,
-        };
-        refs.push(CardRef {
-            id: card.id,
+        let w = build_card(ctx, actor, kind, &ck, item, values, now);
+        prepared.refs.push(CardRef {
+            id: w.card.id,
             request_id: rid,
-            updated_at: card.updated_at,
+            updated_at: w.card.updated_at,
         });
-        tag_plans.push((card.id, plan));
-        writes.push(CardWrite { card, phones });
+        prepared.tags.push((w.card.id, plan));
+        prepared.writes.push(w);
     }
     if !all_errors.is_empty() {
         return Err(ServiceError::Validation(all_errors));
     }
-    Ok(Prepared {
-        writes,
-        refs,
-        tags: tag_plans,
-    })
+    Ok(prepared)
+}
+
+fn check_may_add(actor: &Actor, kind: CardKind) -> Result<(), ServiceError> {
+    if actor.can(kind.entity_kind(), Action::Add) {
+        Ok(())
+    } else {
+        Err(ServiceError::Forbidden(format!(
+            "you may not add {}",
+            kind.plural()
+        )))
+    }
+}
+
+/// A new card (with its id) from a checked item (`values`: its checked custom fields),
+/// and the phones to index for it. Unnamed users are the caller; times default to now.
+fn build_card(
+    ctx: &Ctx,
+    actor: &Actor,
+    kind: CardKind,
+    ck: &Checks,
+    item: CardInput,
+    values: Vec<FieldValue>,
+    now: i64,
+) -> CardWrite {
+    let phones = phones_of(&ck.defs, &values, &actor.account.country);
+    let first = item.first_name.unwrap_or_default().trim().to_string();
+    let last = item.last_name.unwrap_or_default().trim().to_string();
+    let mut custom = Vec::new();
+    merge_fields(&mut custom, values);
+    let created_at = item.created_at.map(|s| s * 1000).unwrap_or(now);
+    let card = Card {
+        id: ctx.next_id(),
+        kind,
+        account_id: actor.account.id,
+        name: display_name(item.name.as_deref(), &first, &last, &phones),
+        first_name: first,
+        last_name: last,
+        responsible_user_id: Some(or_actor(item.responsible_user_id, actor)),
+        company_id: item.company_id.flatten().map(CompanyId),
+        created_by: or_actor(item.created_by, actor),
+        updated_by: or_actor(item.updated_by, actor),
+        created_at,
+        updated_at: item
+            .updated_at
+            .map(|s| s * 1000)
+            .unwrap_or(created_at.max(now)),
+        is_deleted: false,
+        custom_fields: custom,
+    };
+    CardWrite { card, phones }
 }
 
 /// Writes prepared cards with their phone and field-value indexes, and records their
@@ -561,6 +568,10 @@ pub(crate) fn check_batch_size(n: usize) -> Result<(), ServiceError> {
 
 /// Updates a batch of cards (each item names its `id`): all or nothing. Unknown ids,
 /// ids of another account and ids outside the caller's view scope get the same answer.
+///
+/// The cards are read inside the write transaction (see [`cards::lock_many`]): two
+/// concurrent updates of one card take turns, and the second builds on what the first
+/// wrote instead of writing the fields the first changed back.
 pub async fn update(
     ctx: &Ctx,
     actor: &Actor,
@@ -568,27 +579,88 @@ pub async fn update(
     items: Vec<CardInput>,
 ) -> Result<Vec<CardRef>, ServiceError> {
     check_batch_size(items.len())?;
-    let view = actor.visibility(kind.entity_kind(), Action::View);
-    let edit = actor.visibility(kind.entity_kind(), Action::Edit);
     let ck = load_checks(ctx, actor, kind, &items).await?;
+    let mut tx = ctx.db.begin().await?;
+    let existing = lock_existing(&mut tx, actor, kind, &items).await?;
+    let planned = plan_updates(ctx, actor, kind, &ck, items, existing)?;
+    let mut rec = Recorder::new(ctx, actor);
+    record_updates(&mut rec, kind, &planned);
+    write_updates(&mut tx, actor, kind, &planned.writes).await?;
+    write_tags(&mut tx, ctx, actor, kind, &planned.tags).await?;
+    rec.write(&mut tx).await?;
+    tx.commit().await?;
+    Ok(planned.refs)
+}
+
+/// The cards a batch names that the caller may see, by id, read and held in `tx`.
+async fn lock_existing(
+    tx: &mut sb_store::Tx,
+    actor: &Actor,
+    kind: CardKind,
+    items: &[CardInput],
+) -> Result<HashMap<i64, Card>, ServiceError> {
+    let view = actor.visibility(kind.entity_kind(), Action::View);
     let ids: Vec<i64> = items.iter().filter_map(|i| i.id).collect();
-    let mut c = ctx.db.conn().await?;
-    let existing: HashMap<i64, Card> = cards::get_many(&mut c, actor.account.id, kind, &ids, view)
+    Ok(cards::lock_many(tx, actor.account.id, kind, &ids, view)
         .await?
         .into_iter()
         .map(|k| (k.id, k))
-        .collect();
-    drop(c);
+        .collect())
+}
+
+/// An update batch checked and applied to the cards, not yet written.
+#[derive(Default)]
+struct PlannedUpdates {
+    /// One per card (a card named twice is changed by both items, in order).
+    writes: Vec<CardWrite>,
+    /// The card as it was before this batch, parallel to `writes` (for events).
+    originals: Vec<Card>,
+    refs: Vec<CardRef>,
+    /// Applied in item order, so a later item's tag change of the same card wins.
+    tags: Vec<(i64, TagPlan)>,
+}
+
+impl PlannedUpdates {
+    /// The card as the batch left it so far, else as stored.
+    fn current(&self, existing: &HashMap<i64, Card>, id: i64) -> Option<Card> {
+        self.writes
+            .iter()
+            .rev()
+            .find(|w| w.card.id == id)
+            .map(|w| w.card.clone())
+            .or_else(|| existing.get(&id).cloned())
+    }
+
+    /// Keeps `w` as the card's one write; `before` is the card before this item.
+    fn replace(&mut self, w: CardWrite, before: Card) {
+        let original = match self.writes.iter().position(|x| x.card.id == w.card.id) {
+            Some(p) => {
+                self.writes.remove(p);
+                self.originals.remove(p)
+            }
+            None => before,
+        };
+        self.writes.push(w);
+        self.originals.push(original);
+    }
+}
+
+/// Checks rights and every item against the cards as stored (and as earlier items of
+/// the batch changed them) and applies the changes; all items' errors are reported
+/// together, a card the caller may not edit ends the batch at once.
+fn plan_updates(
+    ctx: &Ctx,
+    actor: &Actor,
+    kind: CardKind,
+    ck: &Checks,
+    items: Vec<CardInput>,
+    existing: HashMap<i64, Card>,
+) -> Result<PlannedUpdates, ServiceError> {
     let now = ctx.now();
-    let mut writes: Vec<CardWrite> = Vec::with_capacity(items.len());
-    // The card as it was before this batch, parallel to `writes` (for events).
-    let mut originals: Vec<Card> = Vec::with_capacity(items.len());
-    let mut refs = Vec::with_capacity(items.len());
-    let mut tag_plans = Vec::new();
+    let mut planned = PlannedUpdates::default();
     let mut all_errors = Vec::new();
     for (i, item) in items.into_iter().enumerate() {
         let rid = item.request_id.clone().unwrap_or_else(|| i.to_string());
-        let mut errors = Vec::new();
         let Some(id) = item.id else {
             all_errors.push(ItemErrors {
                 request_id: rid,
@@ -596,29 +668,16 @@ pub async fn update(
             });
             continue;
         };
-        let Some(current) = writes
-            .iter()
-            .rev()
-            .find(|w| w.card.id == id)
-            .map(|w| w.card.clone())
-            .or_else(|| existing.get(&id).cloned())
-        else {
+        let Some(current) = planned.current(&existing, id) else {
             all_errors.push(ItemErrors {
                 request_id: rid,
                 errors: vec![FieldError::new("NotFound", "id", "Entity not found.")],
             });
             continue;
         };
-        let owner_group = current
-            .responsible_user_id
-            .and_then(|u| ck.users.get(&u.0).copied().flatten());
-        if !edit.covers(current.responsible_user_id, owner_group) {
-            return Err(ServiceError::Forbidden(format!(
-                "you may not edit {} {id}",
-                kind.singular()
-            )));
-        }
-        let (values, plan) = check_common(&ck, kind, &item, &mut errors);
+        check_may_edit(actor, kind, ck, &current)?;
+        let mut errors = Vec::new();
+        let (values, plan) = check_common(ck, kind, &item, &mut errors);
         if !errors.is_empty() {
             all_errors.push(ItemErrors {
                 request_id: rid,
@@ -626,59 +685,91 @@ pub async fn update(
             });
             continue;
         }
-        // Applied in item order, so a later item's tag change of the same card wins.
-        tag_plans.push((id, plan));
-        let before = current.clone();
-        let mut card = current;
-        if let Some(f) = item.first_name {
-            card.first_name = f.trim().to_string();
-        }
-        if let Some(l) = item.last_name {
-            card.last_name = l.trim().to_string();
-        }
-        if item.custom_fields_values.is_some() {
-            merge_fields(&mut card.custom_fields, values);
-        }
-        let phones = phones_of(&ck.defs, &card.custom_fields, &actor.account.country);
-        if item.name.is_some() {
-            card.name = display_name(
-                item.name.as_deref(),
-                &card.first_name,
-                &card.last_name,
-                &phones,
-            );
-        }
-        if let Some(u) = item.responsible_user_id.filter(|u| *u != 0) {
-            card.responsible_user_id = Some(UserId(u));
-        }
-        if let Some(link) = item.company_id {
-            card.company_id = link.map(CompanyId);
-        }
-        card.updated_by = UserId(
-            item.updated_by
-                .filter(|u| *u != 0)
-                .unwrap_or(actor.user.id.0),
-        );
-        card.updated_at = item.updated_at.map(|s| s * 1000).unwrap_or(now);
-        refs.push(CardRef {
+        planned.tags.push((id, plan));
+        let w = apply_changes(actor, ck, current.clone(), item, values, now);
+        planned.refs.push(CardRef {
             id,
             request_id: rid,
-            updated_at: card.updated_at,
+            updated_at: w.card.updated_at,
         });
-        let original = match writes.iter().position(|w| w.card.id == id) {
-            Some(p) => originals.remove(p),
-            None => before,
-        };
-        writes.retain(|w| w.card.id != id);
-        writes.push(CardWrite { card, phones });
-        originals.push(original);
+        planned.replace(w, current);
     }
     if !all_errors.is_empty() {
         return Err(ServiceError::Validation(all_errors));
     }
-    let mut rec = Recorder::new(ctx, actor);
+    Ok(planned)
+}
+
+/// Refuses a card outside the caller's edit scope.
+fn check_may_edit(
+    actor: &Actor,
+    kind: CardKind,
+    ck: &Checks,
+    card: &Card,
+) -> Result<(), ServiceError> {
+    let edit = actor.visibility(kind.entity_kind(), Action::Edit);
+    let owner_group = card
+        .responsible_user_id
+        .and_then(|u| ck.users.get(&u.0).copied().flatten());
+    if edit.covers(card.responsible_user_id, owner_group) {
+        Ok(())
+    } else {
+        Err(ServiceError::Forbidden(format!(
+            "you may not edit {} {}",
+            kind.singular(),
+            card.id
+        )))
+    }
+}
+
+/// The card with a checked item's changes (`values`: its checked custom fields), and
+/// the phones to index for it.
+fn apply_changes(
+    actor: &Actor,
+    ck: &Checks,
+    mut card: Card,
+    item: CardInput,
+    values: Vec<FieldValue>,
+    now: i64,
+) -> CardWrite {
+    if let Some(f) = item.first_name {
+        card.first_name = f.trim().to_string();
+    }
+    if let Some(l) = item.last_name {
+        card.last_name = l.trim().to_string();
+    }
+    if item.custom_fields_values.is_some() {
+        merge_fields(&mut card.custom_fields, values);
+    }
+    let phones = phones_of(&ck.defs, &card.custom_fields, &actor.account.country);
+    if item.name.is_some() {
+        card.name = display_name(
+            item.name.as_deref(),
+            &card.first_name,
+            &card.last_name,
+            &phones,
+        );
+    }
+    if let Some(u) = item.responsible_user_id.filter(|u| *u != 0) {
+        card.responsible_user_id = Some(UserId(u));
+    }
+    if let Some(link) = item.company_id {
+        card.company_id = link.map(CompanyId);
+    }
+    card.updated_by = or_actor(item.updated_by, actor);
+    card.updated_at = item.updated_at.map(|s| s * 1000).unwrap_or(now);
+    CardWrite { card, phones }
+}
+
+/// The user a write names (0 or none: the caller).
+fn or_actor(v: Option<i64>, actor: &Actor) -> UserId {
+    UserId(v.filter(|u| *u != 0).unwrap_or(actor.user.id.0))
+}
+
+/// The events of an update: what changed on each card against how it was before.
+fn record_updates(rec: &mut Recorder<'_>, kind: CardKind, planned: &PlannedUpdates) {
     let ek = kind.entity_kind();
-    for (w, old) in writes.iter().zip(&originals) {
+    for (w, old) in planned.writes.iter().zip(&planned.originals) {
         let k = &w.card;
         rec.name(ek, k.id, &old.name, &k.name);
         rec.responsible(ek, k.id, old.responsible_user_id, k.responsible_user_id);
@@ -692,11 +783,19 @@ pub async fn update(
             }
         }
     }
-    let mut tx = ctx.db.begin().await?;
-    for w in &writes {
-        cards::update(&mut tx, w).await?;
+}
+
+/// Rewrites updated cards with their phone and field-value indexes.
+async fn write_updates(
+    tx: &mut sb_store::Tx,
+    actor: &Actor,
+    kind: CardKind,
+    writes: &[CardWrite],
+) -> Result<(), ServiceError> {
+    for w in writes {
+        cards::update(tx, w).await?;
         field_values::rewrite(
-            &mut tx,
+            tx,
             actor.account.id,
             ValueOwner::from(kind),
             w.card.id,
@@ -704,8 +803,5 @@ pub async fn update(
         )
         .await?;
     }
-    write_tags(&mut tx, ctx, actor, kind, &tag_plans).await?;
-    rec.write(&mut tx).await?;
-    tx.commit().await?;
-    Ok(refs)
+    Ok(())
 }

@@ -707,23 +707,53 @@ pub async fn create(
 
 /// Updates a batch of leads (each item names its `id`): all or nothing. Unknown ids,
 /// ids of another account and ids outside the caller's view scope get the same answer.
+///
+/// The leads are read inside the write transaction (see [`leads::lock_many`]): two
+/// concurrent updates of one lead take turns, and the second builds on what the first
+/// wrote instead of writing the fields the first changed back.
 pub async fn update(
     ctx: &Ctx,
     actor: &Actor,
     items: Vec<LeadInput>,
 ) -> Result<Vec<LeadRef>, ServiceError> {
     card_svc::check_batch_size(items.len())?;
-    let view = actor.visibility(EntityKind::Leads, Action::View);
-    let edit = actor.visibility(EntityKind::Leads, Action::Edit);
     let ck = load_checks(ctx, actor, &items, &[], &[]).await?;
+    let mut tx = ctx.db.begin().await?;
+    let existing = lock_existing(&mut tx, actor, &items).await?;
+    let (writes, refs) = plan_updates(ctx, actor, &ck, items, &existing)?;
+    let mut rec = Recorder::new(ctx, actor);
+    write(&mut tx, ctx, actor, &writes, &mut rec).await?;
+    rec.write(&mut tx).await?;
+    tx.commit().await?;
+    Ok(refs)
+}
+
+/// The leads a batch names that the caller may see, by id, read and held in `tx`.
+async fn lock_existing(
+    tx: &mut sb_store::Tx,
+    actor: &Actor,
+    items: &[LeadInput],
+) -> Result<HashMap<i64, Lead>, ServiceError> {
+    let view = actor.visibility(EntityKind::Leads, Action::View);
     let ids: Vec<LeadId> = items.iter().filter_map(|i| i.id.map(LeadId)).collect();
-    let mut c = ctx.db.conn().await?;
-    let existing: HashMap<i64, Lead> = leads::get_many(&mut c, actor.account.id, &ids, view)
+    Ok(leads::lock_many(tx, actor.account.id, &ids, view)
         .await?
         .into_iter()
         .map(|l| (l.id.0, l))
-        .collect();
-    drop(c);
+        .collect())
+}
+
+/// Checks rights and every item of an update batch against the leads as stored and
+/// applies the changes; all items' errors are reported together, a lead the caller
+/// may not edit ends the batch at once.
+fn plan_updates(
+    ctx: &Ctx,
+    actor: &Actor,
+    ck: &Checks,
+    items: Vec<LeadInput>,
+    existing: &HashMap<i64, Lead>,
+) -> Result<(Vec<LeadWrite>, Vec<LeadRef>), ServiceError> {
+    let edit = actor.visibility(EntityKind::Leads, Action::Edit);
     let now = ctx.now();
     let mut writes: Vec<LeadWrite> = Vec::with_capacity(items.len());
     let mut refs = Vec::with_capacity(items.len());
@@ -764,7 +794,7 @@ pub async fn update(
             )));
         }
         let mut errors = Vec::new();
-        let (name, price, values, tags) = common_checks(&ck, &item, &mut errors);
+        let (name, price, values, tags) = common_checks(ck, &item, &mut errors);
         let stage = ck.stage(
             item.pipeline_id,
             item.status_id,
@@ -816,12 +846,7 @@ pub async fn update(
     if !all_errors.is_empty() {
         return Err(ServiceError::Validation(all_errors));
     }
-    let mut rec = Recorder::new(ctx, actor);
-    let mut tx = ctx.db.begin().await?;
-    write(&mut tx, ctx, actor, &writes, &mut rec).await?;
-    rec.write(&mut tx).await?;
-    tx.commit().await?;
-    Ok(refs)
+    Ok((writes, refs))
 }
 
 /// One item of `POST /api/v4/leads/complex`: a lead with at most one contact and one
@@ -877,79 +902,111 @@ pub async fn create_complex(
     actor: &Actor,
     items: Vec<ComplexInput>,
 ) -> Result<Vec<ComplexRef>, ServiceError> {
-    if items.is_empty() || items.len() > MAX_COMPLEX {
+    check_complex_size(items.len())?;
+    let mut plan = ComplexPlan::default();
+    for (i, item) in items.into_iter().enumerate() {
+        plan.add(ctx, actor, i, item).await?;
+    }
+    let known_contacts = plan.contacts.ids();
+    let known_companies = plan.companies.ids();
+    let lead_inputs = std::mem::take(&mut plan.lead_inputs);
+    let (writes, refs) =
+        match prepare_create(ctx, actor, lead_inputs, &known_contacts, &known_companies).await {
+            Ok(x) => x,
+            Err(ServiceError::Validation(v)) => {
+                plan.errors.extend(v);
+                (Vec::new(), Vec::new())
+            }
+            Err(other) => return Err(other),
+        };
+    if !plan.errors.is_empty() {
+        return Err(ServiceError::Validation(errors_by_lead(plan.errors)));
+    }
+    for (o, r) in plan.out.iter_mut().zip(&refs) {
+        o.id = r.id;
+    }
+    write_complex(ctx, actor, &plan, &writes).await?;
+    Ok(plan.out)
+}
+
+fn check_complex_size(n: usize) -> Result<(), ServiceError> {
+    if n == 0 || n > MAX_COMPLEX {
         return Err(ServiceError::BadRequest(format!(
             "a complex request holds 1 to {MAX_COMPLEX} leads"
         )));
     }
-    let mut lead_inputs = Vec::with_capacity(items.len());
-    let mut contact_writes = Vec::new();
-    let mut company_writes = Vec::new();
-    let mut contact_tags = Vec::new();
-    let mut company_tags = Vec::new();
-    let mut out = Vec::with_capacity(items.len());
-    let mut errors: Vec<ItemErrors> = Vec::new();
-    let mut known_contacts = Vec::new();
-    let mut known_companies = Vec::new();
-    for (i, mut item) in items.into_iter().enumerate() {
+    Ok(())
+}
+
+/// New cards of one kind checked and built for a complex create, not yet written.
+#[derive(Default)]
+struct NewCards {
+    writes: Vec<sb_store::cards::CardWrite>,
+    tags: Vec<(i64, TagPlan)>,
+}
+
+impl NewCards {
+    fn ids(&self) -> Vec<i64> {
+        self.writes.iter().map(|w| w.card.id).collect()
+    }
+}
+
+/// A complex create as its items are checked: the leads' inputs with their links
+/// resolved, the new contacts and companies, what each item answers, and the errors.
+#[derive(Default)]
+struct ComplexPlan {
+    lead_inputs: Vec<LeadInput>,
+    contacts: NewCards,
+    companies: NewCards,
+    /// Parallel to `lead_inputs`; the lead ids are filled in once they are built.
+    out: Vec<ComplexRef>,
+    errors: Vec<ItemErrors>,
+}
+
+impl ComplexPlan {
+    /// Checks one item's new company and contact (existing ones are named by id) and
+    /// links the lead to them.
+    async fn add(
+        &mut self,
+        ctx: &Ctx,
+        actor: &Actor,
+        i: usize,
+        mut item: ComplexInput,
+    ) -> Result<(), ServiceError> {
         let rid = item
             .lead
             .request_id
             .clone()
             .unwrap_or_else(|| i.to_string());
         item.lead.request_id = Some(rid.clone());
-        let mut company_id = None;
-        match item.company {
-            Some(co) if co.id.is_some() => {
-                company_id = co.id;
+        let company_id = match item.company {
+            Some(co) => {
+                let new = NewCard {
+                    kind: CardKind::Company,
+                    rid: &rid,
+                    prefix: "_embedded.companies.0.",
+                    company: None,
+                };
+                new.resolve(ctx, actor, co, &mut self.companies, &mut self.errors)
+                    .await?
             }
-            Some(mut co) => {
-                co.request_id = Some(rid.clone());
-                co.company_id = None;
-                match card_svc::prepare_create(ctx, actor, CardKind::Company, vec![co]).await {
-                    Ok(mut p) => {
-                        company_tags.append(&mut p.tags);
-                        if let Some(w) = p.writes.pop() {
-                            company_id = Some(w.card.id);
-                            known_companies.push(w.card.id);
-                            company_writes.push(w);
-                        }
-                    }
-                    Err(e) => match nest(e, &rid, "_embedded.companies.0.") {
-                        ServiceError::Validation(v) => errors.extend(v),
-                        other => return Err(other),
-                    },
-                }
+            None => None,
+        };
+        let contact_id = match item.contact {
+            Some(ct) => {
+                // The new contact belongs to the new (or given) company, checked with
+                // the lead.
+                let new = NewCard {
+                    kind: CardKind::Contact,
+                    rid: &rid,
+                    prefix: "_embedded.contacts.0.",
+                    company: company_id,
+                };
+                new.resolve(ctx, actor, ct, &mut self.contacts, &mut self.errors)
+                    .await?
             }
-            None => {}
-        }
-        let mut contact_id = None;
-        match item.contact {
-            Some(ct) if ct.id.is_some() => {
-                contact_id = ct.id;
-            }
-            Some(mut ct) => {
-                ct.request_id = Some(rid.clone());
-                // The new contact belongs to the new (or given) company, checked below.
-                ct.company_id = None;
-                match card_svc::prepare_create(ctx, actor, CardKind::Contact, vec![ct]).await {
-                    Ok(mut p) => {
-                        contact_tags.append(&mut p.tags);
-                        if let Some(mut w) = p.writes.pop() {
-                            w.card.company_id = company_id.map(CompanyId);
-                            contact_id = Some(w.card.id);
-                            known_contacts.push(w.card.id);
-                            contact_writes.push(w);
-                        }
-                    }
-                    Err(e) => match nest(e, &rid, "_embedded.contacts.0.") {
-                        ServiceError::Validation(v) => errors.extend(v),
-                        other => return Err(other),
-                    },
-                }
-            }
-            None => {}
-        }
+            None => None,
+        };
         if let Some(c) = contact_id {
             item.lead.contacts = Some(vec![ContactLinkInput {
                 id: c,
@@ -959,46 +1016,95 @@ pub async fn create_complex(
         if company_id.is_some() {
             item.lead.company_id = Some(company_id);
         }
-        out.push(ComplexRef {
+        self.out.push(ComplexRef {
             id: 0,
             contact_id,
             company_id,
             request_id: rid,
             merged: false,
         });
-        lead_inputs.push(item.lead);
+        self.lead_inputs.push(item.lead);
+        Ok(())
     }
-    let (writes, refs) =
-        match prepare_create(ctx, actor, lead_inputs, &known_contacts, &known_companies).await {
-            Ok(x) => (x.0, x.1),
-            Err(ServiceError::Validation(v)) => {
-                errors.extend(v);
-                (Vec::new(), Vec::new())
-            }
-            Err(other) => return Err(other),
-        };
-    if !errors.is_empty() {
-        // One entry per lead, its errors in the order found.
-        let mut merged: Vec<ItemErrors> = Vec::new();
-        for e in errors {
-            match merged.iter_mut().find(|m| m.request_id == e.request_id) {
-                Some(m) => m.errors.extend(e.errors),
-                None => merged.push(e),
-            }
+}
+
+/// Where a complex item's contact or company goes.
+struct NewCard<'a> {
+    kind: CardKind,
+    /// The lead's request id, under which the card's errors are filed.
+    rid: &'a str,
+    /// The card's place in the lead's body, prefixed to its errors' paths.
+    prefix: &'a str,
+    /// The company a new contact belongs to.
+    company: Option<i64>,
+}
+
+impl NewCard<'_> {
+    /// The card's id: the one given, or that of the new card built into `into`.
+    /// Validation errors go to `errors` (the id is then unknown); others end the request.
+    async fn resolve(
+        &self,
+        ctx: &Ctx,
+        actor: &Actor,
+        mut input: CardInput,
+        into: &mut NewCards,
+        errors: &mut Vec<ItemErrors>,
+    ) -> Result<Option<i64>, ServiceError> {
+        if input.id.is_some() {
+            return Ok(input.id);
         }
-        return Err(ServiceError::Validation(merged));
+        input.request_id = Some(self.rid.to_string());
+        input.company_id = None;
+        match card_svc::prepare_create(ctx, actor, self.kind, vec![input]).await {
+            Ok(mut p) => {
+                into.tags.append(&mut p.tags);
+                Ok(p.writes.pop().map(|mut w| {
+                    w.card.company_id = self.company.map(CompanyId);
+                    let id = w.card.id;
+                    into.writes.push(w);
+                    id
+                }))
+            }
+            Err(e) => match nest(e, self.rid, self.prefix) {
+                ServiceError::Validation(v) => {
+                    errors.extend(v);
+                    Ok(None)
+                }
+                other => Err(other),
+            },
+        }
     }
-    for (o, r) in out.iter_mut().zip(&refs) {
-        o.id = r.id;
+}
+
+/// One entry per lead, its errors in the order found.
+fn errors_by_lead(errors: Vec<ItemErrors>) -> Vec<ItemErrors> {
+    let mut merged: Vec<ItemErrors> = Vec::new();
+    for e in errors {
+        match merged.iter_mut().find(|m| m.request_id == e.request_id) {
+            Some(m) => m.errors.extend(e.errors),
+            None => merged.push(e),
+        }
     }
+    merged
+}
+
+/// Writes a checked complex create: companies, then contacts (which may belong to
+/// them), then the leads linking both, with every event, in one transaction.
+async fn write_complex(
+    ctx: &Ctx,
+    actor: &Actor,
+    plan: &ComplexPlan,
+    leads: &[LeadWrite],
+) -> Result<(), ServiceError> {
     let mut rec = Recorder::new(ctx, actor);
     let mut tx = ctx.db.begin().await?;
-    card_svc::write_created(&mut tx, CardKind::Company, &company_writes, &mut rec).await?;
-    card_svc::write_created(&mut tx, CardKind::Contact, &contact_writes, &mut rec).await?;
-    card_svc::write_tags(&mut tx, ctx, actor, CardKind::Company, &company_tags).await?;
-    card_svc::write_tags(&mut tx, ctx, actor, CardKind::Contact, &contact_tags).await?;
-    write(&mut tx, ctx, actor, &writes, &mut rec).await?;
+    let (co, ct) = (&plan.companies, &plan.contacts);
+    card_svc::write_created(&mut tx, CardKind::Company, &co.writes, &mut rec).await?;
+    card_svc::write_created(&mut tx, CardKind::Contact, &ct.writes, &mut rec).await?;
+    card_svc::write_tags(&mut tx, ctx, actor, CardKind::Company, &co.tags).await?;
+    card_svc::write_tags(&mut tx, ctx, actor, CardKind::Contact, &ct.tags).await?;
+    write(&mut tx, ctx, actor, leads, &mut rec).await?;
     rec.write(&mut tx).await?;
     tx.commit().await?;
-    Ok(out)
+    Ok(())
 }

@@ -383,8 +383,12 @@ async fn set_contact_company(
     company: Option<CompanyId>,
 ) -> Result<Option<CompanyId>, ServiceError> {
     let account = actor.account.id;
+    // Held until the transaction ends, so a concurrent update of the contact is not
+    // written over (the whole row is rewritten below).
     let Some(mut card) =
-        cards::get(tx, account, CardKind::Contact, contact, Visibility::All).await?
+        cards::lock_many(tx, account, CardKind::Contact, &[contact], Visibility::All)
+            .await?
+            .pop()
     else {
         return Err(ServiceError::NotFound);
     };

@@ -418,20 +418,102 @@ pub async fn create(
 
 /// Updates tasks (each names its `id`), all or nothing; `is_completed: true` with
 /// `result.text` completes one.
+///
+/// The tasks are read inside the write transaction (see [`tasks::lock_many`]): two
+/// concurrent updates of one task take turns, and the second builds on what the first
+/// wrote instead of writing the fields the first changed back.
 pub async fn update(
     ctx: &Ctx,
     actor: &Actor,
     items: Vec<TaskInput>,
 ) -> Result<Vec<TaskRef>, ServiceError> {
     check_batch_size(items.len())?;
-    let view = actor.visibility(EntityKind::Tasks, Action::View);
-    let edit = actor.visibility(EntityKind::Tasks, Action::Edit);
     let ck = load_checks(ctx, actor).await?;
+    // Checked before the write transaction: checking an entity reads on a connection
+    // of its own, which must not wait while this request holds the turn to write.
+    let mut checked = Vec::with_capacity(items.len());
+    for item in items {
+        let mut errors = Vec::new();
+        let entity = match item.id {
+            Some(_) => check_item(ctx, actor, &ck, &item, &mut errors).await?,
+            None => None,
+        };
+        checked.push(Checked {
+            item,
+            entity,
+            errors,
+        });
+    }
+    let mut tx = ctx.db.begin().await?;
+    let existing = lock_existing(&mut tx, actor, &checked).await?;
+    let (writes, refs) = plan_updates(ctx, actor, &ck, checked, &existing)?;
+    let mut rec = Recorder::new(ctx, actor);
+    for (t, old) in &writes {
+        tasks::update(&mut tx, t).await?;
+        rec.responsible(
+            EntityKind::Tasks,
+            t.id.0,
+            Some(old.responsible_user_id),
+            Some(t.responsible_user_id),
+        );
+        if t.is_completed && !old.is_completed {
+            completion(&mut rec, t);
+        }
+    }
+    rec.write(&mut tx).await?;
+    tx.commit().await?;
+    Ok(refs)
+}
+
+/// A task as an update leaves it, and as it was.
+type TaskChange = (Task, Task);
+
+/// An update item with what [`check_item`] found.
+struct Checked {
+    item: TaskInput,
+    entity: Option<Option<(EntityKind, i64)>>,
+    errors: Vec<FieldError>,
+}
+
+/// The tasks a batch names that the caller may see, by id, read and held in `tx`.
+async fn lock_existing(
+    tx: &mut sb_store::Tx,
+    actor: &Actor,
+    items: &[Checked],
+) -> Result<HashMap<i64, Task>, ServiceError> {
+    let view = actor.visibility(EntityKind::Tasks, Action::View);
+    let ids: Vec<TaskId> = items.iter().filter_map(|c| c.item.id.map(TaskId)).collect();
+    Ok(tasks::lock_many(tx, actor.account.id, &ids, view)
+        .await?
+        .into_iter()
+        .map(|t| (t.id.0, t))
+        .collect())
+}
+
+/// Checks rights and every item against the tasks as stored and applies the changes;
+/// returns each task with how it was. All items' errors are reported together, a task
+/// the caller may not edit ends the batch at once.
+fn plan_updates(
+    ctx: &Ctx,
+    actor: &Actor,
+    ck: &Checks,
+    items: Vec<Checked>,
+    existing: &HashMap<i64, Task>,
+) -> Result<(Vec<TaskChange>, Vec<TaskRef>), ServiceError> {
+    let edit = actor.visibility(EntityKind::Tasks, Action::Edit);
     let now = ctx.now();
     let mut writes: Vec<(Task, Task)> = Vec::with_capacity(items.len());
     let mut refs = Vec::with_capacity(items.len());
     let mut all_errors = Vec::new();
-    for (i, item) in items.into_iter().enumerate() {
+    for (
+        i,
+        Checked {
+            item,
+            entity,
+            errors,
+        },
+    ) in items.into_iter().enumerate()
+    {
         let rid = item.request_id.clone().unwrap_or_else(|| i.to_string());
         let Some(id) = item.id else {
             all_errors.push(ItemErrors {
@@ -440,10 +522,12 @@ pub async fn update(
             });
             continue;
         };
-        let mut c = ctx.db.conn().await?;
-        let found = tasks::get(&mut c, actor.account.id, TaskId(id), view).await?;
-        drop(c);
-        let Some(current) = found.filter(|_| !writes.iter().any(|w| w.0.id.0 == id)) else {
+        // A task named twice in one batch: the second item finds nothing to change.
+        let Some(current) = existing
+            .get(&id)
+            .filter(|_| !writes.iter().any(|w| w.0.id.0 == id))
+            .cloned()
+        else {
             all_errors.push(ItemErrors {
                 request_id: rid,
                 errors: vec![FieldError::new("NotFound", "id", "Entity not found.")],
@@ -460,8 +544,6 @@ pub async fn update(
                 "you may not edit task {id}"
             )));
         }
-        let mut errors = Vec::new();
-        let entity = check_item(ctx, actor, &ck, &item, &mut errors).await?;
         if !errors.is_empty() {
             all_errors.push(ItemErrors {
                 request_id: rid,
@@ -469,38 +551,7 @@ pub async fn update(
             });
             continue;
         }
-        let mut t = current.clone();
-        if let Some(s) = &item.text {
-            t.text = s.trim().to_string();
-        }
-        if let Some(s) = item.complete_till {
-            t.complete_till = s * 1000;
-        }
-        if let Some(u) = item.responsible_user_id.filter(|u| *u != 0) {
-            t.responsible_user_id = UserId(u);
-        }
-        if let Some(e) = entity {
-            t.entity_type = e.map(|x| x.0);
-            t.entity_id = e.map(|x| x.1);
-        }
-        if let Some(k) = item.task_type_id {
-            t.task_type_id = k;
-        }
-        if let Some(d) = item.duration {
-            t.duration = d;
-        }
-        if let Some(done) = item.is_completed {
-            t.is_completed = done;
-        }
-        if let Some(r) = &item.result_text {
-            t.result_text = Some(r.clone());
-        }
-        t.updated_by = UserId(
-            item.updated_by
-                .filter(|u| *u != 0)
-                .unwrap_or(actor.user.id.0),
-        );
-        t.updated_at = item.updated_at.map(|s| s * 1000).unwrap_or(now);
+        let t = apply_changes(actor, current.clone(), &item, entity, now);
         refs.push(TaskRef {
             id,
             request_id: rid,
@@ -511,21 +562,47 @@ pub async fn update(
     if !all_errors.is_empty() {
         return Err(ServiceError::Validation(all_errors));
     }
-    let mut rec = Recorder::new(ctx, actor);
-    let mut tx = ctx.db.begin().await?;
-    for (t, old) in &writes {
-        tasks::update(&mut tx, t).await?;
-        rec.responsible(
-            EntityKind::Tasks,
-            t.id.0,
-            Some(old.responsible_user_id),
-            Some(t.responsible_user_id),
-        );
-        if t.is_completed && !old.is_completed {
-            completion(&mut rec, t);
-        }
+    Ok((writes, refs))
+}
+
+/// The task with a checked item's changes (`entity`: the entity it names, if any).
+fn apply_changes(
+    actor: &Actor,
+    mut t: Task,
+    item: &TaskInput,
+    entity: Option<Option<(EntityKind, i64)>>,
+    now: i64,
+) -> Task {
+    if let Some(s) = &item.text {
+        t.text = s.trim().to_string();
     }
-    rec.write(&mut tx).await?;
-    tx.commit().await?;
-    Ok(refs)
+    if let Some(s) = item.complete_till {
+        t.complete_till = s * 1000;
+    }
+    if let Some(u) = item.responsible_user_id.filter(|u| *u != 0) {
+        t.responsible_user_id = UserId(u);
+    }
+    if let Some(e) = entity {
+        t.entity_type = e.map(|x| x.0);
+        t.entity_id = e.map(|x| x.1);
+    }
+    if let Some(k) = item.task_type_id {
+        t.task_type_id = k;
+    }
+    if let Some(d) = item.duration {
+        t.duration = d;
+    }
+    if let Some(done) = item.is_completed {
+        t.is_completed = done;
+    }
+    if let Some(r) = &item.result_text {
+        t.result_text = Some(r.clone());
+    }
+    t.updated_by = UserId(
+        item.updated_by
+            .filter(|u| *u != 0)
+            .unwrap_or(actor.user.id.0),
+    );
+    t.updated_at = item.updated_at.map(|s| s * 1000).unwrap_or(now);
+    t
 }

@@ -3,7 +3,7 @@
 //! (`phones`) is rewritten in the same transaction as its card.
 
 use crate::cells::Cells;
-use crate::db::DbConn;
+use crate::db::{DbConn, Tx};
 use crate::sql::{bulk_shape, row_of, statement_sizes, values_sql, Sql};
 use crate::{flag, Result, StoreError};
 use sb_domain::entities::{Card, CardKind, PhoneMatch};
@@ -218,6 +218,30 @@ pub async fn get_many(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
+    let sql = many_sql(account, kind, ids, vis);
+    let rows = sql.query().fetch_all(c.raw()).await?;
+    rows.iter().map(|r| from_row(kind, r)).collect()
+}
+
+/// [`get_many`] for an update: the rows as they are now, held until `tx` ends, so the
+/// update builds on them and no concurrent update's change is written over.
+pub async fn lock_many(
+    tx: &mut Tx,
+    account: AccountId,
+    kind: CardKind,
+    ids: &[i64],
+    vis: Visibility,
+) -> Result<Vec<Card>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = many_sql(account, kind, ids, vis);
+    lock_rows(&mut sql, tx, "k");
+    let rows = sql.query().fetch_all(tx.raw()).await?;
+    rows.iter().map(|r| from_row(kind, r)).collect()
+}
+
+fn many_sql(account: AccountId, kind: CardKind, ids: &[i64], vis: Visibility) -> Sql {
     let mut sql = Sql::new(&format!(
         "select {COLUMNS} from {} k where k.account_id = ",
         table(kind)
@@ -226,8 +250,21 @@ pub async fn get_many(
         .push(" and k.is_deleted = 0 and k.id in ")
         .bind_list(ids);
     push_visibility(&mut sql, "k", account, vis);
-    let rows = sql.query().fetch_all(c.raw()).await?;
-    rows.iter().map(|r| from_row(kind, r)).collect()
+    sql
+}
+
+/// Ends a read of rows an update builds on, in the update's transaction, so that the
+/// rows cannot change before it commits. PostgreSQL: `for update` locks them (a
+/// concurrent update of the same rows waits, then reads what this one wrote), in id
+/// order so two batches naming the same rows in different orders cannot deadlock.
+/// SQLite has no row locks and needs none: a [`Tx`] holds the database's only turn to
+/// write from `begin` (the write gate, see [`crate::lite`]), so no other writer, sqlx's
+/// or the fast lane's, runs until it ends, and its reads see the latest commit.
+pub(crate) fn lock_rows(sql: &mut Sql, tx: &Tx, alias: &str) {
+    sql.push(&format!(" order by {alias}.id"));
+    if tx.is_postgres() {
+        sql.push(&format!(" for update of {alias}"));
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -3,7 +3,7 @@
 //! they cannot drift from the JSON column. Lists take a [`Visibility`] on the
 //! responsible user and every filter is an indexed predicate or an indexed semi-join.
 
-use crate::db::DbConn;
+use crate::db::{DbConn, Tx};
 use crate::field_values::{self, FieldFilter, Probe, ValueOwner};
 use crate::sql::Sql;
 use crate::{flag, Result, StoreError};
@@ -200,6 +200,30 @@ pub async fn get_many(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
+    let mut sql = many_sql(account, ids, vis);
+    sql.push(" order by l.id");
+    let rows = sql.query().fetch_all(c.raw()).await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// [`get_many`] for an update: the rows as they are now, held until `tx` ends (see
+/// [`crate::cards::lock_rows`]), so no concurrent update's change is written over.
+pub async fn lock_many(
+    tx: &mut Tx,
+    account: AccountId,
+    ids: &[LeadId],
+    vis: Visibility,
+) -> Result<Vec<Lead>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = many_sql(account, ids, vis);
+    crate::cards::lock_rows(&mut sql, tx, "l");
+    let rows = sql.query().fetch_all(tx.raw()).await?;
+    rows.iter().map(from_row).collect()
+}
+
+fn many_sql(account: AccountId, ids: &[LeadId], vis: Visibility) -> Sql {
     let ids: Vec<i64> = ids.iter().map(|i| i.0).collect();
     let mut sql = Sql::new(&format!(
         "select {L_COLUMNS} from leads l where l.account_id = "
@@ -208,9 +232,7 @@ pub async fn get_many(
         .push(" and l.is_deleted = 0 and l.id in ")
         .bind_list(&ids);
     crate::cards::push_visibility(&mut sql, "l", account, vis);
-    sql.push(" order by l.id");
-    let rows = sql.query().fetch_all(c.raw()).await?;
-    rows.iter().map(from_row).collect()
+    sql
 }
 
 /// A list query. Every condition is ANDed; empty lists and `None` do not filter.

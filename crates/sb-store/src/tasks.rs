@@ -1,7 +1,7 @@
 //! Tasks (Kommo §8). Visibility applies to the task's responsible user, as for cards.
 
 use crate::cards::push_visibility;
-use crate::db::DbConn;
+use crate::db::{DbConn, Tx};
 use crate::sql::Sql;
 use crate::{flag, Result, StoreError};
 use sb_domain::feed::{parse_entity_kind, Task, TaskType};
@@ -110,6 +110,29 @@ pub async fn get(
     push_visibility(&mut sql, "t", account, vis);
     let row = sql.query().fetch_optional(c.raw()).await?;
     row.as_ref().map(from_row).transpose()
+}
+
+/// The tasks among `ids` inside the scope, for an update: the rows as they are now,
+/// held until `tx` ends (see [`crate::cards::lock_rows`]), so no concurrent update's
+/// change is written over.
+pub async fn lock_many(
+    tx: &mut Tx,
+    account: AccountId,
+    ids: &[TaskId],
+    vis: Visibility,
+) -> Result<Vec<Task>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<i64> = ids.iter().map(|i| i.0).collect();
+    let mut sql = Sql::new(&format!(
+        "select {COLUMNS} from tasks t where t.account_id = "
+    ));
+    sql.bind(account.0).push(" and t.id in ").bind_list(&ids);
+    push_visibility(&mut sql, "t", account, vis);
+    crate::cards::lock_rows(&mut sql, tx, "t");
+    let rows = sql.query().fetch_all(tx.raw()).await?;
+    rows.iter().map(from_row).collect()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -5,6 +5,7 @@
 mod auth;
 mod bad_input;
 mod catalogs;
+mod concurrent_updates;
 mod contacts;
 mod custom_fields;
 mod events;
