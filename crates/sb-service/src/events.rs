@@ -11,7 +11,86 @@ use sb_store::events::{self, EventFilter};
 use sb_store::scope::EntityScopes;
 use serde_json::{json, Value};
 
-/// Collects the events of one use case, all for one account and author.
+/// The kinds of event Switchboard records (Kommo §10), typed so a recorder cannot
+/// misspell one; [`EventKind::as_str`] is the name stored and shown by the API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    LeadAdded,
+    LeadDeleted,
+    LeadRestored,
+    LeadStatusChanged,
+    ContactAdded,
+    CompanyAdded,
+    EntityResponsibleChanged,
+    EntityLinked,
+    EntityUnlinked,
+    IncomingCall,
+    OutgoingCall,
+    CommonNoteAdded,
+    TaskAdded,
+    TaskCompleted,
+    CustomFieldValueChanged,
+    NameFieldChanged,
+    SaleFieldChanged,
+}
+
+impl EventKind {
+    pub const ALL: [EventKind; 17] = [
+        EventKind::LeadAdded,
+        EventKind::LeadDeleted,
+        EventKind::LeadRestored,
+        EventKind::LeadStatusChanged,
+        EventKind::ContactAdded,
+        EventKind::CompanyAdded,
+        EventKind::EntityResponsibleChanged,
+        EventKind::EntityLinked,
+        EventKind::EntityUnlinked,
+        EventKind::IncomingCall,
+        EventKind::OutgoingCall,
+        EventKind::CommonNoteAdded,
+        EventKind::TaskAdded,
+        EventKind::TaskCompleted,
+        EventKind::CustomFieldValueChanged,
+        EventKind::NameFieldChanged,
+        EventKind::SaleFieldChanged,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::LeadAdded => et::LEAD_ADDED,
+            EventKind::LeadDeleted => et::LEAD_DELETED,
+            EventKind::LeadRestored => et::LEAD_RESTORED,
+            EventKind::LeadStatusChanged => et::LEAD_STATUS_CHANGED,
+            EventKind::ContactAdded => et::CONTACT_ADDED,
+            EventKind::CompanyAdded => et::COMPANY_ADDED,
+            EventKind::EntityResponsibleChanged => et::ENTITY_RESPONSIBLE_CHANGED,
+            EventKind::EntityLinked => et::ENTITY_LINKED,
+            EventKind::EntityUnlinked => et::ENTITY_UNLINKED,
+            EventKind::IncomingCall => et::INCOMING_CALL,
+            EventKind::OutgoingCall => et::OUTGOING_CALL,
+            EventKind::CommonNoteAdded => et::COMMON_NOTE_ADDED,
+            EventKind::TaskAdded => et::TASK_ADDED,
+            EventKind::TaskCompleted => et::TASK_COMPLETED,
+            EventKind::CustomFieldValueChanged => et::CUSTOM_FIELD_VALUE_CHANGED,
+            EventKind::NameFieldChanged => et::NAME_FIELD_CHANGED,
+            EventKind::SaleFieldChanged => et::SALE_FIELD_CHANGED,
+        }
+    }
+
+    /// The `*_added` event of an entity kind.
+    pub fn added(kind: EntityKind) -> EventKind {
+        match kind {
+            EntityKind::Leads => EventKind::LeadAdded,
+            EntityKind::Contacts => EventKind::ContactAdded,
+            EntityKind::Companies => EventKind::CompanyAdded,
+            EntityKind::Tasks => EventKind::TaskAdded,
+        }
+    }
+}
+
+/// Collects the events of one use case, all for one account and author: a user acting
+/// ([`Recorder::new`]) or the system ([`Recorder::system`], for telephony, jobs and
+/// automations, which act for no user).
 pub struct Recorder<'a> {
     ctx: &'a Ctx,
     account: sb_domain::AccountId,
@@ -19,16 +98,48 @@ pub struct Recorder<'a> {
     pub events: Vec<Event>,
 }
 
+/// The author of events no user caused (Kommo shows `created_by` 0).
+pub const SYSTEM: UserId = UserId(0);
+
 impl<'a> Recorder<'a> {
     pub fn new(ctx: &'a Ctx, actor: &Actor) -> Self {
+        Recorder::by(ctx, actor.account.id, actor.user.id)
+    }
+
+    /// Events of a system action: no user actor, `created_by` is [`SYSTEM`].
+    pub fn system(ctx: &'a Ctx, account: sb_domain::AccountId) -> Self {
+        Recorder::by(ctx, account, SYSTEM)
+    }
+
+    /// Events written by the system on a user's behalf, without their [`Actor`] (a call
+    /// the PBX reports for a manager's extension): `created_by` is that user, or
+    /// [`SYSTEM`] when there is none.
+    pub fn on_behalf(ctx: &'a Ctx, account: sb_domain::AccountId, user: Option<UserId>) -> Self {
+        Recorder::by(ctx, account, user.unwrap_or(SYSTEM))
+    }
+
+    fn by(ctx: &'a Ctx, account: sb_domain::AccountId, by: UserId) -> Self {
         Recorder {
             ctx,
-            account: actor.account.id,
-            by: actor.user.id,
+            account,
+            by,
             events: Vec::new(),
         }
     }
 
+    /// Records one event of a typed kind.
+    pub fn record(
+        &mut self,
+        kind: EventKind,
+        entity: EntityKind,
+        entity_id: i64,
+        before: Value,
+        after: Value,
+    ) {
+        self.push(kind.as_str(), entity, entity_id, before, after);
+    }
+
+    /// Records one event named by its stored type; prefer [`Self::record`].
     pub fn push(
         &mut self,
         event_type: &str,
@@ -51,13 +162,7 @@ impl<'a> Recorder<'a> {
     }
 
     pub fn added(&mut self, kind: EntityKind, id: i64, after: Value) {
-        let t = match kind {
-            EntityKind::Leads => et::LEAD_ADDED,
-            EntityKind::Contacts => et::CONTACT_ADDED,
-            EntityKind::Companies => et::COMPANY_ADDED,
-            EntityKind::Tasks => et::TASK_ADDED,
-        };
-        self.push(t, kind, id, json!([]), after);
+        self.record(EventKind::added(kind), kind, id, json!([]), after);
     }
 
     pub fn responsible(
@@ -68,8 +173,8 @@ impl<'a> Recorder<'a> {
         after: Option<UserId>,
     ) {
         if before != after {
-            self.push(
-                et::ENTITY_RESPONSIBLE_CHANGED,
+            self.record(
+                EventKind::EntityResponsibleChanged,
                 kind,
                 id,
                 json!([{"responsible_user": {"id": before.map(|u| u.0)}}]),
@@ -80,8 +185,8 @@ impl<'a> Recorder<'a> {
 
     pub fn name(&mut self, kind: EntityKind, id: i64, before: &str, after: &str) {
         if before != after {
-            self.push(
-                et::NAME_FIELD_CHANGED,
+            self.record(
+                EventKind::NameFieldChanged,
                 kind,
                 id,
                 json!([{"name_field_value": {"name": before}}]),
@@ -111,8 +216,8 @@ impl<'a> Recorder<'a> {
             let bv = b.map(|f| f.values.clone()).unwrap_or_default();
             let av = a.map(|f| f.values.clone()).unwrap_or_default();
             if bv != av {
-                self.push(
-                    et::CUSTOM_FIELD_VALUE_CHANGED,
+                self.record(
+                    EventKind::CustomFieldValueChanged,
                     kind,
                     id,
                     json!([{"custom_field_value": {"field_id": fid.0, "values": bv}}]),
@@ -126,9 +231,9 @@ impl<'a> Recorder<'a> {
     pub fn link(&mut self, linked: bool, kind: EntityKind, id: i64, to: EntityKind, to_id: i64) {
         let v = json!([{"link": {"entity": {"id": to_id, "type": to.singular()}}}]);
         if linked {
-            self.push(et::ENTITY_LINKED, kind, id, json!([]), v);
+            self.record(EventKind::EntityLinked, kind, id, json!([]), v);
         } else {
-            self.push(et::ENTITY_UNLINKED, kind, id, v, json!([]));
+            self.record(EventKind::EntityUnlinked, kind, id, v, json!([]));
         }
     }
 
@@ -261,4 +366,18 @@ pub async fn entity_visible(
             .await?
             .is_some(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::EventKind;
+
+    #[test]
+    fn every_event_kind_has_its_own_stored_name() {
+        let mut names: Vec<&str> = EventKind::ALL.iter().map(|k| k.as_str()).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), EventKind::ALL.len());
+        assert_eq!(EventKind::IncomingCall.as_str(), "incoming_call");
+    }
 }

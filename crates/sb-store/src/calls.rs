@@ -61,23 +61,24 @@ fn inbox_from_row(r: &AnyRow) -> Result<InboxEvent> {
 /// Stores an inbound event unless one with the same `(integration, dedup_key)` is already
 /// there. Returns true when it was new (and so must be processed), false for a redelivery.
 pub async fn insert_inbox(c: &mut impl DbConn, e: &InboxEvent) -> Result<bool> {
-    let done = sqlx::query(&format!(
-        "insert into webhook_inbox ({INBOX_COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
-         on conflict (account_id, integration_id, dedup_key) do nothing"
-    ))
-    .bind(e.id)
-    .bind(e.account_id.0)
-    .bind(e.integration_id.0)
-    .bind(&e.dedup_key)
-    .bind(&e.event)
-    .bind(e.provider_call_id.clone())
-    .bind(&e.payload)
-    .bind(e.received_at)
-    .bind(e.processed_at)
-    .bind(e.error.clone())
-    .execute(c.raw())
-    .await?;
+    let mut args = Vec::with_capacity(INBOX_BINDS);
+    inbox_args(e, &mut args);
+    let text = inbox_insert(1, bulk_shape(c).anonymous);
+    let done = bind_all(sqlx::query(&text), &args).execute(c.raw()).await?;
     Ok(done.rows_affected() == 1)
+}
+
+const INBOX_BINDS: usize = 10;
+
+/// The one statement that stores inbox rows, for `rows` events (every writer of events
+/// uses it, so a redelivery is told apart the same way everywhere).
+fn inbox_insert(rows: usize, anonymous: bool) -> String {
+    values_sql(
+        &format!("insert into webhook_inbox ({INBOX_COLUMNS}) values "),
+        rows,
+        &row_of(INBOX_BINDS),
+        anonymous,
+    ) + " on conflict (account_id, integration_id, dedup_key) do nothing"
 }
 
 pub async fn get_inbox(
@@ -205,52 +206,28 @@ fn session_from_row<R: Cells>(r: &R) -> Result<CallSession> {
     })
 }
 
-/// Binds the mergeable columns in `SESSION_COLUMNS` order (direction .. caller_name).
-fn push_state(sql: &mut Sql, s: &CallSessionState) {
-    sql.bind(s.direction.as_str())
-        .push(", ")
-        .bind(s.state.as_str())
-        .push(", ")
-        .bind(s.customer_phone.clone())
-        .push(", ")
-        .bind(s.customer_e164.clone())
-        .push(", ")
-        .bind(s.our_number.clone())
-        .push(", ")
-        .bind(s.extension.clone())
-        .push(", ")
-        .bind(flag(s.extension_final))
-        .push(", ")
-        .bind(s.user_id.map(|u| u.0))
-        .push(", ")
-        .bind(s.disposition.clone())
-        .push(", ")
-        .bind(s.duration_s)
-        .push(", ")
-        .bind(s.started_at)
-        .push(", ")
-        .bind(s.answered_at)
-        .push(", ")
-        .bind(s.ended_at)
-        .push(", ")
-        .bind(s.recording_id.clone())
-        .push(", ")
-        .bind(s.recording_path.clone())
-        .push(", ")
-        .bind(s.recording_status.map(|r| r.as_str().to_string()))
-        .push(", ")
-        .bind(s.contact_id.map(|v| v.0))
-        .push(", ")
-        .bind(s.company_id.map(|v| v.0))
-        .push(", ")
-        .bind(s.lead_id.map(|v| v.0))
-        .push(", ")
-        .bind(s.note_id.map(|v| v.0))
-        .push(", ")
-        .bind(s.caller_name.clone());
+const SESSION_BINDS: usize = 27;
+
+/// The one statement that writes sessions, for `rows` of them; an `on conflict` clause
+/// ([`SESSION_MERGE`] or [`SESSION_LOCK`]) completes it.
+fn session_insert(rows: usize, anonymous: bool) -> String {
+    values_sql(
+        &format!("insert into call_sessions ({SESSION_COLUMNS}) values "),
+        rows,
+        &row_of(SESSION_BINDS),
+        anonymous,
+    )
 }
 
-const SESSION_BINDS: usize = 27;
+/// The session of one call (`$1` account, `$2` integration, `$3` provider call id).
+fn session_by_call() -> String {
+    format!("select {SESSION_COLUMNS} from call_sessions where account_id = $1 and integration_id = $2 and provider_call_id = $3")
+}
+
+/// Inserts a new session, or on conflict takes the existing row's lock with a no-op
+/// update (portable across both backends, unlike `for update`); `returning id` tells
+/// which happened (see [`apply`]).
+const SESSION_LOCK: &str = " on conflict (account_id, integration_id, provider_call_id) do update set updated_at = call_sessions.updated_at returning id";
 
 /// Writes a whole session: inserts it, or overwrites the mergeable columns of the
 /// session of the same id; a new session whose call already has another (a different
@@ -336,39 +313,33 @@ pub async fn apply(
     patch: &CallPatch,
     now: i64,
 ) -> Result<Applied> {
-    let mut fresh = CallSessionState::new(patch.direction);
-    let mut changes = fresh.merge(patch);
-    let new_id = sb_domain::next_id(now);
-    // Insert, or on conflict take the existing row's lock with a no-op update (portable
-    // across both backends, unlike `for update`); `returning id` tells which happened.
-    let mut sql = Sql::new(&format!(
-        "insert into call_sessions ({SESSION_COLUMNS}) values ("
-    ));
-    sql.bind(new_id)
-        .push(", ")
-        .bind(account.0)
-        .push(", ")
-        .bind(integration.0)
-        .push(", ")
-        .bind(provider_call_id)
-        .push(", ");
-    push_state(&mut sql, &fresh);
-    sql.push(", ").bind(now).push(", ").bind(now).push(") on conflict (account_id, integration_id, provider_call_id) do update set updated_at = call_sessions.updated_at returning id");
-    let id: i64 = sql.query().fetch_one(tx.raw()).await?.try_get(0)?;
-    if id == new_id {
+    let mut data = CallSessionState::new(patch.direction);
+    let mut changes = data.merge(patch);
+    let fresh = CallSession {
+        id: CallId(sb_domain::next_id(now)),
+        account_id: account,
+        integration_id: integration,
+        provider_call_id: provider_call_id.to_string(),
+        data,
+        created_at: now,
+        updated_at: now,
+    };
+    let shape = bulk_shape(tx);
+    let mut args = Vec::with_capacity(SESSION_BINDS);
+    session_args(&fresh, &mut args);
+    let text = session_insert(1, shape.anonymous) + SESSION_LOCK;
+    let id: i64 = bind_all(sqlx::query(&text), &args)
+        .fetch_one(tx.raw())
+        .await?
+        .try_get(0)?;
+    if id == fresh.id.0 {
         changes.created = true;
         changes.changed = true;
         changes.state_from = None;
-        let session = CallSession {
-            id: CallId(id),
-            account_id: account,
-            integration_id: integration,
-            provider_call_id: provider_call_id.to_string(),
-            data: fresh,
-            created_at: now,
-            updated_at: now,
-        };
-        return Ok(Applied { session, changes });
+        return Ok(Applied {
+            session: fresh,
+            changes,
+        });
     }
     let mut session = get(tx, account, CallId(id))
         .await?
@@ -376,7 +347,10 @@ pub async fn apply(
     let changes = session.data.merge(patch);
     if changes.changed {
         session.updated_at = now;
-        write_state(tx, &session).await?;
+        // The row is this session's and locked: the batches' upsert overwrites it.
+        if write_sessions(tx, shape, &[&session], SESSION_MERGE).await? != 1 {
+            return Err(StoreError::NotFound);
+        }
     }
     Ok(Applied { session, changes })
 }
@@ -408,16 +382,10 @@ pub async fn apply_batch(tx: &mut Tx, items: &[BatchItem<'_>]) -> Result<Vec<Opt
     let mut fresh: HashSet<i64> = HashSet::with_capacity(items.len());
     let mut rest = items;
     let mut args = Vec::new();
-    for size in statement_sizes(items.len(), shape.max_binds / 10) {
+    for size in statement_sizes(items.len(), shape.max_binds / INBOX_BINDS) {
         let (chunk, tail) = rest.split_at(size);
         rest = tail;
-        let text = values_sql(
-            &format!("insert into webhook_inbox ({INBOX_COLUMNS}) values "),
-            size,
-            &row_of(10),
-            shape.anonymous,
-        )
-            + " on conflict (account_id, integration_id, dedup_key) do nothing returning id";
+        let text = inbox_insert(size, shape.anonymous) + " returning id";
         args.clear();
         for it in chunk {
             inbox_args(it.inbox, &mut args);
@@ -507,11 +475,7 @@ pub fn apply_batch_lite(c: &LiteConn<'_>, items: &[BatchItem<'_>]) -> Result<Vec
     let c = c.0;
     let mut args = Vec::with_capacity(SESSION_BINDS);
     let mut fresh: HashSet<i64> = HashSet::with_capacity(items.len());
-    let mut insert = c.prepare_cached(&format!(
-        "insert into webhook_inbox ({INBOX_COLUMNS}) values {} \
-         on conflict (account_id, integration_id, dedup_key) do nothing",
-        row_of(10)
-    ))?;
+    let mut insert = c.prepare_cached(&inbox_insert(1, true))?;
     for it in items {
         args.clear();
         inbox_args(it.inbox, &mut args);
@@ -520,9 +484,7 @@ pub fn apply_batch_lite(c: &LiteConn<'_>, items: &[BatchItem<'_>]) -> Result<Vec
         }
     }
     let mut sessions = Sessions::new();
-    let mut select = c.prepare_cached(&format!(
-        "select {SESSION_COLUMNS} from call_sessions where account_id = ? and integration_id = ? and provider_call_id = ?"
-    ))?;
+    let mut select = c.prepare_cached(&session_by_call())?;
     for it in items.iter().filter(|it| fresh.contains(&it.inbox.id)) {
         let key = (
             it.inbox.account_id.0,
@@ -539,10 +501,7 @@ pub fn apply_batch_lite(c: &LiteConn<'_>, items: &[BatchItem<'_>]) -> Result<Vec
         }
     }
     let (out, new_rows, changed) = fold(items, &fresh, &mut sessions);
-    let mut write = c.prepare_cached(&format!(
-        "insert into call_sessions ({SESSION_COLUMNS}) values {}{SESSION_MERGE}",
-        row_of(SESSION_BINDS)
-    ))?;
+    let mut write = c.prepare_cached(&(session_insert(1, true) + SESSION_MERGE))?;
     for s in new_rows.into_iter().chain(changed) {
         args.clear();
         session_args(s, &mut args);
@@ -643,12 +602,7 @@ async fn write_sessions(
     for size in statement_sizes(rows.len(), shape.max_binds / SESSION_BINDS) {
         let (chunk, tail) = rest.split_at(size);
         rest = tail;
-        let text = values_sql(
-            &format!("insert into call_sessions ({SESSION_COLUMNS}) values "),
-            size,
-            &row_of(SESSION_BINDS),
-            shape.anonymous,
-        ) + on_conflict;
+        let text = session_insert(size, shape.anonymous) + on_conflict;
         args.clear();
         for s in chunk {
             session_args(s, &mut args);
@@ -659,22 +613,6 @@ async fn write_sessions(
             .rows_affected();
     }
     Ok(done)
-}
-
-async fn write_state(c: &mut impl DbConn, s: &CallSession) -> Result<()> {
-    let mut sql = Sql::new("update call_sessions set (direction, state, customer_phone, customer_e164, our_number, extension, extension_final, user_id, disposition, duration_s, started_at, answered_at, ended_at, recording_id, recording_path, recording_status, contact_id, company_id, lead_id, note_id, caller_name, updated_at) = (");
-    push_state(&mut sql, &s.data);
-    sql.push(", ")
-        .bind(s.updated_at)
-        .push(") where account_id = ")
-        .bind(s.account_id.0)
-        .push(" and id = ")
-        .bind(s.id.0);
-    let done = sql.query().execute(c.raw()).await?;
-    if done.rows_affected() == 0 {
-        return Err(StoreError::NotFound);
-    }
-    Ok(())
 }
 
 pub async fn get(
@@ -698,7 +636,7 @@ pub async fn get_by_provider_id(
     integration: IntegrationId,
     provider_call_id: &str,
 ) -> Result<Option<CallSession>> {
-    let row = sqlx::query(&format!("select {SESSION_COLUMNS} from call_sessions where account_id = $1 and integration_id = $2 and provider_call_id = $3"))
+    let row = sqlx::query(&session_by_call())
         .bind(account.0)
         .bind(integration.0)
         .bind(provider_call_id)

@@ -9,7 +9,8 @@
 //!
 //! One exception to "one code path": on SQLite the webhook hot path (the event writer
 //! and the caller-ID lookup) runs on rusqlite connections of its own ([`lite`]), with
-//! the same SQL and the same row decoding; see that module for why.
+//! the same SQL and the same row decoding; see that module for why. Callers do not
+//! choose the lane: [`ingest`] is the one interface to both.
 
 mod cells;
 mod db;
@@ -25,6 +26,7 @@ pub mod catalogs;
 pub mod custom_fields;
 pub mod events;
 pub mod field_values;
+pub mod ingest;
 pub mod integrations;
 pub mod jobs;
 pub mod leads;
@@ -55,6 +57,10 @@ pub enum StoreError {
     Db(#[from] sqlx::Error),
     #[error(transparent)]
     Lite(#[from] rusqlite::Error),
+    /// The event writer could not take or answer a write (see [`ingest::EventWriter`]);
+    /// a failure inside its transaction is relayed as this, with its message.
+    #[error("event writer: {0}")]
+    Writer(String),
 }
 
 impl StoreError {

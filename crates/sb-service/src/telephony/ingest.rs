@@ -12,14 +12,13 @@ use crate::{Ctx, ServiceError};
 use sb_domain::calls::{CallChanges, CallDirection, CallPatch, CallSession, CallState};
 use sb_domain::entities::{CardKind, PhoneMatch};
 use sb_domain::integrations::Integration;
-use sb_domain::{CompanyId, ContactId, Phone, UserId, Visibility};
+use sb_domain::{CompanyId, ContactId, Phone, UserId};
 use sb_store::calls::{self, Applied, InboxEvent};
-use sb_store::Tx;
-use sb_store::{blacklist, cards};
+use sb_store::ingest::{self, EventWriter};
+use sb_store::jobs::NewJob;
 use sb_telephony::{
     CallControl, CallEvent, CallEventKind, Direction, InboundOutcome, InboundRequest, WebhookError,
 };
-use std::sync::Arc;
 
 /// The HTTP answer for the PBX.
 #[derive(Debug, Clone, PartialEq)]
@@ -144,35 +143,8 @@ async fn decide(ctx: &Ctx, r: &Route, phone: Option<&Phone>) -> Result<Decision,
     let Some(phone) = phone else { return Ok(d) };
     let (i, s) = (&r.integration, &r.settings);
     let check_blacklist = s.blacklist && r.has_blacklist;
-    let vis = [Visibility::All; 2];
-    let (blacklisted, matches) = match ctx.db.lite() {
-        // SQLite: two indexed reads right here, cheaper than a hand-off to a pooled
-        // connection's thread (see sb_store::lite).
-        Some(lite) => lite.read(|c| {
-            if check_blacklist && blacklist::find_lite(c, i.account_id, phone)?.is_some() {
-                return Ok((true, Vec::new()));
-            }
-            Ok((
-                false,
-                cards::find_by_phone_lite(c, i.account_id, vis, phone)?,
-            ))
-        })?,
-        None => {
-            let mut c = ctx.db.conn().await?;
-            if check_blacklist
-                && blacklist::find(&mut c, i.account_id, phone)
-                    .await?
-                    .is_some()
-            {
-                (true, Vec::new())
-            } else {
-                (
-                    false,
-                    cards::find_by_phone(&mut c, i.account_id, vis, phone).await?,
-                )
-            }
-        }
-    };
+    let caller = ingest::find_caller(&ctx.db, i.account_id, phone, check_blacklist).await?;
+    let (blacklisted, matches) = (caller.blacklisted, caller.matches);
     if blacklisted {
         d.control.blacklist = true;
         return Ok(d);
@@ -291,7 +263,12 @@ async fn record_event(ctx: &Ctx, r: &Route, ev: &CallEvent) -> Result<CallContro
             && decision.as_ref().is_some_and(|d| !d.control.blacklist),
         now,
     };
-    let applied = ctx.committer.commit(write).await?;
+    // Whatever failed in the writer, the answer is a 500 and the PBX retries.
+    let applied = ctx
+        .committer
+        .commit(write)
+        .await
+        .map_err(|e| ServiceError::Internal(e.into()))?;
     if let Some(a) = applied {
         publish(
             ctx,
@@ -355,7 +332,8 @@ fn publish(
     );
 }
 
-/// The durable part of one event: its inbox row, the session merge and follow-up jobs.
+/// The durable part of one event: its inbox row, the session merge and follow-up jobs,
+/// written by the store's group-commit [`EventWriter`].
 pub struct Write {
     inbox: InboxEvent,
     provider_call_id: String,
@@ -365,7 +343,10 @@ pub struct Write {
     now: i64,
 }
 
-impl Write {
+/// The webhook event writer (group commit on either backend; see sb_store::ingest).
+pub type Committer = EventWriter<Write>;
+
+impl ingest::Inbound for Write {
     fn item(&self) -> calls::BatchItem<'_> {
         calls::BatchItem {
             inbox: &self.inbox,
@@ -374,260 +355,30 @@ impl Write {
             now: self.now,
         }
     }
-}
 
-/// One event on its own: the path a failed batch falls back to.
-async fn write_one(tx: &mut Tx, w: &Write) -> Result<Option<Applied>, ServiceError> {
-    if !calls::insert_inbox(tx, &w.inbox).await? {
-        return Ok(None);
-    }
-    let a = calls::apply(
-        tx,
-        w.inbox.account_id,
-        w.inbox.integration_id,
-        &w.provider_call_id,
-        &w.patch,
-        w.now,
-    )
-    .await?;
-    let mut jobs = Vec::new();
-    follow_ups(w, &a, &mut jobs);
-    sb_store::jobs::enqueue_many(tx, &jobs, w.now).await?;
-    Ok(Some(a))
-}
-
-/// The jobs an applied event calls for: finalising an ended call, fetching a new
-/// recording, auto-creating a card for an unknown caller when the call starts.
-fn follow_ups(w: &Write, a: &Applied, jobs: &mut Vec<sb_store::jobs::NewJob>) {
-    let (account, now, call) = (w.inbox.account_id, w.now, a.session.id.0);
-    if a.changes.became(CallState::Ended) {
-        jobs.push(work::job(account, work::FINALIZE, call, now));
-    }
-    if a.session.data.recording_id.is_some()
-        && (a.changes.recording_added || w.kind == CallEventKind::Record)
-    {
-        jobs.push(work::job(
-            account,
-            work::RECORDING,
-            call,
-            now + work::RECORDING_DELAY_MS,
-        ));
-    }
-    if a.changes.created
-        && w.autocreate_at_start
-        && a.session.data.contact_id.is_none()
-        && a.session.data.company_id.is_none()
-    {
-        jobs.push(work::job(account, work::AUTOCREATE, call, now));
-    }
-}
-
-type Reply = tokio::sync::oneshot::Sender<Result<Option<Applied>, String>>;
-
-/// Group commit for webhook events (B5): one writer task takes every event waiting and
-/// writes them in one transaction, answering each only after the commit. SQLite has a
-/// single writer and PostgreSQL pays a flush per commit, so under load many events
-/// share one commit instead of queueing for one each. A batch that fails is retried
-/// event by event, so one bad event cannot hold back the others. On SQLite an event
-/// that finds no one writing and nothing queued is committed by its own request
-/// instead (see [`Committer::commit_here`]).
-pub struct Committer {
-    tx: tokio::sync::mpsc::Sender<(Write, Reply)>,
-    /// SQLite: the writer connection, shared by the writer thread and the fast path.
-    lite: Option<SharedWriter>,
-}
-
-type SharedWriter = Arc<std::sync::Mutex<sb_store::lite::LiteWriter>>;
-
-const MAX_BATCH: usize = 256;
-
-impl Committer {
-    /// Starts the writer. On SQLite it is a thread of its own writing through the fast
-    /// lane's connection (sb_store::lite): as a task it queued behind every request task
-    /// at each await, and each statement was a hand-off to the connection's thread. A
-    /// PostgreSQL connection is a socket driven by the runtime that opened it, so there
-    /// the writer is a task of that runtime (on another runtime every reply waited for
-    /// the busy one to relay it).
-    pub fn start(db: sb_store::Db) -> Committer {
-        let (tx, rx) = tokio::sync::mpsc::channel::<(Write, Reply)>(4096);
-        let writer = match db.lite().map(|l| l.writer()) {
-            None => {
-                tokio::spawn(run_writer(db, rx));
-                return Committer { tx, lite: None };
-            }
-            Some(Ok(w)) => Arc::new(std::sync::Mutex::new(w)),
-            Some(Err(e)) => {
-                // Every webhook then answers 500 and the PBX retries later.
-                tracing::error!(error = %e, "the event writer could not open the database");
-                return Committer { tx, lite: None };
-            }
-        };
-        let thread_writer = writer.clone();
-        let spawned = std::thread::Builder::new()
-            .name("sb-committer".into())
-            .spawn(move || run_lite_writer(&thread_writer, rx));
-        if let Err(e) = spawned {
-            tracing::error!(error = %e, "the event writer thread could not start");
+    /// The jobs an applied event calls for: finalising an ended call, fetching a new
+    /// recording, auto-creating a card for an unknown caller when the call starts.
+    fn follow_ups(&self, a: &Applied, jobs: &mut Vec<NewJob>) {
+        let (account, now, call) = (self.inbox.account_id, self.now, a.session.id.0);
+        if a.changes.became(CallState::Ended) {
+            jobs.push(work::job(account, work::FINALIZE, call, now));
         }
-        Committer {
-            tx,
-            lite: Some(writer),
+        if a.session.data.recording_id.is_some()
+            && (a.changes.recording_added || self.kind == CallEventKind::Record)
+        {
+            jobs.push(work::job(
+                account,
+                work::RECORDING,
+                call,
+                now + work::RECORDING_DELAY_MS,
+            ));
+        }
+        if a.changes.created
+            && self.autocreate_at_start
+            && a.session.data.contact_id.is_none()
+            && a.session.data.company_id.is_none()
+        {
+            jobs.push(work::job(account, work::AUTOCREATE, call, now));
         }
     }
-
-    /// Writes one event durably; returns the merge result (`None` for a redelivery).
-    pub async fn commit(&self, w: Write) -> Result<Option<Applied>, ServiceError> {
-        if let Some(done) = self.commit_here(&w) {
-            return done;
-        }
-        let (reply, rx) = tokio::sync::oneshot::channel();
-        self.tx
-            .send((w, reply))
-            .await
-            .map_err(|_| anyhow::anyhow!("the event writer has stopped"))?;
-        match rx.await {
-            Ok(Ok(a)) => Ok(a),
-            Ok(Err(e)) => Err(ServiceError::Internal(anyhow::anyhow!(e))),
-            Err(_) => Err(ServiceError::Internal(anyhow::anyhow!(
-                "the event writer dropped the event"
-            ))),
-        }
-    }
-
-    /// SQLite, when nothing is queued and no one is writing: the event is committed
-    /// right here, on the request's own thread, as a batch of one; `None` when it must
-    /// queue. Under a light load that is most events, and each then skips two thread
-    /// hand-offs (to the writer thread and back): on a busy machine each waits for a
-    /// free core, and those waits were most of NOTIFY_START's slow answers. Under load
-    /// the queue is rarely empty and events go to the writer thread to be batched. The
-    /// request's thread is held for the commit (a few hundred microseconds; longer when
-    /// the commit starts the log over and syncs it), as it is for the caller-ID read.
-    fn commit_here(&self, w: &Write) -> Option<Result<Option<Applied>, ServiceError>> {
-        let writer = self.lite.as_ref()?;
-        if self.tx.capacity() < self.tx.max_capacity() {
-            return None;
-        }
-        let mut conn = writer.try_lock().ok()?;
-        let r = conn.try_transaction(|c| write_lite_one(c, w))?;
-        Some(r.map_err(|e| ServiceError::Internal(e.into())))
-    }
-}
-
-async fn run_writer(db: sb_store::Db, mut rx: tokio::sync::mpsc::Receiver<(Write, Reply)>) {
-    while let Some(first) = rx.recv().await {
-        let batch = drain(first, &mut rx);
-        let res = write_batch(&db, &batch).await;
-        for (w, reply) in answer(batch, res) {
-            let r = write_single(&db, &w).await;
-            let _ = reply.send(r.map_err(|e| e.to_string()));
-        }
-    }
-}
-
-/// Answers every event of a committed batch; if the batch failed, logs it and gives the
-/// events back to be written one by one.
-fn answer<E: std::fmt::Display>(
-    batch: Vec<(Write, Reply)>,
-    res: Result<Vec<Option<Applied>>, E>,
-) -> Vec<(Write, Reply)> {
-    match res {
-        Ok(results) => {
-            for ((_, reply), r) in batch.into_iter().zip(results) {
-                let _ = reply.send(Ok(r));
-            }
-            Vec::new()
-        }
-        Err(e) => {
-            tracing::warn!(error = %e, size = batch.len(), "batch commit failed; retrying one by one");
-            batch
-        }
-    }
-}
-
-/// Takes every event waiting (up to [`MAX_BATCH`]).
-fn drain(
-    first: (Write, Reply),
-    rx: &mut tokio::sync::mpsc::Receiver<(Write, Reply)>,
-) -> Vec<(Write, Reply)> {
-    let mut batch = vec![first];
-    while batch.len() < MAX_BATCH {
-        match rx.try_recv() {
-            Ok(item) => batch.push(item),
-            Err(_) => break,
-        }
-    }
-    batch
-}
-
-/// The SQLite writer: the same batches as [`run_writer`], written synchronously on the
-/// committer's own thread.
-fn run_lite_writer(writer: &SharedWriter, mut rx: tokio::sync::mpsc::Receiver<(Write, Reply)>) {
-    while let Some(first) = rx.blocking_recv() {
-        let batch = drain(first, &mut rx);
-        let mut db = match writer.lock() {
-            Ok(g) => g,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        let all: Vec<&Write> = batch.iter().map(|(w, _)| w).collect();
-        let res = db.transaction(|c| write_lite(c, &all));
-        for (w, reply) in answer(batch, res) {
-            let r = db.transaction(|c| write_lite_one(c, &w));
-            let _ = reply.send(r.map_err(|e| e.to_string()));
-        }
-    }
-}
-
-/// One event as a batch of one (`None` for a redelivery).
-fn write_lite_one(
-    c: &sb_store::lite::LiteConn<'_>,
-    w: &Write,
-) -> Result<Option<Applied>, sb_store::StoreError> {
-    Ok(write_lite(c, &[w])?.into_iter().next().flatten())
-}
-
-fn write_lite(
-    c: &sb_store::lite::LiteConn<'_>,
-    batch: &[&Write],
-) -> Result<Vec<Option<Applied>>, sb_store::StoreError> {
-    let items: Vec<calls::BatchItem<'_>> = batch.iter().map(|w| w.item()).collect();
-    let out = calls::apply_batch_lite(c, &items)?;
-    let jobs = jobs_for(batch.iter().copied(), &out);
-    let now = batch.iter().map(|w| w.now).max().unwrap_or_default();
-    sb_store::jobs::enqueue_many_lite(c, &jobs, now)?;
-    Ok(out)
-}
-
-/// The follow-up jobs of a batch's applied events.
-fn jobs_for<'w>(
-    batch: impl Iterator<Item = &'w Write>,
-    out: &[Option<Applied>],
-) -> Vec<sb_store::jobs::NewJob> {
-    let mut jobs = Vec::new();
-    for (w, a) in batch.zip(out) {
-        if let Some(a) = a {
-            follow_ups(w, a, &mut jobs);
-        }
-    }
-    jobs
-}
-
-async fn write_batch(
-    db: &sb_store::Db,
-    batch: &[(Write, Reply)],
-) -> Result<Vec<Option<Applied>>, ServiceError> {
-    let mut tx = db.begin().await?;
-    let items: Vec<calls::BatchItem<'_>> = batch.iter().map(|(w, _)| w.item()).collect();
-    let out = calls::apply_batch(&mut tx, &items).await?;
-    let jobs = jobs_for(batch.iter().map(|(w, _)| w), &out);
-    let now = batch.iter().map(|(w, _)| w.now).max().unwrap_or_default();
-    sb_store::jobs::enqueue_many(&mut tx, &jobs, now).await?;
-    tx.commit().await?;
-    Ok(out)
-}
-
-async fn write_single(db: &sb_store::Db, w: &Write) -> Result<Option<Applied>, ServiceError> {
-    let mut tx = db.begin().await?;
-    let a = write_one(&mut tx, w).await?;
-    tx.commit().await?;
-    Ok(a)
 }

@@ -6,14 +6,15 @@
 
 use super::settings::{AutoCreate, Settings};
 use super::work::{create_for_unknown, place_phone};
+use crate::events::{EventKind, Recorder};
 use crate::{Actor, Ctx, ServiceError};
 use sb_domain::calls::{CallDirection, CallPatch, CallState};
 use sb_domain::entities::CardKind;
-use sb_domain::feed::{Event, Note};
+use sb_domain::feed::Note;
 use sb_domain::fields::FieldError;
 use sb_domain::{Action, EntityKind, IntegrationId, NoteId, Phone, UserId};
 use sb_store::calls::{self, CallLinks};
-use sb_store::{events, integrations, notes, users};
+use sb_store::{integrations, notes, users};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -305,26 +306,20 @@ async fn log_one(
         is_pinned: false,
     };
     notes::insert(&mut tx, &note).await?;
-    events::append(
-        &mut tx,
-        &Event {
-            id: ctx.next_id(),
-            account_id: account,
-            event_type: if direction == CallDirection::Inbound {
-                "incoming_call"
-            } else {
-                "outgoing_call"
-            }
-            .into(),
-            entity_type: entity,
-            entity_id,
-            created_by: by,
-            created_at: now,
-            value_before: json!([]),
-            value_after: json!([{ "note": { "id": note.id.0 } }]),
-        },
-    )
-    .await?;
+    let mut rec = Recorder::on_behalf(ctx, account, Some(by));
+    let kind = if direction == CallDirection::Inbound {
+        EventKind::IncomingCall
+    } else {
+        EventKind::OutgoingCall
+    };
+    rec.record(
+        kind,
+        entity,
+        entity_id,
+        json!([]),
+        json!([{ "note": { "id": note.id.0 } }]),
+    );
+    rec.write(&mut tx).await?;
     let links = CallLinks {
         contact_id: (pl.kind == CardKind::Contact).then_some(sb_domain::ContactId(pl.id)),
         company_id: (pl.kind == CardKind::Company).then_some(sb_domain::CompanyId(pl.id)),

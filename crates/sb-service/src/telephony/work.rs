@@ -1,14 +1,17 @@
 //! Work that can wait, through the durable job queue: finalising a call into the CRM
 //! (note, event, missed-call task, auto-created card), storing its recording, and
 //! auto-creating a card when the call starts. Every handler is idempotent (a job may
-//! run twice after a crash), and jobs survive restarts.
+//! run twice after a crash), and jobs survive restarts. The runner that claims and
+//! retries them is [`crate::jobs`].
 
 use super::settings::{AutoCreate, Settings};
+use crate::events::{EventKind, Recorder, SYSTEM};
 use crate::{Ctx, ServiceError};
 use sb_domain::calls::{CallDirection, CallSession, RecordingStatus, DISPOSITION_ANSWERED};
 use sb_domain::entities::{Card, CardKind};
-use sb_domain::feed::{Event, Note, Task};
+use sb_domain::feed::{Note, Task};
 use sb_domain::fields::{FieldValue, ValueItem};
+use sb_domain::integrations::Integration;
 use sb_domain::leads::Lead;
 use sb_domain::pipelines::StatusType;
 use sb_domain::{
@@ -16,10 +19,9 @@ use sb_domain::{
     Visibility,
 };
 use sb_store::calls::{self, CallLinks};
-use sb_store::jobs::{self, FailOutcome, NewJob};
+use sb_store::jobs::{self, Job, NewJob};
 use sb_store::{
-    accounts, blacklist, cards, custom_fields, events, integrations, leads, notes, pipelines,
-    tasks, Tx,
+    accounts, blacklist, cards, custom_fields, integrations, leads, notes, pipelines, tasks, Tx,
 };
 use serde_json::json;
 
@@ -35,7 +37,6 @@ const MAX_ATTEMPTS: i64 = 8;
 /// With the queue's backoff (doubling from 5 s, at most an hour) 16 attempts span
 /// about six hours.
 const RECORDING_ATTEMPTS: i64 = 16;
-const LEASE_MS: i64 = 120_000;
 
 pub async fn enqueue(
     tx: &mut Tx,
@@ -65,93 +66,43 @@ pub fn job(account: AccountId, kind: &str, call: i64, run_at: i64) -> NewJob {
     }
 }
 
-/// Claims and runs the jobs that are due; returns how many ran.
-pub async fn run_due(ctx: &Ctx, worker: &str, limit: i64) -> Result<usize, ServiceError> {
-    let now = ctx.now();
-    let claimed = jobs::claim(&ctx.db, worker, now, LEASE_MS, limit).await?;
-    let n = claimed.len();
-    for job in claimed {
-        let call = serde_json::from_str::<serde_json::Value>(&job.payload)
-            .ok()
-            .and_then(|v| v["call_id"].as_i64())
-            .unwrap_or_default();
-        let result = match job.kind.as_str() {
-            FINALIZE => finalize(ctx, job.account_id, CallId(call), true).await,
-            AUTOCREATE => finalize(ctx, job.account_id, CallId(call), false).await,
-            RECORDING => store_recording(ctx, job.account_id, CallId(call)).await,
-            other => Err(ServiceError::Internal(anyhow::anyhow!(
-                "unknown job kind {other}"
-            ))),
-        };
-        let mut tx = ctx.db.begin().await?;
-        match result {
-            Ok(()) => {
-                jobs::complete(&mut tx, job.account_id, job.id, ctx.now()).await?;
-            }
-            Err(e) => {
-                let backoff = (5_000_i64 << (job.attempts.clamp(1, 10) - 1)).min(3_600_000);
-                let outcome = jobs::fail(
-                    &mut tx,
-                    job.account_id,
-                    job.id,
-                    &e.to_string(),
-                    ctx.now() + backoff,
-                    ctx.now(),
-                )
-                .await?;
-                tracing::warn!(job = job.id, kind = %job.kind, attempts = job.attempts, error = %e, dead = matches!(outcome, FailOutcome::Dead), "job failed");
-                if matches!(outcome, FailOutcome::Dead) && job.kind == RECORDING {
-                    calls::set_recording(
-                        &mut tx,
-                        job.account_id,
-                        CallId(call),
-                        RecordingStatus::Failed,
-                        None,
-                        ctx.now(),
-                    )
-                    .await?;
-                }
-            }
-        }
-        tx.commit().await?;
-    }
-    Ok(n)
+// The runner lives in crate::jobs; these names stay for the callers that still use them.
+pub use crate::jobs::{drain, run_due, worker};
+
+/// Runs a claimed telephony job; `None` when its kind is not telephony's.
+pub(crate) async fn run(ctx: &Ctx, job: &Job) -> Option<Result<(), ServiceError>> {
+    let call = CallId(call_of(job));
+    Some(match job.kind.as_str() {
+        FINALIZE => finalize(ctx, job.account_id, call).await,
+        AUTOCREATE => autocreate(ctx, job.account_id, call).await,
+        RECORDING => store_recording(ctx, job.account_id, call).await,
+        _ => return None,
+    })
 }
 
-/// Runs every due job until none is left (tests and the demo); bounded.
-pub async fn drain(ctx: &Ctx) -> Result<usize, ServiceError> {
-    let mut total = 0;
-    for _ in 0..1000 {
-        let n = run_due(ctx, "drain", 50).await?;
-        if n == 0 {
-            break;
-        }
-        total += n;
+/// What a dead-lettered telephony job leaves behind, in the transaction that buries it:
+/// a recording that could not be stored is marked failed (the player stops waiting).
+pub(crate) async fn gave_up(ctx: &Ctx, tx: &mut Tx, job: &Job) -> Result<(), ServiceError> {
+    if job.kind == RECORDING {
+        calls::set_recording(
+            tx,
+            job.account_id,
+            CallId(call_of(job)),
+            RecordingStatus::Failed,
+            None,
+            ctx.now(),
+        )
+        .await?;
     }
-    Ok(total)
+    Ok(())
 }
 
-/// The background worker: polls for due jobs until `stop` says so.
-pub async fn worker(ctx: Ctx, mut stop: tokio::sync::watch::Receiver<bool>) {
-    let name = format!("worker-{}", std::process::id());
-    loop {
-        let ran = match run_due(&ctx, &name, 20).await {
-            Ok(n) => n,
-            Err(e) => {
-                tracing::error!(error = %e, "job worker");
-                0
-            }
-        };
-        if ran == 0 {
-            tokio::select! {
-                _ = tokio::time::sleep(std::time::Duration::from_millis(250)) => {}
-                _ = stop.changed() => {}
-            }
-        }
-        if *stop.borrow() {
-            break;
-        }
-    }
+/// The call a job is for (see [`job`]).
+fn call_of(job: &Job) -> i64 {
+    serde_json::from_str::<serde_json::Value>(&job.payload)
+        .ok()
+        .and_then(|v| v["call_id"].as_i64())
+        .unwrap_or_default()
 }
 
 /// Where a call is attached: a card and, when it has exactly one open lead, that lead.
@@ -185,194 +136,41 @@ pub(crate) async fn place_phone(
     }))
 }
 
-/// Attaches an ended call to the CRM (or, with `full = false`, only makes sure its
-/// caller has a card: the "create at start" setting).
-async fn finalize(
-    ctx: &Ctx,
-    account: AccountId,
-    call: CallId,
-    full: bool,
-) -> Result<(), ServiceError> {
+/// What finalising a call needs to know besides the session.
+struct CallFacts {
+    session: CallSession,
+    integration: Integration,
+    settings: Settings,
+    country: String,
+    /// The customer's number, parsed with the account's country.
+    phone: Option<Phone>,
+    /// The number is blacklisted (and the integration honours the blacklist).
+    blacklisted: bool,
+}
+
+/// The FINALIZE job: attaches an ended call to the CRM (idempotent: a call that has its
+/// note is done).
+async fn finalize(ctx: &Ctx, account: AccountId, call: CallId) -> Result<(), ServiceError> {
     let now = ctx.now();
     let mut tx = ctx.db.begin().await?;
     let Some(session) = calls::get(&mut tx, account, call).await? else {
         return Ok(());
     };
-    if full && session.data.note_id.is_some() {
+    if session.data.note_id.is_some() {
         return Ok(());
     }
-    let Some(integration) = integrations::get(&mut tx, account, session.integration_id).await?
-    else {
+    let Some(f) = facts(&mut tx, account, session).await? else {
         return Ok(());
     };
-    let s = Settings::from_json(&integration.settings);
-    let acc = accounts::get(&mut tx, account)
-        .await?
-        .ok_or(ServiceError::NotFound)?;
-    let d = &session.data;
-    let phone = d
-        .customer_phone
-        .as_deref()
-        .map(|p| Phone::parse(p, &acc.country));
-    let blacklisted = match &phone {
-        Some(p) if s.blacklist => blacklist::find(&mut tx, account, p).await?.is_some(),
-        _ => false,
+    let place = place_call(ctx, &mut tx, account, &f).await?;
+    let note_id = match &place {
+        Some(pl) => {
+            let note = log_call(ctx, &mut tx, account, &f, pl).await?;
+            missed_call_task(ctx, &mut tx, account, &f, pl).await?;
+            note
+        }
+        None => None,
     };
-    let responsible_hint = d.user_id.or(integration.default_user_id);
-    let mut place = resolve(&mut tx, account, &session, phone.as_ref()).await?;
-    let may_create = !blacklisted
-        && (d.direction == CallDirection::Inbound || s.auto_create_outgoing)
-        && s.auto_create != AutoCreate::None;
-    if place.is_none() && may_create {
-        if let Some(p) = &phone {
-            place = Some(
-                create_for_unknown(
-                    ctx,
-                    &mut tx,
-                    account,
-                    &acc.country,
-                    s.auto_create,
-                    p,
-                    responsible_hint,
-                    &session,
-                )
-                .await?,
-            );
-        }
-    }
-    if !full {
-        if let Some(pl) = &place {
-            let links = links_for(pl, None);
-            calls::set_links(&mut tx, account, call, &links, now).await?;
-        }
-        tx.commit().await?;
-        return Ok(());
-    }
-    let mut note_id = None;
-    if let Some(pl) = &place {
-        let answered = d.disposition.as_deref() == Some(DISPOSITION_ANSWERED);
-        let note_type = if d.direction == CallDirection::Inbound {
-            "call_in"
-        } else {
-            "call_out"
-        };
-        let params = json!({
-            "uniq": session.provider_call_id,
-            "duration": d.duration_s.unwrap_or(0),
-            "source": integration.provider,
-            "link": d.recording_id.as_ref().map(|_| format!("/api/v4/calls/{}/recording", call.0)),
-            "phone": d.customer_e164.clone().or_else(|| d.customer_phone.clone()),
-            "call_status": call_status(d.disposition.as_deref()),
-            "call_result": d.disposition.clone().unwrap_or_else(|| "unknown".into()),
-            "call_responsible": d.user_id.map(|u| u.0),
-            "extension": d.extension,
-            "virtual_number": d.our_number,
-            "blacklisted": blacklisted,
-        });
-        let mut targets = vec![(pl.kind.entity_kind(), pl.id)];
-        if let Some(l) = pl.lead {
-            targets.push((EntityKind::Leads, l.0));
-        }
-        let mut new_notes = Vec::new();
-        let mut new_events = Vec::new();
-        for (et, eid) in targets {
-            let id = NoteId(ctx.next_id());
-            note_id.get_or_insert(id);
-            new_notes.push(Note {
-                id,
-                account_id: account,
-                entity_type: et,
-                entity_id: eid,
-                note_type: note_type.into(),
-                params: params.clone(),
-                created_by: d.user_id.unwrap_or(UserId(0)),
-                updated_by: d.user_id.unwrap_or(UserId(0)),
-                responsible_user_id: d.user_id.or(pl.responsible),
-                created_at: now,
-                updated_at: now,
-                is_pinned: false,
-            });
-            new_events.push(Event {
-                id: ctx.next_id(),
-                account_id: account,
-                event_type: if d.direction == CallDirection::Inbound {
-                    "incoming_call"
-                } else {
-                    "outgoing_call"
-                }
-                .into(),
-                entity_type: et,
-                entity_id: eid,
-                created_by: d.user_id.unwrap_or(UserId(0)),
-                created_at: now,
-                value_before: json!([]),
-                value_after: json!([{ "note": { "id": id.0 } }]),
-            });
-        }
-        notes::insert_many(&mut tx, &new_notes).await?;
-        events::append_many(&mut tx, &new_events).await?;
-        // P9: a call-back task for a missed incoming call, once per number per hour.
-        if !answered && !blacklisted && d.direction == CallDirection::Inbound && s.missed_call_tasks
-        {
-            if let Some(owner) = pl.responsible.or(integration.default_user_id) {
-                let since = now - CALLBACK_WINDOW_MS;
-                let e164 = d
-                    .customer_e164
-                    .clone()
-                    .or_else(|| phone.as_ref().map(|p| p.digits.clone()));
-                let existing = tasks::find_open_callback(
-                    &mut tx,
-                    account,
-                    e164.as_deref(),
-                    Some((pl.kind.entity_kind(), pl.id)),
-                    since,
-                )
-                .await?;
-                if existing.is_none() {
-                    let t = Task {
-                        id: TaskId(ctx.next_id()),
-                        account_id: account,
-                        responsible_user_id: owner,
-                        entity_type: Some(pl.kind.entity_kind()),
-                        entity_id: Some(pl.id),
-                        task_type_id: sb_domain::feed::task_types::FOLLOW_UP,
-                        text: format!(
-                            "Call back {} (missed call)",
-                            d.customer_e164
-                                .clone()
-                                .or_else(|| d.customer_phone.clone())
-                                .unwrap_or_default()
-                        ),
-                        complete_till: now + 3600 * 1000,
-                        is_completed: false,
-                        result_text: None,
-                        duration: 0,
-                        phone_e164: e164,
-                        created_by: UserId(0),
-                        updated_by: UserId(0),
-                        created_at: now,
-                        updated_at: now,
-                    };
-                    tasks::insert(&mut tx, &t).await?;
-                    events::append(
-                        &mut tx,
-                        &Event {
-                            id: ctx.next_id(),
-                            account_id: account,
-                            event_type: "task_added".into(),
-                            entity_type: EntityKind::Tasks,
-                            entity_id: t.id.0,
-                            created_by: UserId(0),
-                            created_at: now,
-                            value_before: json!([]),
-                            value_after: json!([{ "task": { "id": t.id.0 } }]),
-                        },
-                    )
-                    .await?;
-                }
-            }
-        }
-    }
     let links = match &place {
         Some(pl) => links_for(pl, note_id),
         None => CallLinks {
@@ -383,6 +181,228 @@ async fn finalize(
     calls::set_links(&mut tx, account, call, &links, now).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// The AUTOCREATE job (the "create at start" setting): makes sure a ringing call's
+/// caller has a card, and attaches the call to it.
+async fn autocreate(ctx: &Ctx, account: AccountId, call: CallId) -> Result<(), ServiceError> {
+    let now = ctx.now();
+    let mut tx = ctx.db.begin().await?;
+    let Some(session) = calls::get(&mut tx, account, call).await? else {
+        return Ok(());
+    };
+    let Some(f) = facts(&mut tx, account, session).await? else {
+        return Ok(());
+    };
+    if let Some(pl) = place_call(ctx, &mut tx, account, &f).await? {
+        calls::set_links(&mut tx, account, call, &links_for(&pl, None), now).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The integration, its settings and the caller's number; `None` when the integration
+/// is gone.
+async fn facts(
+    tx: &mut Tx,
+    account: AccountId,
+    session: CallSession,
+) -> Result<Option<CallFacts>, ServiceError> {
+    let Some(integration) = integrations::get(tx, account, session.integration_id).await? else {
+        return Ok(None);
+    };
+    let settings = Settings::from_json(&integration.settings);
+    let acc = accounts::get(tx, account)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let phone = session
+        .data
+        .customer_phone
+        .as_deref()
+        .map(|p| Phone::parse(p, &acc.country));
+    let blacklisted = match &phone {
+        Some(p) if settings.blacklist => blacklist::find(tx, account, p).await?.is_some(),
+        _ => false,
+    };
+    Ok(Some(CallFacts {
+        session,
+        integration,
+        settings,
+        country: acc.country,
+        phone,
+        blacklisted,
+    }))
+}
+
+/// The card the call belongs to ([`resolve`]) or, for an unknown caller the settings
+/// allow, a new one ([`create_for_unknown`]).
+async fn place_call(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    account: AccountId,
+    f: &CallFacts,
+) -> Result<Option<Placement>, ServiceError> {
+    let (d, s) = (&f.session.data, &f.settings);
+    let place = resolve(tx, account, &f.session, f.phone.as_ref()).await?;
+    let may_create = !f.blacklisted
+        && (d.direction == CallDirection::Inbound || s.auto_create_outgoing)
+        && s.auto_create != AutoCreate::None;
+    match (&place, &f.phone) {
+        (None, Some(p)) if may_create => {
+            let responsible = d.user_id.or(f.integration.default_user_id);
+            let created = create_for_unknown(
+                ctx,
+                tx,
+                account,
+                &f.country,
+                s.auto_create,
+                p,
+                responsible,
+                &f.session,
+            )
+            .await?;
+            Ok(Some(created))
+        }
+        _ => Ok(place),
+    }
+}
+
+/// The call's note (and its `incoming_call`/`outgoing_call` event) on the card and on
+/// its open lead; returns the first note's id.
+async fn log_call(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    account: AccountId,
+    f: &CallFacts,
+    pl: &Placement,
+) -> Result<Option<NoteId>, ServiceError> {
+    let now = ctx.now();
+    let (session, d) = (&f.session, &f.session.data);
+    let inbound = d.direction == CallDirection::Inbound;
+    let params = json!({
+        "uniq": session.provider_call_id,
+        "duration": d.duration_s.unwrap_or(0),
+        "source": f.integration.provider,
+        "link": d.recording_id.as_ref().map(|_| format!("/api/v4/calls/{}/recording", session.id.0)),
+        "phone": d.customer_e164.clone().or_else(|| d.customer_phone.clone()),
+        "call_status": call_status(d.disposition.as_deref()),
+        "call_result": d.disposition.clone().unwrap_or_else(|| "unknown".into()),
+        "call_responsible": d.user_id.map(|u| u.0),
+        "extension": d.extension,
+        "virtual_number": d.our_number,
+        "blacklisted": f.blacklisted,
+    });
+    let mut targets = vec![(pl.kind.entity_kind(), pl.id)];
+    if let Some(l) = pl.lead {
+        targets.push((EntityKind::Leads, l.0));
+    }
+    // The manager on the call is the author when the PBX named one.
+    let mut rec = Recorder::on_behalf(ctx, account, d.user_id);
+    let mut note_id = None;
+    let mut new_notes = Vec::new();
+    for (et, eid) in targets {
+        let id = NoteId(ctx.next_id());
+        note_id.get_or_insert(id);
+        new_notes.push(Note {
+            id,
+            account_id: account,
+            entity_type: et,
+            entity_id: eid,
+            note_type: if inbound { "call_in" } else { "call_out" }.into(),
+            params: params.clone(),
+            created_by: d.user_id.unwrap_or(SYSTEM),
+            updated_by: d.user_id.unwrap_or(SYSTEM),
+            responsible_user_id: d.user_id.or(pl.responsible),
+            created_at: now,
+            updated_at: now,
+            is_pinned: false,
+        });
+        let kind = if inbound {
+            EventKind::IncomingCall
+        } else {
+            EventKind::OutgoingCall
+        };
+        rec.record(
+            kind,
+            et,
+            eid,
+            json!([]),
+            json!([{ "note": { "id": id.0 } }]),
+        );
+    }
+    notes::insert_many(tx, &new_notes).await?;
+    rec.write(tx).await?;
+    Ok(note_id)
+}
+
+/// P9: a call-back task for a missed incoming call, once per number per hour.
+async fn missed_call_task(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    account: AccountId,
+    f: &CallFacts,
+    pl: &Placement,
+) -> Result<(), ServiceError> {
+    let d = &f.session.data;
+    let answered = d.disposition.as_deref() == Some(DISPOSITION_ANSWERED);
+    if answered
+        || f.blacklisted
+        || d.direction != CallDirection::Inbound
+        || !f.settings.missed_call_tasks
+    {
+        return Ok(());
+    }
+    let Some(owner) = pl.responsible.or(f.integration.default_user_id) else {
+        return Ok(());
+    };
+    let now = ctx.now();
+    let e164 = d
+        .customer_e164
+        .clone()
+        .or_else(|| f.phone.as_ref().map(|p| p.digits.clone()));
+    let existing = tasks::find_open_callback(
+        tx,
+        account,
+        e164.as_deref(),
+        Some((pl.kind.entity_kind(), pl.id)),
+        now - CALLBACK_WINDOW_MS,
+    )
+    .await?;
+    if existing.is_some() {
+        return Ok(());
+    }
+    let t = Task {
+        id: TaskId(ctx.next_id()),
+        account_id: account,
+        responsible_user_id: owner,
+        entity_type: Some(pl.kind.entity_kind()),
+        entity_id: Some(pl.id),
+        task_type_id: sb_domain::feed::task_types::FOLLOW_UP,
+        text: format!(
+            "Call back {} (missed call)",
+            d.customer_e164
+                .clone()
+                .or_else(|| d.customer_phone.clone())
+                .unwrap_or_default()
+        ),
+        complete_till: now + 3600 * 1000,
+        is_completed: false,
+        result_text: None,
+        duration: 0,
+        phone_e164: e164,
+        created_by: SYSTEM,
+        updated_by: SYSTEM,
+        created_at: now,
+        updated_at: now,
+    };
+    tasks::insert(tx, &t).await?;
+    let mut rec = Recorder::system(ctx, account);
+    rec.added(
+        EntityKind::Tasks,
+        t.id.0,
+        json!([{ "task": { "id": t.id.0 } }]),
+    );
+    rec.write(tx).await
 }
 
 fn links_for(pl: &Placement, note: Option<NoteId>) -> CallLinks {
@@ -523,8 +543,8 @@ pub(crate) async fn create_for_unknown(
         last_name: String::new(),
         responsible_user_id: card_owner.or(responsible),
         company_id: None,
-        created_by: UserId(0),
-        updated_by: UserId(0),
+        created_by: SYSTEM,
+        updated_by: SYSTEM,
         created_at: now,
         updated_at: now,
         is_deleted: false,
@@ -542,17 +562,9 @@ pub(crate) async fn create_for_unknown(
         &[(contact_id, values.as_slice())],
     )
     .await?;
-    let mut evs = vec![Event {
-        id: ctx.next_id(),
-        account_id: account,
-        event_type: "contact_added".into(),
-        entity_type: EntityKind::Contacts,
-        entity_id: contact_id,
-        created_by: UserId(0),
-        created_at: now,
-        value_before: json!([]),
-        value_after: json!([{ "source": "telephony", "call_id": s.id.0 }]),
-    }];
+    let mut rec = Recorder::system(ctx, account);
+    let source = json!([{ "source": "telephony", "call_id": s.id.0 }]);
+    rec.added(EntityKind::Contacts, contact_id, source.clone());
     let mut lead_id = None;
     if matches!(mode, AutoCreate::ContactAndLead | AutoCreate::IncomingLead) {
         if let Some(pipeline) = pipelines::main(tx, account).await? {
@@ -579,8 +591,8 @@ pub(crate) async fn create_for_unknown(
                     responsible_user_id: if want_incoming { None } else { responsible },
                     company_id: None,
                     loss_reason_id: None,
-                    created_by: UserId(0),
-                    updated_by: UserId(0),
+                    created_by: SYSTEM,
+                    updated_by: SYSTEM,
                     created_at: now,
                     updated_at: now,
                     closed_at: None,
@@ -590,17 +602,7 @@ pub(crate) async fn create_for_unknown(
                 };
                 leads::insert_many(tx, std::slice::from_ref(&lead)).await?;
                 leads::add_contact(tx, account, lead.id, ContactId(contact_id), true).await?;
-                evs.push(Event {
-                    id: ctx.next_id(),
-                    account_id: account,
-                    event_type: "lead_added".into(),
-                    entity_type: EntityKind::Leads,
-                    entity_id: lead.id.0,
-                    created_by: UserId(0),
-                    created_at: now,
-                    value_before: json!([]),
-                    value_after: json!([{ "source": "telephony", "call_id": s.id.0 }]),
-                });
+                rec.added(EntityKind::Leads, lead.id.0, source);
                 lead_id = Some(lead.id);
             }
         } else {
@@ -610,7 +612,7 @@ pub(crate) async fn create_for_unknown(
             );
         }
     }
-    events::append_many(tx, &evs).await?;
+    rec.write(tx).await?;
     Ok(Placement {
         kind: CardKind::Contact,
         id: contact_id,
