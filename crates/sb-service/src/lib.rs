@@ -17,6 +17,7 @@ pub mod events;
 pub mod leads;
 pub mod links;
 pub mod notes;
+pub mod page;
 pub mod pipelines;
 pub mod recordings;
 pub mod tags;
@@ -27,6 +28,7 @@ pub mod users;
 pub use actor::Actor;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{ItemErrors, ServiceError};
+pub use page::Page;
 
 use std::sync::Arc;
 
