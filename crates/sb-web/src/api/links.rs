@@ -2,21 +2,20 @@
 //! `/api/v4/{e}/link|unlink|links`, Kommo §11) and tags
 //! (`/api/v4/{e}/tags`, §12) of leads, contacts and companies.
 
-use crate::api::hal::{hal, no_content, page};
-use crate::api::util::{parse_path_id, CARD_ENTITIES};
-use crate::error::ApiResult;
-use crate::extract::{parse_items, Auth, JsonBody, Links};
+use crate::api::hal::{collection, no_content, ok, page};
+use crate::api::read::ReadResult;
+use crate::api::util::CARD_ENTITIES;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{parse_items, ApiPath, Auth, JsonBody, Links};
 use crate::params::Params;
 use crate::state::AppState;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::extract::State;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use sb_domain::tags::Tag;
 use sb_domain::EntityKind;
 use sb_service::links::{Link, LinkInput};
-use sb_service::ServiceError;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -44,7 +43,7 @@ pub fn router() -> Router<AppState> {
             .route(
                 &format!("{base}/{{id}}/link"),
                 post(
-                    move |st: State<AppState>, a: Auth, l: Links, id: Path<String>, b: JsonBody| {
+                    move |st: State<AppState>, a: Auth, l: Links, id: ApiPath<i64>, b: JsonBody| {
                         link(kind, st, a, l, id, b)
                     },
                 ),
@@ -52,7 +51,7 @@ pub fn router() -> Router<AppState> {
             .route(
                 &format!("{base}/{{id}}/unlink"),
                 post(
-                    move |st: State<AppState>, a: Auth, id: Path<String>, b: JsonBody| {
+                    move |st: State<AppState>, a: Auth, id: ApiPath<i64>, b: JsonBody| {
                         unlink(kind, st, a, id, b)
                     },
                 ),
@@ -60,7 +59,7 @@ pub fn router() -> Router<AppState> {
             .route(
                 &format!("{base}/{{id}}/links"),
                 get(
-                    move |st: State<AppState>, a: Auth, l: Links, id: Path<String>, p: Params| {
+                    move |st: State<AppState>, a: Auth, l: Links, id: ApiPath<i64>, p: Params| {
                         list(kind, st, a, l, id, p)
                     },
                 ),
@@ -88,19 +87,15 @@ pub fn render_link(l: &Link) -> Value {
 }
 
 fn render_links(links: &Links, kind: EntityKind, id: Option<i64>, items: &[Link]) -> Response {
-    if items.is_empty() {
-        return no_content();
-    }
-    let v: Vec<Value> = items.iter().map(render_link).collect();
     let path = match id {
         Some(id) => format!("/api/v4/{}/{id}/links", kind.as_str()),
         None => format!("/api/v4/{}/links", kind.as_str()),
     };
-    hal(
-        StatusCode::OK,
-        json!({"_total_items": v.len(),
-               "_links": {"self": links.href(&path)},
-               "_embedded": {"links": v}}),
+    collection(
+        links,
+        &path,
+        "links",
+        items.iter().map(render_link).collect(),
     )
 }
 
@@ -127,18 +122,12 @@ async fn list(
     State(st): State<AppState>,
     Auth(actor): Auth,
     links: Links,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<i64>,
     params: Params,
-) -> ApiResult<Response> {
-    let Ok(id) = id.parse::<i64>() else {
-        return Ok(no_content());
-    };
+) -> ReadResult {
     // Parsed before the lookup so a bad filter is a 400 even for an unknown entity.
     filter_links(&params, vec![])?;
-    let all = match sb_service::links::list(&st.ctx, &actor, kind, id).await {
-        Err(ServiceError::NotFound) => return Ok(no_content()),
-        other => other?,
-    };
+    let all = sb_service::links::list(&st.ctx, &actor, kind, id).await?;
     let items = filter_links(&params, all)?;
     Ok(render_links(&links, kind, Some(id), &items))
 }
@@ -153,7 +142,7 @@ async fn list_many(
 ) -> ApiResult<Response> {
     let ids = params.ints("filter[entity_id]")?;
     if ids.is_empty() {
-        return Err(crate::error::ApiError::bad_request(
+        return Err(ApiError::bad_request(
             "filter[entity_id] is required: the ids of the entities whose links to list",
         ));
     }
@@ -189,7 +178,7 @@ struct LinkBody {
 }
 
 /// Link items with the `entity_id` each carries (used by the mass forms).
-fn sourced_inputs(body: Value) -> Result<Vec<(Option<i64>, LinkInput)>, crate::error::ApiError> {
+fn sourced_inputs(body: Value) -> Result<Vec<(Option<i64>, LinkInput)>, ApiError> {
     Ok(parse_items::<LinkBody>(body)?
         .into_iter()
         .map(|(rid, b)| {
@@ -207,7 +196,7 @@ fn sourced_inputs(body: Value) -> Result<Vec<(Option<i64>, LinkInput)>, crate::e
         .collect())
 }
 
-fn inputs(body: Value) -> Result<Vec<LinkInput>, crate::error::ApiError> {
+fn inputs(body: Value) -> Result<Vec<LinkInput>, ApiError> {
     Ok(sourced_inputs(body)?.into_iter().map(|(_, i)| i).collect())
 }
 
@@ -216,10 +205,9 @@ async fn link(
     State(st): State<AppState>,
     Auth(actor): Auth,
     links: Links,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<i64>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {
-    let id = parse_path_id(&id)?;
     let made = sb_service::links::link(&st.ctx, &actor, kind, id, inputs(body)?).await?;
     Ok(render_links(&links, kind, Some(id), &made))
 }
@@ -249,10 +237,9 @@ async fn unlink(
     kind: EntityKind,
     State(st): State<AppState>,
     Auth(actor): Auth,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<i64>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {
-    let id = parse_path_id(&id)?;
     sb_service::links::unlink(&st.ctx, &actor, kind, id, inputs(body)?).await?;
     Ok(no_content())
 }
@@ -277,15 +264,13 @@ async fn list_tags(
         query: params.get("query").map(str::to_string),
     };
     let result = sb_service::tags::list(&st.ctx, &actor, kind, p).await?;
-    let items: Vec<Value> = result.items.iter().map(render_tag).collect();
     Ok(page(
         &links,
-        &format!("/api/v4/{}/tags", kind.as_str()),
         &params,
+        &format!("/api/v4/{}/tags", kind.as_str()),
         "tags",
-        items,
-        result.page,
-        result.has_next,
+        result.map(render_tag),
+        None,
     ))
 }
 
@@ -321,8 +306,7 @@ async fn create_tags(
             v
         })
         .collect();
-    Ok(hal(
-        StatusCode::OK,
+    Ok(ok(
         json!({"_links": {"self": links.href(&format!("/api/v4/{}/tags", kind.as_str()))}, "_embedded": {"tags": items}}),
     ))
 }

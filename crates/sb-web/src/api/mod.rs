@@ -11,9 +11,11 @@ pub mod links;
 pub mod notes;
 pub mod oauth;
 pub mod pipelines;
+pub mod read;
 pub mod tasks;
 pub mod telephony;
 pub mod util;
+pub mod write;
 
 use crate::state::AppState;
 use axum::Router;
