@@ -3,11 +3,11 @@
 
 use crate::api::hal::{hal, no_content, ok, page, secs};
 use crate::api::read::ReadResult;
+use crate::api::Api;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{parse_items, parse_one, ApiPath, Auth, JsonBody, Links};
+use crate::extract::{parse_items, parse_one, ApiPath, JsonBody, Links};
 use crate::params::Params;
 use crate::state::AppState;
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{delete, get, post};
@@ -29,12 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v4/oauth_clients", post(create_client))
 }
 
-async fn account(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    params: Params,
-) -> ApiResult<Response> {
+async fn account(Api { st, actor, links }: Api, params: Params) -> ApiResult<Response> {
     let a = &actor.account;
     let with = params.with();
     let mut embedded = json!({});
@@ -100,12 +95,7 @@ pub fn render_user(links: &Links, u: &User) -> Value {
     })
 }
 
-async fn list_users(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    params: Params,
-) -> ApiResult<Response> {
+async fn list_users(Api { st, actor, links }: Api, params: Params) -> ApiResult<Response> {
     let (pg, limit) = params.paging()?;
     let all = sb_service::users::list(&st.ctx, &actor).await?;
     let users = Page::of_all(all, pg, limit);
@@ -119,12 +109,7 @@ async fn list_users(
     ))
 }
 
-async fn get_user(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    ApiPath(id): ApiPath<i64>,
-) -> ReadResult {
+async fn get_user(Api { st, actor, links }: Api, ApiPath(id): ApiPath<i64>) -> ReadResult {
     let u = sb_service::users::get(&st.ctx, &actor, UserId(id)).await?;
     Ok(ok(render_user(&links, &u)))
 }
@@ -156,9 +141,7 @@ struct UserBody {
 }
 
 async fn create_users(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
+    Api { st, actor, links }: Api,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {
     let items = parse_items::<UserBody>(body)?;
@@ -210,11 +193,7 @@ struct TokenBody {
     days: Option<i64>,
 }
 
-async fn create_token(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    JsonBody(body): JsonBody,
-) -> ApiResult<Response> {
+async fn create_token(Api { st, actor, .. }: Api, JsonBody(body): JsonBody) -> ApiResult<Response> {
     let b: TokenBody = parse_one(body)?;
     let (jwt, row) = sb_service::auth::create_api_token(
         &st.ctx,
@@ -230,7 +209,7 @@ async fn create_token(
     ))
 }
 
-async fn list_tokens(State(st): State<AppState>, Auth(actor): Auth) -> ApiResult<Response> {
+async fn list_tokens(Api { st, actor, .. }: Api) -> ApiResult<Response> {
     let rows = sb_service::auth::list_api_tokens(&st.ctx, &actor).await?;
     if rows.is_empty() {
         return Ok(no_content());
@@ -245,8 +224,7 @@ async fn list_tokens(State(st): State<AppState>, Auth(actor): Auth) -> ApiResult
 }
 
 async fn revoke_token(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
+    Api { st, actor, .. }: Api,
     ApiPath(jti): ApiPath<String>,
 ) -> ApiResult<Response> {
     sb_service::auth::revoke_token(&st.ctx, &actor, &jti).await?;
@@ -260,8 +238,7 @@ struct ClientBody {
 }
 
 async fn create_client(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
+    Api { st, actor, .. }: Api,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {
     let b: ClientBody = parse_one(body)?;

@@ -6,12 +6,12 @@ use crate::api::hal::{ok, page, secs};
 use crate::api::links::render_tag;
 use crate::api::read::ReadResult;
 use crate::api::util::{tags_of, IdRef, TagBody};
-use crate::api::write::{self, Batch};
+use crate::api::write::{self, Batch, Op};
+use crate::api::Api;
 use crate::error::ApiResult;
-use crate::extract::{double_option, ApiPath, Auth, JsonBody, Links};
+use crate::extract::{double_option, ApiPath, JsonBody, Links};
 use crate::params::Params;
 use crate::state::AppState;
-use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
@@ -33,25 +33,14 @@ fn kind_router(kind: CardKind) -> Router<AppState> {
     Router::new()
         .route(
             &base,
-            get(move |st: State<AppState>, a: Auth, l: Links, p: Params| list(kind, st, a, l, p))
-                .post(move |st: State<AppState>, a: Auth, l: Links, b: JsonBody| {
-                    write::create(kind, st, a, l, b)
-                })
-                .patch(move |st: State<AppState>, a: Auth, l: Links, b: JsonBody| {
-                    write::update(kind, st, a, l, b)
-                }),
+            get(move |api: Api, p: Params| list(kind, api, p))
+                .post(move |api: Api, b: JsonBody| write::batch(kind, Op::Create, api, b))
+                .patch(move |api: Api, b: JsonBody| write::batch(kind, Op::Update, api, b)),
         )
         .route(
             &format!("{base}/{{id}}"),
-            get(
-                move |st: State<AppState>, a: Auth, l: Links, id: ApiPath<i64>| {
-                    get_one(kind, st, a, l, id)
-                },
-            )
-            .patch(
-                move |st: State<AppState>, a: Auth, l: Links, id: ApiPath<i64>, b: JsonBody| {
-                    write::update_one(kind, st, a, l, id, b)
-                },
+            get(move |api: Api, id: ApiPath<i64>| get_one(kind, api, id)).patch(
+                move |api: Api, id: ApiPath<i64>, b: JsonBody| write::update_one(kind, api, id, b),
             ),
         )
 }
@@ -90,9 +79,7 @@ pub fn render_card(links: &Links, defs: &[FieldDef], v: &CardView) -> Value {
 
 async fn list(
     kind: CardKind,
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
+    Api { st, actor, links }: Api,
     params: Params,
 ) -> ApiResult<Response> {
     let (pg, limit) = params.paging()?;
@@ -134,9 +121,7 @@ async fn list(
 /// Unknown ids, other accounts' ids and ids outside the caller's scope all answer 204.
 async fn get_one(
     kind: CardKind,
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
+    Api { st, actor, links }: Api,
     ApiPath(id): ApiPath<i64>,
 ) -> ReadResult {
     let k = sb_service::cards::get(&st.ctx, &actor, kind, id).await?;
@@ -222,21 +207,17 @@ impl Batch for CardKind {
     fn set_id(input: &mut CardInput, id: i64) {
         input.id = Some(id);
     }
-    async fn create(
+    async fn write(
         self,
         ctx: &Ctx,
         actor: &Actor,
+        op: Op,
         inputs: Vec<CardInput>,
     ) -> Result<Vec<CardRef>, ServiceError> {
-        sb_service::cards::create(ctx, actor, self, inputs).await
-    }
-    async fn update(
-        self,
-        ctx: &Ctx,
-        actor: &Actor,
-        inputs: Vec<CardInput>,
-    ) -> Result<Vec<CardRef>, ServiceError> {
-        sb_service::cards::update(ctx, actor, self, inputs).await
+        match op {
+            Op::Create => sb_service::cards::create(ctx, actor, self, inputs).await,
+            Op::Update => sb_service::cards::update(ctx, actor, self, inputs).await,
+        }
     }
     /// Kommo's contact refs say they are neither deleted nor unsorted.
     fn batch_item(self, links: &Links, r: &CardRef) -> Value {

@@ -3,11 +3,11 @@
 use crate::api::custom_fields::{field_inputs, fields_page, render_created, render_values};
 use crate::api::hal::{ok, page, secs};
 use crate::api::read::ReadResult;
+use crate::api::Api;
 use crate::error::ApiResult;
-use crate::extract::{parse_items, ApiPath, Auth, JsonBody, Links};
+use crate::extract::{parse_items, ApiPath, JsonBody, Links};
 use crate::params::Params;
 use crate::state::AppState;
-use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
@@ -59,12 +59,7 @@ pub fn render_element(links: &Links, defs: &[FieldDef], e: &CatalogElement) -> V
     })
 }
 
-async fn list(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    params: Params,
-) -> ApiResult<Response> {
+async fn list(Api { st, actor, links }: Api, params: Params) -> ApiResult<Response> {
     let (pg, limit) = params.paging()?;
     let all = sb_service::catalogs::list(&st.ctx, &actor).await?;
     Ok(page(
@@ -77,12 +72,7 @@ async fn list(
     ))
 }
 
-async fn get_one(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    ApiPath(id): ApiPath<i64>,
-) -> ReadResult {
+async fn get_one(Api { st, actor, links }: Api, ApiPath(id): ApiPath<i64>) -> ReadResult {
     let k = sb_service::catalogs::get(&st.ctx, &actor, id).await?;
     Ok(ok(render_catalog(&links, &k)))
 }
@@ -101,12 +91,7 @@ struct CatalogBody {
     can_link_multiple: Option<bool>,
 }
 
-async fn create(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    JsonBody(body): JsonBody,
-) -> ApiResult<Response> {
+async fn create(Api { st, actor, links }: Api, JsonBody(body): JsonBody) -> ApiResult<Response> {
     let inputs = parse_items::<CatalogBody>(body)?
         .into_iter()
         .map(|(rid, b)| CatalogInput {
@@ -133,9 +118,7 @@ async fn create(
 }
 
 async fn list_elements(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
+    Api { st, actor, links }: Api,
     ApiPath(id): ApiPath<i64>,
     params: Params,
 ) -> ReadResult {
@@ -159,9 +142,7 @@ async fn list_elements(
 }
 
 async fn get_element(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
+    Api { st, actor, links }: Api,
     ApiPath((id, element)): ApiPath<(i64, i64)>,
 ) -> ReadResult {
     let e = sb_service::catalogs::get_element(&st.ctx, &actor, id, element).await?;
@@ -181,9 +162,7 @@ struct ElementBody {
 }
 
 async fn create_elements(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
+    Api { st, actor, links }: Api,
     ApiPath(id): ApiPath<i64>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {
@@ -228,9 +207,7 @@ async fn render_written(
 
 /// `PATCH /api/v4/catalogs/{id}/elements`: items carry `id`.
 async fn update_elements(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
+    Api { st, actor, links }: Api,
     ApiPath(id): ApiPath<i64>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {
@@ -241,9 +218,7 @@ async fn update_elements(
 
 /// `GET /api/v4/catalogs/{id}/custom_fields`: the fields of the list's elements.
 async fn list_fields(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
+    Api { st, actor, links }: Api,
     ApiPath(id): ApiPath<i64>,
     params: Params,
 ) -> ReadResult {
@@ -261,9 +236,7 @@ async fn list_fields(
 
 /// `POST /api/v4/catalogs/{id}/custom_fields` (administrators).
 async fn create_fields(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
+    Api { st, actor, links }: Api,
     ApiPath(id): ApiPath<i64>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {

@@ -2,11 +2,11 @@
 
 use crate::api::hal::{no_content, ok, page};
 use crate::api::read::ReadResult;
+use crate::api::Api;
 use crate::error::ApiResult;
-use crate::extract::{parse_items, ApiPath, Auth, JsonBody, Links};
+use crate::extract::{parse_items, ApiPath, JsonBody, Links};
 use crate::params::Params;
 use crate::state::AppState;
-use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
@@ -24,25 +24,13 @@ pub fn router() -> Router<AppState> {
         r = r
             .route(
                 &base,
-                get(move |st: State<AppState>, a: Auth, l: Links, p: Params| {
-                    list(kind, st, a, l, p)
-                })
-                .post(
-                    move |st: State<AppState>, a: Auth, l: Links, b: JsonBody| {
-                        create(kind, st, a, l, b)
-                    },
-                ),
+                get(move |api: Api, p: Params| list(kind, api, p))
+                    .post(move |api: Api, b: JsonBody| create(kind, api, b)),
             )
             .route(
                 &format!("{base}/{{id}}"),
-                get(
-                    move |st: State<AppState>, a: Auth, l: Links, id: ApiPath<i64>| {
-                        get_one(kind, st, a, l, id)
-                    },
-                )
-                .delete(move |st: State<AppState>, a: Auth, id: ApiPath<i64>| {
-                    delete(kind, st, a, id)
-                }),
+                get(move |api: Api, id: ApiPath<i64>| get_one(kind, api, id))
+                    .delete(move |api: Api, id: ApiPath<i64>| delete(kind, api, id)),
             );
     }
     r
@@ -103,9 +91,7 @@ pub fn render_field(links: &Links, account_id: i64, d: &FieldDef) -> Value {
 
 async fn list(
     kind: EntityKind,
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
+    Api { st, actor, links }: Api,
     params: Params,
 ) -> ApiResult<Response> {
     let (pg, limit) = params.paging()?;
@@ -150,9 +136,7 @@ pub(crate) fn fields_page(
 
 async fn get_one(
     kind: EntityKind,
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
+    Api { st, actor, links }: Api,
     ApiPath(id): ApiPath<i64>,
 ) -> ReadResult {
     let d = sb_service::custom_fields::get(&st.ctx, &actor, kind, id).await?;
@@ -183,9 +167,7 @@ struct FieldBody {
 
 async fn create(
     kind: EntityKind,
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
+    Api { st, actor, links }: Api,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {
     let inputs = field_inputs(body)?;
@@ -244,8 +226,7 @@ pub(crate) fn render_created(
 
 async fn delete(
     kind: EntityKind,
-    State(st): State<AppState>,
-    Auth(actor): Auth,
+    Api { st, actor, .. }: Api,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Response> {
     sb_service::custom_fields::delete(&st.ctx, &actor, kind, id).await?;

@@ -3,11 +3,11 @@
 use crate::api::hal::{ok, page, secs};
 use crate::api::read::ReadResult;
 use crate::api::util::parse_entity;
+use crate::api::Api;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiPath, Auth, Links};
+use crate::extract::{ApiPath, Links};
 use crate::params::Params;
 use crate::state::AppState;
-use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
@@ -34,12 +34,7 @@ pub fn render_event(links: &Links, e: &Event) -> Value {
     })
 }
 
-async fn list(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    params: Params,
-) -> ApiResult<Response> {
+async fn list(Api { st, actor, links }: Api, params: Params) -> ApiResult<Response> {
     let (pg, limit) = params.paging()?;
     let (created_from, created_to) = params.range("filter[created_at]")?;
     let entities = params
@@ -69,17 +64,12 @@ async fn list(
     ))
 }
 
-async fn get_one(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    ApiPath(id): ApiPath<i64>,
-) -> ReadResult {
+async fn get_one(Api { st, actor, links }: Api, ApiPath(id): ApiPath<i64>) -> ReadResult {
     let e = sb_service::events::get(&st.ctx, &actor, id).await?;
     Ok(ok(render_event(&links, &e)))
 }
 
-async fn types(Auth(_actor): Auth, links: Links) -> ApiResult<Response> {
+async fn types(Api { links, .. }: Api) -> ApiResult<Response> {
     let all = [
         (et::LEAD_ADDED, "Lead added"),
         (et::LEAD_DELETED, "Lead deleted"),

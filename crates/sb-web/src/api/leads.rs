@@ -8,12 +8,12 @@ use crate::api::hal::{ok, page, secs};
 use crate::api::links::render_tag;
 use crate::api::read::ReadResult;
 use crate::api::util::{tags_of, IdRef, TagBody};
-use crate::api::write::{self, Batch};
+use crate::api::write::{self, Batch, Op};
+use crate::api::Api;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{double_option, parse_items, ApiPath, Auth, JsonBody, Links};
+use crate::extract::{double_option, parse_items, ApiPath, JsonBody, Links};
 use crate::params::Params;
 use crate::state::AppState;
-use axum::extract::State;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
@@ -30,21 +30,15 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/v4/leads",
             get(list)
-                .post(|st: State<AppState>, a: Auth, l: Links, b: JsonBody| {
-                    write::create(Leads, st, a, l, b)
-                })
-                .patch(|st: State<AppState>, a: Auth, l: Links, b: JsonBody| {
-                    write::update(Leads, st, a, l, b)
-                }),
+                .post(|api: Api, b: JsonBody| write::batch(Leads, Op::Create, api, b))
+                .patch(|api: Api, b: JsonBody| write::batch(Leads, Op::Update, api, b)),
         )
         .route("/api/v4/leads/complex", post(complex))
         .route(
             "/api/v4/leads/{id}",
-            get(get_one).patch(
-                |st: State<AppState>, a: Auth, l: Links, id: ApiPath<i64>, b: JsonBody| {
-                    write::update_one(Leads, st, a, l, id, b)
-                },
-            ),
+            get(get_one).patch(|api: Api, id: ApiPath<i64>, b: JsonBody| {
+                write::update_one(Leads, api, id, b)
+            }),
         )
 }
 
@@ -131,12 +125,7 @@ fn minor_range(params: &Params, key: &str) -> Result<(Option<i64>, Option<i64>),
     ))
 }
 
-async fn list(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    params: Params,
-) -> ApiResult<Response> {
+async fn list(Api { st, actor, links }: Api, params: Params) -> ApiResult<Response> {
     let (pg, limit) = params.paging()?;
     let (created_from, created_to) = params.range("filter[created_at]")?;
     let (updated_from, updated_to) = params.range("filter[updated_at]")?;
@@ -190,9 +179,7 @@ async fn list(
 }
 
 async fn get_one(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
+    Api { st, actor, links }: Api,
     ApiPath(id): ApiPath<i64>,
     params: Params,
 ) -> ReadResult {
@@ -303,21 +290,17 @@ impl Batch for Leads {
     fn set_id(input: &mut LeadInput, id: i64) {
         input.id = Some(id);
     }
-    async fn create(
+    async fn write(
         self,
         ctx: &Ctx,
         actor: &Actor,
+        op: Op,
         inputs: Vec<LeadInput>,
     ) -> Result<Vec<LeadRef>, ServiceError> {
-        sb_service::leads::create(ctx, actor, inputs).await
-    }
-    async fn update(
-        self,
-        ctx: &Ctx,
-        actor: &Actor,
-        inputs: Vec<LeadInput>,
-    ) -> Result<Vec<LeadRef>, ServiceError> {
-        sb_service::leads::update(ctx, actor, inputs).await
+        match op {
+            Op::Create => sb_service::leads::create(ctx, actor, inputs).await,
+            Op::Update => sb_service::leads::update(ctx, actor, inputs).await,
+        }
     }
 }
 
@@ -337,11 +320,7 @@ struct ComplexBody {
     embedded: Option<ComplexEmbedded>,
 }
 
-async fn complex(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    JsonBody(body): JsonBody,
-) -> ApiResult<Response> {
+async fn complex(Api { st, actor, .. }: Api, JsonBody(body): JsonBody) -> ApiResult<Response> {
     // The lead's own `_embedded.tags` is read from the same object as the contact.
     let tags: Vec<Option<Vec<TagBody>>> = match &body {
         Value::Array(a) => a

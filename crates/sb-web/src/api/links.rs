@@ -5,11 +5,11 @@
 use crate::api::hal::{collection, no_content, ok, page};
 use crate::api::read::ReadResult;
 use crate::api::util::CARD_ENTITIES;
+use crate::api::Api;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{parse_items, ApiPath, Auth, JsonBody, Links};
+use crate::extract::{parse_items, ApiPath, JsonBody, Links};
 use crate::params::Params;
 use crate::state::AppState;
-use axum::extract::State;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
@@ -26,54 +26,32 @@ pub fn router() -> Router<AppState> {
         r = r
             .route(
                 &format!("{base}/link"),
-                post(move |st: State<AppState>, a: Auth, l: Links, b: JsonBody| {
-                    link_many(kind, st, a, l, b)
-                }),
+                post(move |api: Api, b: JsonBody| link_many(kind, api, b)),
             )
             .route(
                 &format!("{base}/unlink"),
-                post(move |st: State<AppState>, a: Auth, b: JsonBody| unlink_many(kind, st, a, b)),
+                post(move |api: Api, b: JsonBody| unlink_many(kind, api, b)),
             )
             .route(
                 &format!("{base}/links"),
-                get(move |st: State<AppState>, a: Auth, l: Links, p: Params| {
-                    list_many(kind, st, a, l, p)
-                }),
+                get(move |api: Api, p: Params| list_many(kind, api, p)),
             )
             .route(
                 &format!("{base}/{{id}}/link"),
-                post(
-                    move |st: State<AppState>, a: Auth, l: Links, id: ApiPath<i64>, b: JsonBody| {
-                        link(kind, st, a, l, id, b)
-                    },
-                ),
+                post(move |api: Api, id: ApiPath<i64>, b: JsonBody| link(kind, api, id, b)),
             )
             .route(
                 &format!("{base}/{{id}}/unlink"),
-                post(
-                    move |st: State<AppState>, a: Auth, id: ApiPath<i64>, b: JsonBody| {
-                        unlink(kind, st, a, id, b)
-                    },
-                ),
+                post(move |api: Api, id: ApiPath<i64>, b: JsonBody| unlink(kind, api, id, b)),
             )
             .route(
                 &format!("{base}/{{id}}/links"),
-                get(
-                    move |st: State<AppState>, a: Auth, l: Links, id: ApiPath<i64>, p: Params| {
-                        list(kind, st, a, l, id, p)
-                    },
-                ),
+                get(move |api: Api, id: ApiPath<i64>, p: Params| list(kind, api, id, p)),
             )
             .route(
                 &format!("{base}/tags"),
-                get(move |st: State<AppState>, a: Auth, l: Links, p: Params| {
-                    list_tags(kind, st, a, l, p)
-                })
-                .post(
-                    move |st: State<AppState>, a: Auth, l: Links, b: JsonBody| {
-                        create_tags(kind, st, a, l, b)
-                    },
-                ),
+                get(move |api: Api, p: Params| list_tags(kind, api, p))
+                    .post(move |api: Api, b: JsonBody| create_tags(kind, api, b)),
             );
     }
     r
@@ -119,9 +97,7 @@ fn filter_links(params: &Params, all: Vec<Link>) -> ApiResult<Vec<Link>> {
 
 async fn list(
     kind: EntityKind,
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
+    Api { st, actor, links }: Api,
     ApiPath(id): ApiPath<i64>,
     params: Params,
 ) -> ReadResult {
@@ -135,9 +111,7 @@ async fn list(
 /// `GET /api/v4/{e}/links?filter[entity_id][]=…`: the links of several entities.
 async fn list_many(
     kind: EntityKind,
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
+    Api { st, actor, links }: Api,
     params: Params,
 ) -> ApiResult<Response> {
     let ids = params.ints("filter[entity_id]")?;
@@ -202,9 +176,7 @@ fn inputs(body: Value) -> Result<Vec<LinkInput>, ApiError> {
 
 async fn link(
     kind: EntityKind,
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
+    Api { st, actor, links }: Api,
     ApiPath(id): ApiPath<i64>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {
@@ -214,9 +186,7 @@ async fn link(
 
 async fn link_many(
     kind: EntityKind,
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
+    Api { st, actor, links }: Api,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {
     let made = sb_service::links::link_many(&st.ctx, &actor, kind, sourced_inputs(body)?).await?;
@@ -225,8 +195,7 @@ async fn link_many(
 
 async fn unlink_many(
     kind: EntityKind,
-    State(st): State<AppState>,
-    Auth(actor): Auth,
+    Api { st, actor, .. }: Api,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {
     sb_service::links::unlink_many(&st.ctx, &actor, kind, sourced_inputs(body)?).await?;
@@ -235,8 +204,7 @@ async fn unlink_many(
 
 async fn unlink(
     kind: EntityKind,
-    State(st): State<AppState>,
-    Auth(actor): Auth,
+    Api { st, actor, .. }: Api,
     ApiPath(id): ApiPath<i64>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {
@@ -250,9 +218,7 @@ pub fn render_tag(t: &Tag) -> Value {
 
 async fn list_tags(
     kind: EntityKind,
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
+    Api { st, actor, links }: Api,
     params: Params,
 ) -> ApiResult<Response> {
     let (pg, limit) = params.paging()?;
@@ -284,9 +250,7 @@ struct TagBody {
 
 async fn create_tags(
     kind: EntityKind,
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
+    Api { st, actor, links }: Api,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {
     let inputs = parse_items::<TagBody>(body)?

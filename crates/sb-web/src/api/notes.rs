@@ -6,11 +6,11 @@ use crate::api::hal::{ok, page, secs};
 use crate::api::read::ReadResult;
 use crate::api::tasks::render_task;
 use crate::api::util::CARD_ENTITIES;
+use crate::api::Api;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{parse_items, ApiPath, Auth, JsonBody, Links};
+use crate::extract::{parse_items, ApiPath, JsonBody, Links};
 use crate::params::Params;
 use crate::state::AppState;
-use axum::extract::State;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
@@ -27,76 +27,39 @@ pub fn router() -> Router<AppState> {
         r = r
             .route(
                 &format!("{base}/notes"),
-                get(move |st: State<AppState>, a: Auth, l: Links, p: Params| {
-                    list(kind, st, a, l, p, None)
-                })
-                .post(move |st: State<AppState>, a: Auth, l: Links, b: JsonBody| {
-                    create(kind, st, a, l, b, None)
-                })
-                .patch(
-                    move |st: State<AppState>, a: Auth, l: Links, b: JsonBody| {
-                        update(kind, st, a, l, b, None, None)
-                    },
-                ),
+                get(move |api: Api, p: Params| list(kind, api, p, None))
+                    .post(move |api: Api, b: JsonBody| create(kind, api, b, None))
+                    .patch(move |api: Api, b: JsonBody| update(kind, api, b, None, None)),
             )
             .route(
                 &format!("{base}/{{id}}/notes"),
-                get(
-                    move |st: State<AppState>, a: Auth, l: Links, id: ApiPath<i64>, p: Params| {
-                        list(kind, st, a, l, p, Some(id.0))
-                    },
-                )
-                .post(
-                    move |st: State<AppState>, a: Auth, l: Links, id: ApiPath<i64>, b: JsonBody| {
-                        create(kind, st, a, l, b, Some(id.0))
-                    },
-                )
-                .patch(
-                    move |st: State<AppState>, a: Auth, l: Links, id: ApiPath<i64>, b: JsonBody| {
-                        update(kind, st, a, l, b, Some(id.0), None)
-                    },
-                ),
+                get(move |api: Api, id: ApiPath<i64>, p: Params| list(kind, api, p, Some(id.0)))
+                    .post(move |api: Api, id: ApiPath<i64>, b: JsonBody| {
+                        create(kind, api, b, Some(id.0))
+                    })
+                    .patch(move |api: Api, id: ApiPath<i64>, b: JsonBody| {
+                        update(kind, api, b, Some(id.0), None)
+                    }),
             )
             .route(
                 &format!("{base}/{{id}}/notes/{{note_id}}"),
-                get(
-                    move |st: State<AppState>, a: Auth, l: Links, ids: ApiPath<(i64, i64)>| {
-                        get_one(kind, st, a, l, ids)
-                    },
-                )
-                .patch(
-                    move |st: State<AppState>,
-                          a: Auth,
-                          l: Links,
-                          ids: ApiPath<(i64, i64)>,
-                          b: JsonBody| {
-                        update(kind, st, a, l, b, Some(ids.0 .0), Some(ids.0 .1))
+                get(move |api: Api, ids: ApiPath<(i64, i64)>| get_one(kind, api, ids)).patch(
+                    move |api: Api, ids: ApiPath<(i64, i64)>, b: JsonBody| {
+                        update(kind, api, b, Some(ids.0 .0), Some(ids.0 .1))
                     },
                 ),
             )
             .route(
                 &format!("{base}/{{id}}/notes/{{note_id}}/pin"),
-                post(
-                    move |st: State<AppState>, a: Auth, l: Links, ids: ApiPath<(i64, i64)>| {
-                        pin(kind, st, a, l, ids, true)
-                    },
-                ),
+                post(move |api: Api, ids: ApiPath<(i64, i64)>| pin(kind, api, ids, true)),
             )
             .route(
                 &format!("{base}/{{id}}/notes/{{note_id}}/unpin"),
-                post(
-                    move |st: State<AppState>, a: Auth, l: Links, ids: ApiPath<(i64, i64)>| {
-                        pin(kind, st, a, l, ids, false)
-                    },
-                ),
+                post(move |api: Api, ids: ApiPath<(i64, i64)>| pin(kind, api, ids, false)),
             )
             .route(
                 &format!("{base}/{{id}}/feed"),
-                get(
-                    move |st: State<AppState>, a: Auth, l: Links, id: ApiPath<i64>, p: Params| {
-                        feed(kind, st, a, l, id, p)
-                    },
-                ),
+                get(move |api: Api, id: ApiPath<i64>, p: Params| feed(kind, api, id, p)),
             );
     }
     r
@@ -114,9 +77,7 @@ pub fn render_note(links: &Links, n: &Note) -> Value {
 
 async fn list(
     kind: EntityKind,
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
+    Api { st, actor, links }: Api,
     params: Params,
     entity: Option<i64>,
 ) -> ReadResult {
@@ -156,9 +117,7 @@ async fn list(
 
 async fn get_one(
     kind: EntityKind,
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
+    Api { st, actor, links }: Api,
     ApiPath((entity, id)): ApiPath<(i64, i64)>,
 ) -> ReadResult {
     let n = sb_service::notes::get(&st.ctx, &actor, kind, entity, id).await?;
@@ -194,9 +153,7 @@ fn render_refs(links: &Links, kind: EntityKind, refs: &[NoteRef]) -> Value {
 
 async fn create(
     kind: EntityKind,
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
+    Api { st, actor, links }: Api,
     JsonBody(body): JsonBody,
     entity: Option<i64>,
 ) -> ApiResult<Response> {
@@ -230,9 +187,7 @@ struct NoteEditBody {
 /// `/{e}/{id}/notes/{note_id}`. Items of `/{e}/{id}/notes` must be notes of that entity.
 async fn update(
     kind: EntityKind,
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
+    Api { st, actor, links }: Api,
     JsonBody(body): JsonBody,
     entity: Option<i64>,
     note_id: Option<i64>,
@@ -266,9 +221,7 @@ async fn update(
 /// `POST …/notes/{note_id}/pin|unpin` (no body): answers the note.
 async fn pin(
     kind: EntityKind,
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
+    Api { st, actor, links }: Api,
     ApiPath((entity, id)): ApiPath<(i64, i64)>,
     pinned: bool,
 ) -> ApiResult<Response> {
@@ -278,9 +231,7 @@ async fn pin(
 
 async fn feed(
     kind: EntityKind,
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
+    Api { st, actor, links }: Api,
     ApiPath(id): ApiPath<i64>,
     params: Params,
 ) -> ReadResult {

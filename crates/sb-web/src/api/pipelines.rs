@@ -2,10 +2,10 @@
 
 use crate::api::hal::{collection, no_content, ok};
 use crate::api::read::ReadResult;
+use crate::api::Api;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{parse_items, parse_one, ApiPath, Auth, JsonBody, Links};
+use crate::extract::{parse_items, parse_one, ApiPath, JsonBody, Links};
 use crate::state::AppState;
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
@@ -54,18 +54,13 @@ pub fn render_pipeline(links: &Links, p: &Pipeline) -> Value {
     })
 }
 
-async fn list(State(st): State<AppState>, Auth(actor): Auth, links: Links) -> ApiResult<Response> {
+async fn list(Api { st, actor, links }: Api) -> ApiResult<Response> {
     let ps = sb_service::pipelines::list(&st.ctx, &actor).await?;
     let items = ps.iter().map(|p| render_pipeline(&links, p)).collect();
     Ok(collection(&links, BASE, "pipelines", items))
 }
 
-async fn get_one(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    ApiPath(id): ApiPath<i64>,
-) -> ReadResult {
+async fn get_one(Api { st, actor, links }: Api, ApiPath(id): ApiPath<i64>) -> ReadResult {
     let p = sb_service::pipelines::get(&st.ctx, &actor, id).await?;
     Ok(ok(render_pipeline(&links, &p)))
 }
@@ -138,12 +133,7 @@ impl PipelineBody {
     }
 }
 
-async fn create(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    JsonBody(body): JsonBody,
-) -> ApiResult<Response> {
+async fn create(Api { st, actor, links }: Api, JsonBody(body): JsonBody) -> ApiResult<Response> {
     let inputs = parse_items::<PipelineBody>(body)?
         .into_iter()
         .map(|(rid, b)| b.input(rid))
@@ -161,9 +151,7 @@ async fn create(
 }
 
 async fn update(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
+    Api { st, actor, links }: Api,
     ApiPath(id): ApiPath<i64>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {
@@ -172,21 +160,12 @@ async fn update(
     Ok(ok(render_pipeline(&links, &p)))
 }
 
-async fn delete(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    ApiPath(id): ApiPath<i64>,
-) -> ApiResult<Response> {
+async fn delete(Api { st, actor, .. }: Api, ApiPath(id): ApiPath<i64>) -> ApiResult<Response> {
     sb_service::pipelines::delete(&st.ctx, &actor, id).await?;
     Ok(no_content())
 }
 
-async fn list_statuses(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    ApiPath(id): ApiPath<i64>,
-) -> ReadResult {
+async fn list_statuses(Api { st, actor, links }: Api, ApiPath(id): ApiPath<i64>) -> ReadResult {
     let v = sb_service::pipelines::list_statuses(&st.ctx, &actor, id).await?;
     let items = v.iter().map(|s| render_status(&links, s)).collect();
     Ok(collection(
@@ -198,9 +177,7 @@ async fn list_statuses(
 }
 
 async fn create_statuses(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
+    Api { st, actor, links }: Api,
     ApiPath(id): ApiPath<i64>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {
@@ -231,9 +208,7 @@ async fn create_statuses(
 }
 
 async fn get_status(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
+    Api { st, actor, links }: Api,
     ApiPath((pid, id)): ApiPath<(i64, i64)>,
 ) -> ReadResult {
     let s = sb_service::pipelines::get_status(&st.ctx, &actor, pid, id).await?;
@@ -241,9 +216,7 @@ async fn get_status(
 }
 
 async fn update_status(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
+    Api { st, actor, links }: Api,
     ApiPath((pid, id)): ApiPath<(i64, i64)>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {
@@ -258,8 +231,7 @@ async fn update_status(
 }
 
 async fn delete_status(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
+    Api { st, actor, .. }: Api,
     ApiPath((pid, id)): ApiPath<(i64, i64)>,
 ) -> ApiResult<Response> {
     sb_service::pipelines::delete_status(&st.ctx, &actor, pid, id).await?;

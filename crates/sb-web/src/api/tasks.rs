@@ -3,12 +3,12 @@
 use crate::api::hal::{ok, page, secs};
 use crate::api::read::ReadResult;
 use crate::api::util::parse_entity;
-use crate::api::write::{self, Batch};
+use crate::api::write::{self, Batch, Op};
+use crate::api::Api;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{parse_items, ApiPath, Auth, JsonBody, Links};
+use crate::extract::{parse_items, ApiPath, JsonBody, Links};
 use crate::params::Params;
 use crate::state::AppState;
-use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
@@ -23,20 +23,14 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/v4/tasks",
             get(list)
-                .post(|st: State<AppState>, a: Auth, l: Links, b: JsonBody| {
-                    write::create(Tasks, st, a, l, b)
-                })
-                .patch(|st: State<AppState>, a: Auth, l: Links, b: JsonBody| {
-                    write::update(Tasks, st, a, l, b)
-                }),
+                .post(|api: Api, b: JsonBody| write::batch(Tasks, Op::Create, api, b))
+                .patch(|api: Api, b: JsonBody| write::batch(Tasks, Op::Update, api, b)),
         )
         .route(
             "/api/v4/tasks/{id}",
-            get(get_one).patch(
-                |st: State<AppState>, a: Auth, l: Links, id: ApiPath<i64>, b: JsonBody| {
-                    write::update_one(Tasks, st, a, l, id, b)
-                },
-            ),
+            get(get_one).patch(|api: Api, id: ApiPath<i64>, b: JsonBody| {
+                write::update_one(Tasks, api, id, b)
+            }),
         )
         .route("/api/v4/tasks/types", get(list_types).post(create_types))
 }
@@ -47,11 +41,7 @@ pub fn render_task_type(t: &TaskType) -> Value {
 
 /// `GET /api/v4/tasks/types`: the account's task types, built-in ones first (as in
 /// `GET /api/v4/account?with=task_types`).
-async fn list_types(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-) -> ApiResult<Response> {
+async fn list_types(Api { st, actor, links }: Api) -> ApiResult<Response> {
     let types = sb_service::tasks::task_types(&st.ctx, &actor).await?;
     let items: Vec<Value> = types.iter().map(render_task_type).collect();
     Ok(ok(
@@ -72,9 +62,7 @@ struct TaskTypeBody {
 
 /// `POST /api/v4/tasks/types` (admins; Switchboard's own, Kommo has no public one).
 async fn create_types(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
+    Api { st, actor, links }: Api,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {
     let inputs = parse_items::<TaskTypeBody>(body)?
@@ -126,12 +114,7 @@ fn bool_param(params: &Params, key: &str) -> Result<Option<bool>, ApiError> {
     }
 }
 
-async fn list(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    params: Params,
-) -> ApiResult<Response> {
+async fn list(Api { st, actor, links }: Api, params: Params) -> ApiResult<Response> {
     let (pg, limit) = params.paging()?;
     let (complete_till_from, complete_till_to) = params.range("filter[complete_till]")?;
     let (updated_from, updated_to) = params.range("filter[updated_at]")?;
@@ -173,12 +156,7 @@ async fn list(
     ))
 }
 
-async fn get_one(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    ApiPath(id): ApiPath<i64>,
-) -> ReadResult {
+async fn get_one(Api { st, actor, links }: Api, ApiPath(id): ApiPath<i64>) -> ReadResult {
     let t = sb_service::tasks::get(&st.ctx, &actor, id).await?;
     Ok(ok(render_task(&links, &t)))
 }
@@ -266,20 +244,16 @@ impl Batch for Tasks {
     fn set_id(input: &mut TaskInput, id: i64) {
         input.id = Some(id);
     }
-    async fn create(
+    async fn write(
         self,
         ctx: &Ctx,
         actor: &Actor,
+        op: Op,
         inputs: Vec<TaskInput>,
     ) -> Result<Vec<TaskRef>, ServiceError> {
-        sb_service::tasks::create(ctx, actor, inputs).await
-    }
-    async fn update(
-        self,
-        ctx: &Ctx,
-        actor: &Actor,
-        inputs: Vec<TaskInput>,
-    ) -> Result<Vec<TaskRef>, ServiceError> {
-        sb_service::tasks::update(ctx, actor, inputs).await
+        match op {
+            Op::Create => sb_service::tasks::create(ctx, actor, inputs).await,
+            Op::Update => sb_service::tasks::update(ctx, actor, inputs).await,
+        }
     }
 }

@@ -3,11 +3,11 @@
 //! stream (V2, P4).
 
 use crate::api::hal::{hal, no_content, ok, page, secs};
+use crate::api::Api;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{parse_one, ApiPath, Auth, JsonBody, Links};
+use crate::extract::{parse_one, ApiPath, JsonBody, Links};
 use crate::params::Params;
 use crate::state::AppState;
-use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -55,7 +55,7 @@ fn render(links: &Links, v: &IntegrationView) -> Value {
     })
 }
 
-async fn list(State(st): State<AppState>, Auth(actor): Auth, links: Links) -> ApiResult<Response> {
+async fn list(Api { st, actor, links }: Api) -> ApiResult<Response> {
     let all = telephony::list(&st.ctx, &actor).await?;
     if all.is_empty() {
         return Ok(no_content());
@@ -84,12 +84,7 @@ fn zadarma() -> String {
     "zadarma".into()
 }
 
-async fn install(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    JsonBody(body): JsonBody,
-) -> ApiResult<Response> {
+async fn install(Api { st, actor, links }: Api, JsonBody(body): JsonBody) -> ApiResult<Response> {
     let b: InstallBody = parse_one(body)?;
     let mut v = b.settings.unwrap_or_else(|| json!({}));
     if let Some(o) = v.as_object_mut() {
@@ -113,21 +108,12 @@ async fn install(
     Ok(hal(StatusCode::CREATED, render(&links, &view)))
 }
 
-async fn get_one(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    ApiPath(id): ApiPath<i64>,
-) -> ApiResult<Response> {
+async fn get_one(Api { st, actor, links }: Api, ApiPath(id): ApiPath<i64>) -> ApiResult<Response> {
     let v = telephony::get(&st.ctx, &actor, IntegrationId(id)).await?;
     Ok(ok(render(&links, &v)))
 }
 
-async fn pbx_status(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    ApiPath(id): ApiPath<i64>,
-) -> ApiResult<Response> {
+async fn pbx_status(Api { st, actor, .. }: Api, ApiPath(id): ApiPath<i64>) -> ApiResult<Response> {
     let id = IntegrationId(id);
     let (balance, exts) = telephony::pbx_status(&st.ctx, &actor, id).await?;
     let view = telephony::get(&st.ctx, &actor, id).await?;
@@ -156,9 +142,7 @@ struct UpdateBody {
 }
 
 async fn update(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
+    Api { st, actor, links }: Api,
     ApiPath(id): ApiPath<i64>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {
@@ -180,9 +164,7 @@ struct BindBody {
 }
 
 async fn bind(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
+    Api { st, actor, links }: Api,
     ApiPath((id, ext)): ApiPath<(i64, String)>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {
@@ -199,8 +181,7 @@ async fn bind(
 }
 
 async fn unbind(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
+    Api { st, actor, .. }: Api,
     ApiPath((id, ext)): ApiPath<(i64, String)>,
 ) -> ApiResult<Response> {
     telephony::bind_extension(&st.ctx, &actor, IntegrationId(id), &ext, None).await?;
@@ -219,8 +200,7 @@ fn render_entry(e: &sb_domain::integrations::BlacklistEntry) -> Value {
 }
 
 async fn blacklist_add(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
+    Api { st, actor, .. }: Api,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {
     let b: BlacklistBody = parse_one(body)?;
@@ -228,12 +208,7 @@ async fn blacklist_add(
     Ok(hal(StatusCode::CREATED, render_entry(&e)))
 }
 
-async fn blacklist_list(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    params: Params,
-) -> ApiResult<Response> {
+async fn blacklist_list(Api { st, actor, links }: Api, params: Params) -> ApiResult<Response> {
     let (pg, limit) = params.paging()?;
     let mut items = telephony::blacklist_list(&st.ctx, &actor, limit + 1, (pg - 1) * limit).await?;
     let has_next = items.len() as i64 > limit;
@@ -255,8 +230,7 @@ async fn blacklist_list(
 }
 
 async fn blacklist_remove(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
+    Api { st, actor, .. }: Api,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Response> {
     telephony::blacklist_remove(&st.ctx, &actor, id).await?;
@@ -272,11 +246,7 @@ struct DialBody {
     integration_id: Option<i64>,
 }
 
-async fn dial(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    JsonBody(body): JsonBody,
-) -> ApiResult<Response> {
+async fn dial(Api { st, actor, .. }: Api, JsonBody(body): JsonBody) -> ApiResult<Response> {
     let b: DialBody = parse_one(body)?;
     let ext = telephony::dial(
         &st.ctx,
@@ -291,11 +261,7 @@ async fn dial(
     ))
 }
 
-async fn recording(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    ApiPath(id): ApiPath<i64>,
-) -> ApiResult<Response> {
+async fn recording(Api { st, actor, .. }: Api, ApiPath(id): ApiPath<i64>) -> ApiResult<Response> {
     let (bytes, ct) = telephony::work::recording(&st.ctx, actor.account.id, CallId(id)).await?;
     Ok((
         [
@@ -308,7 +274,7 @@ async fn recording(
 }
 
 /// Server-sent events with this user's call pop-ups: ringing, answered, ended, error.
-async fn live(State(st): State<AppState>, Auth(actor): Auth) -> impl IntoResponse {
+async fn live(Api { st, actor, .. }: Api) -> impl IntoResponse {
     let rx = st.ctx.hub.subscribe(actor.account.id);
     let me = actor.user.id;
     let admin = actor.is_admin();
@@ -334,12 +300,7 @@ async fn live(State(st): State<AppState>, Auth(actor): Auth) -> impl IntoRespons
 }
 
 /// Kommo's bulk call logging (V4): per-item errors come back while valid items are saved.
-async fn log_calls(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    JsonBody(body): JsonBody,
-) -> ApiResult<Response> {
+async fn log_calls(Api { st, actor, links }: Api, JsonBody(body): JsonBody) -> ApiResult<Response> {
     let items = crate::extract::parse_items::<telephony::log::CallLogInput>(body)?;
     let (logged, errors) = telephony::log::log_calls(&st.ctx, &actor, items).await?;
     let calls: Vec<Value> = logged

@@ -7,10 +7,9 @@
 //! modules write the same way: a form type, its input, the same service calls.
 
 use crate::api::hal::{ok, write_ref};
+use crate::api::Api;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{parse_items, ApiPath, Auth, JsonBody, Links};
-use crate::state::AppState;
-use axum::extract::State;
+use crate::extract::{parse_items, ApiPath, JsonBody, Links};
 use axum::response::Response;
 use sb_service::{Actor, Ctx, ServiceError};
 use serde::de::DeserializeOwned;
@@ -39,6 +38,13 @@ write_ref_for!(
     sb_service::tasks::TaskRef
 );
 
+/// `POST` creates, `PATCH` updates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    Create,
+    Update,
+}
+
 /// A resource written in Kommo's batch shape. `self` is the resource (a unit struct, or
 /// the card kind for contacts and companies).
 pub trait Batch: Copy + Send + Sync + 'static {
@@ -53,16 +59,12 @@ pub trait Batch: Copy + Send + Sync + 'static {
     fn input(self, request_id: String, body: Self::Body) -> Self::Input;
     /// Gives an item of `PATCH /api/v4/{e}/{id}` the path's id.
     fn set_id(input: &mut Self::Input, id: i64);
-    fn create(
+    /// Creates or updates the items, all or nothing (the service's batch rules).
+    fn write(
         self,
         ctx: &Ctx,
         actor: &Actor,
-        inputs: Vec<Self::Input>,
-    ) -> impl Future<Output = Result<Vec<Self::Ref>, ServiceError>> + Send;
-    fn update(
-        self,
-        ctx: &Ctx,
-        actor: &Actor,
+        op: Op,
         inputs: Vec<Self::Input>,
     ) -> impl Future<Output = Result<Vec<Self::Ref>, ServiceError>> + Send;
     /// One item of a batch's answer (contacts add members of their own).
@@ -100,36 +102,21 @@ fn answer<B: Batch>(r: B, links: &Links, refs: &[B::Ref]) -> Response {
     ok(json!({"_links": {"self": links.href(&path)}, "_embedded": {r.plural(): items}}))
 }
 
-/// `POST /api/v4/{e}`.
-pub async fn create<B: Batch>(
+/// `POST /api/v4/{e}` (create) and `PATCH /api/v4/{e}` (update; items carry `id`).
+pub async fn batch<B: Batch>(
     r: B,
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
+    op: Op,
+    Api { st, actor, links }: Api,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {
-    let refs = r.create(&st.ctx, &actor, inputs(r, body)?).await?;
-    Ok(answer(r, &links, &refs))
-}
-
-/// `PATCH /api/v4/{e}`.
-pub async fn update<B: Batch>(
-    r: B,
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    JsonBody(body): JsonBody,
-) -> ApiResult<Response> {
-    let refs = r.update(&st.ctx, &actor, inputs(r, body)?).await?;
+    let refs = r.write(&st.ctx, &actor, op, inputs(r, body)?).await?;
     Ok(answer(r, &links, &refs))
 }
 
 /// `PATCH /api/v4/{e}/{id}`: answers the one ref, not a batch.
 pub async fn update_one<B: Batch>(
     r: B,
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
+    Api { st, actor, links }: Api,
     ApiPath(id): ApiPath<i64>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {
@@ -142,7 +129,7 @@ pub async fn update_one<B: Batch>(
     for i in &mut items {
         B::set_id(i, id);
     }
-    let refs = r.update(&st.ctx, &actor, items).await?;
+    let refs = r.write(&st.ctx, &actor, Op::Update, items).await?;
     let one = refs
         .first()
         .ok_or_else(|| ApiError::bad_request("nothing to update"))?;
