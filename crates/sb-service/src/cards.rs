@@ -4,7 +4,7 @@
 use crate::custom_fields::{build_filters, RawFieldFilter};
 use crate::events::Recorder;
 use crate::tags::{TagPlan, TagRef};
-use crate::{Actor, Ctx, ItemErrors, ServiceError};
+use crate::{Actor, Ctx, ItemErrors, Page, ServiceError};
 use sb_domain::entities::{Card, CardKind, PhoneMatch};
 use sb_domain::fields::{validate_values, FieldDef, FieldError, FieldValue, FieldValueInput};
 use sb_domain::tags::Tag;
@@ -77,13 +77,6 @@ pub struct ListParams {
     pub tag_ids: Vec<i64>,
     pub order_by: OrderByField,
     pub desc: bool,
-}
-
-pub struct Page<T> {
-    pub items: Vec<T>,
-    pub page: i64,
-    pub limit: i64,
-    pub has_next: bool,
 }
 
 pub async fn field_defs(

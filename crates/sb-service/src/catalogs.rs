@@ -2,7 +2,8 @@
 //! reads them and adds and edits elements of lists open for it. Elements link to leads, contacts and companies
 //! through `links`.
 
-use crate::cards::{check_batch_size, Page, MAX_LIMIT};
+use crate::cards::{check_batch_size, MAX_LIMIT};
+use crate::Page;
 use crate::{Actor, Ctx, ItemErrors, ServiceError};
 use sb_domain::catalogs::{check_name, Catalog, CatalogElement, CatalogType};
 use sb_domain::fields::{validate_values, FieldDef, FieldError, FieldValueInput};

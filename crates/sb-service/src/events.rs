@@ -2,7 +2,7 @@
 //! records (in the transaction of the change), and reading them with the caller's
 //! rights — an event is visible when the entity it is about is.
 
-use crate::cards::Page;
+use crate::Page;
 use crate::{Actor, Ctx, ServiceError};
 use sb_domain::feed::{event_types as et, Event};
 use sb_domain::fields::FieldValue;

@@ -2,9 +2,10 @@
 //! the "complex" create of a lead with its contact and company in one transaction.
 //! Every change records its events in the same transaction.
 
-use crate::cards::{self as card_svc, CardInput, Page};
+use crate::cards::{self as card_svc, CardInput};
 use crate::custom_fields::{build_filters, RawFieldFilter};
 use crate::events::Recorder;
+use crate::Page;
 use crate::{Actor, Ctx, ItemErrors, ServiceError};
 use sb_domain::entities::CardKind;
 use sb_domain::feed::event_types as et;

@@ -19,6 +19,7 @@ pub mod leads;
 pub mod links;
 pub mod nodes;
 pub mod notes;
+pub mod page;
 pub mod pipelines;
 pub mod recordings;
 pub mod tags;
@@ -29,6 +30,7 @@ pub mod users;
 pub use actor::Actor;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{ItemErrors, ServiceError};
+pub use page::Page;
 
 use std::sync::Arc;
 

@@ -2,8 +2,9 @@
 //! events of one entity, newest first after its pinned notes. A note is readable and writable by whoever can
 //! see its entity.
 
-use crate::cards::{check_batch_size, Page, MAX_LIMIT};
+use crate::cards::{check_batch_size, MAX_LIMIT};
 use crate::events::{entity_visible, view_scopes, Recorder};
+use crate::Page;
 use crate::{Actor, Ctx, ItemErrors, ServiceError};
 use sb_domain::feed::{event_types as et, note_types as nt, Event, Note, Task};
 use sb_domain::fields::FieldError;

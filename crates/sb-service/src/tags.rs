@@ -3,7 +3,8 @@
 //! regard to case (`sb_domain::tags`). Also the tag part of entity writes
 //! (`_embedded.tags`, `tags_to_add`, `tags_to_delete`), shared by leads and cards.
 
-use crate::cards::{check_batch_size, Page, MAX_LIMIT};
+use crate::cards::{check_batch_size, MAX_LIMIT};
+use crate::Page;
 use crate::{Actor, Ctx, ItemErrors, ServiceError};
 use sb_domain::fields::FieldError;
 use sb_domain::tags::{check_entity, check_name, name_key, Tag};

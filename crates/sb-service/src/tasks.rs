@@ -2,8 +2,9 @@
 //! contact or company the caller can see; completed with a result. Rights follow the
 //! task's responsible user (`EntityKind::Tasks`).
 
-use crate::cards::{check_batch_size, Page, MAX_LIMIT};
+use crate::cards::{check_batch_size, MAX_LIMIT};
 use crate::events::{entity_visible, Recorder};
+use crate::Page;
 use crate::{Actor, Ctx, ItemErrors, ServiceError};
 use sb_domain::feed::{event_types as et, parse_entity_kind, task_types, Task, TaskType};
 use sb_domain::fields::FieldError;

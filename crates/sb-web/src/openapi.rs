@@ -36,6 +36,7 @@ const HAL: &str = "application/hal+json";
 const PROBLEM: &str = "application/problem+json";
 const HOOKS: &str = "hooks";
 const OPS: &str = "ops";
+const NOT_AN_ID: &str = "An integer id. A value that is not an integer (or is past 64 bits) names no resource: the answer is 404 in problem+json, as for an unknown route, on every route.";
 
 /// What a request body is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -776,7 +777,10 @@ fn success_response(r: &Route, status: u16) -> utoipa::openapi::Response {
         .build()
 }
 
-fn is_integer_param(name: &str) -> bool {
+/// Path parameters that are ids (`id`, `note_id`, ...): integers. Any other value in
+/// their place answers 404 problem+json (`extract::ApiPath`: such a path names no
+/// resource), on every route; this is said on each such parameter and 404 response.
+pub fn is_integer_param(name: &str) -> bool {
     name == "id" || name.ends_with("_id")
 }
 
@@ -812,11 +816,13 @@ fn operation(o: &Operation) -> utoipa::openapi::path::Operation {
         } else {
             ObjectBuilder::new().schema_type(Type::String)
         };
+        let description = is_integer_param(&name).then_some(NOT_AN_ID);
         b = b.parameter(
             ParameterBuilder::new()
                 .name(name)
                 .parameter_in(ParameterIn::Path)
                 .required(Required::True)
+                .description(description)
                 .schema(Some(schema)),
         );
     }
@@ -875,7 +881,15 @@ fn operation(o: &Operation) -> utoipa::openapi::path::Operation {
     if r.auth {
         b = b.response("403", problem_response("Not allowed for this user"));
     }
-    b = b.response("404", problem_response("No such thing, or no such route"));
+    let has_id = path_params(&o.path).iter().any(|p| is_integer_param(p));
+    b = b.response(
+        "404",
+        problem_response(if has_id {
+            "No such thing, no such route, or an id in the path that is not an integer"
+        } else {
+            "No such thing, or no such route"
+        }),
+    );
     if r.method != Get {
         b = b.response("409", problem_response("Conflicts with stored data"));
     }
@@ -996,6 +1010,16 @@ mod tests {
                 "{s}"
             );
         }
+        // A path id that is not an integer: one documented status (404) everywhere
+        let p = &doc["paths"]["/api/v4/leads/{id}/notes/{note_id}"]["patch"];
+        for param in p["parameters"].as_array().unwrap() {
+            assert_eq!(param["schema"]["type"], "integer");
+            assert_eq!(param["description"], NOT_AN_ID);
+        }
+        assert!(p["responses"]["404"]["description"]
+            .as_str()
+            .unwrap()
+            .contains("not an integer"));
         let complex = &doc["paths"]["/api/v4/leads/complex"]["post"]["responses"]["200"];
         assert_eq!(complex["content"][HAL]["schema"]["type"], "array");
     }

@@ -105,23 +105,42 @@ impl Params {
         self.list("with")
     }
 
-    /// The first `order[field]=asc|desc`.
-    pub fn order(&self) -> Result<Option<(String, bool)>, ApiError> {
+    /// The first `order[field]=asc|desc`, `field` one of `fields` (what the list can be
+    /// ordered by, named as in Kommo); none means the first of `fields`, ascending.
+    pub fn order<T: Copy>(&self, fields: &[(&str, T)]) -> Result<(T, bool), ApiError> {
+        let Some(&(_, first)) = fields.first() else {
+            return Err(ApiError::bad_request("this list cannot be ordered"));
+        };
         for (k, v) in &self.0 {
-            if let Some(field) = k.strip_prefix("order[").and_then(|r| r.strip_suffix(']')) {
-                let desc = match v.to_ascii_lowercase().as_str() {
-                    "asc" => false,
-                    "desc" => true,
-                    _ => {
-                        return Err(ApiError::bad_request(format!(
-                            "order[{field}] must be asc or desc"
-                        )))
-                    }
-                };
-                return Ok(Some((field.to_string(), desc)));
-            }
+            let Some(field) = k.strip_prefix("order[").and_then(|r| r.strip_suffix(']')) else {
+                continue;
+            };
+            let desc = match v.to_ascii_lowercase().as_str() {
+                "asc" => false,
+                "desc" => true,
+                _ => {
+                    return Err(ApiError::bad_request(format!(
+                        "order[{field}] must be asc or desc"
+                    )))
+                }
+            };
+            return match fields.iter().find(|(name, _)| *name == field) {
+                Some(&(_, by)) => Ok((by, desc)),
+                None => {
+                    let names: Vec<&str> = fields.iter().map(|(n, _)| *n).collect();
+                    let use_ = match names.split_last() {
+                        Some((last, init)) if !init.is_empty() => {
+                            format!("{} or {last}", init.join(", "))
+                        }
+                        _ => names.join(""),
+                    };
+                    Err(ApiError::bad_request(format!(
+                        "cannot order by {field:?}: use {use_}"
+                    )))
+                }
+            };
         }
-        Ok(None)
+        Ok((first, false))
     }
 
     /// `filter[custom_fields_values][ID][]=v` (also `[ID]=v`, `[ID][N]=v`) and
@@ -196,5 +215,22 @@ mod tests {
         assert_eq!(p.ints("filter[id]").unwrap(), vec![1, 2, 4]);
         assert_eq!(p.range("filter[created_at]").unwrap(), (Some(10), None));
         assert_eq!(p.paging().unwrap(), (1, 5));
+    }
+
+    #[test]
+    fn order_names_the_fields_it_takes() {
+        let p = |q: &str| Params(form_urlencoded::parse(q.as_bytes()).into_owned().collect());
+        let fields = [("id", 0), ("created_at", 1), ("updated_at", 2)];
+        assert_eq!(p("").order(&fields).unwrap(), (0, false));
+        assert_eq!(
+            p("order[updated_at]=DESC").order(&fields).unwrap(),
+            (2, true)
+        );
+        let e = p("order[name]=asc").order(&fields).unwrap_err();
+        assert_eq!(
+            e.detail,
+            "cannot order by \"name\": use id, created_at or updated_at"
+        );
+        assert_eq!(p("order[id]=up").order(&fields).unwrap_err().status, 400);
     }
 }

@@ -104,9 +104,10 @@ async fn admins_create_list_get_and_delete_fields() {
                 .status(),
             204
         );
+        // Not an integer id: no such resource path (the one rule, see ApiPath).
         assert_eq!(
             app.get("/api/v4/leads/custom_fields/nope").await.status(),
-            204
+            404
         );
         let r = app
             .call(

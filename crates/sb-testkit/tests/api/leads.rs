@@ -106,7 +106,8 @@ async fn a_lead_lands_in_the_first_working_stage_with_its_links() {
         let plain = json(app.get(&format!("/api/v4/leads/{id}")).await).await;
         assert!(plain["_embedded"].get("contacts").is_none());
         assert_eq!(app.get("/api/v4/leads/123").await.status(), 204);
-        assert_eq!(app.get("/api/v4/leads/abc").await.status(), 204);
+        // Not an integer id: no such resource path (the one rule, see ApiPath).
+        assert_eq!(app.get("/api/v4/leads/abc").await.status(), 404);
     }
 }
 

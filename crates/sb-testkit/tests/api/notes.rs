@@ -470,7 +470,8 @@ async fn bad_note_edits_name_the_field_and_nothing_changes() {
                 json!({"params": {"text": "a"}}),
             )
             .await;
-        assert_eq!(r.status(), 400);
+        // Not an integer id: no such resource path (the one rule, see ApiPath).
+        assert_eq!(r.status(), 404);
         let r = app
             .patch("/api/v4/leads/notes", json!([{"id": "x", "params": {}}]))
             .await;

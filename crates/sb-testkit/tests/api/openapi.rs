@@ -260,3 +260,59 @@ async fn the_document_lists_every_route_and_every_listed_route_is_served() {
         }
     }
 }
+
+/// THE rule for a malformed path id: every route with an id in its path (every integer
+/// parameter of the table, so a new module is walked too) answers a non-integer id, in
+/// any of its id positions, with 404 and Kommo's problem+json, whatever the method.
+/// (Reads once answered 204 here, writes 400 and telephony 404.)
+#[tokio::test]
+async fn a_path_id_that_is_not_an_integer_answers_404_problem_json_on_every_route() {
+    for app in spawn_apps().await {
+        let mut walked = 0;
+        for o in operations() {
+            let segs: Vec<&str> = o.path.split('/').collect();
+            let ids: Vec<usize> = (0..segs.len())
+                .filter(|&i| {
+                    segs[i]
+                        .strip_prefix('{')
+                        .and_then(|s| s.strip_suffix('}'))
+                        .is_some_and(sb_web::openapi::is_integer_param)
+                })
+                .collect();
+            for &bad_at in &ids {
+                for bad in ["abc", "1.5", "99999999999999999999"] {
+                    let concrete: String = segs
+                        .iter()
+                        .enumerate()
+                        .map(|(i, s)| match () {
+                            _ if i == bad_at => bad,
+                            _ if s.starts_with('{') => "1",
+                            _ => s,
+                        })
+                        .collect::<Vec<_>>()
+                        .join("/");
+                    let token = o.route.auth.then_some(app.admin_token.as_str());
+                    let body = o.route.body.map(|_| serde_json::json!({}));
+                    let r = app.call(o.method.clone(), &concrete, token, body).await;
+                    let what = format!("{} {concrete}", o.method);
+                    assert_eq!(r.status(), 404, "{what}");
+                    assert_eq!(
+                        r.headers()["content-type"],
+                        "application/problem+json",
+                        "{what}"
+                    );
+                    let v = json(r).await;
+                    assert_eq!(v["status"], 404, "{what}");
+                    assert_eq!(v["title"], "Not Found", "{what}");
+                    let detail = v["detail"].as_str().unwrap_or_default();
+                    assert!(
+                        detail.contains(bad) && detail.contains("not an integer"),
+                        "{what}: {detail}"
+                    );
+                    walked += 1;
+                }
+            }
+        }
+        assert!(walked > 150, "only {walked} id routes walked");
+    }
+}

@@ -1,12 +1,13 @@
 //! Account and users (C1, C16), plus Switchboard's admin endpoints for API tokens and
 //! OAuth clients (Kommo manages those in its UI; we expose them to admins by API too).
 
-use crate::api::hal::{hal, no_content, secs};
+use crate::api::hal::{hal, no_content, ok, page, secs};
+use crate::api::read::ReadResult;
+use crate::api::Api;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{parse_items, parse_one, Auth, JsonBody, Links};
+use crate::extract::{parse_items, parse_one, ApiPath, JsonBody, Links};
 use crate::params::Params;
 use crate::state::AppState;
-use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{delete, get, post};
@@ -14,6 +15,7 @@ use axum::Router;
 use sb_domain::entities::{Role, User};
 use sb_domain::{GroupId, Rights, UserId};
 use sb_service::users::NewUser;
+use sb_service::Page;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -27,12 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v4/oauth_clients", post(create_client))
 }
 
-async fn account(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    params: Params,
-) -> ApiResult<Response> {
+async fn account(Api { st, actor, links }: Api, params: Params) -> ApiResult<Response> {
     let a = &actor.account;
     let with = params.with();
     let mut embedded = json!({});
@@ -69,7 +66,7 @@ async fn account(
         "_links": {"self": links.href("/api/v4/account")},
         "_embedded": embedded,
     });
-    Ok(hal(StatusCode::OK, body))
+    Ok(ok(body))
 }
 
 fn currency_symbol(c: &str) -> &'static str {
@@ -98,47 +95,23 @@ pub fn render_user(links: &Links, u: &User) -> Value {
     })
 }
 
-async fn list_users(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    params: Params,
-) -> ApiResult<Response> {
-    let (page, limit) = params.paging()?;
+async fn list_users(Api { st, actor, links }: Api, params: Params) -> ApiResult<Response> {
+    let (pg, limit) = params.paging()?;
     let all = sb_service::users::list(&st.ctx, &actor).await?;
-    let start = ((page - 1) * limit) as usize;
-    let items: Vec<Value> = all
-        .iter()
-        .skip(start)
-        .take(limit as usize)
-        .map(|u| render_user(&links, u))
-        .collect();
-    let has_next = all.len() > start + limit as usize;
-    Ok(crate::api::hal::page(
+    let users = Page::of_all(all, pg, limit);
+    Ok(page(
         &links,
-        "/api/v4/users",
         &params,
+        "/api/v4/users",
         "users",
-        items,
-        page,
-        has_next,
+        users.map(|u| render_user(&links, u)),
+        None,
     ))
 }
 
-async fn get_user(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    Path(id): Path<String>,
-) -> ApiResult<Response> {
-    let Ok(id) = id.parse::<i64>() else {
-        return Ok(no_content());
-    };
-    match sb_service::users::get(&st.ctx, &actor, UserId(id)).await {
-        Ok(u) => Ok(hal(StatusCode::OK, render_user(&links, &u))),
-        Err(sb_service::ServiceError::NotFound) => Ok(no_content()),
-        Err(e) => Err(e.into()),
-    }
+async fn get_user(Api { st, actor, links }: Api, ApiPath(id): ApiPath<i64>) -> ReadResult {
+    let u = sb_service::users::get(&st.ctx, &actor, UserId(id)).await?;
+    Ok(ok(render_user(&links, &u)))
 }
 
 #[derive(Deserialize)]
@@ -168,9 +141,7 @@ struct UserBody {
 }
 
 async fn create_users(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
+    Api { st, actor, links }: Api,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {
     let items = parse_items::<UserBody>(body)?;
@@ -208,8 +179,7 @@ async fn create_users(
         v["request_id"] = json!(rid);
         out.push(v);
     }
-    Ok(hal(
-        StatusCode::OK,
+    Ok(ok(
         json!({"_links": {"self": links.href("/api/v4/users")}, "_embedded": {"users": out}}),
     ))
 }
@@ -223,11 +193,7 @@ struct TokenBody {
     days: Option<i64>,
 }
 
-async fn create_token(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    JsonBody(body): JsonBody,
-) -> ApiResult<Response> {
+async fn create_token(Api { st, actor, .. }: Api, JsonBody(body): JsonBody) -> ApiResult<Response> {
     let b: TokenBody = parse_one(body)?;
     let (jwt, row) = sb_service::auth::create_api_token(
         &st.ctx,
@@ -243,7 +209,7 @@ async fn create_token(
     ))
 }
 
-async fn list_tokens(State(st): State<AppState>, Auth(actor): Auth) -> ApiResult<Response> {
+async fn list_tokens(Api { st, actor, .. }: Api) -> ApiResult<Response> {
     let rows = sb_service::auth::list_api_tokens(&st.ctx, &actor).await?;
     if rows.is_empty() {
         return Ok(no_content());
@@ -252,16 +218,14 @@ async fn list_tokens(State(st): State<AppState>, Auth(actor): Auth) -> ApiResult
         .iter()
         .map(|t| json!({"id": t.jti, "user_id": t.user_id.0, "name": t.name, "created_at": secs(t.created_at), "expires_at": secs(t.expires_at), "revoked_at": t.revoked_at.map(secs)}))
         .collect();
-    Ok(hal(
-        StatusCode::OK,
+    Ok(ok(
         json!({"_total_items": items.len(), "_embedded": {"api_tokens": items}}),
     ))
 }
 
 async fn revoke_token(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    Path(jti): Path<String>,
+    Api { st, actor, .. }: Api,
+    ApiPath(jti): ApiPath<String>,
 ) -> ApiResult<Response> {
     sb_service::auth::revoke_token(&st.ctx, &actor, &jti).await?;
     Ok(no_content())
@@ -274,8 +238,7 @@ struct ClientBody {
 }
 
 async fn create_client(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
+    Api { st, actor, .. }: Api,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {
     let b: ClientBody = parse_one(body)?;

@@ -1,22 +1,24 @@
 //! `/api/v4/contacts` and `/api/v4/companies` (C3, C4): one implementation for both
 //! card kinds.
 
-use crate::api::hal::{hal, no_content, page, secs};
-use crate::api::leads::{tags_of, TagBody};
+use crate::api::custom_fields::render_values;
+use crate::api::hal::{ok, page, secs};
 use crate::api::links::render_tag;
-use crate::error::{ApiError, ApiResult};
-use crate::extract::{double_option, parse_items, Auth, JsonBody, Links};
+use crate::api::read::ReadResult;
+use crate::api::util::{tags_of, IdRef, TagBody};
+use crate::api::write::{self, Batch, Op};
+use crate::api::Api;
+use crate::error::ApiResult;
+use crate::extract::{double_option, ApiPath, JsonBody, Links};
 use crate::params::Params;
 use crate::state::AppState;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
-use sb_domain::entities::{Card, CardKind};
+use sb_domain::entities::CardKind;
 use sb_domain::fields::{FieldDef, FieldValueInput};
-use sb_service::cards::{CardInput, CardRef, CardView, ListParams};
-use sb_service::ServiceError;
+use sb_service::cards::{CardInput, CardRef, CardView, ListParams, OrderByField};
+use sb_service::{Actor, Ctx, ServiceError};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -31,40 +33,16 @@ fn kind_router(kind: CardKind) -> Router<AppState> {
     Router::new()
         .route(
             &base,
-            get(move |st: State<AppState>, a: Auth, l: Links, p: Params| list(kind, st, a, l, p))
-                .post(move |st: State<AppState>, a: Auth, l: Links, b: JsonBody| create(kind, st, a, l, b))
-                .patch(move |st: State<AppState>, a: Auth, l: Links, b: JsonBody| update(kind, st, a, l, b, None)),
+            get(move |api: Api, p: Params| list(kind, api, p))
+                .post(move |api: Api, b: JsonBody| write::batch(kind, Op::Create, api, b))
+                .patch(move |api: Api, b: JsonBody| write::batch(kind, Op::Update, api, b)),
         )
         .route(
             &format!("{base}/{{id}}"),
-            get(move |st: State<AppState>, a: Auth, l: Links, id: Path<String>, p: Params| get_one(kind, st, a, l, id, p))
-                .patch(move |st: State<AppState>, a: Auth, l: Links, id: Path<String>, b: JsonBody| async move {
-                    let id = id.0.parse::<i64>().map_err(|_| ApiError::bad_request("the id in the path must be an integer"))?;
-                    update(kind, st, a, l, b, Some(id)).await
-                }),
+            get(move |api: Api, id: ApiPath<i64>| get_one(kind, api, id)).patch(
+                move |api: Api, id: ApiPath<i64>, b: JsonBody| write::update_one(kind, api, id, b),
+            ),
         )
-}
-
-pub fn render_fields(defs: &[FieldDef], card: &Card) -> Value {
-    if card.custom_fields.is_empty() {
-        return Value::Null;
-    }
-    let items: Vec<Value> = card
-        .custom_fields
-        .iter()
-        .filter_map(|fv| {
-            let d = defs.iter().find(|d| d.id == fv.field_id)?;
-            Some(json!({
-                "field_id": d.id.0, "field_name": d.name, "field_code": d.code, "field_type": d.field_type.as_str(),
-                "values": fv.values,
-            }))
-        })
-        .collect();
-    if items.is_empty() {
-        Value::Null
-    } else {
-        json!(items)
-    }
 }
 
 pub fn render_card(links: &Links, defs: &[FieldDef], v: &CardView) -> Value {
@@ -86,7 +64,7 @@ pub fn render_card(links: &Links, defs: &[FieldDef], v: &CardView) -> Value {
         "created_by": k.created_by.0, "updated_by": k.updated_by.0,
         "created_at": secs(k.created_at), "updated_at": secs(k.updated_at),
         "closest_task_at": v.closest_task_at.map(secs), "is_deleted": k.is_deleted,
-        "custom_fields_values": render_fields(defs, k),
+        "custom_fields_values": render_values(defs, &k.custom_fields),
         "account_id": k.account_id.0,
         "_links": {"self": links.href(&path)},
         "_embedded": embedded,
@@ -101,30 +79,17 @@ pub fn render_card(links: &Links, defs: &[FieldDef], v: &CardView) -> Value {
 
 async fn list(
     kind: CardKind,
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
+    Api { st, actor, links }: Api,
     params: Params,
 ) -> ApiResult<Response> {
     let (pg, limit) = params.paging()?;
     let (created_from, created_to) = params.range("filter[created_at]")?;
     let (updated_from, updated_to) = params.range("filter[updated_at]")?;
-    let (order_by, desc) = match params.order()? {
-        None => (sb_service::cards::OrderByField::Id, false),
-        Some((f, d)) => (
-            match f.as_str() {
-                "id" => sb_service::cards::OrderByField::Id,
-                "created_at" => sb_service::cards::OrderByField::CreatedAt,
-                "updated_at" => sb_service::cards::OrderByField::UpdatedAt,
-                other => {
-                    return Err(ApiError::bad_request(format!(
-                        "cannot order by {other:?}: use id, created_at or updated_at"
-                    )))
-                }
-            },
-            d,
-        ),
-    };
+    let (order_by, desc) = params.order(&[
+        ("id", OrderByField::Id),
+        ("created_at", OrderByField::CreatedAt),
+        ("updated_at", OrderByField::UpdatedAt),
+    ])?;
     let p = ListParams {
         page: pg,
         limit,
@@ -143,47 +108,25 @@ async fn list(
     };
     let result = sb_service::cards::list(&st.ctx, &actor, kind, p).await?;
     let defs = sb_service::cards::field_defs(&st.ctx, actor.account.id, kind).await?;
-    let items: Vec<Value> = result
-        .items
-        .iter()
-        .map(|k| render_card(&links, &defs, k))
-        .collect();
     Ok(page(
         &links,
-        &format!("/api/v4/{}", kind.plural()),
         &params,
+        &format!("/api/v4/{}", kind.plural()),
         kind.plural(),
-        items,
-        result.page,
-        result.has_next,
+        result.map(|k| render_card(&links, &defs, k)),
+        None,
     ))
 }
 
+/// Unknown ids, other accounts' ids and ids outside the caller's scope all answer 204.
 async fn get_one(
     kind: CardKind,
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    Path(id): Path<String>,
-    _p: Params,
-) -> ApiResult<Response> {
-    // Unknown ids, other accounts' ids and ids outside the caller's scope all answer 204.
-    let Ok(id) = id.parse::<i64>() else {
-        return Ok(no_content());
-    };
-    match sb_service::cards::get(&st.ctx, &actor, kind, id).await {
-        Ok(k) => {
-            let defs = sb_service::cards::field_defs(&st.ctx, actor.account.id, kind).await?;
-            Ok(hal(StatusCode::OK, render_card(&links, &defs, &k)))
-        }
-        Err(ServiceError::NotFound) => Ok(no_content()),
-        Err(e) => Err(e.into()),
-    }
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub(crate) struct IdRef {
-    id: i64,
+    Api { st, actor, links }: Api,
+    ApiPath(id): ApiPath<i64>,
+) -> ReadResult {
+    let k = sb_service::cards::get(&st.ctx, &actor, kind, id).await?;
+    let defs = sb_service::cards::field_defs(&st.ctx, actor.account.id, kind).await?;
+    Ok(ok(render_card(&links, &defs, &k)))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -196,7 +139,7 @@ pub(crate) struct EmbeddedBody {
 
 /// One item of a write, in Kommo's shape; unknown and read-only keys are ignored.
 #[derive(Debug, Default, Deserialize)]
-pub(crate) struct CardBody {
+pub struct CardBody {
     #[serde(default)]
     id: Option<i64>,
     #[serde(default)]
@@ -249,72 +192,40 @@ pub(crate) fn to_input(rid: String, b: CardBody) -> CardInput {
     }
 }
 
-fn render_refs(links: &Links, kind: CardKind, refs: &[CardRef]) -> Value {
-    let items: Vec<Value> = refs
-        .iter()
-        .map(|r| {
-            let mut v = json!({
-                "id": r.id, "request_id": r.request_id, "updated_at": secs(r.updated_at),
-                "_links": {"self": links.href(&format!("/api/v4/{}/{}", kind.plural(), r.id))},
-            });
-            if kind == CardKind::Contact {
-                v["is_deleted"] = json!(false);
-                v["is_unsorted"] = json!(false);
-            }
-            v
-        })
-        .collect();
-    json!({"_links": {"self": links.href(&format!("/api/v4/{}", kind.plural()))}, "_embedded": {kind.plural(): items}})
-}
+/// Contacts and companies are written alike; `self` says which.
+impl Batch for CardKind {
+    type Body = CardBody;
+    type Input = CardInput;
+    type Ref = CardRef;
 
-async fn create(
-    kind: CardKind,
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    JsonBody(body): JsonBody,
-) -> ApiResult<Response> {
-    let inputs = parse_inputs(body)?;
-    let refs = sb_service::cards::create(&st.ctx, &actor, kind, inputs).await?;
-    Ok(hal(StatusCode::OK, render_refs(&links, kind, &refs)))
-}
-
-fn parse_inputs(body: Value) -> Result<Vec<CardInput>, ApiError> {
-    Ok(parse_items::<CardBody>(body)?
-        .into_iter()
-        .map(|(rid, b)| to_input(rid, b))
-        .collect())
-}
-
-async fn update(
-    kind: CardKind,
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    JsonBody(body): JsonBody,
-    path_id: Option<i64>,
-) -> ApiResult<Response> {
-    let single = path_id.is_some();
-    let mut inputs = parse_inputs(body)?;
-    if let Some(id) = path_id {
-        if inputs.len() != 1 {
-            return Err(ApiError::bad_request(
-                "PATCH on one entity takes one JSON object",
-            ));
-        }
-        for i in &mut inputs {
-            i.id = Some(id);
+    fn plural(self) -> &'static str {
+        CardKind::plural(self)
+    }
+    fn input(self, request_id: String, body: CardBody) -> CardInput {
+        to_input(request_id, body)
+    }
+    fn set_id(input: &mut CardInput, id: i64) {
+        input.id = Some(id);
+    }
+    async fn write(
+        self,
+        ctx: &Ctx,
+        actor: &Actor,
+        op: Op,
+        inputs: Vec<CardInput>,
+    ) -> Result<Vec<CardRef>, ServiceError> {
+        match op {
+            Op::Create => sb_service::cards::create(ctx, actor, self, inputs).await,
+            Op::Update => sb_service::cards::update(ctx, actor, self, inputs).await,
         }
     }
-    let refs = sb_service::cards::update(&st.ctx, &actor, kind, inputs).await?;
-    if single {
-        let r = &refs[..];
-        if let Some(r) = r.first() {
-            return Ok(hal(
-                StatusCode::OK,
-                json!({"id": r.id, "request_id": r.request_id, "updated_at": secs(r.updated_at), "_links": {"self": links.href(&format!("/api/v4/{}/{}", kind.plural(), r.id))}}),
-            ));
+    /// Kommo's contact refs say they are neither deleted nor unsorted.
+    fn batch_item(self, links: &Links, r: &CardRef) -> Value {
+        let mut v = write::one_ref(self, links, r);
+        if self == CardKind::Contact {
+            v["is_deleted"] = json!(false);
+            v["is_unsorted"] = json!(false);
         }
+        v
     }
-    Ok(hal(StatusCode::OK, render_refs(&links, kind, &refs)))
 }

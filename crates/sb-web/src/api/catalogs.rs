@@ -1,22 +1,20 @@
 //! `/api/v4/catalogs` and their `elements` (lists, C15).
 
-use crate::api::custom_fields::{field_inputs, render_created, render_field};
-use crate::api::hal::{hal, no_content, page, secs};
-use crate::api::leads::render_values;
-use crate::api::util::parse_path_id;
+use crate::api::custom_fields::{field_inputs, fields_page, render_created, render_values};
+use crate::api::hal::{ok, page, secs};
+use crate::api::read::ReadResult;
+use crate::api::Api;
 use crate::error::ApiResult;
-use crate::extract::{parse_items, Auth, JsonBody, Links};
+use crate::extract::{parse_items, ApiPath, JsonBody, Links};
 use crate::params::Params;
 use crate::state::AppState;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use sb_domain::catalogs::{Catalog, CatalogElement};
 use sb_domain::fields::{FieldDef, FieldValueInput};
 use sb_service::catalogs::{CatalogInput, ElementInput, ElementParams};
-use sb_service::ServiceError;
+use sb_service::Page;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -61,46 +59,22 @@ pub fn render_element(links: &Links, defs: &[FieldDef], e: &CatalogElement) -> V
     })
 }
 
-async fn list(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    params: Params,
-) -> ApiResult<Response> {
+async fn list(Api { st, actor, links }: Api, params: Params) -> ApiResult<Response> {
     let (pg, limit) = params.paging()?;
     let all = sb_service::catalogs::list(&st.ctx, &actor).await?;
-    let start = ((pg - 1) * limit) as usize;
-    let items: Vec<Value> = all
-        .iter()
-        .skip(start)
-        .take(limit as usize)
-        .map(|k| render_catalog(&links, k))
-        .collect();
     Ok(page(
         &links,
-        "/api/v4/catalogs",
         &params,
+        "/api/v4/catalogs",
         "catalogs",
-        items,
-        pg,
-        all.len() > start + limit as usize,
+        Page::of_all(all, pg, limit).map(|k| render_catalog(&links, k)),
+        None,
     ))
 }
 
-async fn get_one(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    Path(id): Path<String>,
-) -> ApiResult<Response> {
-    let Ok(id) = id.parse::<i64>() else {
-        return Ok(no_content());
-    };
-    match sb_service::catalogs::get(&st.ctx, &actor, id).await {
-        Ok(k) => Ok(hal(StatusCode::OK, render_catalog(&links, &k))),
-        Err(ServiceError::NotFound) => Ok(no_content()),
-        Err(e) => Err(e.into()),
-    }
+async fn get_one(Api { st, actor, links }: Api, ApiPath(id): ApiPath<i64>) -> ReadResult {
+    let k = sb_service::catalogs::get(&st.ctx, &actor, id).await?;
+    Ok(ok(render_catalog(&links, &k)))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -117,12 +91,7 @@ struct CatalogBody {
     can_link_multiple: Option<bool>,
 }
 
-async fn create(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    JsonBody(body): JsonBody,
-) -> ApiResult<Response> {
+async fn create(Api { st, actor, links }: Api, JsonBody(body): JsonBody) -> ApiResult<Response> {
     let inputs = parse_items::<CatalogBody>(body)?
         .into_iter()
         .map(|(rid, b)| CatalogInput {
@@ -143,22 +112,16 @@ async fn create(
             v
         })
         .collect();
-    Ok(hal(
-        StatusCode::OK,
+    Ok(ok(
         json!({"_links": {"self": links.href("/api/v4/catalogs")}, "_embedded": {"catalogs": items}}),
     ))
 }
 
 async fn list_elements(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    Path(id): Path<String>,
+    Api { st, actor, links }: Api,
+    ApiPath(id): ApiPath<i64>,
     params: Params,
-) -> ApiResult<Response> {
-    let Ok(id) = id.parse::<i64>() else {
-        return Ok(no_content());
-    };
+) -> ReadResult {
     let (pg, limit) = params.paging()?;
     let p = ElementParams {
         page: pg,
@@ -166,44 +129,25 @@ async fn list_elements(
         ids: params.ints("filter[id]")?,
         query: params.get("query").map(str::to_string),
     };
-    let result = match sb_service::catalogs::list_elements(&st.ctx, &actor, id, p).await {
-        Err(ServiceError::NotFound) => return Ok(no_content()),
-        other => other?,
-    };
+    let result = sb_service::catalogs::list_elements(&st.ctx, &actor, id, p).await?;
     let defs = sb_service::catalogs::fields(&st.ctx, &actor, id).await?;
-    let items: Vec<Value> = result
-        .items
-        .iter()
-        .map(|e| render_element(&links, &defs, e))
-        .collect();
     Ok(page(
         &links,
-        &format!("/api/v4/catalogs/{id}/elements"),
         &params,
+        &format!("/api/v4/catalogs/{id}/elements"),
         "elements",
-        items,
-        result.page,
-        result.has_next,
+        result.map(|e| render_element(&links, &defs, e)),
+        None,
     ))
 }
 
 async fn get_element(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    Path((id, element)): Path<(String, String)>,
-) -> ApiResult<Response> {
-    let (Ok(id), Ok(element)) = (id.parse::<i64>(), element.parse::<i64>()) else {
-        return Ok(no_content());
-    };
-    match sb_service::catalogs::get_element(&st.ctx, &actor, id, element).await {
-        Ok(e) => {
-            let defs = sb_service::catalogs::fields(&st.ctx, &actor, id).await?;
-            Ok(hal(StatusCode::OK, render_element(&links, &defs, &e)))
-        }
-        Err(ServiceError::NotFound) => Ok(no_content()),
-        Err(e) => Err(e.into()),
-    }
+    Api { st, actor, links }: Api,
+    ApiPath((id, element)): ApiPath<(i64, i64)>,
+) -> ReadResult {
+    let e = sb_service::catalogs::get_element(&st.ctx, &actor, id, element).await?;
+    let defs = sb_service::catalogs::fields(&st.ctx, &actor, id).await?;
+    Ok(ok(render_element(&links, &defs, &e)))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -218,13 +162,10 @@ struct ElementBody {
 }
 
 async fn create_elements(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    Path(id): Path<String>,
+    Api { st, actor, links }: Api,
+    ApiPath(id): ApiPath<i64>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {
-    let id = parse_path_id(&id)?;
     let made =
         sb_service::catalogs::create_elements(&st.ctx, &actor, id, element_inputs(body)?).await?;
     render_written(&st, &actor, &links, id, &made).await
@@ -259,21 +200,17 @@ async fn render_written(
             v
         })
         .collect();
-    Ok(hal(
-        StatusCode::OK,
+    Ok(ok(
         json!({"_links": {"self": links.href(&format!("/api/v4/catalogs/{id}/elements"))}, "_embedded": {"elements": items}}),
     ))
 }
 
 /// `PATCH /api/v4/catalogs/{id}/elements`: items carry `id`.
 async fn update_elements(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    Path(id): Path<String>,
+    Api { st, actor, links }: Api,
+    ApiPath(id): ApiPath<i64>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {
-    let id = parse_path_id(&id)?;
     let made =
         sb_service::catalogs::update_elements(&st.ctx, &actor, id, element_inputs(body)?).await?;
     render_written(&st, &actor, &links, id, &made).await
@@ -281,57 +218,34 @@ async fn update_elements(
 
 /// `GET /api/v4/catalogs/{id}/custom_fields`: the fields of the list's elements.
 async fn list_fields(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    Path(id): Path<String>,
+    Api { st, actor, links }: Api,
+    ApiPath(id): ApiPath<i64>,
     params: Params,
-) -> ApiResult<Response> {
-    let Ok(id) = id.parse::<i64>() else {
-        return Ok(no_content());
-    };
-    let (pg, limit) = params.paging()?;
-    let defs = match sb_service::catalogs::fields(&st.ctx, &actor, id).await {
-        Err(ServiceError::NotFound) => return Ok(no_content()),
-        other => other?,
-    };
-    let start = ((pg - 1) * limit) as usize;
-    let items: Vec<Value> = defs
-        .iter()
-        .skip(start)
-        .take(limit as usize)
-        .map(|d| render_field(&links, actor.account.id.0, d))
-        .collect();
-    Ok(crate::api::hal::page_with_total(
+) -> ReadResult {
+    let paging = params.paging()?;
+    let defs = sb_service::catalogs::fields(&st.ctx, &actor, id).await?;
+    Ok(fields_page(
         &links,
-        &format!("/api/v4/catalogs/{id}/custom_fields"),
         &params,
-        "custom_fields",
-        items,
-        pg,
-        defs.len() > start + limit as usize,
-        defs.len(),
+        &format!("/api/v4/catalogs/{id}/custom_fields"),
+        actor.account.id.0,
+        defs,
+        paging,
     ))
 }
 
 /// `POST /api/v4/catalogs/{id}/custom_fields` (administrators).
 async fn create_fields(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    Path(id): Path<String>,
+    Api { st, actor, links }: Api,
+    ApiPath(id): ApiPath<i64>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {
-    let id = parse_path_id(&id)?;
     let created =
         sb_service::catalogs::create_fields(&st.ctx, &actor, id, field_inputs(body)?).await?;
-    Ok(hal(
-        StatusCode::OK,
-        render_created(
-            &links,
-            actor.account.id.0,
-            &format!("/api/v4/catalogs/{id}/custom_fields"),
-            &created,
-        ),
-    ))
+    Ok(ok(render_created(
+        &links,
+        actor.account.id.0,
+        &format!("/api/v4/catalogs/{id}/custom_fields"),
+        &created,
+    )))
 }

@@ -1,19 +1,19 @@
 //! `/api/v4/{leads|contacts|companies}/custom_fields` (C10): field definitions.
 
-use crate::api::hal::{hal, no_content};
+use crate::api::hal::{no_content, ok, page};
+use crate::api::read::ReadResult;
+use crate::api::Api;
 use crate::error::ApiResult;
-use crate::extract::{parse_items, Auth, JsonBody, Links};
+use crate::extract::{parse_items, ApiPath, JsonBody, Links};
 use crate::params::Params;
 use crate::state::AppState;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
-use sb_domain::fields::FieldDef;
+use sb_domain::fields::{FieldDef, FieldValue};
 use sb_domain::EntityKind;
 use sb_service::custom_fields::{EnumInput, FieldInput};
-use sb_service::ServiceError;
+use sb_service::Page;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -24,28 +24,36 @@ pub fn router() -> Router<AppState> {
         r = r
             .route(
                 &base,
-                get(move |st: State<AppState>, a: Auth, l: Links, p: Params| {
-                    list(kind, st, a, l, p)
-                })
-                .post(
-                    move |st: State<AppState>, a: Auth, l: Links, b: JsonBody| {
-                        create(kind, st, a, l, b)
-                    },
-                ),
+                get(move |api: Api, p: Params| list(kind, api, p))
+                    .post(move |api: Api, b: JsonBody| create(kind, api, b)),
             )
             .route(
                 &format!("{base}/{{id}}"),
-                get(
-                    move |st: State<AppState>, a: Auth, l: Links, id: Path<String>| {
-                        get_one(kind, st, a, l, id)
-                    },
-                )
-                .delete(move |st: State<AppState>, a: Auth, id: Path<String>| {
-                    delete(kind, st, a, id)
-                }),
+                get(move |api: Api, id: ApiPath<i64>| get_one(kind, api, id))
+                    .delete(move |api: Api, id: ApiPath<i64>| delete(kind, api, id)),
             );
     }
     r
+}
+
+/// Custom field values in Kommo's read shape (of cards, leads and list elements);
+/// `null` when there are none.
+pub fn render_values(defs: &[FieldDef], values: &[FieldValue]) -> Value {
+    let items: Vec<Value> = values
+        .iter()
+        .filter_map(|fv| {
+            let d = defs.iter().find(|d| d.id == fv.field_id)?;
+            Some(json!({
+                "field_id": d.id.0, "field_name": d.name, "field_code": d.code, "field_type": d.field_type.as_str(),
+                "values": fv.values,
+            }))
+        })
+        .collect();
+    if items.is_empty() {
+        Value::Null
+    } else {
+        json!(items)
+    }
 }
 
 pub fn render_field(links: &Links, account_id: i64, d: &FieldDef) -> Value {
@@ -83,12 +91,10 @@ pub fn render_field(links: &Links, account_id: i64, d: &FieldDef) -> Value {
 
 async fn list(
     kind: EntityKind,
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
+    Api { st, actor, links }: Api,
     params: Params,
 ) -> ApiResult<Response> {
-    let (page, limit) = params.paging()?;
+    let (pg, limit) = params.paging()?;
     let ids = params.ints("filter[id]")?;
     let types = params.list("filter[type]");
     let defs: Vec<FieldDef> = sb_service::custom_fields::list(&st.ctx, &actor, kind)
@@ -97,45 +103,44 @@ async fn list(
         .filter(|d| ids.is_empty() || ids.contains(&d.id.0))
         .filter(|d| types.is_empty() || types.iter().any(|t| t == d.field_type.as_str()))
         .collect();
-    let total = defs.len();
-    let start = ((page - 1) * limit) as usize;
-    let items: Vec<Value> = defs
-        .iter()
-        .skip(start)
-        .take(limit as usize)
-        .map(|d| render_field(&links, actor.account.id.0, d))
-        .collect();
-    let path = format!("/api/v4/{}/custom_fields", kind.as_str());
-    Ok(crate::api::hal::page_with_total(
+    Ok(fields_page(
         &links,
-        &path,
         &params,
-        "custom_fields",
-        items,
-        page,
-        total > start + limit as usize,
-        total,
+        &format!("/api/v4/{}/custom_fields", kind.as_str()),
+        actor.account.id.0,
+        defs,
+        (pg, limit),
     ))
+}
+
+/// A page of field definitions (read whole) with Kommo's `_total_items`.
+pub(crate) fn fields_page(
+    links: &Links,
+    params: &Params,
+    path: &str,
+    account_id: i64,
+    defs: Vec<FieldDef>,
+    (pg, limit): (i64, i64),
+) -> Response {
+    let total = defs.len();
+    let p = Page::of_all(defs, pg, limit);
+    page(
+        links,
+        params,
+        path,
+        "custom_fields",
+        p.map(|d| render_field(links, account_id, d)),
+        Some(total),
+    )
 }
 
 async fn get_one(
     kind: EntityKind,
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    Path(id): Path<String>,
-) -> ApiResult<Response> {
-    let Ok(id) = id.parse::<i64>() else {
-        return Ok(no_content());
-    };
-    match sb_service::custom_fields::get(&st.ctx, &actor, kind, id).await {
-        Ok(d) => Ok(hal(
-            StatusCode::OK,
-            render_field(&links, actor.account.id.0, &d),
-        )),
-        Err(ServiceError::NotFound) => Ok(no_content()),
-        Err(e) => Err(e.into()),
-    }
+    Api { st, actor, links }: Api,
+    ApiPath(id): ApiPath<i64>,
+) -> ReadResult {
+    let d = sb_service::custom_fields::get(&st.ctx, &actor, kind, id).await?;
+    Ok(ok(render_field(&links, actor.account.id.0, &d)))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -162,22 +167,17 @@ struct FieldBody {
 
 async fn create(
     kind: EntityKind,
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
+    Api { st, actor, links }: Api,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {
     let inputs = field_inputs(body)?;
     let created = sb_service::custom_fields::create(&st.ctx, &actor, kind, inputs).await?;
-    Ok(hal(
-        StatusCode::OK,
-        render_created(
-            &links,
-            actor.account.id.0,
-            &format!("/api/v4/{}/custom_fields", kind.as_str()),
-            &created,
-        ),
-    ))
+    Ok(ok(render_created(
+        &links,
+        actor.account.id.0,
+        &format!("/api/v4/{}/custom_fields", kind.as_str()),
+        &created,
+    )))
 }
 
 /// A create batch of field definitions, as the services take it.
@@ -226,11 +226,9 @@ pub(crate) fn render_created(
 
 async fn delete(
     kind: EntityKind,
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    Path(id): Path<String>,
+    Api { st, actor, .. }: Api,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Response> {
-    let id = crate::api::util::parse_path_id(&id)?;
     sb_service::custom_fields::delete(&st.ctx, &actor, kind, id).await?;
     Ok(no_content())
 }

@@ -1,19 +1,18 @@
 //! `/api/v4/events` (C9): the activity log, with the caller's rights.
 
-use crate::api::hal::{hal, no_content, page, secs};
+use crate::api::hal::{ok, page, secs};
+use crate::api::read::ReadResult;
 use crate::api::util::parse_entity;
+use crate::api::Api;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Auth, Links};
+use crate::extract::{ApiPath, Links};
 use crate::params::Params;
 use crate::state::AppState;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use sb_domain::feed::{event_types as et, Event};
 use sb_service::events::ListParams;
-use sb_service::ServiceError;
 use serde_json::{json, Value};
 
 pub fn router() -> Router<AppState> {
@@ -35,12 +34,7 @@ pub fn render_event(links: &Links, e: &Event) -> Value {
     })
 }
 
-async fn list(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    params: Params,
-) -> ApiResult<Response> {
+async fn list(Api { st, actor, links }: Api, params: Params) -> ApiResult<Response> {
     let (pg, limit) = params.paging()?;
     let (created_from, created_to) = params.range("filter[created_at]")?;
     let entities = params
@@ -60,39 +54,22 @@ async fn list(
         created_to,
     };
     let result = sb_service::events::list(&st.ctx, &actor, p).await?;
-    let items: Vec<Value> = result
-        .items
-        .iter()
-        .map(|e| render_event(&links, e))
-        .collect();
     Ok(page(
         &links,
-        "/api/v4/events",
         &params,
+        "/api/v4/events",
         "events",
-        items,
-        result.page,
-        result.has_next,
+        result.map(|e| render_event(&links, e)),
+        None,
     ))
 }
 
-async fn get_one(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    Path(id): Path<String>,
-) -> ApiResult<Response> {
-    let Ok(id) = id.parse::<i64>() else {
-        return Ok(no_content());
-    };
-    match sb_service::events::get(&st.ctx, &actor, id).await {
-        Ok(e) => Ok(hal(StatusCode::OK, render_event(&links, &e))),
-        Err(ServiceError::NotFound) => Ok(no_content()),
-        Err(e) => Err(e.into()),
-    }
+async fn get_one(Api { st, actor, links }: Api, ApiPath(id): ApiPath<i64>) -> ReadResult {
+    let e = sb_service::events::get(&st.ctx, &actor, id).await?;
+    Ok(ok(render_event(&links, &e)))
 }
 
-async fn types(Auth(_actor): Auth, links: Links) -> ApiResult<Response> {
+async fn types(Api { links, .. }: Api) -> ApiResult<Response> {
     let all = [
         (et::LEAD_ADDED, "Lead added"),
         (et::LEAD_DELETED, "Lead deleted"),
@@ -116,8 +93,7 @@ async fn types(Auth(_actor): Auth, links: Links) -> ApiResult<Response> {
         .iter()
         .map(|(k, l)| json!({"key": k, "type": 0, "lang": l}))
         .collect();
-    Ok(hal(
-        StatusCode::OK,
+    Ok(ok(
         json!({"_total_items": items.len(), "_links": {"self": links.href("/api/v4/events/types")}, "_embedded": {"events_types": items}}),
     ))
 }

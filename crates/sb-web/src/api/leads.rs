@@ -3,50 +3,43 @@
 //! conversion happens here, at the edge.
 
 use crate::api::cards::{to_input as card_input, CardBody};
-use crate::api::hal::{hal, no_content, page, secs};
-use crate::api::util::{only, patch_one};
+use crate::api::custom_fields::render_values;
+use crate::api::hal::{ok, page, secs};
+use crate::api::links::render_tag;
+use crate::api::read::ReadResult;
+use crate::api::util::{tags_of, IdRef, TagBody};
+use crate::api::write::{self, Batch, Op};
+use crate::api::Api;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{double_option, parse_items, Auth, JsonBody, Links};
+use crate::extract::{double_option, parse_items, ApiPath, JsonBody, Links};
 use crate::params::Params;
 use crate::state::AppState;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
-use sb_domain::fields::{FieldDef, FieldValue, FieldValueInput};
+use sb_domain::fields::{FieldDef, FieldValueInput};
 use sb_service::leads::{
     ComplexInput, ContactLinkInput, LeadInput, LeadRef, LeadView, ListParams, OrderByField,
-    TagInput,
 };
-use sb_service::ServiceError;
+use sb_service::{Actor, Ctx, ServiceError};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/api/v4/leads", get(list).post(create).patch(update_many))
+        .route(
+            "/api/v4/leads",
+            get(list)
+                .post(|api: Api, b: JsonBody| write::batch(Leads, Op::Create, api, b))
+                .patch(|api: Api, b: JsonBody| write::batch(Leads, Op::Update, api, b)),
+        )
         .route("/api/v4/leads/complex", post(complex))
-        .route("/api/v4/leads/{id}", get(get_one).patch(update_one))
-}
-
-/// Custom field values in Kommo's read shape; `null` when there are none.
-pub fn render_values(defs: &[FieldDef], values: &[FieldValue]) -> Value {
-    let items: Vec<Value> = values
-        .iter()
-        .filter_map(|fv| {
-            let d = defs.iter().find(|d| d.id == fv.field_id)?;
-            Some(json!({
-                "field_id": d.id.0, "field_name": d.name, "field_code": d.code, "field_type": d.field_type.as_str(),
-                "values": fv.values,
-            }))
-        })
-        .collect();
-    if items.is_empty() {
-        Value::Null
-    } else {
-        json!(items)
-    }
+        .route(
+            "/api/v4/leads/{id}",
+            get(get_one).patch(|api: Api, id: ApiPath<i64>, b: JsonBody| {
+                write::update_one(Leads, api, id, b)
+            }),
+        )
 }
 
 /// Major units for the API (Kommo's integer price).
@@ -56,11 +49,7 @@ fn major(minor: i64) -> i64 {
 
 pub fn render_lead(links: &Links, defs: &[FieldDef], v: &LeadView) -> Value {
     let l = &v.lead;
-    let tags: Vec<Value> = v
-        .tags
-        .iter()
-        .map(|t| json!({"id": t.id.0, "name": t.name, "color": t.color}))
-        .collect();
+    let tags: Vec<Value> = v.tags.iter().map(render_tag).collect();
     let companies: Vec<Value> = l
         .company_id
         .iter()
@@ -136,34 +125,18 @@ fn minor_range(params: &Params, key: &str) -> Result<(Option<i64>, Option<i64>),
     ))
 }
 
-async fn list(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    params: Params,
-) -> ApiResult<Response> {
+async fn list(Api { st, actor, links }: Api, params: Params) -> ApiResult<Response> {
     let (pg, limit) = params.paging()?;
     let (created_from, created_to) = params.range("filter[created_at]")?;
     let (updated_from, updated_to) = params.range("filter[updated_at]")?;
     let (closed_from, closed_to) = params.range("filter[closed_at]")?;
     let (closest_task_from, closest_task_to) = params.range("filter[closest_task_at]")?;
     let (price_from, price_to) = minor_range(&params, "filter[price]")?;
-    let (order_by, desc) = match params.order()? {
-        None => (OrderByField::Id, false),
-        Some((f, d)) => (
-            match f.as_str() {
-                "id" => OrderByField::Id,
-                "created_at" => OrderByField::CreatedAt,
-                "updated_at" => OrderByField::UpdatedAt,
-                other => {
-                    return Err(ApiError::bad_request(format!(
-                        "cannot order by {other:?}: use id, created_at or updated_at"
-                    )))
-                }
-            },
-            d,
-        ),
-    };
+    let (order_by, desc) = params.order(&[
+        ("id", OrderByField::Id),
+        ("created_at", OrderByField::CreatedAt),
+        ("updated_at", OrderByField::UpdatedAt),
+    ])?;
     let with = params.with();
     let p = ListParams {
         page: pg,
@@ -195,58 +168,25 @@ async fn list(
     };
     let result = sb_service::leads::list(&st.ctx, &actor, p).await?;
     let defs = sb_service::leads::field_defs(&st.ctx, &actor).await?;
-    let items: Vec<Value> = result
-        .items
-        .iter()
-        .map(|l| render_lead(&links, &defs, l))
-        .collect();
     Ok(page(
         &links,
-        "/api/v4/leads",
         &params,
+        "/api/v4/leads",
         "leads",
-        items,
-        result.page,
-        result.has_next,
+        result.map(|l| render_lead(&links, &defs, l)),
+        None,
     ))
 }
 
 async fn get_one(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    Path(id): Path<String>,
+    Api { st, actor, links }: Api,
+    ApiPath(id): ApiPath<i64>,
     params: Params,
-) -> ApiResult<Response> {
-    let Ok(id) = id.parse::<i64>() else {
-        return Ok(no_content());
-    };
+) -> ReadResult {
     let with_contacts = params.with().iter().any(|w| w == "contacts");
-    match sb_service::leads::get(&st.ctx, &actor, id, with_contacts).await {
-        Ok(l) => {
-            let defs = sb_service::leads::field_defs(&st.ctx, &actor).await?;
-            Ok(hal(StatusCode::OK, render_lead(&links, &defs, &l)))
-        }
-        Err(ServiceError::NotFound) => Ok(no_content()),
-        Err(e) => Err(e.into()),
-    }
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub(crate) struct TagBody {
-    #[serde(default)]
-    id: Option<i64>,
-    #[serde(default)]
-    name: Option<String>,
-}
-
-impl From<TagBody> for TagInput {
-    fn from(t: TagBody) -> Self {
-        TagInput {
-            id: t.id,
-            name: t.name,
-        }
-    }
+    let l = sb_service::leads::get(&st.ctx, &actor, id, with_contacts).await?;
+    let defs = sb_service::leads::field_defs(&st.ctx, &actor).await?;
+    Ok(ok(render_lead(&links, &defs, &l)))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -257,18 +197,13 @@ struct ContactRef {
 }
 
 #[derive(Debug, Default, Deserialize)]
-struct CompanyRef {
-    id: i64,
-}
-
-#[derive(Debug, Default, Deserialize)]
 struct LeadEmbedded {
     #[serde(default)]
     tags: Option<Vec<TagBody>>,
     #[serde(default)]
     contacts: Option<Vec<ContactRef>>,
     #[serde(default, deserialize_with = "double_option")]
-    companies: Option<Option<Vec<CompanyRef>>>,
+    companies: Option<Option<Vec<IdRef>>>,
 }
 
 /// One lead of a write, in Kommo's shape; unknown and read-only keys are ignored.
@@ -304,10 +239,6 @@ struct LeadBody {
     embedded: Option<LeadEmbedded>,
 }
 
-pub(crate) fn tags_of(v: Option<Vec<TagBody>>) -> Option<Vec<TagInput>> {
-    v.map(|v| v.into_iter().map(TagInput::from).collect())
-}
-
 fn lead_input(rid: String, b: LeadBody) -> LeadInput {
     let emb = b.embedded.unwrap_or_default();
     LeadInput {
@@ -341,55 +272,36 @@ fn lead_input(rid: String, b: LeadBody) -> LeadInput {
     }
 }
 
-fn parse_inputs(body: Value) -> Result<Vec<LeadInput>, ApiError> {
-    Ok(parse_items::<LeadBody>(body)?
-        .into_iter()
-        .map(|(rid, b)| lead_input(rid, b))
-        .collect())
-}
+/// Leads, for the batch writes.
+#[derive(Clone, Copy)]
+struct Leads;
 
-fn ref_json(links: &Links, r: &LeadRef) -> Value {
-    json!({
-        "id": r.id, "request_id": r.request_id, "updated_at": secs(r.updated_at),
-        "_links": {"self": links.href(&format!("/api/v4/leads/{}", r.id))},
-    })
-}
+impl Batch for Leads {
+    type Body = LeadBody;
+    type Input = LeadInput;
+    type Ref = LeadRef;
 
-fn render_refs(links: &Links, refs: &[LeadRef]) -> Value {
-    let items: Vec<Value> = refs.iter().map(|r| ref_json(links, r)).collect();
-    json!({"_links": {"self": links.href("/api/v4/leads")}, "_embedded": {"leads": items}})
-}
-
-async fn create(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    JsonBody(body): JsonBody,
-) -> ApiResult<Response> {
-    let refs = sb_service::leads::create(&st.ctx, &actor, parse_inputs(body)?).await?;
-    Ok(hal(StatusCode::OK, render_refs(&links, &refs)))
-}
-
-async fn update_many(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    JsonBody(body): JsonBody,
-) -> ApiResult<Response> {
-    let refs = sb_service::leads::update(&st.ctx, &actor, parse_inputs(body)?).await?;
-    Ok(hal(StatusCode::OK, render_refs(&links, &refs)))
-}
-
-async fn update_one(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    Path(id): Path<String>,
-    JsonBody(body): JsonBody,
-) -> ApiResult<Response> {
-    let inputs = patch_one(&id, body, parse_inputs, |i, id| i.id = Some(id))?;
-    let refs = sb_service::leads::update(&st.ctx, &actor, inputs).await?;
-    Ok(hal(StatusCode::OK, ref_json(&links, only(&refs)?)))
+    fn plural(self) -> &'static str {
+        "leads"
+    }
+    fn input(self, request_id: String, body: LeadBody) -> LeadInput {
+        lead_input(request_id, body)
+    }
+    fn set_id(input: &mut LeadInput, id: i64) {
+        input.id = Some(id);
+    }
+    async fn write(
+        self,
+        ctx: &Ctx,
+        actor: &Actor,
+        op: Op,
+        inputs: Vec<LeadInput>,
+    ) -> Result<Vec<LeadRef>, ServiceError> {
+        match op {
+            Op::Create => sb_service::leads::create(ctx, actor, inputs).await,
+            Op::Update => sb_service::leads::update(ctx, actor, inputs).await,
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -408,11 +320,7 @@ struct ComplexBody {
     embedded: Option<ComplexEmbedded>,
 }
 
-async fn complex(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    JsonBody(body): JsonBody,
-) -> ApiResult<Response> {
+async fn complex(Api { st, actor, .. }: Api, JsonBody(body): JsonBody) -> ApiResult<Response> {
     // The lead's own `_embedded.tags` is read from the same object as the contact.
     let tags: Vec<Option<Vec<TagBody>>> = match &body {
         Value::Array(a) => a
@@ -450,5 +358,5 @@ async fn complex(
                    "request_id": [r.request_id], "merged": r.merged})
         })
         .collect();
-    Ok(hal(StatusCode::OK, json!(body)))
+    Ok(ok(json!(body)))
 }

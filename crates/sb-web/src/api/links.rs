@@ -2,21 +2,20 @@
 //! `/api/v4/{e}/link|unlink|links`, Kommo §11) and tags
 //! (`/api/v4/{e}/tags`, §12) of leads, contacts and companies.
 
-use crate::api::hal::{hal, no_content, page};
-use crate::api::util::{parse_path_id, CARD_ENTITIES};
-use crate::error::ApiResult;
-use crate::extract::{parse_items, Auth, JsonBody, Links};
+use crate::api::hal::{collection, no_content, ok, page};
+use crate::api::read::ReadResult;
+use crate::api::util::CARD_ENTITIES;
+use crate::api::Api;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{parse_items, ApiPath, JsonBody, Links};
 use crate::params::Params;
 use crate::state::AppState;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use sb_domain::tags::Tag;
 use sb_domain::EntityKind;
 use sb_service::links::{Link, LinkInput};
-use sb_service::ServiceError;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -27,54 +26,32 @@ pub fn router() -> Router<AppState> {
         r = r
             .route(
                 &format!("{base}/link"),
-                post(move |st: State<AppState>, a: Auth, l: Links, b: JsonBody| {
-                    link_many(kind, st, a, l, b)
-                }),
+                post(move |api: Api, b: JsonBody| link_many(kind, api, b)),
             )
             .route(
                 &format!("{base}/unlink"),
-                post(move |st: State<AppState>, a: Auth, b: JsonBody| unlink_many(kind, st, a, b)),
+                post(move |api: Api, b: JsonBody| unlink_many(kind, api, b)),
             )
             .route(
                 &format!("{base}/links"),
-                get(move |st: State<AppState>, a: Auth, l: Links, p: Params| {
-                    list_many(kind, st, a, l, p)
-                }),
+                get(move |api: Api, p: Params| list_many(kind, api, p)),
             )
             .route(
                 &format!("{base}/{{id}}/link"),
-                post(
-                    move |st: State<AppState>, a: Auth, l: Links, id: Path<String>, b: JsonBody| {
-                        link(kind, st, a, l, id, b)
-                    },
-                ),
+                post(move |api: Api, id: ApiPath<i64>, b: JsonBody| link(kind, api, id, b)),
             )
             .route(
                 &format!("{base}/{{id}}/unlink"),
-                post(
-                    move |st: State<AppState>, a: Auth, id: Path<String>, b: JsonBody| {
-                        unlink(kind, st, a, id, b)
-                    },
-                ),
+                post(move |api: Api, id: ApiPath<i64>, b: JsonBody| unlink(kind, api, id, b)),
             )
             .route(
                 &format!("{base}/{{id}}/links"),
-                get(
-                    move |st: State<AppState>, a: Auth, l: Links, id: Path<String>, p: Params| {
-                        list(kind, st, a, l, id, p)
-                    },
-                ),
+                get(move |api: Api, id: ApiPath<i64>, p: Params| list(kind, api, id, p)),
             )
             .route(
                 &format!("{base}/tags"),
-                get(move |st: State<AppState>, a: Auth, l: Links, p: Params| {
-                    list_tags(kind, st, a, l, p)
-                })
-                .post(
-                    move |st: State<AppState>, a: Auth, l: Links, b: JsonBody| {
-                        create_tags(kind, st, a, l, b)
-                    },
-                ),
+                get(move |api: Api, p: Params| list_tags(kind, api, p))
+                    .post(move |api: Api, b: JsonBody| create_tags(kind, api, b)),
             );
     }
     r
@@ -88,19 +65,15 @@ pub fn render_link(l: &Link) -> Value {
 }
 
 fn render_links(links: &Links, kind: EntityKind, id: Option<i64>, items: &[Link]) -> Response {
-    if items.is_empty() {
-        return no_content();
-    }
-    let v: Vec<Value> = items.iter().map(render_link).collect();
     let path = match id {
         Some(id) => format!("/api/v4/{}/{id}/links", kind.as_str()),
         None => format!("/api/v4/{}/links", kind.as_str()),
     };
-    hal(
-        StatusCode::OK,
-        json!({"_total_items": v.len(),
-               "_links": {"self": links.href(&path)},
-               "_embedded": {"links": v}}),
+    collection(
+        links,
+        &path,
+        "links",
+        items.iter().map(render_link).collect(),
     )
 }
 
@@ -124,21 +97,13 @@ fn filter_links(params: &Params, all: Vec<Link>) -> ApiResult<Vec<Link>> {
 
 async fn list(
     kind: EntityKind,
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    Path(id): Path<String>,
+    Api { st, actor, links }: Api,
+    ApiPath(id): ApiPath<i64>,
     params: Params,
-) -> ApiResult<Response> {
-    let Ok(id) = id.parse::<i64>() else {
-        return Ok(no_content());
-    };
+) -> ReadResult {
     // Parsed before the lookup so a bad filter is a 400 even for an unknown entity.
     filter_links(&params, vec![])?;
-    let all = match sb_service::links::list(&st.ctx, &actor, kind, id).await {
-        Err(ServiceError::NotFound) => return Ok(no_content()),
-        other => other?,
-    };
+    let all = sb_service::links::list(&st.ctx, &actor, kind, id).await?;
     let items = filter_links(&params, all)?;
     Ok(render_links(&links, kind, Some(id), &items))
 }
@@ -146,14 +111,12 @@ async fn list(
 /// `GET /api/v4/{e}/links?filter[entity_id][]=…`: the links of several entities.
 async fn list_many(
     kind: EntityKind,
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
+    Api { st, actor, links }: Api,
     params: Params,
 ) -> ApiResult<Response> {
     let ids = params.ints("filter[entity_id]")?;
     if ids.is_empty() {
-        return Err(crate::error::ApiError::bad_request(
+        return Err(ApiError::bad_request(
             "filter[entity_id] is required: the ids of the entities whose links to list",
         ));
     }
@@ -189,7 +152,7 @@ struct LinkBody {
 }
 
 /// Link items with the `entity_id` each carries (used by the mass forms).
-fn sourced_inputs(body: Value) -> Result<Vec<(Option<i64>, LinkInput)>, crate::error::ApiError> {
+fn sourced_inputs(body: Value) -> Result<Vec<(Option<i64>, LinkInput)>, ApiError> {
     Ok(parse_items::<LinkBody>(body)?
         .into_iter()
         .map(|(rid, b)| {
@@ -207,28 +170,23 @@ fn sourced_inputs(body: Value) -> Result<Vec<(Option<i64>, LinkInput)>, crate::e
         .collect())
 }
 
-fn inputs(body: Value) -> Result<Vec<LinkInput>, crate::error::ApiError> {
+fn inputs(body: Value) -> Result<Vec<LinkInput>, ApiError> {
     Ok(sourced_inputs(body)?.into_iter().map(|(_, i)| i).collect())
 }
 
 async fn link(
     kind: EntityKind,
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    Path(id): Path<String>,
+    Api { st, actor, links }: Api,
+    ApiPath(id): ApiPath<i64>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {
-    let id = parse_path_id(&id)?;
     let made = sb_service::links::link(&st.ctx, &actor, kind, id, inputs(body)?).await?;
     Ok(render_links(&links, kind, Some(id), &made))
 }
 
 async fn link_many(
     kind: EntityKind,
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
+    Api { st, actor, links }: Api,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {
     let made = sb_service::links::link_many(&st.ctx, &actor, kind, sourced_inputs(body)?).await?;
@@ -237,8 +195,7 @@ async fn link_many(
 
 async fn unlink_many(
     kind: EntityKind,
-    State(st): State<AppState>,
-    Auth(actor): Auth,
+    Api { st, actor, .. }: Api,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {
     sb_service::links::unlink_many(&st.ctx, &actor, kind, sourced_inputs(body)?).await?;
@@ -247,12 +204,10 @@ async fn unlink_many(
 
 async fn unlink(
     kind: EntityKind,
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    Path(id): Path<String>,
+    Api { st, actor, .. }: Api,
+    ApiPath(id): ApiPath<i64>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {
-    let id = parse_path_id(&id)?;
     sb_service::links::unlink(&st.ctx, &actor, kind, id, inputs(body)?).await?;
     Ok(no_content())
 }
@@ -263,9 +218,7 @@ pub fn render_tag(t: &Tag) -> Value {
 
 async fn list_tags(
     kind: EntityKind,
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
+    Api { st, actor, links }: Api,
     params: Params,
 ) -> ApiResult<Response> {
     let (pg, limit) = params.paging()?;
@@ -277,15 +230,13 @@ async fn list_tags(
         query: params.get("query").map(str::to_string),
     };
     let result = sb_service::tags::list(&st.ctx, &actor, kind, p).await?;
-    let items: Vec<Value> = result.items.iter().map(render_tag).collect();
     Ok(page(
         &links,
-        &format!("/api/v4/{}/tags", kind.as_str()),
         &params,
+        &format!("/api/v4/{}/tags", kind.as_str()),
         "tags",
-        items,
-        result.page,
-        result.has_next,
+        result.map(render_tag),
+        None,
     ))
 }
 
@@ -299,9 +250,7 @@ struct TagBody {
 
 async fn create_tags(
     kind: EntityKind,
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
+    Api { st, actor, links }: Api,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {
     let inputs = parse_items::<TagBody>(body)?
@@ -321,8 +270,7 @@ async fn create_tags(
             v
         })
         .collect();
-    Ok(hal(
-        StatusCode::OK,
+    Ok(ok(
         json!({"_links": {"self": links.href(&format!("/api/v4/{}/tags", kind.as_str()))}, "_embedded": {"tags": items}}),
     ))
 }

@@ -11,12 +11,42 @@ pub mod links;
 pub mod notes;
 pub mod oauth;
 pub mod pipelines;
+pub mod read;
 pub mod tasks;
 pub mod telephony;
 pub mod util;
+pub mod write;
 
+use crate::error::ApiError;
+use crate::extract::{Auth, Links};
 use crate::state::AppState;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
 use axum::Router;
+use sb_service::Actor;
+
+/// What an API handler starts from: the state, the authenticated caller (bearer token)
+/// and the base for links; one extractor, so that every handler has the same shape:
+/// `async fn get_one(Api { st, actor, links }: Api, ApiPath(id): ApiPath<i64>)`.
+pub struct Api {
+    pub st: AppState,
+    pub actor: Actor,
+    pub links: Links,
+}
+
+impl FromRequestParts<AppState> for Api {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, ApiError> {
+        let Auth(actor) = Auth::from_request_parts(parts, st).await?;
+        let Ok(links) = Links::from_request_parts(parts, st).await;
+        Ok(Api {
+            st: st.clone(),
+            actor,
+            links,
+        })
+    }
+}
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -2,22 +2,21 @@
 //! feed (`.../{id}/feed`, a Switchboard extension) (C9).
 
 use crate::api::events::render_event;
-use crate::api::hal::{hal, no_content, page, secs};
+use crate::api::hal::{ok, page, secs};
+use crate::api::read::ReadResult;
 use crate::api::tasks::render_task;
-use crate::api::util::{parse_path_id, CARD_ENTITIES};
+use crate::api::util::CARD_ENTITIES;
+use crate::api::Api;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{parse_items, Auth, JsonBody, Links};
+use crate::extract::{parse_items, ApiPath, JsonBody, Links};
 use crate::params::Params;
 use crate::state::AppState;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use sb_domain::feed::Note;
 use sb_domain::EntityKind;
 use sb_service::notes::{FeedItem, ListParams, NoteEdit, NoteInput, NoteRef};
-use sb_service::ServiceError;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -28,44 +27,39 @@ pub fn router() -> Router<AppState> {
         r = r
             .route(
                 &format!("{base}/notes"),
-                get(move |st: State<AppState>, a: Auth, l: Links, p: Params| list(kind, st, a, l, p, None))
-                    .post(move |st: State<AppState>, a: Auth, l: Links, b: JsonBody| create(kind, st, a, l, b, None))
-                    .patch(move |st: State<AppState>, a: Auth, l: Links, b: JsonBody| update(kind, st, a, l, b, None, None)),
+                get(move |api: Api, p: Params| list(kind, api, p, None))
+                    .post(move |api: Api, b: JsonBody| create(kind, api, b, None))
+                    .patch(move |api: Api, b: JsonBody| update(kind, api, b, None, None)),
             )
             .route(
                 &format!("{base}/{{id}}/notes"),
-                get(move |st: State<AppState>, a: Auth, l: Links, id: Path<String>, p: Params| async move {
-                    let Ok(id) = id.0.parse::<i64>() else { return Ok(no_content()) };
-                    list(kind, st, a, l, p, Some(id)).await
-                })
-                .post(move |st: State<AppState>, a: Auth, l: Links, id: Path<String>, b: JsonBody| async move {
-                    let id = parse_path_id(&id.0)?;
-                    create(kind, st, a, l, b, Some(id)).await
-                })
-                .patch(move |st: State<AppState>, a: Auth, l: Links, id: Path<String>, b: JsonBody| async move {
-                    let id = parse_path_id(&id.0)?;
-                    update(kind, st, a, l, b, Some(id), None).await
-                }),
-            )
-            .route(
-                &format!("{base}/{{id}}/notes/{{note_id}}"),
-                get(move |st: State<AppState>, a: Auth, l: Links, ids: Path<(String, String)>| get_one(kind, st, a, l, ids))
-                    .patch(move |st: State<AppState>, a: Auth, l: Links, ids: Path<(String, String)>, b: JsonBody| async move {
-                        let (id, note) = (parse_path_id(&ids.0 .0)?, parse_path_id(&ids.0 .1)?);
-                        update(kind, st, a, l, b, Some(id), Some(note)).await
+                get(move |api: Api, id: ApiPath<i64>, p: Params| list(kind, api, p, Some(id.0)))
+                    .post(move |api: Api, id: ApiPath<i64>, b: JsonBody| {
+                        create(kind, api, b, Some(id.0))
+                    })
+                    .patch(move |api: Api, id: ApiPath<i64>, b: JsonBody| {
+                        update(kind, api, b, Some(id.0), None)
                     }),
             )
             .route(
+                &format!("{base}/{{id}}/notes/{{note_id}}"),
+                get(move |api: Api, ids: ApiPath<(i64, i64)>| get_one(kind, api, ids)).patch(
+                    move |api: Api, ids: ApiPath<(i64, i64)>, b: JsonBody| {
+                        update(kind, api, b, Some(ids.0 .0), Some(ids.0 .1))
+                    },
+                ),
+            )
+            .route(
                 &format!("{base}/{{id}}/notes/{{note_id}}/pin"),
-                post(move |st: State<AppState>, a: Auth, l: Links, ids: Path<(String, String)>| pin(kind, st, a, l, ids, true)),
+                post(move |api: Api, ids: ApiPath<(i64, i64)>| pin(kind, api, ids, true)),
             )
             .route(
                 &format!("{base}/{{id}}/notes/{{note_id}}/unpin"),
-                post(move |st: State<AppState>, a: Auth, l: Links, ids: Path<(String, String)>| pin(kind, st, a, l, ids, false)),
+                post(move |api: Api, ids: ApiPath<(i64, i64)>| pin(kind, api, ids, false)),
             )
             .route(
                 &format!("{base}/{{id}}/feed"),
-                get(move |st: State<AppState>, a: Auth, l: Links, id: Path<String>, p: Params| feed(kind, st, a, l, id, p)),
+                get(move |api: Api, id: ApiPath<i64>, p: Params| feed(kind, api, id, p)),
             );
     }
     r
@@ -83,12 +77,10 @@ pub fn render_note(links: &Links, n: &Note) -> Value {
 
 async fn list(
     kind: EntityKind,
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
+    Api { st, actor, links }: Api,
     params: Params,
     entity: Option<i64>,
-) -> ApiResult<Response> {
+) -> ReadResult {
     let (pg, limit) = params.paging()?;
     let (updated_from, updated_to) = params.range("filter[updated_at]")?;
     let mut note_types = params.list("filter[note_type]");
@@ -112,41 +104,24 @@ async fn list(
             format!("/api/v4/{}/{id}/notes", kind.as_str()),
         ),
     };
-    let result = match result {
-        Err(ServiceError::NotFound) => return Ok(no_content()),
-        other => other?,
-    };
-    let items: Vec<Value> = result
-        .items
-        .iter()
-        .map(|n| render_note(&links, n))
-        .collect();
+    let result = result?;
     Ok(page(
         &links,
-        &path,
         &params,
+        &path,
         "notes",
-        items,
-        result.page,
-        result.has_next,
+        result.map(|n| render_note(&links, n)),
+        None,
     ))
 }
 
 async fn get_one(
     kind: EntityKind,
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    Path((entity, id)): Path<(String, String)>,
-) -> ApiResult<Response> {
-    let (Ok(entity), Ok(id)) = (entity.parse::<i64>(), id.parse::<i64>()) else {
-        return Ok(no_content());
-    };
-    match sb_service::notes::get(&st.ctx, &actor, kind, entity, id).await {
-        Ok(n) => Ok(hal(StatusCode::OK, render_note(&links, &n))),
-        Err(ServiceError::NotFound) => Ok(no_content()),
-        Err(e) => Err(e.into()),
-    }
+    Api { st, actor, links }: Api,
+    ApiPath((entity, id)): ApiPath<(i64, i64)>,
+) -> ReadResult {
+    let n = sb_service::notes::get(&st.ctx, &actor, kind, entity, id).await?;
+    Ok(ok(render_note(&links, &n)))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -178,9 +153,7 @@ fn render_refs(links: &Links, kind: EntityKind, refs: &[NoteRef]) -> Value {
 
 async fn create(
     kind: EntityKind,
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
+    Api { st, actor, links }: Api,
     JsonBody(body): JsonBody,
     entity: Option<i64>,
 ) -> ApiResult<Response> {
@@ -197,7 +170,7 @@ async fn create(
         })
         .collect();
     let refs = sb_service::notes::create(&st.ctx, &actor, kind, entity, inputs).await?;
-    Ok(hal(StatusCode::OK, render_refs(&links, kind, &refs)))
+    Ok(ok(render_refs(&links, kind, &refs)))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -214,9 +187,7 @@ struct NoteEditBody {
 /// `/{e}/{id}/notes/{note_id}`. Items of `/{e}/{id}/notes` must be notes of that entity.
 async fn update(
     kind: EntityKind,
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
+    Api { st, actor, links }: Api,
     JsonBody(body): JsonBody,
     entity: Option<i64>,
     note_id: Option<i64>,
@@ -241,62 +212,45 @@ async fn update(
             let n = sb_service::notes::get(&st.ctx, &actor, kind, r.entity_id, r.id).await?;
             let mut v = render_note(&links, &n);
             v["request_id"] = json!(r.request_id);
-            return Ok(hal(StatusCode::OK, v));
+            return Ok(ok(v));
         }
     }
-    Ok(hal(StatusCode::OK, render_refs(&links, kind, &refs)))
+    Ok(ok(render_refs(&links, kind, &refs)))
 }
 
 /// `POST …/notes/{note_id}/pin|unpin` (no body): answers the note.
 async fn pin(
     kind: EntityKind,
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    Path((entity, id)): Path<(String, String)>,
+    Api { st, actor, links }: Api,
+    ApiPath((entity, id)): ApiPath<(i64, i64)>,
     pinned: bool,
 ) -> ApiResult<Response> {
-    let (entity, id) = (parse_path_id(&entity)?, parse_path_id(&id)?);
     let n = sb_service::notes::set_pinned(&st.ctx, &actor, kind, entity, id, pinned).await?;
-    Ok(hal(StatusCode::OK, render_note(&links, &n)))
+    Ok(ok(render_note(&links, &n)))
 }
 
 async fn feed(
     kind: EntityKind,
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    Path(id): Path<String>,
+    Api { st, actor, links }: Api,
+    ApiPath(id): ApiPath<i64>,
     params: Params,
-) -> ApiResult<Response> {
-    let Ok(id) = id.parse::<i64>() else {
-        return Ok(no_content());
-    };
+) -> ReadResult {
     let (pg, limit) = params.paging()?;
-    let result = match sb_service::notes::feed(&st.ctx, &actor, kind, id, pg, limit).await {
-        Err(ServiceError::NotFound) => return Ok(no_content()),
-        Err(ServiceError::BadRequest(m)) => return Err(ApiError::bad_request(m)),
-        other => other?,
-    };
-    let items: Vec<Value> = result
-        .items
-        .iter()
-        .map(|f| {
-            let (t, body) = match f {
-                FeedItem::Note(n) => ("note", render_note(&links, n)),
-                FeedItem::Task(t) => ("task", render_task(&links, t)),
-                FeedItem::Event(e) => ("event", render_event(&links, e)),
-            };
-            json!({"type": t, "created_at": secs(f.created_at()), t: body})
-        })
-        .collect();
+    let result = sb_service::notes::feed(&st.ctx, &actor, kind, id, pg, limit).await?;
+    let items = result.map(|f| {
+        let (t, body) = match f {
+            FeedItem::Note(n) => ("note", render_note(&links, n)),
+            FeedItem::Task(t) => ("task", render_task(&links, t)),
+            FeedItem::Event(e) => ("event", render_event(&links, e)),
+        };
+        json!({"type": t, "created_at": secs(f.created_at()), t: body})
+    });
     Ok(page(
         &links,
-        &format!("/api/v4/{}/{id}/feed", kind.as_str()),
         &params,
+        &format!("/api/v4/{}/{id}/feed", kind.as_str()),
         "feed",
         items,
-        result.page,
-        result.has_next,
+        None,
     ))
 }

@@ -1,11 +1,11 @@
 //! `/api/v4/leads/pipelines` and their `statuses` (C6).
 
-use crate::api::hal::{hal, no_content};
-use crate::api::util::parse_path_id;
+use crate::api::hal::{collection, no_content, ok};
+use crate::api::read::ReadResult;
+use crate::api::Api;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{parse_items, parse_one, Auth, JsonBody, Links};
+use crate::extract::{parse_items, parse_one, ApiPath, JsonBody, Links};
 use crate::state::AppState;
-use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
@@ -54,45 +54,15 @@ pub fn render_pipeline(links: &Links, p: &Pipeline) -> Value {
     })
 }
 
-fn collection(links: &Links, path: &str, key: &str, items: Vec<Value>) -> Response {
-    if items.is_empty() {
-        return no_content();
-    }
-    hal(
-        StatusCode::OK,
-        json!({"_total_items": items.len(), "_links": {"self": links.href(path)}, "_embedded": {key: items}}),
-    )
-}
-
-async fn list(State(st): State<AppState>, Auth(actor): Auth, links: Links) -> ApiResult<Response> {
+async fn list(Api { st, actor, links }: Api) -> ApiResult<Response> {
     let ps = sb_service::pipelines::list(&st.ctx, &actor).await?;
     let items = ps.iter().map(|p| render_pipeline(&links, p)).collect();
     Ok(collection(&links, BASE, "pipelines", items))
 }
 
-/// A read of one thing: unknown (or malformed) ids answer 204, as Kommo does.
-fn found(r: Result<Value, ServiceError>) -> ApiResult<Response> {
-    match r {
-        Ok(v) => Ok(hal(StatusCode::OK, v)),
-        Err(ServiceError::NotFound) => Ok(no_content()),
-        Err(e) => Err(e.into()),
-    }
-}
-
-async fn get_one(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    Path(id): Path<String>,
-) -> ApiResult<Response> {
-    let Ok(id) = id.parse::<i64>() else {
-        return Ok(no_content());
-    };
-    found(
-        sb_service::pipelines::get(&st.ctx, &actor, id)
-            .await
-            .map(|p| render_pipeline(&links, &p)),
-    )
+async fn get_one(Api { st, actor, links }: Api, ApiPath(id): ApiPath<i64>) -> ReadResult {
+    let p = sb_service::pipelines::get(&st.ctx, &actor, id).await?;
+    Ok(ok(render_pipeline(&links, &p)))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -163,12 +133,7 @@ impl PipelineBody {
     }
 }
 
-async fn create(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    JsonBody(body): JsonBody,
-) -> ApiResult<Response> {
+async fn create(Api { st, actor, links }: Api, JsonBody(body): JsonBody) -> ApiResult<Response> {
     let inputs = parse_items::<PipelineBody>(body)?
         .into_iter()
         .map(|(rid, b)| b.input(rid))
@@ -186,60 +151,36 @@ async fn create(
 }
 
 async fn update(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    Path(id): Path<String>,
+    Api { st, actor, links }: Api,
+    ApiPath(id): ApiPath<i64>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {
-    let id = parse_path_id(&id)?;
     let b: PipelineBody = parse_one(body)?;
     let p = sb_service::pipelines::update(&st.ctx, &actor, id, b.input("0".into())).await?;
-    Ok(hal(StatusCode::OK, render_pipeline(&links, &p)))
+    Ok(ok(render_pipeline(&links, &p)))
 }
 
-async fn delete(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    Path(id): Path<String>,
-) -> ApiResult<Response> {
-    let id = parse_path_id(&id)?;
+async fn delete(Api { st, actor, .. }: Api, ApiPath(id): ApiPath<i64>) -> ApiResult<Response> {
     sb_service::pipelines::delete(&st.ctx, &actor, id).await?;
     Ok(no_content())
 }
 
-async fn list_statuses(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    Path(id): Path<String>,
-) -> ApiResult<Response> {
-    let Ok(id) = id.parse::<i64>() else {
-        return Ok(no_content());
-    };
-    match sb_service::pipelines::list_statuses(&st.ctx, &actor, id).await {
-        Ok(v) => {
-            let items = v.iter().map(|s| render_status(&links, s)).collect();
-            Ok(collection(
-                &links,
-                &format!("{BASE}/{id}/statuses"),
-                "statuses",
-                items,
-            ))
-        }
-        Err(ServiceError::NotFound) => Ok(no_content()),
-        Err(e) => Err(e.into()),
-    }
+async fn list_statuses(Api { st, actor, links }: Api, ApiPath(id): ApiPath<i64>) -> ReadResult {
+    let v = sb_service::pipelines::list_statuses(&st.ctx, &actor, id).await?;
+    let items = v.iter().map(|s| render_status(&links, s)).collect();
+    Ok(collection(
+        &links,
+        &format!("{BASE}/{id}/statuses"),
+        "statuses",
+        items,
+    ))
 }
 
 async fn create_statuses(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    Path(id): Path<String>,
+    Api { st, actor, links }: Api,
+    ApiPath(id): ApiPath<i64>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {
-    let id = parse_path_id(&id)?;
     let inputs = parse_items::<StatusBody>(body)?
         .into_iter()
         .map(|(rid, b)| b.input(rid))
@@ -267,29 +208,18 @@ async fn create_statuses(
 }
 
 async fn get_status(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    Path((pid, id)): Path<(String, String)>,
-) -> ApiResult<Response> {
-    let (Ok(pid), Ok(id)) = (pid.parse::<i64>(), id.parse::<i64>()) else {
-        return Ok(no_content());
-    };
-    found(
-        sb_service::pipelines::get_status(&st.ctx, &actor, pid, id)
-            .await
-            .map(|s| render_status(&links, &s)),
-    )
+    Api { st, actor, links }: Api,
+    ApiPath((pid, id)): ApiPath<(i64, i64)>,
+) -> ReadResult {
+    let s = sb_service::pipelines::get_status(&st.ctx, &actor, pid, id).await?;
+    Ok(ok(render_status(&links, &s)))
 }
 
 async fn update_status(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    Path((pid, id)): Path<(String, String)>,
+    Api { st, actor, links }: Api,
+    ApiPath((pid, id)): ApiPath<(i64, i64)>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {
-    let (pid, id) = (parse_path_id(&pid)?, parse_path_id(&id)?);
     let b: StatusBody = parse_one(body)?;
     let edit = StatusEdit {
         name: b.name,
@@ -297,15 +227,13 @@ async fn update_status(
         color: b.color,
     };
     let s = sb_service::pipelines::update_status(&st.ctx, &actor, pid, id, edit).await?;
-    Ok(hal(StatusCode::OK, render_status(&links, &s)))
+    Ok(ok(render_status(&links, &s)))
 }
 
 async fn delete_status(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    Path((pid, id)): Path<(String, String)>,
+    Api { st, actor, .. }: Api,
+    ApiPath((pid, id)): ApiPath<(i64, i64)>,
 ) -> ApiResult<Response> {
-    let (pid, id) = (parse_path_id(&pid)?, parse_path_id(&id)?);
     sb_service::pipelines::delete_status(&st.ctx, &actor, pid, id).await?;
     Ok(no_content())
 }

@@ -1,26 +1,37 @@
 //! `/api/v4/tasks` (C8).
 
-use crate::api::hal::{hal, no_content, page, secs};
-use crate::api::util::{only, parse_entity, patch_one};
+use crate::api::hal::{ok, page, secs};
+use crate::api::read::ReadResult;
+use crate::api::util::parse_entity;
+use crate::api::write::{self, Batch, Op};
+use crate::api::Api;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{parse_items, Auth, JsonBody, Links};
+use crate::extract::{parse_items, ApiPath, JsonBody, Links};
 use crate::params::Params;
 use crate::state::AppState;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use sb_domain::feed::{Task, TaskType};
 use sb_service::tasks::{ListParams, TaskInput, TaskOrder, TaskRef, TaskTypeInput};
-use sb_service::ServiceError;
+use sb_service::{Actor, Ctx, ServiceError};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/api/v4/tasks", get(list).post(create).patch(update_many))
-        .route("/api/v4/tasks/{id}", get(get_one).patch(update_one))
+        .route(
+            "/api/v4/tasks",
+            get(list)
+                .post(|api: Api, b: JsonBody| write::batch(Tasks, Op::Create, api, b))
+                .patch(|api: Api, b: JsonBody| write::batch(Tasks, Op::Update, api, b)),
+        )
+        .route(
+            "/api/v4/tasks/{id}",
+            get(get_one).patch(|api: Api, id: ApiPath<i64>, b: JsonBody| {
+                write::update_one(Tasks, api, id, b)
+            }),
+        )
         .route("/api/v4/tasks/types", get(list_types).post(create_types))
 }
 
@@ -30,15 +41,10 @@ pub fn render_task_type(t: &TaskType) -> Value {
 
 /// `GET /api/v4/tasks/types`: the account's task types, built-in ones first (as in
 /// `GET /api/v4/account?with=task_types`).
-async fn list_types(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-) -> ApiResult<Response> {
+async fn list_types(Api { st, actor, links }: Api) -> ApiResult<Response> {
     let types = sb_service::tasks::task_types(&st.ctx, &actor).await?;
     let items: Vec<Value> = types.iter().map(render_task_type).collect();
-    Ok(hal(
-        StatusCode::OK,
+    Ok(ok(
         json!({"_total_items": items.len(), "_links": {"self": links.href("/api/v4/tasks/types")},
                "_embedded": {"task_types": items}}),
     ))
@@ -56,9 +62,7 @@ struct TaskTypeBody {
 
 /// `POST /api/v4/tasks/types` (admins; Switchboard's own, Kommo has no public one).
 async fn create_types(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
+    Api { st, actor, links }: Api,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {
     let inputs = parse_items::<TaskTypeBody>(body)?
@@ -79,8 +83,7 @@ async fn create_types(
             v
         })
         .collect();
-    Ok(hal(
-        StatusCode::OK,
+    Ok(ok(
         json!({"_links": {"self": links.href("/api/v4/tasks/types")}, "_embedded": {"task_types": items}}),
     ))
 }
@@ -111,31 +114,15 @@ fn bool_param(params: &Params, key: &str) -> Result<Option<bool>, ApiError> {
     }
 }
 
-async fn list(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    params: Params,
-) -> ApiResult<Response> {
+async fn list(Api { st, actor, links }: Api, params: Params) -> ApiResult<Response> {
     let (pg, limit) = params.paging()?;
     let (complete_till_from, complete_till_to) = params.range("filter[complete_till]")?;
     let (updated_from, updated_to) = params.range("filter[updated_at]")?;
-    let (order_by, desc) = match params.order()? {
-        None => (TaskOrder::Id, false),
-        Some((f, d)) => (
-            match f.as_str() {
-                "id" => TaskOrder::Id,
-                "created_at" => TaskOrder::CreatedAt,
-                "complete_till" => TaskOrder::CompleteTill,
-                other => {
-                    return Err(ApiError::bad_request(format!(
-                        "cannot order by {other:?}: use id, created_at or complete_till"
-                    )))
-                }
-            },
-            d,
-        ),
-    };
+    let (order_by, desc) = params.order(&[
+        ("id", TaskOrder::Id),
+        ("created_at", TaskOrder::CreatedAt),
+        ("complete_till", TaskOrder::CompleteTill),
+    ])?;
     let mut types = params.ints("filter[task_type_id]")?;
     types.extend(params.ints("filter[task_type]")?);
     let entity_type = match params.get("filter[entity_type]").map(str::trim) {
@@ -159,36 +146,19 @@ async fn list(
         desc,
     };
     let result = sb_service::tasks::list(&st.ctx, &actor, p).await?;
-    let items: Vec<Value> = result
-        .items
-        .iter()
-        .map(|t| render_task(&links, t))
-        .collect();
     Ok(page(
         &links,
-        "/api/v4/tasks",
         &params,
+        "/api/v4/tasks",
         "tasks",
-        items,
-        result.page,
-        result.has_next,
+        result.map(|t| render_task(&links, t)),
+        None,
     ))
 }
 
-async fn get_one(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    Path(id): Path<String>,
-) -> ApiResult<Response> {
-    let Ok(id) = id.parse::<i64>() else {
-        return Ok(no_content());
-    };
-    match sb_service::tasks::get(&st.ctx, &actor, id).await {
-        Ok(t) => Ok(hal(StatusCode::OK, render_task(&links, &t))),
-        Err(ServiceError::NotFound) => Ok(no_content()),
-        Err(e) => Err(e.into()),
-    }
+async fn get_one(Api { st, actor, links }: Api, ApiPath(id): ApiPath<i64>) -> ReadResult {
+    let t = sb_service::tasks::get(&st.ctx, &actor, id).await?;
+    Ok(ok(render_task(&links, &t)))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -237,11 +207,21 @@ struct TaskBody {
     updated_at: Option<i64>,
 }
 
-fn parse_inputs(body: Value) -> Result<Vec<TaskInput>, ApiError> {
-    Ok(parse_items::<TaskBody>(body)?
-        .into_iter()
-        .map(|(rid, b)| TaskInput {
-            request_id: Some(rid),
+/// Tasks, for the batch writes.
+#[derive(Clone, Copy)]
+struct Tasks;
+
+impl Batch for Tasks {
+    type Body = TaskBody;
+    type Input = TaskInput;
+    type Ref = TaskRef;
+
+    fn plural(self) -> &'static str {
+        "tasks"
+    }
+    fn input(self, request_id: String, b: TaskBody) -> TaskInput {
+        TaskInput {
+            request_id: Some(request_id),
             id: b.id,
             text: b.text,
             complete_till: b.complete_till,
@@ -259,48 +239,21 @@ fn parse_inputs(body: Value) -> Result<Vec<TaskInput>, ApiError> {
             updated_by: b.updated_by,
             created_at: b.created_at,
             updated_at: b.updated_at,
-        })
-        .collect())
-}
-
-fn ref_json(links: &Links, r: &TaskRef) -> Value {
-    json!({"id": r.id, "request_id": r.request_id, "updated_at": secs(r.updated_at),
-           "_links": {"self": links.href(&format!("/api/v4/tasks/{}", r.id))}})
-}
-
-fn render_refs(links: &Links, refs: &[TaskRef]) -> Value {
-    let items: Vec<Value> = refs.iter().map(|r| ref_json(links, r)).collect();
-    json!({"_links": {"self": links.href("/api/v4/tasks")}, "_embedded": {"tasks": items}})
-}
-
-async fn create(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    JsonBody(body): JsonBody,
-) -> ApiResult<Response> {
-    let refs = sb_service::tasks::create(&st.ctx, &actor, parse_inputs(body)?).await?;
-    Ok(hal(StatusCode::OK, render_refs(&links, &refs)))
-}
-
-async fn update_many(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    JsonBody(body): JsonBody,
-) -> ApiResult<Response> {
-    let refs = sb_service::tasks::update(&st.ctx, &actor, parse_inputs(body)?).await?;
-    Ok(hal(StatusCode::OK, render_refs(&links, &refs)))
-}
-
-async fn update_one(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    Path(id): Path<String>,
-    JsonBody(body): JsonBody,
-) -> ApiResult<Response> {
-    let inputs = patch_one(&id, body, parse_inputs, |i, id| i.id = Some(id))?;
-    let refs = sb_service::tasks::update(&st.ctx, &actor, inputs).await?;
-    Ok(hal(StatusCode::OK, ref_json(&links, only(&refs)?)))
+        }
+    }
+    fn set_id(input: &mut TaskInput, id: i64) {
+        input.id = Some(id);
+    }
+    async fn write(
+        self,
+        ctx: &Ctx,
+        actor: &Actor,
+        op: Op,
+        inputs: Vec<TaskInput>,
+    ) -> Result<Vec<TaskRef>, ServiceError> {
+        match op {
+            Op::Create => sb_service::tasks::create(ctx, actor, inputs).await,
+            Op::Update => sb_service::tasks::update(ctx, actor, inputs).await,
+        }
+    }
 }

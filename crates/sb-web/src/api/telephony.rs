@@ -2,12 +2,12 @@
 //! mapping, the blacklist (P10), click-to-call (V1, P3), recordings and the live call
 //! stream (V2, P4).
 
-use crate::api::hal::{hal, no_content, secs};
+use crate::api::hal::{hal, no_content, ok, page, secs};
+use crate::api::Api;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{parse_one, Auth, JsonBody, Links};
+use crate::extract::{parse_one, ApiPath, JsonBody, Links};
 use crate::params::Params;
 use crate::state::AppState;
-use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -15,6 +15,7 @@ use axum::routing::{delete, get, post, put};
 use axum::Router;
 use sb_domain::{CallId, IntegrationId, UserId};
 use sb_service::telephony::{self, IntegrationView, Settings};
+use sb_service::Page;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -54,19 +55,13 @@ fn render(links: &Links, v: &IntegrationView) -> Value {
     })
 }
 
-fn int_id(s: &str) -> Result<i64, ApiError> {
-    s.parse::<i64>()
-        .map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "Not found"))
-}
-
-async fn list(State(st): State<AppState>, Auth(actor): Auth, links: Links) -> ApiResult<Response> {
+async fn list(Api { st, actor, links }: Api) -> ApiResult<Response> {
     let all = telephony::list(&st.ctx, &actor).await?;
     if all.is_empty() {
         return Ok(no_content());
     }
     let items: Vec<Value> = all.iter().map(|v| render(&links, v)).collect();
-    Ok(hal(
-        StatusCode::OK,
+    Ok(ok(
         json!({"_total_items": items.len(), "_embedded": {"integrations": items}}),
     ))
 }
@@ -89,12 +84,7 @@ fn zadarma() -> String {
     "zadarma".into()
 }
 
-async fn install(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    JsonBody(body): JsonBody,
-) -> ApiResult<Response> {
+async fn install(Api { st, actor, links }: Api, JsonBody(body): JsonBody) -> ApiResult<Response> {
     let b: InstallBody = parse_one(body)?;
     let mut v = b.settings.unwrap_or_else(|| json!({}));
     if let Some(o) = v.as_object_mut() {
@@ -118,22 +108,13 @@ async fn install(
     Ok(hal(StatusCode::CREATED, render(&links, &view)))
 }
 
-async fn get_one(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    Path(id): Path<String>,
-) -> ApiResult<Response> {
-    let v = telephony::get(&st.ctx, &actor, IntegrationId(int_id(&id)?)).await?;
-    Ok(hal(StatusCode::OK, render(&links, &v)))
+async fn get_one(Api { st, actor, links }: Api, ApiPath(id): ApiPath<i64>) -> ApiResult<Response> {
+    let v = telephony::get(&st.ctx, &actor, IntegrationId(id)).await?;
+    Ok(ok(render(&links, &v)))
 }
 
-async fn pbx_status(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    Path(id): Path<String>,
-) -> ApiResult<Response> {
-    let id = IntegrationId(int_id(&id)?);
+async fn pbx_status(Api { st, actor, .. }: Api, ApiPath(id): ApiPath<i64>) -> ApiResult<Response> {
+    let id = IntegrationId(id);
     let (balance, exts) = telephony::pbx_status(&st.ctx, &actor, id).await?;
     let view = telephony::get(&st.ctx, &actor, id).await?;
     let offered: Vec<Value> = exts
@@ -147,8 +128,7 @@ async fn pbx_status(
             json!({"extension": e, "user_id": bound, "available": bound.is_none()})
         })
         .collect();
-    Ok(hal(
-        StatusCode::OK,
+    Ok(ok(
         json!({"balance": balance.amount, "currency": balance.currency, "extensions": offered}),
     ))
 }
@@ -162,22 +142,20 @@ struct UpdateBody {
 }
 
 async fn update(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    Path(id): Path<String>,
+    Api { st, actor, links }: Api,
+    ApiPath(id): ApiPath<i64>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {
     let b: UpdateBody = parse_one(body)?;
     let v = telephony::update(
         &st.ctx,
         &actor,
-        IntegrationId(int_id(&id)?),
+        IntegrationId(id),
         b.settings.unwrap_or_else(|| json!({})),
         b.default_user_id.map(|o| o.map(UserId)),
     )
     .await?;
-    Ok(hal(StatusCode::OK, render(&links, &v)))
+    Ok(ok(render(&links, &v)))
 }
 
 #[derive(Deserialize)]
@@ -186,30 +164,27 @@ struct BindBody {
 }
 
 async fn bind(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    Path((id, ext)): Path<(String, String)>,
+    Api { st, actor, links }: Api,
+    ApiPath((id, ext)): ApiPath<(i64, String)>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {
     let b: BindBody = parse_one(body)?;
     let v = telephony::bind_extension(
         &st.ctx,
         &actor,
-        IntegrationId(int_id(&id)?),
+        IntegrationId(id),
         &ext,
         Some(UserId(b.user_id)),
     )
     .await?;
-    Ok(hal(StatusCode::OK, render(&links, &v)))
+    Ok(ok(render(&links, &v)))
 }
 
 async fn unbind(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    Path((id, ext)): Path<(String, String)>,
+    Api { st, actor, .. }: Api,
+    ApiPath((id, ext)): ApiPath<(i64, String)>,
 ) -> ApiResult<Response> {
-    telephony::bind_extension(&st.ctx, &actor, IntegrationId(int_id(&id)?), &ext, None).await?;
+    telephony::bind_extension(&st.ctx, &actor, IntegrationId(id), &ext, None).await?;
     Ok(no_content())
 }
 
@@ -225,8 +200,7 @@ fn render_entry(e: &sb_domain::integrations::BlacklistEntry) -> Value {
 }
 
 async fn blacklist_add(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
+    Api { st, actor, .. }: Api,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {
     let b: BlacklistBody = parse_one(body)?;
@@ -234,35 +208,32 @@ async fn blacklist_add(
     Ok(hal(StatusCode::CREATED, render_entry(&e)))
 }
 
-async fn blacklist_list(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    params: Params,
-) -> ApiResult<Response> {
-    let (page, limit) = params.paging()?;
-    let mut items =
-        telephony::blacklist_list(&st.ctx, &actor, limit + 1, (page - 1) * limit).await?;
+async fn blacklist_list(Api { st, actor, links }: Api, params: Params) -> ApiResult<Response> {
+    let (pg, limit) = params.paging()?;
+    let mut items = telephony::blacklist_list(&st.ctx, &actor, limit + 1, (pg - 1) * limit).await?;
     let has_next = items.len() as i64 > limit;
     items.truncate(limit as usize);
-    let v: Vec<Value> = items.iter().map(render_entry).collect();
-    Ok(crate::api::hal::page(
-        &links,
-        "/api/v4/telephony/blacklist",
-        &params,
-        "blacklist",
-        v,
-        page,
+    let entries = Page {
+        items,
+        page: pg,
+        limit,
         has_next,
+    };
+    Ok(page(
+        &links,
+        &params,
+        "/api/v4/telephony/blacklist",
+        "blacklist",
+        entries.map(render_entry),
+        None,
     ))
 }
 
 async fn blacklist_remove(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    Path(id): Path<String>,
+    Api { st, actor, .. }: Api,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Response> {
-    telephony::blacklist_remove(&st.ctx, &actor, int_id(&id)?).await?;
+    telephony::blacklist_remove(&st.ctx, &actor, id).await?;
     Ok(no_content())
 }
 
@@ -275,11 +246,7 @@ struct DialBody {
     integration_id: Option<i64>,
 }
 
-async fn dial(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    JsonBody(body): JsonBody,
-) -> ApiResult<Response> {
+async fn dial(Api { st, actor, .. }: Api, JsonBody(body): JsonBody) -> ApiResult<Response> {
     let b: DialBody = parse_one(body)?;
     let ext = telephony::dial(
         &st.ctx,
@@ -289,19 +256,13 @@ async fn dial(
         b.integration_id.map(IntegrationId),
     )
     .await?;
-    Ok(hal(
-        StatusCode::OK,
+    Ok(ok(
         json!({"phone": b.phone, "extension": ext, "state": "ringing_extension"}),
     ))
 }
 
-async fn recording(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    Path(id): Path<String>,
-) -> ApiResult<Response> {
-    let (bytes, ct) =
-        telephony::work::recording(&st.ctx, actor.account.id, CallId(int_id(&id)?)).await?;
+async fn recording(Api { st, actor, .. }: Api, ApiPath(id): ApiPath<i64>) -> ApiResult<Response> {
+    let (bytes, ct) = telephony::work::recording(&st.ctx, actor.account.id, CallId(id)).await?;
     Ok((
         [
             (header::CONTENT_TYPE, ct),
@@ -313,7 +274,7 @@ async fn recording(
 }
 
 /// Server-sent events with this user's call pop-ups: ringing, answered, ended, error.
-async fn live(State(st): State<AppState>, Auth(actor): Auth) -> impl IntoResponse {
+async fn live(Api { st, actor, .. }: Api) -> impl IntoResponse {
     let rx = st.ctx.hub.subscribe(actor.account.id);
     let me = actor.user.id;
     let admin = actor.is_admin();
@@ -339,15 +300,10 @@ async fn live(State(st): State<AppState>, Auth(actor): Auth) -> impl IntoRespons
 }
 
 /// Kommo's bulk call logging (V4): per-item errors come back while valid items are saved.
-async fn log_calls(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    links: Links,
-    JsonBody(body): JsonBody,
-) -> ApiResult<Response> {
+async fn log_calls(Api { st, actor, links }: Api, JsonBody(body): JsonBody) -> ApiResult<Response> {
     let items = crate::extract::parse_items::<telephony::log::CallLogInput>(body)?;
-    let (ok, errors) = telephony::log::log_calls(&st.ctx, &actor, items).await?;
-    let calls: Vec<Value> = ok
+    let (logged, errors) = telephony::log::log_calls(&st.ctx, &actor, items).await?;
+    let calls: Vec<Value> = logged
         .iter()
         .map(|c| {
             let plural = match c.entity_type {
@@ -362,8 +318,7 @@ async fn log_calls(
         })
         .collect();
     let errs: Vec<Value> = errors.iter().map(|e| json!({"request_id": e.request_id, "title": e.title, "detail": e.detail, "errors": e.errors})).collect();
-    Ok(hal(
-        StatusCode::OK,
+    Ok(ok(
         json!({"_total_items": calls.len(), "errors": errs, "_embedded": {"calls": calls}}),
     ))
 }
