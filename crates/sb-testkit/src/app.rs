@@ -146,9 +146,7 @@ impl TestApp {
 
     /// Runs every due background job (the app's worker is off in tests).
     pub async fn drain_jobs(&self) -> usize {
-        sb_service::telephony::work::drain(self.ctx())
-            .await
-            .expect("jobs run")
+        sb_service::jobs::drain(self.ctx()).await.expect("jobs run")
     }
 
     pub fn account(&self) -> &Account {

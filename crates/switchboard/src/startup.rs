@@ -106,12 +106,9 @@ impl App {
     ) -> anyhow::Result<()> {
         let router = sb_web::router(self.state.clone());
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-        let worker = self.workers.then(|| {
-            tokio::spawn(sb_service::telephony::work::worker(
-                self.state.ctx.clone(),
-                stop_rx,
-            ))
-        });
+        let worker = self
+            .workers
+            .then(|| tokio::spawn(sb_service::jobs::worker(self.state.ctx.clone(), stop_rx)));
         axum::serve(
             self.listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),
