@@ -8,6 +8,7 @@ mod catalogs;
 mod feed;
 mod jobs;
 mod leads;
+mod nodes;
 mod pipelines;
 mod schema;
 mod scope;
