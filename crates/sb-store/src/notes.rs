@@ -1,7 +1,7 @@
 //! Notes on leads, contacts and companies (Kommo §9), call records among them. Access
 //! follows the parent entity: the service checks it before reading or writing here.
 
-use crate::db::DbConn;
+use crate::db::{DbConn, Tx};
 use crate::sql::Sql;
 use crate::{flag, Result, StoreError};
 use sb_domain::feed::{parse_entity_kind, Note};
@@ -134,6 +134,22 @@ pub async fn get(c: &mut impl DbConn, account: AccountId, id: NoteId) -> Result<
     .fetch_optional(c.raw())
     .await?;
     row.as_ref().map(from_row).transpose()
+}
+
+/// The notes among `ids`, for an update: the rows as they are now, held until `tx` ends
+/// (see [`crate::cards::lock_rows`]), so no concurrent change is written over.
+pub async fn lock_many(tx: &mut Tx, account: AccountId, ids: &[NoteId]) -> Result<Vec<Note>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<i64> = ids.iter().map(|i| i.0).collect();
+    let mut sql = Sql::new(&format!(
+        "select {COLUMNS} from notes n where n.account_id = "
+    ));
+    sql.bind(account.0).push(" and n.id in ").bind_list(&ids);
+    crate::cards::lock_rows(&mut sql, tx, "n");
+    let rows = sql.query().fetch_all(tx.raw()).await?;
+    rows.iter().map(from_row).collect()
 }
 
 #[derive(Debug, Clone, Default)]

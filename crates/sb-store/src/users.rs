@@ -1,6 +1,7 @@
 //! Users and groups of an account.
 
-use crate::db::DbConn;
+use crate::db::{DbConn, Tx};
+use crate::sql::Sql;
 use crate::{flag, Result, StoreError};
 use sb_domain::entities::{Group, Role, User};
 use sb_domain::{AccountId, GroupId, Rights, UserId};
@@ -98,6 +99,18 @@ pub async fn get(c: &mut impl DbConn, account: AccountId, id: UserId) -> Result<
     .bind(id.0)
     .fetch_optional(c.raw())
     .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// [`get`] for an update: the row as it is now, held until `tx` ends (see
+/// [`crate::cards::lock_rows`]), so a concurrent change of the user is not written over.
+pub async fn lock(tx: &mut Tx, account: AccountId, id: UserId) -> Result<Option<User>> {
+    let mut sql = Sql::new(&format!(
+        "select {COLUMNS} from users u where u.account_id = "
+    ));
+    sql.bind(account.0).push(" and u.id = ").bind(id.0);
+    crate::cards::lock_rows(&mut sql, tx, "u");
+    let row = sql.query().fetch_optional(tx.raw()).await?;
     row.as_ref().map(from_row).transpose()
 }
 
