@@ -52,15 +52,16 @@ fn element_from_row(r: &AnyRow) -> Result<CatalogElement> {
     })
 }
 
+/// `entity_links.entity_type`: the plural, as in every table (migration 7).
 fn entity_type(kind: EntityKind) -> &'static str {
-    kind.singular()
+    kind.as_str()
 }
 
 fn entity_kind(s: &str) -> Result<EntityKind> {
     match s {
-        "lead" => Ok(EntityKind::Leads),
-        "contact" => Ok(EntityKind::Contacts),
-        "company" => Ok(EntityKind::Companies),
+        "leads" => Ok(EntityKind::Leads),
+        "contacts" => Ok(EntityKind::Contacts),
+        "companies" => Ok(EntityKind::Companies),
         other => Err(StoreError::Corrupt(format!("link entity type {other}"))),
     }
 }
