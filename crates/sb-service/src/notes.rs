@@ -14,6 +14,7 @@ use sb_store::notes::{self, NoteFilter};
 use sb_store::tasks::{self, TaskFilter, TaskOrder};
 use sb_store::users;
 use serde_json::{json, Map, Value};
+use std::collections::HashMap;
 
 /// Note types the API accepts.
 pub const NOTE_TYPES: [&str; 6] = [
@@ -409,9 +410,20 @@ async fn writable_note(
     id: i64,
     visible: &mut Vec<(i64, bool)>,
 ) -> Result<Option<Note>, ServiceError> {
-    let Some(n) = notes::get(c, actor.account.id, NoteId(id))
-        .await?
-        .filter(|n| n.entity_type == kind && entity.is_none_or(|e| e == n.entity_id))
+    let n = notes::get(c, actor.account.id, NoteId(id)).await?;
+    writable(c, actor, kind, entity, n, visible).await
+}
+
+/// `n` if the caller may write it (see [`writable_note`]).
+async fn writable(
+    c: &mut impl sb_store::DbConn,
+    actor: &Actor,
+    kind: EntityKind,
+    entity: Option<i64>,
+    n: Option<Note>,
+    visible: &mut Vec<(i64, bool)>,
+) -> Result<Option<Note>, ServiceError> {
+    let Some(n) = n.filter(|n| n.entity_type == kind && entity.is_none_or(|e| e == n.entity_id))
     else {
         return Ok(None);
     };
@@ -430,6 +442,10 @@ async fn writable_note(
 /// `/{e}/{id}/notes/{note_id}`). Unknown notes, notes of another entity and notes on
 /// entities outside the caller's view all answer `NotFound` on `id`. No event is
 /// written: Kommo's event log has no type for an edited note.
+///
+/// The notes are read inside the write transaction (see [`notes::lock_many`]): two
+/// concurrent edits of one note take turns, and the second merges its params into what
+/// the first wrote instead of writing the first one's keys (or a pin set meanwhile) back.
 pub async fn update(
     ctx: &Ctx,
     actor: &Actor,
@@ -439,7 +455,13 @@ pub async fn update(
 ) -> Result<Vec<NoteRef>, ServiceError> {
     check_entity(kind)?;
     check_batch_size(items.len())?;
-    let mut c = ctx.db.conn().await?;
+    let mut tx = ctx.db.begin().await?;
+    let ids: Vec<NoteId> = items.iter().filter_map(|i| i.id.map(NoteId)).collect();
+    let stored: HashMap<i64, Note> = notes::lock_many(&mut tx, actor.account.id, &ids)
+        .await?
+        .into_iter()
+        .map(|n| (n.id.0, n))
+        .collect();
     let now = ctx.now();
     let mut out: Vec<Note> = Vec::with_capacity(items.len());
     let mut refs = Vec::with_capacity(items.len());
@@ -456,7 +478,10 @@ pub async fn update(
             // A note edited earlier in the batch is edited again from that version.
             Some(id) => match out.iter().rev().find(|n| n.id.0 == id) {
                 Some(n) => Some(n.clone()),
-                None => writable_note(&mut c, actor, kind, path_entity, id, &mut visible).await?,
+                None => {
+                    let n = stored.get(&id).cloned();
+                    writable(&mut tx, actor, kind, path_entity, n, &mut visible).await?
+                }
             },
         };
         let Some(mut note) = current else {
@@ -531,11 +556,9 @@ pub async fn update(
         out.retain(|n| n.id != note.id);
         out.push(note);
     }
-    drop(c);
     if !all_errors.is_empty() {
         return Err(ServiceError::Validation(all_errors));
     }
-    let mut tx = ctx.db.begin().await?;
     for n in &out {
         notes::update(&mut tx, n).await?;
     }

@@ -95,7 +95,9 @@ pub async fn set_rights(
 ) -> Result<User, ServiceError> {
     actor.require_admin()?;
     let mut tx = ctx.db.begin().await?;
-    let mut user = users::get(&mut tx, actor.account.id, id)
+    // Read with a lock: the whole row is written back below, so a change committed
+    // between this read and that write (say, another admin's) would be undone.
+    let mut user = users::lock(&mut tx, actor.account.id, id)
         .await?
         .ok_or(ServiceError::NotFound)?;
     user.rights = if user.is_admin() {

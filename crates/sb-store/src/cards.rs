@@ -8,7 +8,7 @@ use crate::sql::{bulk_shape, row_of, statement_sizes, values_sql, Sql};
 use crate::{flag, Result, StoreError};
 use sb_domain::entities::{Card, CardKind, PhoneMatch};
 use sb_domain::fields::FieldValue;
-use sb_domain::{AccountId, CompanyId, Phone, UserId, Visibility};
+use sb_domain::{AccountId, CompanyId, EntityKind, Phone, UserId, Visibility};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
@@ -143,7 +143,7 @@ async fn insert_phones(c: &mut impl DbConn, phones: &[(&Card, usize, &CardPhone)
         for ((card, pos, p), rev) in chunk.iter().zip(&revs) {
             q = q
                 .bind(card.account_id.0)
-                .bind(card.kind.singular())
+                .bind(card.kind.entity_kind().as_str())
                 .bind(card.id)
                 .bind(*pos as i64)
                 .bind(p.phone.raw.as_str())
@@ -184,7 +184,7 @@ pub async fn update(c: &mut impl DbConn, w: &CardWrite) -> Result<()> {
     }
     sqlx::query("delete from phones where account_id = $1 and entity_type = $2 and entity_id = $3")
         .bind(k.account_id.0)
-        .bind(k.kind.singular())
+        .bind(k.kind.entity_kind().as_str())
         .bind(k.id)
         .execute(c.raw())
         .await?;
@@ -362,7 +362,7 @@ pub async fn list(
         sql.push(" and k.id in (select et.entity_id from entity_tags et where et.account_id = ")
             .bind(account.0)
             .push(" and et.entity_type = ")
-            .bind(kind.singular())
+            .bind(kind.entity_kind().as_str())
             .push(" and et.tag_id in ")
             .bind_list(&f.tag_ids)
             .push(")");
@@ -373,7 +373,7 @@ pub async fn list(
                 sql.push(" and k.id in (select p.entity_id from phones p where p.account_id = ")
                     .bind(account.0)
                     .push(" and p.entity_type = ")
-                    .bind(kind.singular())
+                    .bind(kind.entity_kind().as_str())
                     .push(" and p.rev_digits >= ")
                     .bind(lo)
                     .push(" and p.rev_digits < ")
@@ -438,11 +438,11 @@ fn phone_sql(account: AccountId, vis: [Visibility; 2], phone: &Phone) -> Sql {
         "select p.entity_type, coalesce(k.id, m.id), coalesce(k.name, m.name), coalesce(k.responsible_user_id, m.responsible_user_id), p.raw, p.e164 \
          from phones p left join contacts k on p.entity_type = ",
     );
-    sql.bind(CardKind::Contact.singular())
+    sql.bind(EntityKind::Contacts.as_str())
         .push(" and k.account_id = p.account_id and k.id = p.entity_id and k.is_deleted = 0");
     push_visibility(&mut sql, "k", account, vis[0]);
     sql.push(" left join companies m on p.entity_type = ")
-        .bind(CardKind::Company.singular())
+        .bind(EntityKind::Companies.as_str())
         .push(" and m.account_id = p.account_id and m.id = p.entity_id and m.is_deleted = 0");
     push_visibility(&mut sql, "m", account, vis[1]);
     sql.push(" where p.account_id = ").bind(account.0);
@@ -481,7 +481,7 @@ fn phone_row<R: Cells>(r: &R) -> Result<PhoneRow> {
 fn phone_matches(rows: Vec<PhoneRow>, phone: &Phone) -> Vec<PhoneMatch> {
     let mut out: Vec<PhoneMatch> = Vec::with_capacity(rows.len());
     for (et, id, name, responsible, raw, e164) in rows {
-        let kind = if et == "company" {
+        let kind = if et == EntityKind::Companies.as_str() {
             CardKind::Company
         } else {
             CardKind::Contact

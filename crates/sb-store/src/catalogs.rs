@@ -2,6 +2,7 @@
 //! companies to elements (`entity_links`, with a quantity). Elements' custom fields are
 //! indexed in `field_values` like any entity's, in the same call.
 
+use crate::cells::decode;
 use crate::db::DbConn;
 use crate::field_values::{self, ValueOwner};
 use crate::sql::Sql;
@@ -17,51 +18,54 @@ const ELEMENT_COLUMNS: &str = "id, account_id, catalog_id, name, custom_fields, 
 /// `entity_links.to_entity_type` of a catalog element (Kommo's name).
 const ELEMENT_TYPE: &str = "catalog_elements";
 
+/// A row of [`COLUMNS`].
 fn from_row(r: &AnyRow) -> Result<Catalog> {
-    let t: String = r.try_get(3)?;
-    Ok(Catalog {
-        id: CatalogId(r.try_get(0)?),
-        account_id: AccountId(r.try_get(1)?),
-        name: r.try_get(2)?,
-        catalog_type: CatalogType::parse(&t)
-            .ok_or_else(|| StoreError::Corrupt(format!("catalog type {t}")))?,
-        sort: r.try_get(4)?,
-        can_add_elements: r.try_get::<i64, _>(5)? != 0,
-        can_link_multiple: r.try_get::<i64, _>(6)? != 0,
-        created_by: UserId(r.try_get(7)?),
-        updated_by: UserId(r.try_get(8)?),
-        created_at: r.try_get(9)?,
-        updated_at: r.try_get(10)?,
+    decode(r, |c| {
+        Ok(Catalog {
+            id: CatalogId(c.next()?),
+            account_id: AccountId(c.next()?),
+            name: c.next()?,
+            catalog_type: c.parse("catalogs.type", CatalogType::parse)?,
+            sort: c.next()?,
+            can_add_elements: c.flag()?,
+            can_link_multiple: c.flag()?,
+            created_by: UserId(c.next()?),
+            updated_by: UserId(c.next()?),
+            created_at: c.next()?,
+            updated_at: c.next()?,
+        })
     })
 }
 
+/// A row of [`ELEMENT_COLUMNS`].
 fn element_from_row(r: &AnyRow) -> Result<CatalogElement> {
-    let cf: String = r.try_get(4)?;
-    Ok(CatalogElement {
-        id: CatalogElementId(r.try_get(0)?),
-        account_id: AccountId(r.try_get(1)?),
-        catalog_id: CatalogId(r.try_get(2)?),
-        name: r.try_get(3)?,
-        custom_fields: serde_json::from_str::<Vec<FieldValue>>(&cf)
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        created_by: UserId(r.try_get(5)?),
-        updated_by: UserId(r.try_get(6)?),
-        created_at: r.try_get(7)?,
-        updated_at: r.try_get(8)?,
-        is_deleted: r.try_get::<i64, _>(9)? != 0,
+    decode(r, |c| {
+        Ok(CatalogElement {
+            id: CatalogElementId(c.next()?),
+            account_id: AccountId(c.next()?),
+            catalog_id: CatalogId(c.next()?),
+            name: c.next()?,
+            custom_fields: c.json::<Vec<FieldValue>>("catalog_elements.custom_fields")?,
+            created_by: UserId(c.next()?),
+            updated_by: UserId(c.next()?),
+            created_at: c.next()?,
+            updated_at: c.next()?,
+            is_deleted: c.flag()?,
+        })
     })
 }
 
+/// `entity_links.entity_type`: the plural, as in every table (migration 7).
 fn entity_type(kind: EntityKind) -> &'static str {
-    kind.singular()
+    kind.as_str()
 }
 
-fn entity_kind(s: &str) -> Result<EntityKind> {
+fn entity_kind(s: &str) -> Option<EntityKind> {
     match s {
-        "lead" => Ok(EntityKind::Leads),
-        "contact" => Ok(EntityKind::Contacts),
-        "company" => Ok(EntityKind::Companies),
-        other => Err(StoreError::Corrupt(format!("link entity type {other}"))),
+        "leads" => Some(EntityKind::Leads),
+        "contacts" => Some(EntityKind::Contacts),
+        "companies" => Some(EntityKind::Companies),
+        _ => None,
     }
 }
 
@@ -418,13 +422,15 @@ pub async fn count_links(
     Ok(row.try_get::<i64, _>(0)?)
 }
 
+/// A row of `entity_type, entity_id, catalog_id, to_entity_id, quantity`.
 fn link_from_row(r: &AnyRow) -> Result<CatalogLink> {
-    let et: String = r.try_get(0)?;
-    Ok(CatalogLink {
-        entity: entity_kind(&et)?,
-        entity_id: r.try_get(1)?,
-        catalog_id: CatalogId(r.try_get(2)?),
-        element_id: CatalogElementId(r.try_get(3)?),
-        quantity: r.try_get(4)?,
+    decode(r, |c| {
+        Ok(CatalogLink {
+            entity: c.parse("entity_links.entity_type", entity_kind)?,
+            entity_id: c.next()?,
+            catalog_id: CatalogId(c.next()?),
+            element_id: CatalogElementId(c.next()?),
+            quantity: c.next()?,
+        })
     })
 }

@@ -3,7 +3,7 @@
 //! decoded into a domain type by one function whichever connection read it.
 
 use crate::sql::Arg;
-use crate::Result;
+use crate::{Result, StoreError};
 use sqlx::any::AnyRow;
 use sqlx::Any;
 
@@ -20,11 +20,16 @@ impl<T> Cell for T where
 pub(crate) trait Cells {
     /// The value of column `i` (from 0).
     fn cell<T: Cell>(&self, i: usize) -> Result<T>;
+    /// How many columns the row has.
+    fn width(&self) -> usize;
 }
 
 impl Cells for AnyRow {
     fn cell<T: Cell>(&self, i: usize) -> Result<T> {
         Ok(sqlx::Row::try_get(self, i)?)
+    }
+    fn width(&self) -> usize {
+        sqlx::Row::len(self)
     }
 }
 
@@ -32,6 +37,77 @@ impl Cells for rusqlite::Row<'_> {
     fn cell<T: Cell>(&self, i: usize) -> Result<T> {
         Ok(self.get(i)?)
     }
+    fn width(&self) -> usize {
+        self.as_ref().column_count()
+    }
+}
+
+/// Reads a row's columns in the order of its select list: a decoder names no column
+/// positions, so adding, removing or moving a column in the list means writing the
+/// decoder in the same order, and [`Cursor::finish`] refuses a row that has columns the
+/// decoder did not read (or fewer than it read). Works on both kinds of row.
+pub(crate) struct Cursor<'r, R: ?Sized> {
+    row: &'r R,
+    at: usize,
+}
+
+impl<'r, R: Cells + ?Sized> Cursor<'r, R> {
+    pub(crate) fn new(row: &'r R) -> Self {
+        Cursor { row, at: 0 }
+    }
+
+    /// The next column.
+    pub(crate) fn next<T: Cell>(&mut self) -> Result<T> {
+        let v = self.row.cell(self.at)?;
+        self.at += 1;
+        Ok(v)
+    }
+
+    /// The next column, a 0/1 flag (booleans are integers on both backends).
+    pub(crate) fn flag(&mut self) -> Result<bool> {
+        Ok(self.next::<i64>()? != 0)
+    }
+
+    /// The next column, a text column holding one of an enum's names: `parse` gives the
+    /// value, and a name it does not know is [`StoreError::Corrupt`], naming `column`.
+    pub(crate) fn parse<T>(
+        &mut self,
+        column: &str,
+        parse: impl FnOnce(&str) -> Option<T>,
+    ) -> Result<T> {
+        let s: String = self.next()?;
+        parse(&s).ok_or_else(|| StoreError::Corrupt(format!("{column}: {s:?}")))
+    }
+
+    /// The next column, JSON text (`column` names it in the error).
+    pub(crate) fn json<T: serde::de::DeserializeOwned>(&mut self, column: &str) -> Result<T> {
+        let s: String = self.next()?;
+        serde_json::from_str(&s).map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
+    }
+
+    /// Ends the row: every column was read.
+    pub(crate) fn finish(self) -> Result<()> {
+        let width = self.row.width();
+        if self.at == width {
+            Ok(())
+        } else {
+            Err(StoreError::Corrupt(format!(
+                "row of {width} columns decoded as {}",
+                self.at
+            )))
+        }
+    }
+}
+
+/// Decodes a whole row with `f` and checks that it read every column.
+pub(crate) fn decode<R: Cells + ?Sized, T>(
+    row: &R,
+    f: impl FnOnce(&mut Cursor<'_, R>) -> Result<T>,
+) -> Result<T> {
+    let mut c = Cursor::new(row);
+    let v = f(&mut c)?;
+    c.finish()?;
+    Ok(v)
 }
 
 impl rusqlite::ToSql for Arg {

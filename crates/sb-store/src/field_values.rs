@@ -26,10 +26,10 @@ pub enum ValueOwner {
 impl ValueOwner {
     pub fn as_str(self) -> &'static str {
         match self {
-            ValueOwner::Lead => "lead",
-            ValueOwner::Contact => "contact",
-            ValueOwner::Company => "company",
-            ValueOwner::CatalogElement => "catalog_element",
+            ValueOwner::Lead => "leads",
+            ValueOwner::Contact => "contacts",
+            ValueOwner::Company => "companies",
+            ValueOwner::CatalogElement => "catalog_elements",
         }
     }
 }

@@ -384,7 +384,7 @@ fn push_where(sql: &mut Sql, account: AccountId, f: &LeadFilter, vis: Visibility
     if !f.tag_ids.is_empty() {
         sql.push(" and l.id in (select et.entity_id from entity_tags et where et.account_id = ")
             .bind(account.0)
-            .push(" and et.entity_type = 'lead' and et.tag_id in ")
+            .push(" and et.entity_type = 'leads' and et.tag_id in ")
             .bind_list(&ids_of(&f.tag_ids, |x| x.0))
             .push(")");
     }
@@ -404,7 +404,7 @@ fn push_where(sql: &mut Sql, account: AccountId, f: &LeadFilter, vis: Visibility
             .bind(pat.clone())
             .push(" or l.id in (select fv.entity_id from field_values fv where fv.account_id = ")
             .bind(account.0)
-            .push(" and fv.entity_type = 'lead' and fv.value_text like ")
+            .push(" and fv.entity_type = 'leads' and fv.value_text like ")
             .bind(pat)
             .push("))");
     }
@@ -419,7 +419,7 @@ fn push_where(sql: &mut Sql, account: AccountId, f: &LeadFilter, vis: Visibility
                     " and lc.contact_id in (select p.entity_id from phones p where p.account_id = ",
                 )
                 .bind(account.0)
-                .push(" and p.entity_type = 'contact' and p.rev_digits >= ")
+                .push(" and p.entity_type = 'contacts' and p.rev_digits >= ")
                 .bind(lo.clone())
                 .push(" and p.rev_digits < ")
                 .bind(hi.clone())
@@ -427,7 +427,7 @@ fn push_where(sql: &mut Sql, account: AccountId, f: &LeadFilter, vis: Visibility
                     ")) or l.company_id in (select p.entity_id from phones p where p.account_id = ",
                 )
                 .bind(account.0)
-                .push(" and p.entity_type = 'company' and p.rev_digits >= ")
+                .push(" and p.entity_type = 'companies' and p.rev_digits >= ")
                 .bind(lo)
                 .push(" and p.rev_digits < ")
                 .bind(hi)

@@ -41,7 +41,7 @@ pub mod tokens;
 pub mod users;
 
 pub use db::{with_database_name, Backend, Conn, Db, DbConn, Tx};
-pub use migrations::{schema_columns, MIGRATIONS};
+pub use migrations::{migrate_to, schema_columns, MIGRATIONS};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -1,33 +1,33 @@
 //! Notes on leads, contacts and companies (Kommo §9), call records among them. Access
 //! follows the parent entity: the service checks it before reading or writing here.
 
-use crate::db::DbConn;
+use crate::cells::decode;
+use crate::db::{DbConn, Tx};
 use crate::sql::Sql;
 use crate::{flag, Result, StoreError};
 use sb_domain::feed::{parse_entity_kind, Note};
 use sb_domain::{AccountId, EntityKind, NoteId, UserId};
 use sqlx::any::AnyRow;
-use sqlx::Row;
 
 const COLUMNS: &str = "id, account_id, entity_type, entity_id, note_type, params, created_by, updated_by, responsible_user_id, created_at, updated_at, is_pinned";
 
+/// A row of [`COLUMNS`].
 fn from_row(r: &AnyRow) -> Result<Note> {
-    let et: String = r.try_get(2)?;
-    let params: String = r.try_get(5)?;
-    Ok(Note {
-        id: NoteId(r.try_get(0)?),
-        account_id: AccountId(r.try_get(1)?),
-        entity_type: parse_entity_kind(&et)
-            .ok_or_else(|| StoreError::Corrupt(format!("note entity type {et}")))?,
-        entity_id: r.try_get(3)?,
-        note_type: r.try_get(4)?,
-        params: serde_json::from_str(&params).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        created_by: UserId(r.try_get(6)?),
-        updated_by: UserId(r.try_get(7)?),
-        responsible_user_id: r.try_get::<Option<i64>, _>(8)?.map(UserId),
-        created_at: r.try_get(9)?,
-        updated_at: r.try_get(10)?,
-        is_pinned: r.try_get::<i64, _>(11)? != 0,
+    decode(r, |c| {
+        Ok(Note {
+            id: NoteId(c.next()?),
+            account_id: AccountId(c.next()?),
+            entity_type: c.parse("notes.entity_type", parse_entity_kind)?,
+            entity_id: c.next()?,
+            note_type: c.next()?,
+            params: c.json("notes.params")?,
+            created_by: UserId(c.next()?),
+            updated_by: UserId(c.next()?),
+            responsible_user_id: c.next::<Option<i64>>()?.map(UserId),
+            created_at: c.next()?,
+            updated_at: c.next()?,
+            is_pinned: c.flag()?,
+        })
     })
 }
 
@@ -134,6 +134,22 @@ pub async fn get(c: &mut impl DbConn, account: AccountId, id: NoteId) -> Result<
     .fetch_optional(c.raw())
     .await?;
     row.as_ref().map(from_row).transpose()
+}
+
+/// The notes among `ids`, for an update: the rows as they are now, held until `tx` ends
+/// (see [`crate::cards::lock_rows`]), so no concurrent change is written over.
+pub async fn lock_many(tx: &mut Tx, account: AccountId, ids: &[NoteId]) -> Result<Vec<Note>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<i64> = ids.iter().map(|i| i.0).collect();
+    let mut sql = Sql::new(&format!(
+        "select {COLUMNS} from notes n where n.account_id = "
+    ));
+    sql.bind(account.0).push(" and n.id in ").bind_list(&ids);
+    crate::cards::lock_rows(&mut sql, tx, "n");
+    let rows = sql.query().fetch_all(tx.raw()).await?;
+    rows.iter().map(from_row).collect()
 }
 
 #[derive(Debug, Clone, Default)]

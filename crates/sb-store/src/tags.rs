@@ -25,7 +25,7 @@ pub async fn insert(c: &mut impl DbConn, t: &Tag) -> Result<()> {
     sqlx::query("insert into tags (id, account_id, entity_type, name, name_key, color) values ($1, $2, $3, $4, $5, $6)")
         .bind(t.id.0)
         .bind(t.account_id.0)
-        .bind(t.entity.singular())
+        .bind(t.entity.as_str())
         .bind(&t.name)
         .bind(name_key(&t.name))
         .bind(t.color.clone())
@@ -42,7 +42,7 @@ pub async fn update(c: &mut impl DbConn, t: &Tag) -> Result<()> {
         .bind(name_key(&t.name))
         .bind(t.color.clone())
         .bind(t.account_id.0)
-        .bind(t.entity.singular())
+        .bind(t.entity.as_str())
         .bind(t.id.0)
         .execute(c.raw())
         .await
@@ -87,7 +87,7 @@ pub async fn upsert_by_names(
                 .push(", ")
                 .bind(account.0)
                 .push(", ")
-                .bind(entity.singular())
+                .bind(entity.as_str())
                 .push(", ")
                 .bind(n.as_str())
                 .push(", ")
@@ -106,7 +106,7 @@ pub async fn upsert_by_names(
             Sql::new("select id, account_id, name, color, name_key from tags where account_id = ");
         sql.bind(account.0)
             .push(" and entity_type = ")
-            .bind(entity.singular())
+            .bind(entity.as_str())
             .push(" and name_key in ")
             .bind_list(chunk);
         for r in sql.query().fetch_all(c.raw()).await? {
@@ -133,7 +133,7 @@ pub async fn get_many(
     let mut sql = Sql::new("select id, account_id, name, color from tags where account_id = ");
     sql.bind(account.0)
         .push(" and entity_type = ")
-        .bind(entity.singular())
+        .bind(entity.as_str())
         .push(" and id in ")
         .bind_list(&ids)
         .push(" order by id");
@@ -174,7 +174,7 @@ pub async fn list(
     let mut sql = Sql::new("select id, account_id, name, color from tags where account_id = ");
     sql.bind(account.0)
         .push(" and entity_type = ")
-        .bind(entity.singular());
+        .bind(entity.as_str());
     if !f.ids.is_empty() {
         let ids: Vec<i64> = f.ids.iter().map(|x| x.0).collect();
         sql.push(" and id in ").bind_list(&ids);
@@ -205,13 +205,13 @@ pub async fn delete(
         "delete from entity_tags where account_id = $1 and entity_type = $2 and tag_id = $3",
     )
     .bind(account.0)
-    .bind(entity.singular())
+    .bind(entity.as_str())
     .bind(id.0)
     .execute(c.raw())
     .await?;
     let r = sqlx::query("delete from tags where account_id = $1 and entity_type = $2 and id = $3")
         .bind(account.0)
-        .bind(entity.singular())
+        .bind(entity.as_str())
         .bind(id.0)
         .execute(c.raw())
         .await?;
@@ -230,7 +230,7 @@ pub async fn set_for_entity(
         "delete from entity_tags where account_id = $1 and entity_type = $2 and entity_id = $3",
     )
     .bind(account.0)
-    .bind(entity.singular())
+    .bind(entity.as_str())
     .bind(entity_id)
     .execute(c.raw())
     .await?;
@@ -259,7 +259,7 @@ pub async fn add_to_entity(
             sql.push("(")
                 .bind(account.0)
                 .push(", ")
-                .bind(entity.singular())
+                .bind(entity.as_str())
                 .push(", ")
                 .bind(entity_id)
                 .push(", ")
@@ -287,7 +287,7 @@ pub async fn remove_from_entity(
     let mut sql = Sql::new("delete from entity_tags where account_id = ");
     sql.bind(account.0)
         .push(" and entity_type = ")
-        .bind(entity.singular())
+        .bind(entity.as_str())
         .push(" and entity_id = ")
         .bind(entity_id)
         .push(" and tag_id in ")
@@ -308,7 +308,7 @@ pub async fn for_entities(
     let mut sql = Sql::new("select t.id, t.account_id, t.name, t.color, et.entity_id from entity_tags et join tags t on t.account_id = et.account_id and t.id = et.tag_id where et.account_id = ");
     sql.bind(account.0)
         .push(" and et.entity_type = ")
-        .bind(entity.singular())
+        .bind(entity.as_str())
         .push(" and et.entity_id in ")
         .bind_list(entity_ids)
         .push(" order by et.entity_id, t.name_key, t.id");

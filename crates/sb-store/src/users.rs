@@ -1,31 +1,34 @@
 //! Users and groups of an account.
 
-use crate::db::DbConn;
+use crate::cells::{decode, Cursor};
+use crate::db::{DbConn, Tx};
+use crate::sql::Sql;
 use crate::{flag, Result, StoreError};
 use sb_domain::entities::{Group, Role, User};
 use sb_domain::{AccountId, GroupId, Rights, UserId};
 use sqlx::any::AnyRow;
-use sqlx::Row;
 
 const COLUMNS: &str =
     "id, account_id, name, email, lang, role, group_id, rights, is_active, created_at, updated_at";
 
 fn from_row(r: &AnyRow) -> Result<User> {
-    let role: String = r.try_get(5)?;
-    let rights: String = r.try_get(7)?;
+    decode(r, user)
+}
+
+/// The [`COLUMNS`] of a user, in order.
+fn user(c: &mut Cursor<'_, AnyRow>) -> Result<User> {
     Ok(User {
-        id: UserId(r.try_get(0)?),
-        account_id: AccountId(r.try_get(1)?),
-        name: r.try_get(2)?,
-        email: r.try_get(3)?,
-        lang: r.try_get(4)?,
-        role: Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role {role}")))?,
-        group_id: r.try_get::<Option<i64>, _>(6)?.map(GroupId),
-        rights: serde_json::from_str::<Rights>(&rights)
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        is_active: r.try_get::<i64, _>(8)? != 0,
-        created_at: r.try_get(9)?,
-        updated_at: r.try_get(10)?,
+        id: UserId(c.next()?),
+        account_id: AccountId(c.next()?),
+        name: c.next()?,
+        email: c.next()?,
+        lang: c.next()?,
+        role: c.parse("users.role", Role::parse)?,
+        group_id: c.next::<Option<i64>>()?.map(GroupId),
+        rights: c.json::<Rights>("users.rights")?,
+        is_active: c.flag()?,
+        created_at: c.next()?,
+        updated_at: c.next()?,
     })
 }
 
@@ -101,6 +104,18 @@ pub async fn get(c: &mut impl DbConn, account: AccountId, id: UserId) -> Result<
     row.as_ref().map(from_row).transpose()
 }
 
+/// [`get`] for an update: the row as it is now, held until `tx` ends (see
+/// [`crate::cards::lock_rows`]), so a concurrent change of the user is not written over.
+pub async fn lock(tx: &mut Tx, account: AccountId, id: UserId) -> Result<Option<User>> {
+    let mut sql = Sql::new(&format!(
+        "select {COLUMNS} from users u where u.account_id = "
+    ));
+    sql.bind(account.0).push(" and u.id = ").bind(id.0);
+    crate::cards::lock_rows(&mut sql, tx, "u");
+    let row = sql.query().fetch_optional(tx.raw()).await?;
+    row.as_ref().map(from_row).transpose()
+}
+
 /// Login lookup across accounts (e-mails are unique in the instance), with the password hash.
 pub async fn by_email(c: &mut impl DbConn, email: &str) -> Result<Option<(User, Option<String>)>> {
     let row = sqlx::query(&format!(
@@ -109,10 +124,9 @@ pub async fn by_email(c: &mut impl DbConn, email: &str) -> Result<Option<(User, 
     .bind(email.trim().to_lowercase())
     .fetch_optional(c.raw())
     .await?;
-    match row {
-        Some(r) => Ok(Some((from_row(&r)?, r.try_get(11)?))),
-        None => Ok(None),
-    }
+    row.as_ref()
+        .map(|r| decode(r, |c| Ok((user(c)?, c.next()?))))
+        .transpose()
 }
 
 pub async fn list(c: &mut impl DbConn, account: AccountId) -> Result<Vec<User>> {
@@ -150,9 +164,11 @@ pub async fn list_groups(c: &mut impl DbConn, account: AccountId) -> Result<Vec<
         .await?;
     rows.iter()
         .map(|r| {
-            Ok(Group {
-                id: GroupId(r.try_get(0)?),
-                name: r.try_get(1)?,
+            decode(r, |c| {
+                Ok(Group {
+                    id: GroupId(c.next()?),
+                    name: c.next()?,
+                })
             })
         })
         .collect()

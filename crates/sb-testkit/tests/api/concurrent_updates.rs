@@ -169,3 +169,102 @@ async fn concurrent_patches_of_a_task_keep_both_changes() {
     }
     assert_no_lost_rounds(&lost_by_backend);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_patches_of_a_note_keep_both_changes() {
+    let mut lost_by_backend = Vec::new();
+    for app in spawn_apps().await {
+        let t = app.admin_token.clone();
+        let cid = create_contacts(&app, &t, json!([contact("Noa", "+34 600 000 998")])).await[0];
+        let r = app
+            .post(
+                &format!("/api/v4/contacts/{cid}/notes"),
+                json!([{"note_type": "service_message", "params": {"service": "Bot", "text": "Start"}}]),
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+        let nid = json(r).await["_embedded"]["notes"][0]["id"]
+            .as_i64()
+            .unwrap();
+        // Each PATCH names one key of params; the note keeps the other as stored.
+        let lost = race(
+            &app,
+            &format!("/api/v4/contacts/{cid}/notes/{nid}"),
+            |r| {
+                (
+                    json!({"params": {"text": format!("Text {r}")}}),
+                    json!({"params": {"service": format!("Service {r}")}}),
+                )
+            },
+            |r, n| {
+                n["params"]["text"] == format!("Text {r}")
+                    && n["params"]["service"] == format!("Service {r}")
+            },
+        )
+        .await;
+        lost_by_backend.push((app.backend, lost));
+    }
+    assert_no_lost_rounds(&lost_by_backend);
+}
+
+/// A rights change rewrites the user's row: it must build on the row as it is when it
+/// writes. Here another writer holds the user locked with a changed name; on
+/// PostgreSQL the rights change is seen waiting for that lock before the other commits
+/// (it used to read the row without a lock, wait only at its write, and then write the
+/// old name back). On SQLite the rights change waits for its turn to write.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_rights_change_keeps_a_concurrent_change_of_the_user() {
+    for app in spawn_apps().await {
+        let (user, _) = app
+            .user_with("Uma", sb_domain::Rights::manager_default(), None)
+            .await;
+        let group = sb_service::users::create_group(app.ctx(), &app.admin, "Sales")
+            .await
+            .unwrap();
+        let db = &app.ctx().db;
+        let account = app.account().id;
+        let mut tx = db.begin().await.unwrap();
+        let mut renamed = sb_store::users::lock(&mut tx, account, user.id)
+            .await
+            .unwrap()
+            .unwrap();
+        renamed.name = "Uma Renamed".into();
+        sb_store::users::update(&mut tx, &renamed).await.unwrap();
+        let mut rights = sb_domain::Rights::manager_default();
+        rights.leads.edit = sb_domain::Scope::Own;
+        let (set, ()) = tokio::join!(
+            sb_service::users::set_rights(
+                app.ctx(),
+                &app.admin,
+                user.id,
+                rights.clone(),
+                Some(group.id)
+            ),
+            async {
+                if app.backend == sb_store::Backend::Postgres {
+                    wait_for_a_lock_wait(db).await;
+                }
+                tx.commit().await.unwrap();
+            }
+        );
+        let set = set.unwrap();
+        assert_eq!(set.name, "Uma Renamed", "{:?}", app.backend);
+        let now = sb_service::users::get(app.ctx(), &app.admin, user.id)
+            .await
+            .unwrap();
+        assert_eq!(now.name, "Uma Renamed", "{:?}", app.backend);
+        assert_eq!(now.group_id, Some(group.id));
+        assert_eq!(now.rights, rights.normalised());
+    }
+}
+
+/// Until some session of the database waits for a lock (PostgreSQL).
+async fn wait_for_a_lock_wait(db: &sb_store::Db) {
+    for _ in 0..1000 {
+        if db.lock_waits().await.unwrap() > 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("no session waited for a lock within 10 s");
+}
