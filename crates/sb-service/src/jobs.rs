@@ -5,6 +5,7 @@
 //! dead-lettered one leaves behind.
 
 use crate::{Ctx, ServiceError};
+use sb_domain::report::Chain;
 use sb_store::jobs::{self, FailOutcome, Job};
 
 /// How long a claimed job is held before another worker may take it over.
@@ -50,7 +51,7 @@ pub async fn run_due(ctx: &Ctx, worker: &str, limit: i64) -> Result<usize, Servi
                 )
                 .await?;
                 let dead = matches!(outcome, FailOutcome::Dead);
-                tracing::warn!(job = job.id, kind = %job.kind, attempts = job.attempts, error = %e, dead, "job failed");
+                tracing::warn!(job = job.id, kind = %job.kind, attempts = job.attempts, error = %Chain(&e), dead, "job failed");
                 if dead {
                     crate::telephony::work::gave_up(ctx, &mut tx, &job).await?;
                 }
@@ -81,7 +82,7 @@ pub async fn worker(ctx: Ctx, mut stop: tokio::sync::watch::Receiver<bool>) {
         let ran = match run_due(&ctx, &name, 20).await {
             Ok(n) => n,
             Err(e) => {
-                tracing::error!(error = %e, "job worker");
+                tracing::error!(error = %Chain(&e), "job worker");
                 0
             }
         };

@@ -12,6 +12,7 @@ use crate::{Ctx, ServiceError};
 use sb_domain::calls::{CallChanges, CallDirection, CallPatch, CallSession, CallState};
 use sb_domain::entities::{CardKind, PhoneMatch};
 use sb_domain::integrations::Integration;
+use sb_domain::report::Chain;
 use sb_domain::{CompanyId, ContactId, Phone, UserId};
 use sb_store::calls::{self, Applied, InboxEvent};
 use sb_store::ingest::{self, EventWriter};
@@ -49,7 +50,7 @@ pub async fn handle(
         Ok(a) => a,
         Err(e) => {
             // A 5xx makes the PBX deliver again later; nothing was committed.
-            tracing::error!(error = %e, "webhook processing failed");
+            tracing::error!(error = %Chain(&e), "webhook processing failed");
             WebhookAnswer::text(500, "temporary failure, please retry")
         }
     }
@@ -74,7 +75,7 @@ async fn handle_inner(
     let outcome = match p.parse_webhook(req) {
         Ok(o) => o,
         Err(e) => {
-            tracing::warn!(integration = integration.id.0, error = %e, "webhook refused");
+            tracing::warn!(integration = integration.id.0, error = %Chain(&e), "webhook refused");
             let status = match e {
                 WebhookError::MissingSignature | WebhookError::BadSignature => 401,
                 WebhookError::ForbiddenSource(_) => 403,
