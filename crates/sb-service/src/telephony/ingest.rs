@@ -6,7 +6,7 @@
 
 use super::hub::LiveEvent;
 use super::routes::Route;
-use super::settings::AutoCreateAt;
+use super::settings::{AutoCreateAt, Settings};
 use super::work;
 use crate::{Ctx, ServiceError};
 use sb_domain::calls::{CallChanges, CallDirection, CallPatch, CallSession, CallState};
@@ -71,7 +71,19 @@ async fn handle_inner(
         return Ok(WebhookAnswer::text(404, "unknown webhook URL"));
     };
     let integration = &route.integration;
-    let p = &route.provider;
+    let ready = match &route.ready {
+        Ok(r) => r,
+        Err(e) => {
+            // Never accepted unverified, never lost: a 5xx makes the PBX deliver it again
+            // later, by when an admin (alerted in the integration's settings) has fixed them.
+            tracing::error!(integration = integration.id.0, error = %Chain(e), "webhook refused");
+            return Ok(WebhookAnswer::text(
+                503,
+                "this integration's settings cannot be read; please retry later",
+            ));
+        }
+    };
+    let p = &ready.provider;
     let outcome = match p.parse_webhook(req) {
         Ok(o) => o,
         Err(e) => {
@@ -115,7 +127,7 @@ async fn handle_inner(
             Ok(WebhookAnswer::text(200, ""))
         }
         InboundOutcome::Event(ev) => {
-            let control = record_event(ctx, &route, &ev).await?;
+            let control = record_event(ctx, &route, &ready.settings, &ev).await?;
             if ev.kind == CallEventKind::Start || ev.kind == CallEventKind::Ivr {
                 let r = p.render_reply(&control);
                 Ok(WebhookAnswer {
@@ -136,13 +148,18 @@ struct Decision {
     matched: Option<PhoneMatch>,
 }
 
-async fn decide(ctx: &Ctx, r: &Route, phone: Option<&Phone>) -> Result<Decision, ServiceError> {
+async fn decide(
+    ctx: &Ctx,
+    r: &Route,
+    s: &Settings,
+    phone: Option<&Phone>,
+) -> Result<Decision, ServiceError> {
     let mut d = Decision {
         control: CallControl::default(),
         matched: None,
     };
     let Some(phone) = phone else { return Ok(d) };
-    let (i, s) = (&r.integration, &r.settings);
+    let i = &r.integration;
     let check_blacklist = s.blacklist && r.has_blacklist;
     let caller = ingest::find_caller(&ctx.db, i.account_id, phone, check_blacklist).await?;
     let (blacklisted, matches) = (caller.blacklisted, caller.matches);
@@ -195,8 +212,13 @@ fn state_of(kind: CallEventKind) -> Option<CallState> {
 }
 
 /// Records one call event; returns the control answer for NOTIFY_START.
-async fn record_event(ctx: &Ctx, r: &Route, ev: &CallEvent) -> Result<CallControl, ServiceError> {
-    let (i, s) = (&r.integration, &r.settings);
+async fn record_event(
+    ctx: &Ctx,
+    r: &Route,
+    s: &Settings,
+    ev: &CallEvent,
+) -> Result<CallControl, ServiceError> {
+    let i = &r.integration;
     let user = ev
         .extension
         .as_deref()
@@ -207,7 +229,7 @@ async fn record_event(ctx: &Ctx, r: &Route, ev: &CallEvent) -> Result<CallContro
         .filter(|n| !n.trim().is_empty() && n.trim() != "0")
         .map(|n| Phone::parse(n, &r.country));
     let decision = if ev.kind == CallEventKind::Start {
-        Some(decide(ctx, r, phone.as_ref()).await?)
+        Some(decide(ctx, r, s, phone.as_ref()).await?)
     } else {
         None
     };
