@@ -3,9 +3,9 @@
 //! task's responsible user (`EntityKind::Tasks`).
 
 use crate::cards::{check_batch_size, Page, MAX_LIMIT};
-use crate::events::{entity_visible, Recorder};
+use crate::events::{entity_visible, EventKind, Recorder};
 use crate::{Actor, Ctx, ItemErrors, ServiceError};
-use sb_domain::feed::{event_types as et, parse_entity_kind, task_types, Task, TaskType};
+use sb_domain::feed::{parse_entity_kind, task_types, Task, TaskType};
 use sb_domain::fields::FieldError;
 use sb_domain::tags::name_key;
 use sb_domain::{Action, EntityKind, GroupId, TaskId, UserId};
@@ -321,8 +321,8 @@ async fn check_item(
 }
 
 fn completion(rec: &mut Recorder<'_>, t: &Task) {
-    rec.push(
-        et::TASK_COMPLETED,
+    rec.record(
+        EventKind::TaskCompleted,
         EntityKind::Tasks,
         t.id.0,
         json!([]),
