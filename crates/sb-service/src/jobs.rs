@@ -5,6 +5,7 @@
 //! dead-lettered one leaves behind.
 
 use crate::{Ctx, ServiceError};
+use sb_domain::report::Chain;
 use sb_store::jobs::{self, FailOutcome, Job};
 
 /// How long a claimed job is held before another worker may take it over.
@@ -16,15 +17,24 @@ fn backoff_ms(attempts: i64) -> i64 {
     (5_000_i64 << (attempts.clamp(1, 10) - 1)).min(3_600_000)
 }
 
+/// Why a job did not complete.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    /// Worth another attempt, after a backoff, until its attempts run out.
+    #[error(transparent)]
+    Failed(#[from] ServiceError),
+    /// Running it again cannot help (its payload cannot be read): dead-lettered at once,
+    /// rather than retried for nothing or run for the wrong thing.
+    #[error("{0}")]
+    Hopeless(String),
+}
+
 /// Runs one claimed job by its kind.
-async fn run(ctx: &Ctx, job: &Job) -> Result<(), ServiceError> {
+async fn run(ctx: &Ctx, job: &Job) -> Result<(), JobError> {
     if let Some(done) = crate::telephony::work::run(ctx, job).await {
         return done;
     }
-    Err(ServiceError::Internal(anyhow::anyhow!(
-        "unknown job kind {}",
-        job.kind
-    )))
+    Err(ServiceError::Internal(anyhow::anyhow!("unknown job kind {}", job.kind)).into())
 }
 
 /// Claims and runs the jobs that are due; returns how many ran.
@@ -39,7 +49,12 @@ pub async fn run_due(ctx: &Ctx, worker: &str, limit: i64) -> Result<usize, Servi
             Ok(()) => {
                 jobs::complete(&mut tx, job.account_id, job.id, ctx.now()).await?;
             }
-            Err(e) => {
+            Err(JobError::Hopeless(e)) => {
+                jobs::bury(&mut tx, job.account_id, job.id, &e, ctx.now()).await?;
+                tracing::error!(job = job.id, kind = %job.kind, error = %e, "job dead-lettered without retrying");
+                crate::telephony::work::gave_up(ctx, &mut tx, &job).await?;
+            }
+            Err(JobError::Failed(e)) => {
                 let outcome = jobs::fail(
                     &mut tx,
                     job.account_id,
@@ -50,7 +65,7 @@ pub async fn run_due(ctx: &Ctx, worker: &str, limit: i64) -> Result<usize, Servi
                 )
                 .await?;
                 let dead = matches!(outcome, FailOutcome::Dead);
-                tracing::warn!(job = job.id, kind = %job.kind, attempts = job.attempts, error = %e, dead, "job failed");
+                tracing::warn!(job = job.id, kind = %job.kind, attempts = job.attempts, error = %Chain(&e), dead, "job failed");
                 if dead {
                     crate::telephony::work::gave_up(ctx, &mut tx, &job).await?;
                 }
@@ -81,7 +96,7 @@ pub async fn worker(ctx: Ctx, mut stop: tokio::sync::watch::Receiver<bool>) {
         let ran = match run_due(&ctx, &name, 20).await {
             Ok(n) => n,
             Err(e) => {
-                tracing::error!(error = %e, "job worker");
+                tracing::error!(error = %Chain(&e), "job worker");
                 0
             }
         };

@@ -4,11 +4,10 @@
 
 use crate::cards::{self as card_svc, CardInput};
 use crate::custom_fields::{build_filters, RawFieldFilter};
-use crate::events::Recorder;
+use crate::events::{EventKind, Recorder};
 use crate::Page;
 use crate::{Actor, Ctx, ItemErrors, ServiceError};
 use sb_domain::entities::CardKind;
-use sb_domain::feed::event_types as et;
 use sb_domain::fields::{validate_values, FieldDef, FieldError, FieldValueInput};
 use sb_domain::leads::{check_name, check_price, Lead, LeadContact};
 use sb_domain::pipelines::{is_closing, Pipeline, StatusType};
@@ -629,8 +628,8 @@ async fn write(
             Some(b) => {
                 leads::update(tx, l).await?;
                 if (b.pipeline_id, b.status_id) != (l.pipeline_id, l.status_id) {
-                    rec.push(
-                        et::LEAD_STATUS_CHANGED,
+                    rec.record(
+                        EventKind::LeadStatusChanged,
                         lk,
                         id,
                         status_json(b),
@@ -640,8 +639,8 @@ async fn write(
                 rec.responsible(lk, id, b.responsible_user_id, l.responsible_user_id);
                 rec.name(lk, id, &b.name, &l.name);
                 if b.price != l.price {
-                    rec.push(
-                        et::SALE_FIELD_CHANGED,
+                    rec.record(
+                        EventKind::SaleFieldChanged,
                         lk,
                         id,
                         json!([{"sale_field_value": {"sale": b.price / 100}}]),

@@ -4,7 +4,7 @@
 //! edit right on it and the view right on the target; each change records
 //! `entity_linked` / `entity_unlinked` in its transaction.
 
-use crate::events::Recorder;
+use crate::events::{EventKind, Recorder};
 use crate::{Actor, Ctx, ItemErrors, ServiceError};
 use sb_domain::catalogs::{check_quantity, CatalogLink};
 use sb_domain::entities::{Card, CardKind};
@@ -562,8 +562,8 @@ pub async fn link_many(
         }
         match to {
             Some(tk) => rec.link(true, kind, id, tk, l.to_entity_id),
-            None => rec.push(
-                sb_domain::feed::event_types::ENTITY_LINKED,
+            None => rec.record(
+                EventKind::EntityLinked,
                 kind,
                 id,
                 json!([]),
@@ -693,8 +693,8 @@ pub async fn unlink_many(
         if removed {
             match tk {
                 Some(tk) => rec.link(false, kind, id, tk, to_id),
-                None => rec.push(
-                    sb_domain::feed::event_types::ENTITY_UNLINKED,
+                None => rec.record(
+                    EventKind::EntityUnlinked,
                     kind,
                     id,
                     json!([{"link": {"entity": {"id": to_id, "type": "catalog_element"}}}]),

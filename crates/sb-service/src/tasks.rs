@@ -3,10 +3,10 @@
 //! task's responsible user (`EntityKind::Tasks`).
 
 use crate::cards::{check_batch_size, MAX_LIMIT};
-use crate::events::{entity_visible, Recorder};
+use crate::events::{entity_visible, EventKind, Recorder};
 use crate::Page;
 use crate::{Actor, Ctx, ItemErrors, ServiceError};
-use sb_domain::feed::{event_types as et, parse_entity_kind, task_types, Task, TaskType};
+use sb_domain::feed::{parse_entity_kind, task_types, Task, TaskType};
 use sb_domain::fields::FieldError;
 use sb_domain::tags::name_key;
 use sb_domain::{Action, EntityKind, GroupId, TaskId, UserId};
@@ -322,8 +322,8 @@ async fn check_item(
 }
 
 fn completion(rec: &mut Recorder<'_>, t: &Task) {
-    rec.push(
-        et::TASK_COMPLETED,
+    rec.record(
+        EventKind::TaskCompleted,
         EntityKind::Tasks,
         t.id.0,
         json!([]),

@@ -18,6 +18,7 @@ use crate::jobs::{self, NewJob};
 use crate::lite::{LiteConn, LiteWriter};
 use crate::{blacklist, cards, Db, Result, StoreError};
 use sb_domain::entities::PhoneMatch;
+use sb_domain::report::Chain;
 use sb_domain::{AccountId, Phone, Visibility};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
@@ -64,7 +65,7 @@ impl<E: Inbound> EventWriter<E> {
             Some(Ok(w)) => Arc::new(std::sync::Mutex::new(w)),
             Some(Err(e)) => {
                 // Every write then fails (webhooks answer 500 and the PBX retries later).
-                tracing::error!(error = %e, "the event writer could not open the database");
+                tracing::error!(error = %Chain(&e), "the event writer could not open the database");
                 return EventWriter { tx, lite: None };
             }
         };
@@ -73,7 +74,7 @@ impl<E: Inbound> EventWriter<E> {
             .name("sb-committer".into())
             .spawn(move || run_lite_writer(&thread_writer, rx));
         if let Err(e) = spawned {
-            tracing::error!(error = %e, "the event writer thread could not start");
+            tracing::error!(error = %Chain(&e), "the event writer thread could not start");
         }
         EventWriter {
             tx,
@@ -171,7 +172,7 @@ fn answer<E>(batch: Vec<(E, Reply)>, res: Result<Vec<Option<Applied>>>) -> Vec<(
             Vec::new()
         }
         Err(e) => {
-            tracing::warn!(error = %e, size = batch.len(), "batch commit failed; retrying one by one");
+            tracing::warn!(error = %Chain(&e), size = batch.len(), "batch commit failed; retrying one by one");
             batch
         }
     }

@@ -16,8 +16,9 @@ fn from_row(r: &AnyRow) -> Result<Integration> {
         account_id: AccountId(r.try_get(1)?),
         provider: r.try_get(2)?,
         name: r.try_get(3)?,
-        settings: serde_json::from_str(&settings)
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        // Text that is not JSON comes back as null, which the service reports as
+        // unreadable settings on this one integration rather than failing every read.
+        settings: serde_json::from_str(&settings).unwrap_or(serde_json::Value::Null),
         webhook_token: r.try_get(5)?,
         default_user_id: r.try_get::<Option<i64>, _>(6)?.map(UserId),
         is_active: r.try_get::<i64, _>(7)? != 0,

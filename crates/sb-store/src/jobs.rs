@@ -268,6 +268,33 @@ pub async fn fail(
     }
 }
 
+/// Dead-letters a job at once, whatever attempts it has left: running it again cannot
+/// help (its payload cannot be read). Keeps `error` where failed attempts keep theirs.
+/// `NotFound` when it is done.
+pub async fn bury(
+    c: &mut impl DbConn,
+    account: AccountId,
+    id: i64,
+    error: &str,
+    now: i64,
+) -> Result<()> {
+    let error: String = error.chars().take(MAX_ERROR_CHARS).collect();
+    let done = sqlx::query(
+        "update jobs set last_error = $1, locked_until = null, locked_by = null, done_at = $2, is_dead = 1 \
+         where account_id = $3 and id = $4 and done_at is null",
+    )
+    .bind(error)
+    .bind(now)
+    .bind(account.0)
+    .bind(id)
+    .execute(c.raw())
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
 /// Gives a dead job a fresh set of attempts. `NotFound` unless it is dead.
 pub async fn requeue(c: &mut impl DbConn, account: AccountId, id: i64, run_at: i64) -> Result<()> {
     let done = sqlx::query("update jobs set done_at = null, is_dead = 0, attempts = 0, run_at = $1, locked_until = null, locked_by = null where account_id = $2 and id = $3 and is_dead = 1")

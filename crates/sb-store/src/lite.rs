@@ -15,6 +15,7 @@
 
 use crate::Result;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use sb_domain::report::Chain;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -220,14 +221,14 @@ fn start_checkpointer(path: &str) -> Option<std::sync::mpsc::Sender<()>> {
                 if conn.is_none() {
                     conn = open(&path, Role::Checkpoint)
                         .map_err(
-                            |e| tracing::warn!(error = %e, "checkpointer cannot open the database"),
+                            |e| tracing::warn!(error = %Chain(&e), "checkpointer cannot open the database"),
                         )
                         .ok();
                 }
                 if let Some(c) = &conn {
                     let r = c.query_row("pragma wal_checkpoint(passive)", [], |_| Ok(()));
                     if let Err(e) = r {
-                        tracing::warn!(error = %e, "checkpoint failed");
+                        tracing::warn!(error = %Chain(&e), "checkpoint failed");
                         conn = None;
                     }
                 }

@@ -4,6 +4,7 @@
 //! sees the pop-up whichever node their browser is connected to and whichever node the
 //! PBX's webhook reached.
 
+use sb_domain::report::Chain;
 use sb_domain::{AccountId, UserId};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -153,7 +154,7 @@ impl SharedHub {
         let first = match sb_store::notify::Listener::connect(&db, CHANNEL).await {
             Ok(l) => l,
             Err(e) => {
-                tracing::warn!(error = %e, "listening for other nodes' live events");
+                tracing::warn!(error = %Chain(&e), "listening for other nodes' live events");
                 None
             }
         };
@@ -259,7 +260,7 @@ async fn send_out(
             events.join(",")
         );
         if let Err(e) = sb_store::notify::notify(&db, CHANNEL, &payload).await {
-            tracing::warn!(error = %e, "news could not be sent to other nodes");
+            tracing::warn!(error = %Chain(&e), "news could not be sent to other nodes");
             if routes {
                 // Try again with the next notification.
                 news.routes_changed.store(true, Ordering::Release);
@@ -299,7 +300,7 @@ async fn listen(
                     match got {
                         Ok(Ok(payload)) => deliver(node, &local, &routes, &payload),
                         Ok(Err(e)) => {
-                            tracing::warn!(error = %e, "listening for other nodes' live events");
+                            tracing::warn!(error = %Chain(&e), "listening for other nodes' live events");
                             break;
                         }
                         Err(_) => {
@@ -310,7 +311,7 @@ async fn listen(
                 }
             }
             Ok(None) => return,
-            Err(e) => tracing::warn!(error = %e, "listening for other nodes' live events"),
+            Err(e) => tracing::warn!(error = %Chain(&e), "listening for other nodes' live events"),
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
@@ -320,7 +321,7 @@ fn deliver(node: u64, local: &LocalHub, routes: &super::routes::Routes, payload:
     let wire: Wire = match serde_json::from_str(payload) {
         Ok(w) => w,
         Err(e) => {
-            tracing::warn!(error = %e, "an unreadable live event from another node was ignored");
+            tracing::warn!(error = %Chain(&e), "an unreadable live event from another node was ignored");
             return;
         }
     };

@@ -6,12 +6,13 @@
 
 use super::hub::LiveEvent;
 use super::routes::Route;
-use super::settings::AutoCreateAt;
+use super::settings::{AutoCreateAt, Settings};
 use super::work;
 use crate::{Ctx, ServiceError};
 use sb_domain::calls::{CallChanges, CallDirection, CallPatch, CallSession, CallState};
 use sb_domain::entities::{CardKind, PhoneMatch};
 use sb_domain::integrations::Integration;
+use sb_domain::report::Chain;
 use sb_domain::{CompanyId, ContactId, Phone, UserId};
 use sb_store::calls::{self, Applied, InboxEvent};
 use sb_store::ingest::{self, EventWriter};
@@ -49,7 +50,7 @@ pub async fn handle(
         Ok(a) => a,
         Err(e) => {
             // A 5xx makes the PBX deliver again later; nothing was committed.
-            tracing::error!(error = %e, "webhook processing failed");
+            tracing::error!(error = %Chain(&e), "webhook processing failed");
             WebhookAnswer::text(500, "temporary failure, please retry")
         }
     }
@@ -70,11 +71,23 @@ async fn handle_inner(
         return Ok(WebhookAnswer::text(404, "unknown webhook URL"));
     };
     let integration = &route.integration;
-    let p = &route.provider;
+    let ready = match &route.ready {
+        Ok(r) => r,
+        Err(e) => {
+            // Never accepted unverified, never lost: a 5xx makes the PBX deliver it again
+            // later, by when an admin (alerted in the integration's settings) has fixed them.
+            tracing::error!(integration = integration.id.0, error = %Chain(e), "webhook refused");
+            return Ok(WebhookAnswer::text(
+                503,
+                "this integration's settings cannot be read; please retry later",
+            ));
+        }
+    };
+    let p = &ready.provider;
     let outcome = match p.parse_webhook(req) {
         Ok(o) => o,
         Err(e) => {
-            tracing::warn!(integration = integration.id.0, error = %e, "webhook refused");
+            tracing::warn!(integration = integration.id.0, error = %Chain(&e), "webhook refused");
             let status = match e {
                 WebhookError::MissingSignature | WebhookError::BadSignature => 401,
                 WebhookError::ForbiddenSource(_) => 403,
@@ -114,7 +127,7 @@ async fn handle_inner(
             Ok(WebhookAnswer::text(200, ""))
         }
         InboundOutcome::Event(ev) => {
-            let control = record_event(ctx, &route, &ev).await?;
+            let control = record_event(ctx, &route, &ready.settings, &ev).await?;
             if ev.kind == CallEventKind::Start || ev.kind == CallEventKind::Ivr {
                 let r = p.render_reply(&control);
                 Ok(WebhookAnswer {
@@ -135,13 +148,18 @@ struct Decision {
     matched: Option<PhoneMatch>,
 }
 
-async fn decide(ctx: &Ctx, r: &Route, phone: Option<&Phone>) -> Result<Decision, ServiceError> {
+async fn decide(
+    ctx: &Ctx,
+    r: &Route,
+    s: &Settings,
+    phone: Option<&Phone>,
+) -> Result<Decision, ServiceError> {
     let mut d = Decision {
         control: CallControl::default(),
         matched: None,
     };
     let Some(phone) = phone else { return Ok(d) };
-    let (i, s) = (&r.integration, &r.settings);
+    let i = &r.integration;
     let check_blacklist = s.blacklist && r.has_blacklist;
     let caller = ingest::find_caller(&ctx.db, i.account_id, phone, check_blacklist).await?;
     let (blacklisted, matches) = (caller.blacklisted, caller.matches);
@@ -194,8 +212,13 @@ fn state_of(kind: CallEventKind) -> Option<CallState> {
 }
 
 /// Records one call event; returns the control answer for NOTIFY_START.
-async fn record_event(ctx: &Ctx, r: &Route, ev: &CallEvent) -> Result<CallControl, ServiceError> {
-    let (i, s) = (&r.integration, &r.settings);
+async fn record_event(
+    ctx: &Ctx,
+    r: &Route,
+    s: &Settings,
+    ev: &CallEvent,
+) -> Result<CallControl, ServiceError> {
+    let i = &r.integration;
     let user = ev
         .extension
         .as_deref()
@@ -206,7 +229,7 @@ async fn record_event(ctx: &Ctx, r: &Route, ev: &CallEvent) -> Result<CallContro
         .filter(|n| !n.trim().is_empty() && n.trim() != "0")
         .map(|n| Phone::parse(n, &r.country));
     let decision = if ev.kind == CallEventKind::Start {
-        Some(decide(ctx, r, phone.as_ref()).await?)
+        Some(decide(ctx, r, s, phone.as_ref()).await?)
     } else {
         None
     };

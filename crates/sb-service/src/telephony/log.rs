@@ -86,7 +86,8 @@ pub async fn log_calls(
         .await?
         .into_iter()
         .find(|i| i.is_active)
-        .map(|i| Settings::from_json(&i.settings));
+        .map(|i| super::usable_settings(&i))
+        .transpose()?;
     drop(c);
     let vis = [
         actor.visibility(EntityKind::Contacts, Action::View),

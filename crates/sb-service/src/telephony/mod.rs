@@ -12,6 +12,7 @@ pub mod work;
 
 use crate::{Actor, Ctx, ServiceError};
 use sb_domain::integrations::{BlacklistEntry, ExtensionBinding, Integration};
+use sb_domain::report::Chain;
 use sb_domain::{AccountId, IntegrationId, Phone, UserId};
 use sb_store::{blacklist, integrations, users};
 use sb_telephony::zadarma::{Zadarma, ZadarmaConfig};
@@ -32,6 +33,9 @@ type Built = (i64, Arc<dyn PbxProvider>);
 
 impl Providers {
     pub fn get(&self, i: &Integration) -> Result<Arc<dyn PbxProvider>, ServiceError> {
+        // Read first: settings changed behind our back (same `updated_at`) must not keep
+        // a client built from what they were.
+        let settings = usable_settings(i)?;
         if let Ok(map) = self.cache.lock() {
             if let Some((stamp, p)) = map.get(&i.id) {
                 if *stamp == i.updated_at {
@@ -39,13 +43,25 @@ impl Providers {
                 }
             }
         }
-        let p = build_provider(&i.provider, &Settings::from_json(&i.settings))
+        let p = build_provider(&i.provider, &settings)
             .map_err(|e| ServiceError::Upstream(pbx_message(&e, &i.provider)))?;
         if let Ok(mut map) = self.cache.lock() {
             map.insert(i.id, (i.updated_at, p.clone()));
         }
         Ok(p)
     }
+}
+
+/// The settings of `i`, or the refusal a user is shown when they cannot be read.
+fn usable_settings(i: &Integration) -> Result<Settings, ServiceError> {
+    Settings::from_json(&i.settings).map_err(|e| refusal(i, &e))
+}
+
+fn refusal(i: &Integration, e: &settings::Unreadable) -> ServiceError {
+    ServiceError::BadRequest(format!(
+        "The telephony integration {:?} cannot be used: {e}. An admin saves its settings again (with the key and secret) in the telephony settings.",
+        i.name
+    ))
 }
 
 fn build_provider(kind: &str, s: &Settings) -> Result<Arc<dyn PbxProvider>, PbxError> {
@@ -83,10 +99,21 @@ pub fn pbx_message(e: &PbxError, provider: &str) -> String {
 #[derive(Debug, Clone)]
 pub struct IntegrationView {
     pub integration: Integration,
-    pub settings: Settings,
+    /// `None` when the stored settings cannot be read; `alert` then says so.
+    pub settings: Option<Settings>,
+    /// A problem admins must see and fix.
+    pub alert: Option<Alert>,
     /// Path of the webhook URL to paste into the PBX (prefix it with the public URL).
     pub webhook_path: String,
     pub bindings: Vec<ExtensionBinding>,
+}
+
+/// A problem with an integration, shown to admins with it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alert {
+    /// Stable, for programs: `settings_unreadable`.
+    pub code: &'static str,
+    pub message: String,
 }
 
 pub fn webhook_path(i: &Integration) -> String {
@@ -96,8 +123,19 @@ pub fn webhook_path(i: &Integration) -> String {
 async fn view(ctx: &Ctx, i: Integration) -> Result<IntegrationView, ServiceError> {
     let mut c = ctx.db.conn().await?;
     let bindings = integrations::list_extensions(&mut c, i.account_id, i.id).await?;
+    let (settings, alert) = match Settings::from_json(&i.settings) {
+        Ok(s) => (Some(s), None),
+        Err(e) => (
+            None,
+            Some(Alert {
+                code: settings::Unreadable::CODE,
+                message: e.message(),
+            }),
+        ),
+    };
     Ok(IntegrationView {
-        settings: Settings::from_json(&i.settings),
+        settings,
+        alert,
         webhook_path: webhook_path(&i),
         bindings,
         integration: i,
@@ -212,7 +250,13 @@ pub async fn update(
 ) -> Result<IntegrationView, ServiceError> {
     actor.require_admin()?;
     let mut i = load(ctx, actor.account.id, id).await?;
-    let mut merged = i.settings.clone();
+    // Settings that cannot be read are replaced whole: the patch then starts from the
+    // defaults and must bring the key and secret (checked with the PBX below).
+    let old = Settings::from_json(&i.settings).ok();
+    let mut merged = match &old {
+        Some(_) => i.settings.clone(),
+        None => serde_json::to_value(Settings::default()).map_err(|e| anyhow::anyhow!(e))?,
+    };
     if let (Some(m), Some(p)) = (merged.as_object_mut(), patch.as_object()) {
         for (k, v) in p {
             m.insert(k.clone(), v.clone());
@@ -220,9 +264,17 @@ pub async fn update(
     }
     let settings: Settings = serde_json::from_value(merged)
         .map_err(|e| ServiceError::BadRequest(format!("invalid settings: {e}")))?;
-    let old = Settings::from_json(&i.settings);
-    if settings.key != old.key || settings.secret != old.secret || settings.base_url != old.base_url
-    {
+    if old.is_none() && (settings.key.trim().is_empty() || settings.secret.trim().is_empty()) {
+        return Err(ServiceError::BadRequest(
+            "the stored settings cannot be read: send them whole, with the key and secret".into(),
+        ));
+    }
+    let checked = old.as_ref().is_some_and(|old| {
+        settings.key == old.key
+            && settings.secret == old.secret
+            && settings.base_url == old.base_url
+    });
+    if !checked {
         let p = build_provider(&i.provider, &settings)
             .map_err(|e| ServiceError::BadRequest(pbx_message(&e, &i.provider)))?;
         p.balance()
@@ -430,6 +482,10 @@ async fn dial_inner(
         ));
     };
     let to = number.e164.clone().unwrap_or_else(|| number.digits.clone());
+    if let Err(e) = Settings::from_json(&i.settings) {
+        tracing::error!(integration = i.id.0, error = %Chain(&e), "click-to-call refused");
+        return Err(refusal(&i, &e));
+    }
     let p = ctx.providers.get(&i)?;
     p.click_to_call(&ext, &to)
         .await

@@ -10,6 +10,7 @@
 //! sharing a PostgreSQL database; should that news be lost, they see the change within
 //! [`TTL`].
 
+use super::settings::Unreadable;
 use super::Settings;
 use crate::{Ctx, ServiceError};
 use sb_domain::integrations::Integration;
@@ -26,14 +27,21 @@ pub const TTL: Duration = Duration::from_secs(5);
 /// One integration as the webhook path sees it.
 pub struct Route {
     pub integration: Integration,
-    pub settings: Settings,
-    pub provider: Arc<dyn PbxProvider>,
+    /// Its settings and provider client, or why its stored settings cannot be read
+    /// (its webhooks are then refused: they cannot be verified).
+    pub ready: Result<Ready, Unreadable>,
     /// The account's country, for numbers that arrive without a country code.
     pub country: String,
     pub has_blacklist: bool,
     user_by_ext: HashMap<String, UserId>,
     ext_by_user: HashMap<UserId, String>,
     loaded: Instant,
+}
+
+/// What a webhook is verified and handled with.
+pub struct Ready {
+    pub settings: Settings,
+    pub provider: Arc<dyn PbxProvider>,
 }
 
 impl Route {
@@ -99,8 +107,13 @@ async fn load(ctx: &Ctx, token: &str) -> Result<Option<Route>, ServiceError> {
         integrations::list_extensions(&mut c, integration.account_id, integration.id).await?;
     let has_blacklist = blacklist::count(&mut c, integration.account_id).await? > 0;
     drop(c);
-    let provider = ctx.providers.get(&integration)?;
-    let settings = Settings::from_json(&integration.settings);
+    let ready = match Settings::from_json(&integration.settings) {
+        Ok(settings) => Ok(Ready {
+            provider: ctx.providers.get(&integration)?,
+            settings,
+        }),
+        Err(e) => Err(e),
+    };
     let mut user_by_ext = HashMap::with_capacity(bindings.len());
     let mut ext_by_user = HashMap::with_capacity(bindings.len());
     for b in bindings {
@@ -109,8 +122,7 @@ async fn load(ctx: &Ctx, token: &str) -> Result<Option<Route>, ServiceError> {
     }
     Ok(Some(Route {
         integration,
-        settings,
-        provider,
+        ready,
         country: account.country,
         has_blacklist,
         user_by_ext,

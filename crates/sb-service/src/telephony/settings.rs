@@ -72,9 +72,41 @@ impl Default for Settings {
     }
 }
 
+/// An integration's stored settings cannot be read. Never replaced by defaults: those
+/// have an empty secret, against which webhook signatures would be checked and with
+/// which calls would be placed. The reason names what is wrong, never a key or secret.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("the integration's stored settings cannot be read: {0}")]
+pub struct Unreadable(String);
+
+impl Unreadable {
+    /// The alert code the API shows with the integration.
+    pub const CODE: &'static str = "settings_unreadable";
+
+    /// What admins are told, with what to do about it.
+    pub fn message(&self) -> String {
+        format!(
+            "The stored settings of this integration cannot be read ({}). Until an admin saves them again (with the key and secret), its webhooks are refused so that the PBX delivers them again later, and no call can be placed through it.",
+            self.0
+        )
+    }
+}
+
 impl Settings {
-    pub fn from_json(v: &serde_json::Value) -> Settings {
-        serde_json::from_value(v.clone()).unwrap_or_default()
+    /// Reads stored settings; fields left out take their defaults, but anything present
+    /// must be right.
+    pub fn from_json(v: &serde_json::Value) -> Result<Settings, Unreadable> {
+        let Some(o) = v.as_object() else {
+            return Err(Unreadable("they are not a JSON object".into()));
+        };
+        // Checked first so that serde's message, which quotes the wrong value, never
+        // carries a credential into a log line or an alert.
+        for name in ["key", "secret"] {
+            if o.get(name).is_some_and(|x| !x.is_string()) {
+                return Err(Unreadable(format!("the {name} is not a string")));
+            }
+        }
+        serde_json::from_value(v.clone()).map_err(|e| Unreadable(e.to_string()))
     }
 
     /// The settings as shown to admins: everything but the secret.
@@ -84,5 +116,27 @@ impl Settings {
             o.remove("secret");
         }
         v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::Settings;
+    use serde_json::json;
+
+    #[test]
+    fn unreadable_settings_are_an_error_never_the_defaults() {
+        assert!(Settings::from_json(&json!({"key": "k", "secret": "s"})).is_ok());
+        for bad in [
+            json!(null),
+            json!("text"),
+            json!({"key": "k", "secret": 12345}),
+            json!({"key": "k", "secret": "s", "return_timeout_s": "soon"}),
+            json!({"key": "k", "secret": "s", "auto_create": "everything"}),
+        ] {
+            let e = Settings::from_json(&bad).unwrap_err();
+            assert!(!e.to_string().contains("12345"), "{e}");
+        }
     }
 }

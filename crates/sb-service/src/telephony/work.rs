@@ -6,6 +6,7 @@
 
 use super::settings::{AutoCreate, Settings};
 use crate::events::{EventKind, Recorder, SYSTEM};
+use crate::jobs::JobError;
 use crate::{Ctx, ServiceError};
 use sb_domain::calls::{CallDirection, CallSession, RecordingStatus, DISPOSITION_ANSWERED};
 use sb_domain::entities::{Card, CardKind};
@@ -70,24 +71,31 @@ pub fn job(account: AccountId, kind: &str, call: i64, run_at: i64) -> NewJob {
 pub use crate::jobs::{drain, run_due, worker};
 
 /// Runs a claimed telephony job; `None` when its kind is not telephony's.
-pub(crate) async fn run(ctx: &Ctx, job: &Job) -> Option<Result<(), ServiceError>> {
-    let call = CallId(call_of(job));
-    Some(match job.kind.as_str() {
+pub(crate) async fn run(ctx: &Ctx, job: &Job) -> Option<Result<(), JobError>> {
+    if ![FINALIZE, AUTOCREATE, RECORDING].contains(&job.kind.as_str()) {
+        return None;
+    }
+    let call = match call_of(job) {
+        Ok(c) => CallId(c),
+        Err(e) => return Some(Err(e)),
+    };
+    let done = match job.kind.as_str() {
         FINALIZE => finalize(ctx, job.account_id, call).await,
         AUTOCREATE => autocreate(ctx, job.account_id, call).await,
-        RECORDING => store_recording(ctx, job.account_id, call).await,
-        _ => return None,
-    })
+        _ => store_recording(ctx, job.account_id, call).await,
+    };
+    Some(done.map_err(JobError::from))
 }
 
 /// What a dead-lettered telephony job leaves behind, in the transaction that buries it:
 /// a recording that could not be stored is marked failed (the player stops waiting).
 pub(crate) async fn gave_up(ctx: &Ctx, tx: &mut Tx, job: &Job) -> Result<(), ServiceError> {
-    if job.kind == RECORDING {
+    // A payload that cannot be read names no call: nothing to mark.
+    if let (RECORDING, Ok(call)) = (job.kind.as_str(), call_of(job)) {
         calls::set_recording(
             tx,
             job.account_id,
-            CallId(call_of(job)),
+            CallId(call),
             RecordingStatus::Failed,
             None,
             ctx.now(),
@@ -97,12 +105,16 @@ pub(crate) async fn gave_up(ctx: &Ctx, tx: &mut Tx, job: &Job) -> Result<(), Ser
     Ok(())
 }
 
-/// The call a job is for (see [`job`]).
-fn call_of(job: &Job) -> i64 {
-    serde_json::from_str::<serde_json::Value>(&job.payload)
-        .ok()
-        .and_then(|v| v["call_id"].as_i64())
-        .unwrap_or_default()
+/// The call a job is for (see [`job`]). A payload without one is hopeless: running the
+/// job for some other call (0) would be wrong, and retrying it cannot help.
+fn call_of(job: &Job) -> Result<i64, JobError> {
+    #[derive(serde::Deserialize)]
+    struct Payload {
+        call_id: i64,
+    }
+    serde_json::from_str::<Payload>(&job.payload)
+        .map(|p| p.call_id)
+        .map_err(|e| JobError::Hopeless(format!("the job's payload cannot be read: {e}")))
 }
 
 /// Where a call is attached: a card and, when it has exactly one open lead, that lead.
@@ -211,7 +223,8 @@ async fn facts(
     let Some(integration) = integrations::get(tx, account, session.integration_id).await? else {
         return Ok(None);
     };
-    let settings = Settings::from_json(&integration.settings);
+    // Unreadable settings fail the job (retried: an admin may fix them meanwhile).
+    let settings = super::usable_settings(&integration)?;
     let acc = accounts::get(tx, account)
         .await?
         .ok_or(ServiceError::NotFound)?;

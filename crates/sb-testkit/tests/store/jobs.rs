@@ -352,3 +352,42 @@ async fn concurrent_workers_claim_each_job_once() {
         assert_eq!((total, seen.len()), (60, 60), "{:?}", t.backend());
     }
 }
+
+#[tokio::test]
+async fn a_buried_job_is_dead_at_once_with_its_error() {
+    for t in sb_testkit::backends().await {
+        let a = account(&t.db, 1).await;
+        let id = enqueue(&t.db, &job(a, "call.finalize", T, 8))
+            .await
+            .unwrap();
+        let claimed = jobs::claim(&t.db, "w", T, LEASE, 10).await.unwrap();
+        assert_eq!(claimed.len(), 1);
+        let mut tx = t.db.begin().await.unwrap();
+        jobs::bury(&mut tx, a, id, "the job's payload cannot be read", T + 1)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let mut c = t.db.conn().await.unwrap();
+        let j = jobs::get(&mut c, a, id).await.unwrap().unwrap();
+        assert!(
+            j.is_dead && j.done_at == Some(T + 1) && j.locked_by.is_none(),
+            "{j:?}"
+        );
+        assert_eq!(j.attempts, 1, "seven attempts left unused");
+        assert_eq!(
+            j.last_error.as_deref(),
+            Some("the job's payload cannot be read")
+        );
+        assert!(jobs::claim(&t.db, "w", T + 10_000_000, LEASE, 10)
+            .await
+            .unwrap()
+            .is_empty());
+        let dead = jobs::list_dead(&mut c, Some(a), 10).await.unwrap();
+        assert_eq!(dead.len(), 1);
+        let mut tx = t.db.begin().await.unwrap();
+        assert!(matches!(
+            jobs::bury(&mut tx, a, id, "again", T + 2).await,
+            Err(StoreError::NotFound)
+        ));
+    }
+}

@@ -7,6 +7,7 @@ mod calls;
 mod install;
 mod recordings;
 mod secrets;
+mod unreadable;
 
 use reqwest::Method;
 use sb_pbxsim::{PbxSim, SimConfig};

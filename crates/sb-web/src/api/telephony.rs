@@ -48,7 +48,9 @@ fn render(links: &Links, v: &IntegrationView) -> Value {
         "id": i.id.0, "provider": i.provider, "name": i.name, "is_active": i.is_active,
         "default_user_id": i.default_user_id.map(|u| u.0),
         "webhook_url": format!("{}{}", links.0, v.webhook_path),
-        "settings": v.settings.public(),
+        "settings": v.settings.as_ref().map(Settings::public),
+        // Set when the stored settings cannot be read (then `settings` is null).
+        "alert": v.alert.as_ref().map(|a| json!({"code": a.code, "message": a.message})),
         "extensions": v.bindings.iter().map(|b| json!({"extension": b.extension, "user_id": b.user_id.0})).collect::<Vec<_>>(),
         "created_at": secs(i.created_at), "updated_at": secs(i.updated_at),
         "_links": {"self": links.href(&format!("/api/v4/telephony/integrations/{}", i.id.0))},
