@@ -1,5 +1,6 @@
 //! Accounts (tenants) and instance settings.
 
+use crate::cells::decode;
 use crate::db::DbConn;
 use crate::Result;
 use sb_domain::entities::Account;
@@ -9,16 +10,19 @@ use sqlx::Row;
 
 const COLUMNS: &str = "id, name, subdomain, country, currency, timezone, created_at, updated_at";
 
+/// A row of [`COLUMNS`].
 fn from_row(r: &AnyRow) -> Result<Account> {
-    Ok(Account {
-        id: AccountId(r.try_get(0)?),
-        name: r.try_get(1)?,
-        subdomain: r.try_get(2)?,
-        country: r.try_get(3)?,
-        currency: r.try_get(4)?,
-        timezone: r.try_get(5)?,
-        created_at: r.try_get(6)?,
-        updated_at: r.try_get(7)?,
+    decode(r, |c| {
+        Ok(Account {
+            id: AccountId(c.next()?),
+            name: c.next()?,
+            subdomain: c.next()?,
+            country: c.next()?,
+            currency: c.next()?,
+            timezone: c.next()?,
+            created_at: c.next()?,
+            updated_at: c.next()?,
+        })
     })
 }
 

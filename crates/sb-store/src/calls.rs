@@ -6,7 +6,7 @@
 //! events of one call are serialised and each transition is reported to exactly one of
 //! them.
 
-use crate::cells::Cells;
+use crate::cells::{decode, Cells};
 use crate::db::DbConn;
 use crate::lite::LiteConn;
 use crate::sql::{bind_all, bulk_shape, in_list, row_of, statement_sizes, values_sql, Arg, Sql};
@@ -43,18 +43,21 @@ pub struct InboxEvent {
 
 const INBOX_COLUMNS: &str = "id, account_id, integration_id, dedup_key, event, provider_call_id, payload, received_at, processed_at, error";
 
+/// A row of [`INBOX_COLUMNS`].
 fn inbox_from_row(r: &AnyRow) -> Result<InboxEvent> {
-    Ok(InboxEvent {
-        id: r.try_get(0)?,
-        account_id: AccountId(r.try_get(1)?),
-        integration_id: IntegrationId(r.try_get(2)?),
-        dedup_key: r.try_get(3)?,
-        event: r.try_get(4)?,
-        provider_call_id: r.try_get(5)?,
-        payload: r.try_get(6)?,
-        received_at: r.try_get(7)?,
-        processed_at: r.try_get(8)?,
-        error: r.try_get(9)?,
+    decode(r, |c| {
+        Ok(InboxEvent {
+            id: c.next()?,
+            account_id: AccountId(c.next()?),
+            integration_id: IntegrationId(c.next()?),
+            dedup_key: c.next()?,
+            event: c.next()?,
+            provider_call_id: c.next()?,
+            payload: c.next()?,
+            received_at: c.next()?,
+            processed_at: c.next()?,
+            error: c.next()?,
+        })
     })
 }
 
@@ -161,48 +164,41 @@ const SESSION_COLUMNS: &str = "id, account_id, integration_id, provider_call_id,
      extension_final, user_id, disposition, duration_s, started_at, answered_at, ended_at, recording_id, recording_path, recording_status, \
      contact_id, company_id, lead_id, note_id, caller_name, created_at, updated_at";
 
+/// A row of [`SESSION_COLUMNS`], from either driver (the fast lane reads sessions too).
 fn session_from_row<R: Cells>(r: &R) -> Result<CallSession> {
-    let direction: String = r.cell(4)?;
-    let state: String = r.cell(5)?;
-    let rec_status: Option<String> = r.cell(19)?;
-    Ok(CallSession {
-        id: CallId(r.cell(0)?),
-        account_id: AccountId(r.cell(1)?),
-        integration_id: IntegrationId(r.cell(2)?),
-        provider_call_id: r.cell(3)?,
-        data: CallSessionState {
-            direction: CallDirection::parse(&direction)
-                .ok_or_else(|| StoreError::Corrupt(format!("call direction {direction}")))?,
-            state: CallState::parse(&state)
-                .ok_or_else(|| StoreError::Corrupt(format!("call state {state}")))?,
-            customer_phone: r.cell(6)?,
-            customer_e164: r.cell(7)?,
-            our_number: r.cell(8)?,
-            extension: r.cell(9)?,
-            extension_final: r.cell::<i64>(10)? != 0,
-            user_id: r.cell::<Option<i64>>(11)?.map(UserId),
-            disposition: r.cell(12)?,
-            duration_s: r.cell(13)?,
-            started_at: r.cell(14)?,
-            answered_at: r.cell(15)?,
-            ended_at: r.cell(16)?,
-            recording_id: r.cell(17)?,
-            recording_path: r.cell(18)?,
-            recording_status: match rec_status {
-                Some(s) => Some(
-                    RecordingStatus::parse(&s)
-                        .ok_or_else(|| StoreError::Corrupt(format!("recording status {s}")))?,
-                ),
-                None => None,
+    decode(r, |c| {
+        Ok(CallSession {
+            id: CallId(c.next()?),
+            account_id: AccountId(c.next()?),
+            integration_id: IntegrationId(c.next()?),
+            provider_call_id: c.next()?,
+            data: CallSessionState {
+                direction: c.parse("call_sessions.direction", CallDirection::parse)?,
+                state: c.parse("call_sessions.state", CallState::parse)?,
+                customer_phone: c.next()?,
+                customer_e164: c.next()?,
+                our_number: c.next()?,
+                extension: c.next()?,
+                extension_final: c.flag()?,
+                user_id: c.next::<Option<i64>>()?.map(UserId),
+                disposition: c.next()?,
+                duration_s: c.next()?,
+                started_at: c.next()?,
+                answered_at: c.next()?,
+                ended_at: c.next()?,
+                recording_id: c.next()?,
+                recording_path: c.next()?,
+                recording_status: c
+                    .parse_opt("call_sessions.recording_status", RecordingStatus::parse)?,
+                contact_id: c.next::<Option<i64>>()?.map(ContactId),
+                company_id: c.next::<Option<i64>>()?.map(CompanyId),
+                lead_id: c.next::<Option<i64>>()?.map(LeadId),
+                note_id: c.next::<Option<i64>>()?.map(NoteId),
+                caller_name: c.next()?,
             },
-            contact_id: r.cell::<Option<i64>>(20)?.map(ContactId),
-            company_id: r.cell::<Option<i64>>(21)?.map(CompanyId),
-            lead_id: r.cell::<Option<i64>>(22)?.map(LeadId),
-            note_id: r.cell::<Option<i64>>(23)?.map(NoteId),
-            caller_name: r.cell(24)?,
-        },
-        created_at: r.cell(25)?,
-        updated_at: r.cell(26)?,
+            created_at: c.next()?,
+            updated_at: c.next()?,
+        })
     })
 }
 

@@ -2,7 +2,7 @@
 //! tables have the same columns, so one implementation serves both; the phone index
 //! (`phones`) is rewritten in the same transaction as its card.
 
-use crate::cells::Cells;
+use crate::cells::{decode, Cells};
 use crate::db::{DbConn, Tx};
 use crate::sql::{bulk_shape, row_of, statement_sizes, values_sql, Sql};
 use crate::{flag, Result, StoreError};
@@ -21,24 +21,28 @@ fn table(kind: CardKind) -> &'static str {
     }
 }
 
+/// A row of [`COLUMNS`].
 fn from_row(kind: CardKind, r: &AnyRow) -> Result<Card> {
-    let cf: String = r.try_get(12)?;
-    Ok(Card {
-        id: r.try_get(0)?,
-        kind,
-        account_id: AccountId(r.try_get(1)?),
-        name: r.try_get(2)?,
-        first_name: r.try_get(3)?,
-        last_name: r.try_get(4)?,
-        responsible_user_id: r.try_get::<Option<i64>, _>(5)?.map(UserId),
-        company_id: r.try_get::<Option<i64>, _>(6)?.map(CompanyId),
-        created_by: UserId(r.try_get(7)?),
-        updated_by: UserId(r.try_get(8)?),
-        created_at: r.try_get(9)?,
-        updated_at: r.try_get(10)?,
-        is_deleted: r.try_get::<i64, _>(11)? != 0,
-        custom_fields: serde_json::from_str::<Vec<FieldValue>>(&cf)
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+    decode(r, |c| {
+        Ok(Card {
+            id: c.next()?,
+            kind,
+            account_id: AccountId(c.next()?),
+            name: c.next()?,
+            first_name: c.next()?,
+            last_name: c.next()?,
+            responsible_user_id: c.next::<Option<i64>>()?.map(UserId),
+            company_id: c.next::<Option<i64>>()?.map(CompanyId),
+            created_by: UserId(c.next()?),
+            updated_by: UserId(c.next()?),
+            created_at: c.next()?,
+            updated_at: c.next()?,
+            is_deleted: c.flag()?,
+            custom_fields: c.json::<Vec<FieldValue>>(match kind {
+                CardKind::Contact => "contacts.custom_fields",
+                CardKind::Company => "companies.custom_fields",
+            })?,
+        })
     })
 }
 
@@ -466,14 +470,16 @@ fn phone_sql(account: AccountId, vis: [Visibility; 2], phone: &Phone) -> Sql {
 type PhoneRow = (String, i64, String, Option<i64>, String, Option<String>);
 
 fn phone_row<R: Cells>(r: &R) -> Result<PhoneRow> {
-    Ok((
-        r.cell(0)?,
-        r.cell(1)?,
-        r.cell(2)?,
-        r.cell(3)?,
-        r.cell(4)?,
-        r.cell(5)?,
-    ))
+    decode(r, |c| {
+        Ok((
+            c.next()?,
+            c.next()?,
+            c.next()?,
+            c.next()?,
+            c.next()?,
+            c.next()?,
+        ))
+    })
 }
 
 /// One match per card; when some phone equals the number exactly (same E.164), only

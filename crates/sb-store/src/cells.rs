@@ -79,6 +79,28 @@ impl<'r, R: Cells + ?Sized> Cursor<'r, R> {
         parse(&s).ok_or_else(|| StoreError::Corrupt(format!("{column}: {s:?}")))
     }
 
+    /// [`Cursor::parse`] for a nullable column: NULL is `None`.
+    pub(crate) fn parse_opt<T>(
+        &mut self,
+        column: &str,
+        parse: impl FnOnce(&str) -> Option<T>,
+    ) -> Result<Option<T>> {
+        let s: Option<String> = self.next()?;
+        s.map(|s| parse(&s).ok_or_else(|| StoreError::Corrupt(format!("{column}: {s:?}"))))
+            .transpose()
+    }
+
+    /// The next column, an integer code of an enum: [`Cursor::parse`] for enums stored
+    /// as numbers.
+    pub(crate) fn code<T>(
+        &mut self,
+        column: &str,
+        parse: impl FnOnce(i64) -> Option<T>,
+    ) -> Result<T> {
+        let v: i64 = self.next()?;
+        parse(v).ok_or_else(|| StoreError::Corrupt(format!("{column}: {v}")))
+    }
+
     /// The next column, JSON text (`column` names it in the error).
     pub(crate) fn json<T: serde::de::DeserializeOwned>(&mut self, column: &str) -> Result<T> {
         let s: String = self.next()?;
@@ -119,5 +141,64 @@ impl rusqlite::ToSql for Arg {
             Arg::Text(Some(v)) => ToSqlOutput::Borrowed(ValueRef::Text(v.as_bytes())),
             Arg::I64(None) | Arg::F64(None) | Arg::Text(None) => ToSqlOutput::Owned(Value::Null),
         })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
+mod tests {
+    use super::decode;
+    use crate::StoreError;
+
+    /// Runs `sql` (one row) on an in-memory SQLite database and decodes it with `f`.
+    fn one<T>(
+        sql: &str,
+        f: impl FnOnce(&mut super::Cursor<'_, rusqlite::Row<'_>>) -> crate::Result<T>,
+    ) -> crate::Result<T> {
+        let db = rusqlite::Connection::open_in_memory().unwrap();
+        let mut stmt = db.prepare(sql).unwrap();
+        let mut rows = stmt.query([]).unwrap();
+        let row = rows.next().unwrap().unwrap();
+        decode(row, f)
+    }
+
+    fn colour(s: &str) -> Option<u8> {
+        match s {
+            "red" => Some(1),
+            "blue" => Some(2),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn nullable_enum_columns_read_null_as_none_and_refuse_unknown_names() {
+        let got = one("select 'red', null", |c| {
+            Ok((c.parse_opt("a", colour)?, c.parse_opt("b", colour)?))
+        })
+        .unwrap();
+        assert_eq!(got, (Some(1), None));
+        match one("select 'green'", |c| c.parse_opt("t.colour", colour)) {
+            Err(StoreError::Corrupt(m)) => assert_eq!(m, "t.colour: \"green\""),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn integer_enum_columns_refuse_unknown_codes() {
+        let two = |v: i64| (v == 2).then_some("two");
+        assert_eq!(one("select 2", |c| c.code("t.kind", two)).unwrap(), "two");
+        match one("select 3", |c| c.code("t.kind", two)) {
+            Err(StoreError::Corrupt(m)) => assert_eq!(m, "t.kind: 3"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_row_must_be_read_to_its_end() {
+        assert!(one("select 1, 0", |c| Ok((c.flag()?, c.flag()?))).unwrap() == (true, false));
+        assert!(matches!(
+            one("select 1, 0", |c| c.flag()),
+            Err(StoreError::Corrupt(_))
+        ));
     }
 }

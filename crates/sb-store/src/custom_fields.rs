@@ -1,10 +1,10 @@
 //! Custom field definitions per account and entity.
 
+use crate::cells::decode;
 use crate::db::DbConn;
 use crate::{flag, Result, StoreError};
 use sb_domain::fields::{FieldDef, FieldEnum, FieldType};
 use sb_domain::{AccountId, FieldId};
-use sqlx::Row;
 
 pub async fn insert(c: &mut impl DbConn, account: AccountId, d: &FieldDef, now: i64) -> Result<()> {
     let enums = serde_json::to_string(&d.enums).map_err(|e| StoreError::Corrupt(e.to_string()))?;
@@ -36,20 +36,18 @@ pub async fn list(c: &mut impl DbConn, account: AccountId, entity: &str) -> Resu
         .await?;
     rows.iter()
         .map(|r| {
-            let t: String = r.try_get(4)?;
-            let enums: String = r.try_get(6)?;
-            Ok(FieldDef {
-                id: FieldId(r.try_get(0)?),
-                entity: r.try_get(1)?,
-                name: r.try_get(2)?,
-                code: r.try_get(3)?,
-                field_type: FieldType::parse(&t)
-                    .ok_or_else(|| StoreError::Corrupt(format!("field type {t}")))?,
-                sort: r.try_get(5)?,
-                enums: serde_json::from_str::<Vec<FieldEnum>>(&enums)
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                is_predefined: r.try_get::<i64, _>(7)? != 0,
-                is_deletable: r.try_get::<i64, _>(8)? != 0,
+            decode(r, |c| {
+                Ok(FieldDef {
+                    id: FieldId(c.next()?),
+                    entity: c.next()?,
+                    name: c.next()?,
+                    code: c.next()?,
+                    field_type: c.parse("custom_fields.field_type", FieldType::parse)?,
+                    sort: c.next()?,
+                    enums: c.json::<Vec<FieldEnum>>("custom_fields.enums")?,
+                    is_predefined: c.flag()?,
+                    is_deletable: c.flag()?,
+                })
             })
         })
         .collect()

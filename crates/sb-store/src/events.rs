@@ -2,33 +2,30 @@
 //! it records. Ids come from the application's increasing generator, so ordering by id
 //! is ordering by time and a reader can page with "after this id".
 
+use crate::cells::decode;
 use crate::db::DbConn;
 use crate::sql::Sql;
 use crate::{Result, StoreError};
 use sb_domain::feed::{parse_entity_kind, Event};
 use sb_domain::{AccountId, EntityKind, UserId};
 use sqlx::any::AnyRow;
-use sqlx::Row;
 
 const COLUMNS: &str = "id, account_id, type, entity_type, entity_id, created_by, created_at, value_before, value_after";
 
+/// A row of [`COLUMNS`].
 fn from_row(r: &AnyRow) -> Result<Event> {
-    let et: String = r.try_get(3)?;
-    let before: String = r.try_get(7)?;
-    let after: String = r.try_get(8)?;
-    Ok(Event {
-        id: r.try_get(0)?,
-        account_id: AccountId(r.try_get(1)?),
-        event_type: r.try_get(2)?,
-        entity_type: parse_entity_kind(&et)
-            .ok_or_else(|| StoreError::Corrupt(format!("event entity type {et}")))?,
-        entity_id: r.try_get(4)?,
-        created_by: UserId(r.try_get(5)?),
-        created_at: r.try_get(6)?,
-        value_before: serde_json::from_str(&before)
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        value_after: serde_json::from_str(&after)
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+    decode(r, |c| {
+        Ok(Event {
+            id: c.next()?,
+            account_id: AccountId(c.next()?),
+            event_type: c.next()?,
+            entity_type: c.parse("events.entity_type", parse_entity_kind)?,
+            entity_id: c.next()?,
+            created_by: UserId(c.next()?),
+            created_at: c.next()?,
+            value_before: c.json("events.value_before")?,
+            value_after: c.json("events.value_after")?,
+        })
     })
 }
 

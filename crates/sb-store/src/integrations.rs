@@ -1,5 +1,6 @@
 //! PBX integrations and the extension-to-user bindings of each.
 
+use crate::cells::decode;
 use crate::db::DbConn;
 use crate::{flag, Result, StoreError};
 use sb_domain::integrations::{ExtensionBinding, Integration};
@@ -9,21 +10,25 @@ use sqlx::Row;
 
 const COLUMNS: &str = "id, account_id, provider, name, settings, webhook_token, default_user_id, is_active, created_at, updated_at";
 
+/// A row of [`COLUMNS`].
 fn from_row(r: &AnyRow) -> Result<Integration> {
-    let settings: String = r.try_get(4)?;
-    Ok(Integration {
-        id: IntegrationId(r.try_get(0)?),
-        account_id: AccountId(r.try_get(1)?),
-        provider: r.try_get(2)?,
-        name: r.try_get(3)?,
-        // Text that is not JSON comes back as null, which the service reports as
-        // unreadable settings on this one integration rather than failing every read.
-        settings: serde_json::from_str(&settings).unwrap_or(serde_json::Value::Null),
-        webhook_token: r.try_get(5)?,
-        default_user_id: r.try_get::<Option<i64>, _>(6)?.map(UserId),
-        is_active: r.try_get::<i64, _>(7)? != 0,
-        created_at: r.try_get(8)?,
-        updated_at: r.try_get(9)?,
+    decode(r, |c| {
+        let (id, account_id, provider, name) = (c.next()?, c.next()?, c.next()?, c.next()?);
+        let settings: String = c.next()?;
+        Ok(Integration {
+            id: IntegrationId(id),
+            account_id: AccountId(account_id),
+            provider,
+            name,
+            // Text that is not JSON comes back as null, which the service reports as
+            // unreadable settings on this one integration rather than failing every read.
+            settings: serde_json::from_str(&settings).unwrap_or(serde_json::Value::Null),
+            webhook_token: c.next()?,
+            default_user_id: c.next::<Option<i64>>()?.map(UserId),
+            is_active: c.flag()?,
+            created_at: c.next()?,
+            updated_at: c.next()?,
+        })
     })
 }
 
@@ -200,13 +205,16 @@ pub async fn unbind_extension(
     Ok(done.rows_affected() > 0)
 }
 
+/// A row of [`BINDING_COLUMNS`].
 fn binding_from_row(r: &AnyRow) -> Result<ExtensionBinding> {
-    Ok(ExtensionBinding {
-        account_id: AccountId(r.try_get(0)?),
-        integration_id: IntegrationId(r.try_get(1)?),
-        extension: r.try_get(2)?,
-        user_id: UserId(r.try_get(3)?),
-        created_at: r.try_get(4)?,
+    decode(r, |c| {
+        Ok(ExtensionBinding {
+            account_id: AccountId(c.next()?),
+            integration_id: IntegrationId(c.next()?),
+            extension: c.next()?,
+            user_id: UserId(c.next()?),
+            created_at: c.next()?,
+        })
     })
 }
 

@@ -3,6 +3,7 @@
 //! they cannot drift from the JSON column. Lists take a [`Visibility`] on the
 //! responsible user and every filter is an indexed predicate or an indexed semi-join.
 
+use crate::cells::decode;
 use crate::db::{DbConn, Tx};
 use crate::field_values::{self, FieldFilter, Probe, ValueOwner};
 use crate::sql::Sql;
@@ -41,27 +42,28 @@ const L_COLUMNS: &str = concat!(
     ", l.is_deleted, l.custom_fields"
 );
 
+/// A row of [`L_COLUMNS`] (the order of [`COLUMNS`]).
 fn from_row(r: &AnyRow) -> Result<Lead> {
-    let cf: String = r.try_get(16)?;
-    Ok(Lead {
-        id: LeadId(r.try_get(0)?),
-        account_id: AccountId(r.try_get(1)?),
-        name: r.try_get(2)?,
-        price: r.try_get(3)?,
-        pipeline_id: PipelineId(r.try_get(4)?),
-        status_id: StatusId(r.try_get(5)?),
-        responsible_user_id: r.try_get::<Option<i64>, _>(6)?.map(UserId),
-        company_id: r.try_get::<Option<i64>, _>(7)?.map(CompanyId),
-        loss_reason_id: r.try_get(8)?,
-        created_by: UserId(r.try_get(9)?),
-        updated_by: UserId(r.try_get(10)?),
-        created_at: r.try_get(11)?,
-        updated_at: r.try_get(12)?,
-        closed_at: r.try_get(13)?,
-        closest_task_at: r.try_get(14)?,
-        is_deleted: r.try_get::<i64, _>(15)? != 0,
-        custom_fields: serde_json::from_str::<Vec<FieldValue>>(&cf)
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+    decode(r, |c| {
+        Ok(Lead {
+            id: LeadId(c.next()?),
+            account_id: AccountId(c.next()?),
+            name: c.next()?,
+            price: c.next()?,
+            pipeline_id: PipelineId(c.next()?),
+            status_id: StatusId(c.next()?),
+            responsible_user_id: c.next::<Option<i64>>()?.map(UserId),
+            company_id: c.next::<Option<i64>>()?.map(CompanyId),
+            loss_reason_id: c.next()?,
+            created_by: UserId(c.next()?),
+            updated_by: UserId(c.next()?),
+            created_at: c.next()?,
+            updated_at: c.next()?,
+            closed_at: c.next()?,
+            closest_task_at: c.next()?,
+            is_deleted: c.flag()?,
+            custom_fields: c.json::<Vec<FieldValue>>("leads.custom_fields")?,
+        })
     })
 }
 
@@ -505,11 +507,13 @@ pub async fn count_by_status(
     let rows = sql.query().fetch_all(c.raw()).await?;
     rows.iter()
         .map(|r| {
-            Ok(StatusCount {
-                pipeline_id: PipelineId(r.try_get(0)?),
-                status_id: StatusId(r.try_get(1)?),
-                leads: r.try_get(2)?,
-                price: r.try_get(3)?,
+            decode(r, |c| {
+                Ok(StatusCount {
+                    pipeline_id: PipelineId(c.next()?),
+                    status_id: StatusId(c.next()?),
+                    leads: c.next()?,
+                    price: c.next()?,
+                })
             })
         })
         .collect()
@@ -582,7 +586,7 @@ pub async fn company_of(
         .fetch_optional(c.raw())
         .await?;
     Ok(match row {
-        Some(r) => r.try_get::<Option<i64>, _>(0)?.map(CompanyId),
+        Some(r) => decode(&r, |c| c.next::<Option<i64>>())?.map(CompanyId),
         None => None,
     })
 }
@@ -695,15 +699,7 @@ pub async fn contacts_of(
         .bind_list(&ids_of(leads, |x| x.0))
         .push(" order by lead_id, is_main desc, contact_id");
     let rows = sql.query().fetch_all(c.raw()).await?;
-    rows.iter()
-        .map(|r| {
-            Ok(LeadContact {
-                lead_id: LeadId(r.try_get(0)?),
-                contact_id: ContactId(r.try_get(1)?),
-                is_main: r.try_get::<i64, _>(2)? != 0,
-            })
-        })
-        .collect()
+    rows.iter().map(lead_contact).collect()
 }
 
 /// The live leads of some contacts inside the scope, as (lead, contact) links ordered by
@@ -726,15 +722,7 @@ pub async fn leads_of_contacts(
     crate::cards::push_visibility(&mut sql, "l", account, vis);
     sql.push(" order by lc.contact_id, lc.lead_id");
     let rows = sql.query().fetch_all(c.raw()).await?;
-    rows.iter()
-        .map(|r| {
-            Ok(LeadContact {
-                lead_id: LeadId(r.try_get(0)?),
-                contact_id: ContactId(r.try_get(1)?),
-                is_main: r.try_get::<i64, _>(2)? != 0,
-            })
-        })
-        .collect()
+    rows.iter().map(lead_contact).collect()
 }
 
 /// The live leads of some companies inside the scope, as (company, lead) ordered by
@@ -757,6 +745,17 @@ pub async fn leads_of_companies(
     sql.push(" order by l.company_id, l.id");
     let rows = sql.query().fetch_all(c.raw()).await?;
     rows.iter()
-        .map(|r| Ok((CompanyId(r.try_get(0)?), LeadId(r.try_get(1)?))))
+        .map(|r| decode(r, |c| Ok((CompanyId(c.next()?), LeadId(c.next()?)))))
         .collect()
+}
+
+/// A row of `lead_id, contact_id, is_main`.
+fn lead_contact(r: &AnyRow) -> Result<LeadContact> {
+    decode(r, |c| {
+        Ok(LeadContact {
+            lead_id: LeadId(c.next()?),
+            contact_id: ContactId(c.next()?),
+            is_main: c.flag()?,
+        })
+    })
 }

@@ -2,9 +2,10 @@
 //! cannot drift apart in numbering; a test checks they also produce the same tables and
 //! columns. Applied migrations are never edited: add a new version instead.
 
+use crate::cells::decode;
 use crate::db::DbConn;
 use crate::{Backend, Db, Result};
-use sqlx::{Executor, Row};
+use sqlx::Executor;
 
 pub struct Migration {
     pub version: i64,
@@ -107,7 +108,9 @@ pub async fn schema_columns(db: &Db) -> Result<Vec<(String, String)>> {
     let rows = sqlx::query(sql).fetch_all(c.raw()).await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        out.push((r.try_get::<String, _>(0)?, r.try_get::<String, _>(1)?));
+        out.push(decode(&r, |c| {
+            Ok((c.next::<String>()?, c.next::<String>()?))
+        })?);
     }
     Ok(out)
 }

@@ -2,6 +2,7 @@
 //! (142) and lost (143) repeat in every pipeline. The limits and the system-stage rules
 //! live in `sb_domain::pipelines`; the counts here let the service check them.
 
+use crate::cells::decode;
 use crate::db::DbConn;
 use crate::sql::Sql;
 use crate::{flag, Result, StoreError};
@@ -15,35 +16,39 @@ const COLUMNS: &str =
 const STATUS_COLUMNS: &str =
     "id, account_id, pipeline_id, name, sort, color, type, is_editable, created_at, updated_at";
 
+/// A row of [`COLUMNS`] (the stages are read apart).
 fn from_row(r: &AnyRow) -> Result<Pipeline> {
-    Ok(Pipeline {
-        id: PipelineId(r.try_get(0)?),
-        account_id: AccountId(r.try_get(1)?),
-        name: r.try_get(2)?,
-        sort: r.try_get(3)?,
-        is_main: r.try_get::<i64, _>(4)? != 0,
-        is_unsorted_on: r.try_get::<i64, _>(5)? != 0,
-        is_archive: r.try_get::<i64, _>(6)? != 0,
-        created_at: r.try_get(7)?,
-        updated_at: r.try_get(8)?,
-        statuses: Vec::new(),
+    decode(r, |c| {
+        Ok(Pipeline {
+            id: PipelineId(c.next()?),
+            account_id: AccountId(c.next()?),
+            name: c.next()?,
+            sort: c.next()?,
+            is_main: c.flag()?,
+            is_unsorted_on: c.flag()?,
+            is_archive: c.flag()?,
+            created_at: c.next()?,
+            updated_at: c.next()?,
+            statuses: Vec::new(),
+        })
     })
 }
 
+/// A row of [`STATUS_COLUMNS`].
 fn status_from_row(r: &AnyRow) -> Result<Status> {
-    let t: i64 = r.try_get(6)?;
-    Ok(Status {
-        id: StatusId(r.try_get(0)?),
-        account_id: AccountId(r.try_get(1)?),
-        pipeline_id: PipelineId(r.try_get(2)?),
-        name: r.try_get(3)?,
-        sort: r.try_get(4)?,
-        color: r.try_get(5)?,
-        status_type: StatusType::from_i64(t)
-            .ok_or_else(|| StoreError::Corrupt(format!("status type {t}")))?,
-        is_editable: r.try_get::<i64, _>(7)? != 0,
-        created_at: r.try_get(8)?,
-        updated_at: r.try_get(9)?,
+    decode(r, |c| {
+        Ok(Status {
+            id: StatusId(c.next()?),
+            account_id: AccountId(c.next()?),
+            pipeline_id: PipelineId(c.next()?),
+            name: c.next()?,
+            sort: c.next()?,
+            color: c.next()?,
+            status_type: c.code("statuses.type", StatusType::from_i64)?,
+            is_editable: c.flag()?,
+            created_at: c.next()?,
+            updated_at: c.next()?,
+        })
     })
 }
 

@@ -2,21 +2,27 @@
 //! per account and kind by its case-folded key (`sb_domain::tags::name_key`), enforced by
 //! a unique index, so concurrent "find or create" calls converge on one tag.
 
+use crate::cells::{decode, Cursor};
 use crate::db::DbConn;
 use crate::sql::Sql;
 use crate::{Result, StoreError};
 use sb_domain::tags::{check_name, name_key, Tag};
 use sb_domain::{AccountId, EntityKind, TagId};
 use sqlx::any::AnyRow;
-use sqlx::Row;
 
+/// A row of `id, account_id, name, color`.
 fn from_row(entity: EntityKind, r: &AnyRow) -> Result<Tag> {
+    decode(r, |c| tag(entity, c))
+}
+
+/// The `id, account_id, name, color` of a tag, in order (a row may go on).
+fn tag(entity: EntityKind, c: &mut Cursor<'_, AnyRow>) -> Result<Tag> {
     Ok(Tag {
-        id: TagId(r.try_get(0)?),
-        account_id: AccountId(r.try_get(1)?),
+        id: TagId(c.next()?),
+        account_id: AccountId(c.next()?),
         entity,
-        name: r.try_get(2)?,
-        color: r.try_get(3)?,
+        name: c.next()?,
+        color: c.next()?,
     })
 }
 
@@ -110,7 +116,10 @@ pub async fn upsert_by_names(
             .push(" and name_key in ")
             .bind_list(chunk);
         for r in sql.query().fetch_all(c.raw()).await? {
-            found.push((r.try_get(4)?, from_row(entity, &r)?));
+            found.push(decode(&r, |c| {
+                let t = tag(entity, c)?;
+                Ok((c.next()?, t))
+            })?);
         }
     }
     Ok(keys
@@ -314,6 +323,11 @@ pub async fn for_entities(
         .push(" order by et.entity_id, t.name_key, t.id");
     let rows = sql.query().fetch_all(c.raw()).await?;
     rows.iter()
-        .map(|r| Ok((r.try_get::<i64, _>(4)?, from_row(entity, r)?)))
+        .map(|r| {
+            decode(r, |c| {
+                let t = tag(entity, c)?;
+                Ok((c.next()?, t))
+            })
+        })
         .collect()
 }

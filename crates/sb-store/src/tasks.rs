@@ -1,6 +1,7 @@
 //! Tasks (Kommo §8). Visibility applies to the task's responsible user, as for cards.
 
 use crate::cards::push_visibility;
+use crate::cells::decode;
 use crate::db::{DbConn, Tx};
 use crate::sql::Sql;
 use crate::{flag, Result, StoreError};
@@ -12,32 +13,27 @@ use sqlx::Row;
 const COLUMNS: &str = "t.id, t.account_id, t.responsible_user_id, t.entity_type, t.entity_id, t.task_type_id, t.text, t.complete_till, t.is_completed, \
      t.result_text, t.duration, t.phone_e164, t.created_by, t.updated_by, t.created_at, t.updated_at";
 
+/// A row of [`COLUMNS`].
 fn from_row(r: &AnyRow) -> Result<Task> {
-    let et: Option<String> = r.try_get(3)?;
-    let entity_type = match et {
-        Some(s) => Some(
-            parse_entity_kind(&s)
-                .ok_or_else(|| StoreError::Corrupt(format!("task entity type {s}")))?,
-        ),
-        None => None,
-    };
-    Ok(Task {
-        id: TaskId(r.try_get(0)?),
-        account_id: AccountId(r.try_get(1)?),
-        responsible_user_id: UserId(r.try_get(2)?),
-        entity_type,
-        entity_id: r.try_get(4)?,
-        task_type_id: r.try_get(5)?,
-        text: r.try_get(6)?,
-        complete_till: r.try_get(7)?,
-        is_completed: r.try_get::<i64, _>(8)? != 0,
-        result_text: r.try_get(9)?,
-        duration: r.try_get(10)?,
-        phone_e164: r.try_get(11)?,
-        created_by: UserId(r.try_get(12)?),
-        updated_by: UserId(r.try_get(13)?),
-        created_at: r.try_get(14)?,
-        updated_at: r.try_get(15)?,
+    decode(r, |c| {
+        Ok(Task {
+            id: TaskId(c.next()?),
+            account_id: AccountId(c.next()?),
+            responsible_user_id: UserId(c.next()?),
+            entity_type: c.parse_opt("tasks.entity_type", parse_entity_kind)?,
+            entity_id: c.next()?,
+            task_type_id: c.next()?,
+            text: c.next()?,
+            complete_till: c.next()?,
+            is_completed: c.flag()?,
+            result_text: c.next()?,
+            duration: c.next()?,
+            phone_e164: c.next()?,
+            created_by: UserId(c.next()?),
+            updated_by: UserId(c.next()?),
+            created_at: c.next()?,
+            updated_at: c.next()?,
+        })
     })
 }
 
@@ -289,7 +285,7 @@ pub async fn closest_open(
         .push(" group by t.entity_id");
     let rows = sql.query().fetch_all(c.raw()).await?;
     rows.iter()
-        .map(|r| Ok((r.try_get::<i64, _>(0)?, r.try_get::<i64, _>(1)?)))
+        .map(|r| decode(r, |c| Ok((c.next::<i64>()?, c.next::<i64>()?))))
         .collect()
 }
 
@@ -334,12 +330,14 @@ pub async fn list_types(c: &mut impl DbConn, account: AccountId) -> Result<Vec<T
     .await?;
     rows.iter()
         .map(|r| {
-            Ok(TaskType {
-                id: r.try_get(0)?,
-                name: r.try_get(1)?,
-                color: r.try_get(2)?,
-                icon_id: r.try_get(3)?,
-                code: None,
+            decode(r, |c| {
+                Ok(TaskType {
+                    id: c.next()?,
+                    name: c.next()?,
+                    color: c.next()?,
+                    icon_id: c.next()?,
+                    code: None,
+                })
             })
         })
         .collect()

@@ -1,11 +1,11 @@
 //! Access tokens (API and OAuth), OAuth clients, authorization codes and refresh tokens.
 //! Secrets are stored only as hashes computed by the caller.
 
+use crate::cells::decode;
 use crate::db::DbConn;
 use crate::Result;
 use sb_domain::{AccountId, UserId};
 use sqlx::any::AnyRow;
-use sqlx::Row;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccessToken {
@@ -21,17 +21,20 @@ pub struct AccessToken {
     pub revoked_at: Option<i64>,
 }
 
+/// A row of [`TOKEN_COLUMNS`].
 fn token_from_row(r: &AnyRow) -> Result<AccessToken> {
-    Ok(AccessToken {
-        jti: r.try_get(0)?,
-        account_id: AccountId(r.try_get(1)?),
-        user_id: UserId(r.try_get(2)?),
-        kind: r.try_get(3)?,
-        name: r.try_get(4)?,
-        client_id: r.try_get(5)?,
-        created_at: r.try_get(6)?,
-        expires_at: r.try_get(7)?,
-        revoked_at: r.try_get(8)?,
+    decode(r, |c| {
+        Ok(AccessToken {
+            jti: c.next()?,
+            account_id: AccountId(c.next()?),
+            user_id: UserId(c.next()?),
+            kind: c.next()?,
+            name: c.next()?,
+            client_id: c.next()?,
+            created_at: c.next()?,
+            expires_at: c.next()?,
+            revoked_at: c.next()?,
+        })
     })
 }
 
@@ -113,18 +116,21 @@ pub async fn get_client(c: &mut impl DbConn, client_id: &str) -> Result<Option<O
         .bind(client_id)
         .fetch_optional(c.raw())
         .await?;
-    match row {
-        Some(r) => Ok(Some(OAuthClient {
-            client_id: r.try_get(0)?,
-            account_id: AccountId(r.try_get(1)?),
-            name: r.try_get(2)?,
-            secret_hash: r.try_get(3)?,
-            redirect_uri: r.try_get(4)?,
-            created_by: UserId(r.try_get(5)?),
-            created_at: r.try_get(6)?,
-        })),
-        None => Ok(None),
-    }
+    row.as_ref()
+        .map(|r| {
+            decode(r, |c| {
+                Ok(OAuthClient {
+                    client_id: c.next()?,
+                    account_id: AccountId(c.next()?),
+                    name: c.next()?,
+                    secret_hash: c.next()?,
+                    redirect_uri: c.next()?,
+                    created_by: UserId(c.next()?),
+                    created_at: c.next()?,
+                })
+            })
+        })
+        .transpose()
 }
 
 /// A grant (authorization code or refresh token) as stored.
@@ -166,12 +172,7 @@ pub async fn take_code(c: &mut impl DbConn, code_hash: &str, now: i64) -> Result
     .bind(code_hash)
     .fetch_one(c.raw())
     .await?;
-    Ok(Some(Grant {
-        account_id: AccountId(row.try_get(0)?),
-        client_id: row.try_get(1)?,
-        user_id: UserId(row.try_get(2)?),
-        redirect_uri: row.try_get(3)?,
-    }))
+    grant(&row).map(Some)
 }
 
 pub async fn insert_refresh(
@@ -207,10 +208,17 @@ pub async fn take_refresh(
         .bind(token_hash)
         .fetch_one(c.raw())
         .await?;
-    Ok(Some(Grant {
-        account_id: AccountId(row.try_get(0)?),
-        client_id: row.try_get(1)?,
-        user_id: UserId(row.try_get(2)?),
-        redirect_uri: row.try_get(3)?,
-    }))
+    grant(&row).map(Some)
+}
+
+/// A row of `account_id, client_id, user_id, redirect_uri`.
+fn grant(r: &AnyRow) -> Result<Grant> {
+    decode(r, |c| {
+        Ok(Grant {
+            account_id: AccountId(c.next()?),
+            client_id: c.next()?,
+            user_id: UserId(c.next()?),
+            redirect_uri: c.next()?,
+        })
+    })
 }
