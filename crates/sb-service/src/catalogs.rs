@@ -271,23 +271,15 @@ pub async fn update_elements(
         .map_err(|e| ServiceError::Forbidden(e.to_string()))?;
     let mut c = ctx.db.conn().await?;
     let defs = custom_fields::list(&mut c, actor.account.id, &fields_entity(k.id)).await?;
+    drop(c);
     let ids: Vec<CatalogElementId> = items
         .iter()
         .filter_map(|i| i.id.map(CatalogElementId))
         .collect();
-    let existing = catalogs::list_elements(
-        &mut c,
-        actor.account.id,
-        k.id,
-        &ElementFilter {
-            ids,
-            query: None,
-            limit: MAX_LIMIT + 1,
-            offset: 0,
-        },
-    )
-    .await?;
-    drop(c);
+    // Read in the writing transaction, rows held: a concurrent edit or delete of the
+    // same element is neither written over nor undone.
+    let mut tx = ctx.db.begin().await?;
+    let existing = catalogs::lock_elements(&mut tx, actor.account.id, k.id, &ids).await?;
     let now = ctx.now();
     let mut out: Vec<(String, CatalogElement)> = Vec::new();
     let mut all_errors = Vec::new();
@@ -341,7 +333,6 @@ pub async fn update_elements(
     if !all_errors.is_empty() {
         return Err(ServiceError::Validation(all_errors));
     }
-    let mut tx = ctx.db.begin().await?;
     for (i, (_, e)) in out.iter().enumerate() {
         // Only the last version of an element edited twice is written.
         if out[i + 1..].iter().all(|(_, later)| later.id != e.id) {

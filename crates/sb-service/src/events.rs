@@ -139,9 +139,7 @@ impl<'a> Recorder<'a> {
         self.push(kind.as_str(), entity, entity_id, before, after);
     }
 
-    /// Records one event named by its stored type; use [`Self::record`]. Kept only for
-    /// notes.rs until it records typed kinds too, then to be removed.
-    pub fn push(
+    fn push(
         &mut self,
         event_type: &str,
         kind: EntityKind,

@@ -3,10 +3,10 @@
 //! see its entity.
 
 use crate::cards::{check_batch_size, MAX_LIMIT};
-use crate::events::{entity_visible, view_scopes, Recorder};
+use crate::events::{entity_visible, view_scopes, EventKind, Recorder};
 use crate::Page;
 use crate::{Actor, Ctx, ItemErrors, ServiceError};
-use sb_domain::feed::{event_types as et, note_types as nt, Event, Note, Task};
+use sb_domain::feed::{note_types as nt, Event, Note, Task};
 use sb_domain::fields::FieldError;
 use sb_domain::{Action, EntityKind, NoteId, UserId, Visibility};
 use sb_store::events::{self, EventFilter};
@@ -352,13 +352,13 @@ pub async fn create(
     let mut rec = Recorder::new(ctx, actor);
     for n in &out {
         let t = match n.note_type.as_str() {
-            nt::COMMON => Some(et::COMMON_NOTE_ADDED),
-            nt::CALL_IN => Some(et::INCOMING_CALL),
-            nt::CALL_OUT => Some(et::OUTGOING_CALL),
+            nt::COMMON => Some(EventKind::CommonNoteAdded),
+            nt::CALL_IN => Some(EventKind::IncomingCall),
+            nt::CALL_OUT => Some(EventKind::OutgoingCall),
             _ => None,
         };
         if let Some(t) = t {
-            rec.push(
+            rec.record(
                 t,
                 kind,
                 n.entity_id,

@@ -19,6 +19,7 @@ use sb_domain::{AccountId, CallId, CompanyId, ContactId, IntegrationId, LeadId, 
 use sqlx::any::AnyRow;
 use sqlx::Row;
 use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
 
 // ---------------------------------------------------------------------------------------
 // Inbox
@@ -464,6 +465,13 @@ pub async fn apply_batch(tx: &mut Tx, items: &[BatchItem<'_>]) -> Result<Vec<Opt
     Ok(out)
 }
 
+// The fast lane's one-row statements, written once: under light load every event is a
+// batch of its own, and building the texts was work done per event.
+static LITE_INBOX_INSERT: LazyLock<String> = LazyLock::new(|| inbox_insert(1, true));
+static LITE_SESSION_BY_CALL: LazyLock<String> = LazyLock::new(session_by_call);
+static LITE_SESSION_WRITE: LazyLock<String> =
+    LazyLock::new(|| session_insert(1, true) + SESSION_MERGE);
+
 /// [`apply_batch`] on the SQLite fast lane: the same steps and the same answers, with a
 /// cached one-row statement per step instead of multi-row ones (here a statement is a
 /// function call, not a round trip).
@@ -471,7 +479,7 @@ pub fn apply_batch_lite(c: &LiteConn<'_>, items: &[BatchItem<'_>]) -> Result<Vec
     let c = c.0;
     let mut args = Vec::with_capacity(SESSION_BINDS);
     let mut fresh: HashSet<i64> = HashSet::with_capacity(items.len());
-    let mut insert = c.prepare_cached(&inbox_insert(1, true))?;
+    let mut insert = c.prepare_cached(&LITE_INBOX_INSERT)?;
     for it in items {
         args.clear();
         inbox_args(it.inbox, &mut args);
@@ -480,7 +488,7 @@ pub fn apply_batch_lite(c: &LiteConn<'_>, items: &[BatchItem<'_>]) -> Result<Vec
         }
     }
     let mut sessions = Sessions::new();
-    let mut select = c.prepare_cached(&session_by_call())?;
+    let mut select = c.prepare_cached(&LITE_SESSION_BY_CALL)?;
     for it in items.iter().filter(|it| fresh.contains(&it.inbox.id)) {
         let key = (
             it.inbox.account_id.0,
@@ -497,7 +505,7 @@ pub fn apply_batch_lite(c: &LiteConn<'_>, items: &[BatchItem<'_>]) -> Result<Vec
         }
     }
     let (out, new_rows, changed) = fold(items, &fresh, &mut sessions);
-    let mut write = c.prepare_cached(&(session_insert(1, true) + SESSION_MERGE))?;
+    let mut write = c.prepare_cached(&LITE_SESSION_WRITE)?;
     for s in new_rows.into_iter().chain(changed) {
         args.clear();
         session_args(s, &mut args);

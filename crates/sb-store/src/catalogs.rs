@@ -3,7 +3,7 @@
 //! indexed in `field_values` like any entity's, in the same call.
 
 use crate::cells::decode;
-use crate::db::DbConn;
+use crate::db::{DbConn, Tx};
 use crate::field_values::{self, ValueOwner};
 use crate::sql::Sql;
 use crate::{flag, Result, StoreError};
@@ -318,6 +318,31 @@ pub async fn list_elements(
         .push(" offset ")
         .bind(f.offset);
     let rows = sql.query().fetch_all(c.raw()).await?;
+    rows.iter().map(element_from_row).collect()
+}
+
+/// The live elements of `ids` as they are now, held until `tx` ends (see
+/// [`crate::cards::lock_rows`]), for an update to build on.
+pub async fn lock_elements(
+    tx: &mut Tx,
+    account: AccountId,
+    catalog: CatalogId,
+    ids: &[CatalogElementId],
+) -> Result<Vec<CatalogElement>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<i64> = ids.iter().map(|x| x.0).collect();
+    let mut sql = Sql::new(&format!(
+        "select {ELEMENT_COLUMNS} from catalog_elements e where e.account_id = "
+    ));
+    sql.bind(account.0)
+        .push(" and e.catalog_id = ")
+        .bind(catalog.0)
+        .push(" and e.is_deleted = 0 and e.id in ")
+        .bind_list(&ids);
+    crate::cards::lock_rows(&mut sql, tx, "e");
+    let rows = sql.query().fetch_all(tx.raw()).await?;
     rows.iter().map(element_from_row).collect()
 }
 

@@ -101,9 +101,15 @@ impl Settings {
         };
         // Checked first so that serde's message, which quotes the wrong value, never
         // carries a credential into a log line or an alert.
+        // A missing or empty secret is no default either: signatures made with an empty
+        // key are ones anybody can make.
         for name in ["key", "secret"] {
-            if o.get(name).is_some_and(|x| !x.is_string()) {
-                return Err(Unreadable(format!("the {name} is not a string")));
+            match o.get(name) {
+                Some(serde_json::Value::String(s)) if !s.trim().is_empty() => {}
+                Some(serde_json::Value::String(_)) | None => {
+                    return Err(Unreadable(format!("the {name} is missing")))
+                }
+                Some(_) => return Err(Unreadable(format!("the {name} is not a string"))),
             }
         }
         serde_json::from_value(v.clone()).map_err(|e| Unreadable(e.to_string()))
@@ -132,6 +138,9 @@ mod tests {
             json!(null),
             json!("text"),
             json!({"key": "k", "secret": 12345}),
+            json!({"key": "k"}),
+            json!({"key": "k", "secret": ""}),
+            json!({}),
             json!({"key": "k", "secret": "s", "return_timeout_s": "soon"}),
             json!({"key": "k", "secret": "s", "auto_create": "everything"}),
         ] {

@@ -67,8 +67,7 @@ pub fn job(account: AccountId, kind: &str, call: i64, run_at: i64) -> NewJob {
     }
 }
 
-// The runner lives in crate::jobs; these names stay for the callers that still use them.
-pub use crate::jobs::{drain, run_due, worker};
+// The runner lives in crate::jobs.
 
 /// Runs a claimed telephony job; `None` when its kind is not telephony's.
 pub(crate) async fn run(ctx: &Ctx, job: &Job) -> Option<Result<(), JobError>> {

@@ -268,3 +268,55 @@ async fn wait_for_a_lock_wait(db: &sb_store::Db) {
     }
     panic!("no session waited for a lock within 10 s");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_patches_of_a_list_element_keep_both_changes() {
+    let mut lost_by_backend = Vec::new();
+    for app in spawn_apps().await {
+        let r = app
+            .post("/api/v4/catalogs", json!([{"name": "Products"}]))
+            .await;
+        let list = json(r).await["_embedded"]["catalogs"][0]["id"]
+            .as_i64()
+            .unwrap();
+        let r = app
+            .post(
+                &format!("/api/v4/catalogs/{list}/custom_fields"),
+                json!([{"name": "SKU", "type": "text"}]),
+            )
+            .await;
+        let sku = json(r).await["_embedded"]["custom_fields"][0]["id"]
+            .as_i64()
+            .unwrap();
+        let r = app
+            .post(
+                &format!("/api/v4/catalogs/{list}/elements"),
+                json!([{"name": "Headset"}]),
+            )
+            .await;
+        let id = json(r).await["_embedded"]["elements"][0]["id"]
+            .as_i64()
+            .unwrap();
+        let path = format!("/api/v4/catalogs/{list}/elements");
+        let mut lost = 0;
+        for round in 0..ROUNDS {
+            let (ra, rb) = tokio::join!(
+                app.patch(&path, json!([{"id": id, "name": format!("Headset {round}")}])),
+                app.patch(
+                    &path,
+                    json!([{"id": id, "custom_fields_values": [{"field_id": sku, "values": [{"value": format!("H-{round}")}]}]}])
+                ),
+            );
+            assert_eq!(ra.status(), 200, "{}", ra.text().await.unwrap());
+            assert_eq!(rb.status(), 200, "{}", rb.text().await.unwrap());
+            let now = json(app.get(&format!("{path}/{id}")).await).await;
+            let kept = now["name"] == format!("Headset {round}")
+                && now["custom_fields_values"][0]["values"][0]["value"] == format!("H-{round}");
+            if !kept {
+                lost += 1;
+            }
+        }
+        lost_by_backend.push((app.backend, lost));
+    }
+    assert_no_lost_rounds(&lost_by_backend);
+}
