@@ -10,14 +10,17 @@ use crate::ServiceError;
 use sb_domain::ids::{IDS, NODES};
 use sb_domain::report::Chain;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
-use tokio::sync::watch;
+use tokio::sync::{watch, Mutex};
 
 /// How long a lease lasts without renewal: a node that died frees its number after this.
 const LEASE: Duration = Duration::from_secs(60);
-/// How often a live node renews (a third of the lease: two renewals may fail in a row).
-const RENEW_EVERY: Duration = Duration::from_secs(20);
+/// How often a live node renews.
+const RENEW_EVERY: Duration = Duration::from_secs(10);
+/// A node that could not renew for this long stops (see [`keep`]): well inside the lease,
+/// so it is gone before anyone else may take its number.
+const GIVE_UP_AFTER: Duration = Duration::from_secs(40);
 
 /// Who holds a number: one random name per process.
 fn holder() -> &'static str {
@@ -41,6 +44,9 @@ fn wall_ms() -> i64 {
 pub struct NodeLease {
     db: sb_store::Db,
     stop: watch::Sender<bool>,
+    /// Held by each renewal and by the release, so that no renewal in flight extends
+    /// the lease again after it was given back; `true` once it was.
+    released: Arc<Mutex<bool>>,
 }
 
 impl NodeLease {
@@ -73,10 +79,12 @@ impl NodeLease {
         NUMBERED.store(true, Ordering::Release);
         tracing::debug!(node = claimed.node, "leased a node number for ids");
         let (stop, stopped) = watch::channel(false);
-        tokio::spawn(keep(db.clone(), stopped));
+        let released = Arc::new(Mutex::new(false));
+        tokio::spawn(keep(db.clone(), stopped, released.clone()));
         Ok(NodeLease {
             db: db.clone(),
             stop,
+            released,
         })
     }
 
@@ -88,6 +96,8 @@ impl NodeLease {
     /// Gives the number back at once (a clean stop), recording how far the ids went.
     pub async fn release(&self) {
         let _ = self.stop.send(true);
+        let mut released = self.released.lock().await;
+        *released = true;
         if let Err(e) = sb_store::nodes::release(&self.db, IDS.node(), holder(), IDS.mark()).await {
             tracing::warn!(error = %Chain(&e), "could not give back the node number; it frees itself when its lease ends");
         }
@@ -95,9 +105,15 @@ impl NodeLease {
 }
 
 /// Renews the lease until told to stop (or until the lease's owner is gone).
-async fn keep(db: sb_store::Db, mut stopped: watch::Receiver<bool>) {
+///
+/// Fail-stop: if the lease is lost, or cannot be renewed for [`GIVE_UP_AFTER`] (the
+/// database unreachable, or this process paused), another process may soon hold the
+/// number, and ids made here could then collide with its own. Rather than risk that,
+/// the process exits with an error; started again, it leases a number afresh.
+async fn keep(db: sb_store::Db, mut stopped: watch::Receiver<bool>, released: Arc<Mutex<bool>>) {
     let mut tick = tokio::time::interval(RENEW_EVERY);
     tick.tick().await;
+    let mut renewed_at = wall_ms();
     loop {
         tokio::select! {
             _ = tick.tick() => {}
@@ -107,27 +123,40 @@ async fn keep(db: sb_store::Db, mut stopped: watch::Receiver<bool>) {
                 }
             }
         }
+        let guard = released.lock().await;
+        if *guard {
+            return;
+        }
         let node = IDS.node();
-        let until = wall_ms() + LEASE.as_millis() as i64;
-        match sb_store::nodes::renew(&db, node, holder(), until, IDS.mark()).await {
-            Ok(true) => {}
-            Ok(false) => {
-                // Paused longer than the lease (a suspended VM, a stalled database) and the
-                // number went to another process: take a free one before minting more.
-                tracing::error!(
-                    node,
-                    "the lease on this node's number was lost; taking another"
-                );
-                let now = wall_ms();
-                match sb_store::nodes::claim_any(&db, NODES, holder(), now, until).await {
-                    Ok(Some(c)) => IDS.set_node(c.node, c.mark),
-                    Ok(None) => tracing::error!("no node number is free; ids may collide"),
-                    Err(e) => tracing::error!(error = %Chain(&e), "claiming a node number failed"),
-                }
+        let now = wall_ms();
+        let lost = match sb_store::nodes::renew(
+            &db,
+            node,
+            holder(),
+            now + LEASE.as_millis() as i64,
+            IDS.mark(),
+        )
+        .await
+        {
+            Ok(true) => {
+                renewed_at = now;
+                false
             }
+            Ok(false) => true,
             Err(e) => {
-                tracing::warn!(error = %Chain(&e), "renewing the node number's lease failed; trying again")
+                tracing::warn!(node, error = %Chain(&e), "renewing the node number's lease failed; trying again");
+                false
             }
+        };
+        drop(guard);
+        if lost || now - renewed_at > GIVE_UP_AFTER.as_millis() as i64 {
+            tracing::error!(
+                node,
+                lost,
+                "the lease on this process's node number for ids is lost or could not be renewed for {}s; stopping so that no id is made twice (started again, the process leases a number afresh)",
+                GIVE_UP_AFTER.as_secs()
+            );
+            std::process::exit(70);
         }
     }
 }
