@@ -7,6 +7,7 @@
 //! On PostgreSQL several nodes claim concurrently with `for update skip locked`; on
 //! SQLite writes are serialised through one connection, so one UPDATE is enough.
 
+use crate::cells::decode;
 use crate::db::DbConn;
 use crate::sql::Sql;
 use crate::{Backend, Db, Result, StoreError};
@@ -54,22 +55,25 @@ const COLUMNS: &str = "id, account_id, kind, payload, dedup_key, run_at, attempt
 /// Longest error text kept on a job.
 const MAX_ERROR_CHARS: usize = 2000;
 
+/// A row of [`COLUMNS`].
 fn from_row(r: &AnyRow) -> Result<Job> {
-    Ok(Job {
-        id: r.try_get(0)?,
-        account_id: AccountId(r.try_get(1)?),
-        kind: r.try_get(2)?,
-        payload: r.try_get(3)?,
-        dedup_key: r.try_get(4)?,
-        run_at: r.try_get(5)?,
-        attempts: r.try_get(6)?,
-        max_attempts: r.try_get(7)?,
-        last_error: r.try_get(8)?,
-        locked_until: r.try_get(9)?,
-        locked_by: r.try_get(10)?,
-        done_at: r.try_get(11)?,
-        is_dead: r.try_get::<i64, _>(12)? != 0,
-        created_at: r.try_get(13)?,
+    decode(r, |c| {
+        Ok(Job {
+            id: c.next()?,
+            account_id: AccountId(c.next()?),
+            kind: c.next()?,
+            payload: c.next()?,
+            dedup_key: c.next()?,
+            run_at: c.next()?,
+            attempts: c.next()?,
+            max_attempts: c.next()?,
+            last_error: c.next()?,
+            locked_until: c.next()?,
+            locked_by: c.next()?,
+            done_at: c.next()?,
+            is_dead: c.flag()?,
+            created_at: c.next()?,
+        })
     })
 }
 
@@ -259,13 +263,14 @@ pub async fn fail(
     .fetch_optional(c.raw())
     .await?;
     let row = row.ok_or(StoreError::NotFound)?;
-    if row.try_get::<i64, _>(0)? != 0 {
-        Ok(FailOutcome::Dead)
-    } else {
-        Ok(FailOutcome::Retry {
-            run_at: row.try_get(1)?,
+    decode(&row, |c| {
+        let (dead, run_at) = (c.flag()?, c.next()?);
+        Ok(if dead {
+            FailOutcome::Dead
+        } else {
+            FailOutcome::Retry { run_at }
         })
-    }
+    })
 }
 
 /// Dead-letters a job at once, whatever attempts it has left: running it again cannot
@@ -373,12 +378,14 @@ pub async fn counts(
         sql.push(" where account_id = ").bind(a.0);
     }
     let r = sql.query().fetch_one(c.raw()).await?;
-    Ok(JobCounts {
-        queued: r.try_get(0)?,
-        due: r.try_get(1)?,
-        running: r.try_get(2)?,
-        dead: r.try_get(3)?,
-        done: r.try_get(4)?,
+    decode(&r, |c| {
+        Ok(JobCounts {
+            queued: c.next()?,
+            due: c.next()?,
+            running: c.next()?,
+            dead: c.next()?,
+            done: c.next()?,
+        })
     })
 }
 
