@@ -10,9 +10,9 @@ use crate::ServiceError;
 use sb_domain::ids::{IDS, NODES};
 use sb_domain::report::Chain;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, OnceLock, Weak};
 use std::time::Duration;
-use tokio::sync::{watch, Mutex};
+use tokio::sync::Mutex;
 
 /// How long a lease lasts without renewal: a node that died frees its number after this.
 const LEASE: Duration = Duration::from_secs(60);
@@ -43,9 +43,9 @@ fn wall_ms() -> i64 {
 #[derive(Debug)]
 pub struct NodeLease {
     db: sb_store::Db,
-    stop: watch::Sender<bool>,
     /// Held by each renewal and by the release, so that no renewal in flight extends
-    /// the lease again after it was given back; `true` once it was.
+    /// the lease again after it was given back; `true` once it was. The renewing task
+    /// holds it weakly: it stops when the lease is released or dropped.
     released: Arc<Mutex<bool>>,
 }
 
@@ -78,12 +78,10 @@ impl NodeLease {
         IDS.set_node(claimed.node, claimed.mark);
         NUMBERED.store(true, Ordering::Release);
         tracing::debug!(node = claimed.node, "leased a node number for ids");
-        let (stop, stopped) = watch::channel(false);
         let released = Arc::new(Mutex::new(false));
-        tokio::spawn(keep(db.clone(), stopped, released.clone()));
+        tokio::spawn(keep(db.clone(), Arc::downgrade(&released)));
         Ok(NodeLease {
             db: db.clone(),
-            stop,
             released,
         })
     }
@@ -95,7 +93,6 @@ impl NodeLease {
 
     /// Gives the number back at once (a clean stop), recording how far the ids went.
     pub async fn release(&self) {
-        let _ = self.stop.send(true);
         let mut released = self.released.lock().await;
         *released = true;
         if let Err(e) = sb_store::nodes::release(&self.db, IDS.node(), holder(), IDS.mark()).await {
@@ -104,25 +101,21 @@ impl NodeLease {
     }
 }
 
-/// Renews the lease until told to stop (or until the lease's owner is gone).
+/// Renews the lease until it is released or its [`NodeLease`] is dropped.
 ///
 /// Fail-stop: if the lease is lost, or cannot be renewed for [`GIVE_UP_AFTER`] (the
 /// database unreachable, or this process paused), another process may soon hold the
 /// number, and ids made here could then collide with its own. Rather than risk that,
 /// the process exits with an error; started again, it leases a number afresh.
-async fn keep(db: sb_store::Db, mut stopped: watch::Receiver<bool>, released: Arc<Mutex<bool>>) {
+async fn keep(db: sb_store::Db, released: Weak<Mutex<bool>>) {
     let mut tick = tokio::time::interval(RENEW_EVERY);
     tick.tick().await;
     let mut renewed_at = wall_ms();
     loop {
-        tokio::select! {
-            _ = tick.tick() => {}
-            r = stopped.changed() => {
-                if r.is_err() || *stopped.borrow() {
-                    return;
-                }
-            }
-        }
+        tick.tick().await;
+        let Some(released) = released.upgrade() else {
+            return;
+        };
         let guard = released.lock().await;
         if *guard {
             return;

@@ -162,12 +162,11 @@ async fn decide(
     let i = &r.integration;
     let check_blacklist = s.blacklist && r.has_blacklist;
     let caller = ingest::find_caller(&ctx.db, i.account_id, phone, check_blacklist).await?;
-    let (blacklisted, matches) = (caller.blacklisted, caller.matches);
-    if blacklisted {
+    if caller.blacklisted {
         d.control.blacklist = true;
         return Ok(d);
     }
-    let Some(m) = matches.into_iter().next() else {
+    let Some(m) = caller.matches.into_iter().next() else {
         return Ok(d);
     };
     if s.show_caller_name && !m.name.trim().is_empty() {

@@ -32,10 +32,14 @@ pub struct Providers {
 type Built = (i64, Arc<dyn PbxProvider>);
 
 impl Providers {
-    pub fn get(&self, i: &Integration) -> Result<Arc<dyn PbxProvider>, ServiceError> {
-        // Read first: settings changed behind our back (same `updated_at`) must not keep
-        // a client built from what they were.
-        let settings = usable_settings(i)?;
+    /// The client for `i`, built from `settings`: the caller has read them (so settings
+    /// that became unreadable behind our back, with the same `updated_at`, are refused
+    /// before a cached client is handed out).
+    pub fn get(
+        &self,
+        i: &Integration,
+        settings: &Settings,
+    ) -> Result<Arc<dyn PbxProvider>, ServiceError> {
         if let Ok(map) = self.cache.lock() {
             if let Some((stamp, p)) = map.get(&i.id) {
                 if *stamp == i.updated_at {
@@ -43,7 +47,7 @@ impl Providers {
                 }
             }
         }
-        let p = build_provider(&i.provider, &settings)
+        let p = build_provider(&i.provider, settings)
             .map_err(|e| ServiceError::Upstream(pbx_message(&e, &i.provider)))?;
         if let Ok(mut map) = self.cache.lock() {
             map.insert(i.id, (i.updated_at, p.clone()));
@@ -228,7 +232,7 @@ pub async fn pbx_status(
 ) -> Result<(sb_telephony::Balance, Vec<String>), ServiceError> {
     actor.require_admin()?;
     let i = load(ctx, actor.account.id, id).await?;
-    let p = ctx.providers.get(&i)?;
+    let p = ctx.providers.get(&i, &usable_settings(&i)?)?;
     let balance = p
         .balance()
         .await
@@ -482,11 +486,11 @@ async fn dial_inner(
         ));
     };
     let to = number.e164.clone().unwrap_or_else(|| number.digits.clone());
-    if let Err(e) = Settings::from_json(&i.settings) {
+    let settings = Settings::from_json(&i.settings).map_err(|e| {
         tracing::error!(integration = i.id.0, error = %Chain(&e), "click-to-call refused");
-        return Err(refusal(&i, &e));
-    }
-    let p = ctx.providers.get(&i)?;
+        refusal(&i, &e)
+    })?;
+    let p = ctx.providers.get(&i, &settings)?;
     p.click_to_call(&ext, &to)
         .await
         .map_err(|e| ServiceError::Upstream(pbx_message(&e, &i.provider)))?;

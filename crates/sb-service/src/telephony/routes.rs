@@ -109,7 +109,7 @@ async fn load(ctx: &Ctx, token: &str) -> Result<Option<Route>, ServiceError> {
     drop(c);
     let ready = match Settings::from_json(&integration.settings) {
         Ok(settings) => Ok(Ready {
-            provider: ctx.providers.get(&integration)?,
+            provider: ctx.providers.get(&integration, &settings)?,
             settings,
         }),
         Err(e) => Err(e),

@@ -650,7 +650,9 @@ async fn store_recording(ctx: &Ctx, account: AccountId, call: CallId) -> Result<
         return Ok(());
     };
     drop(c);
-    let p = ctx.providers.get(&integration)?;
+    let p = ctx
+        .providers
+        .get(&integration, &super::usable_settings(&integration)?)?;
     let links = p
         .recording_links(
             &session.provider_call_id,
