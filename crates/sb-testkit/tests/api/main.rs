@@ -17,6 +17,7 @@ mod openapi;
 mod ops;
 mod pipelines;
 mod rights;
+mod sessions;
 mod tasks;
 
 use serde_json::{json, Value};
