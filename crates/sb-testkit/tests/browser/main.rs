@@ -11,8 +11,8 @@
 use futures_util::future::BoxFuture;
 use sb_pbxsim::{PbxSim, Scenario, ScenarioSpec, SimConfig};
 use sb_store::Backend;
-use serde_json::json;
 use sb_testkit::{spawn_apps, TestApp};
+use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -96,10 +96,7 @@ async fn run_spec(spec: &str) {
 type SpecData = (Vec<(String, String)>, Option<PbxSim>);
 
 /// [`run_spec`] after `setup` has made the spec's data in the app.
-async fn run_spec_with(
-    spec: &str,
-    setup: impl for<'a> Fn(&'a TestApp) -> BoxFuture<'a, SpecData>,
-) {
+async fn run_spec_with(spec: &str, setup: impl for<'a> Fn(&'a TestApp) -> BoxFuture<'a, SpecData>) {
     let dir = browser_dir();
     let cli = dir.join("node_modules/@playwright/test/cli.js");
     assert!(

@@ -694,10 +694,7 @@ fn byte_range(h: &str, total: u64) -> Ranged {
             Ok(n) => Some((total.saturating_sub(n), total.saturating_sub(1))),
             Err(_) => None,
         },
-        (false, true) => a
-            .parse::<u64>()
-            .ok()
-            .map(|s| (s, total.saturating_sub(1))),
+        (false, true) => a.parse::<u64>().ok().map(|s| (s, total.saturating_sub(1))),
         (false, false) => match (a.parse::<u64>(), b.parse::<u64>()) {
             (Ok(s), Ok(e)) if s <= e => Some((s, e.min(total.saturating_sub(1)))),
             _ => None,
