@@ -302,6 +302,37 @@ async fn notes_are_added_edited_and_pinned_first() {
             .await
             .assert_status(200)
             .assert_has("Company created");
+        // A long feed pages: "Show older" loads the next items only, to append them.
+        let many: Vec<sb_service::notes::NoteInput> = (0..60)
+            .map(|i| sb_service::notes::NoteInput {
+                note_type: Some("common".into()),
+                params: Some(json!({ "text": format!("Bulk note {i:02}") })),
+                ..Default::default()
+            })
+            .collect();
+        sb_service::notes::create(
+            app.ctx(),
+            &app.admin,
+            EntityKind::Companies,
+            Some(company),
+            many,
+        )
+        .await
+        .unwrap();
+        let first_page = b.hx_get(&format!("/companies/{company}/feed")).await;
+        first_page.assert_has(&format!(
+            "hx-get=\"/companies/{company}/feed?page=2&amp;part=items\""
+        ));
+        assert_eq!(first_page.body.matches("class=\"feed-note").count(), 50);
+        let older = b
+            .hx_get(&format!("/companies/{company}/feed?page=2&part=items"))
+            .await;
+        older
+            .assert_status(200)
+            .assert_lacks("id=\"feed-panel\"")
+            .assert_lacks("page=3")
+            .assert_has("Company created");
+        assert_eq!(older.body.matches("class=\"feed-note").count(), 10);
         // Unknown ids are the 404 page.
         b.get("/contacts/999999/feed").await.assert_status(404);
     }
