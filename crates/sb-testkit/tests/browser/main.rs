@@ -82,7 +82,13 @@ async fn cards_env(app: &TestApp) -> Vec<(String, String)> {
         }
     };
     let admin = app.admin.user.id.0;
-    card(CardKind::Contact, "Marta's Own Client", marta.id.0, Some("+34 600 000 001")).await;
+    card(
+        CardKind::Contact,
+        "Marta's Own Client",
+        marta.id.0,
+        Some("+34 600 000 001"),
+    )
+    .await;
     let theirs = card(
         CardKind::Contact,
         "Pablo's Secret Client",
@@ -91,10 +97,19 @@ async fn cards_env(app: &TestApp) -> Vec<(String, String)> {
     )
     .await;
     let script = card(CardKind::Contact, "<script>alert(1)</script>", admin, None).await;
-    let img = card(CardKind::Company, "\"><img src=x onerror=alert(1)>", admin, None).await;
+    let img = card(
+        CardKind::Company,
+        "\"><img src=x onerror=alert(1)>",
+        admin,
+        None,
+    )
+    .await;
     vec![
         ("SB_MANAGER_EMAIL".into(), marta.email),
-        ("SB_MANAGER_PASSWORD".into(), sb_testkit::ui::PASSWORD.into()),
+        (
+            "SB_MANAGER_PASSWORD".into(),
+            sb_testkit::ui::PASSWORD.into(),
+        ),
         ("SB_COLLEAGUE_CONTACT_ID".into(), theirs.to_string()),
         ("SB_HOSTILE_CONTACT_ID".into(), script.to_string()),
         ("SB_HOSTILE_COMPANY_ID".into(), img.to_string()),

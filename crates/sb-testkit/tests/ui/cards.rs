@@ -210,9 +210,16 @@ async fn lists_and_cards_show_fields_phones_tags_and_chosen_columns() {
         let ph = by_code(&defs, "PHONE").id.0;
         let em = by_code(&defs, "EMAIL").id.0;
         form.assert_status(200)
-            .assert_has(&format!("name=\"cf{ph}\" type=\"tel\" value=\"+34 600 111 222\""))
-            .assert_has(&format!("name=\"cf{em}\" type=\"email\" value=\"ana@example.test\""))
-            .assert_has(&format!("<select id=\"cf{}\" name=\"cf{}\"", field.id.0, field.id.0))
+            .assert_has(&format!(
+                "name=\"cf{ph}\" type=\"tel\" value=\"+34 600 111 222\""
+            ))
+            .assert_has(&format!(
+                "name=\"cf{em}\" type=\"email\" value=\"ana@example.test\""
+            ))
+            .assert_has(&format!(
+                "<select id=\"cf{}\" name=\"cf{}\"",
+                field.id.0, field.id.0
+            ))
             .assert_has(&format!("for=\"cf{ph}-0\""));
 
         // In Spanish the phone's type is Spanish too.
@@ -280,7 +287,9 @@ async fn an_edit_with_a_bad_email_shows_the_message_beside_the_field() {
         let id = card(&app, &app.admin, CardKind::Company, "Acme", None, vec![]).await;
         let defs = defs(&app, CardKind::Company).await;
         let em = by_code(&defs, "EMAIL");
-        b.get(&format!("/companies/{id}/edit")).await.assert_status(200);
+        b.get(&format!("/companies/{id}/edit"))
+            .await
+            .assert_status(200);
         let refused = b
             .post_form(
                 &format!("/companies/{id}"),
@@ -293,7 +302,10 @@ async fn an_edit_with_a_bad_email_shows_the_message_beside_the_field() {
             .await;
         refused
             .assert_status(422)
-            .assert_has(&format!("<div class=\"error\" id=\"cf{}-error\">Enter a valid e-mail address.</div>", em.id.0))
+            .assert_has(&format!(
+                "<div class=\"error\" id=\"cf{}-error\">Enter a valid e-mail address.</div>",
+                em.id.0
+            ))
             .assert_has(&format!("aria-describedby=\"cf{}-error\"", em.id.0))
             .assert_has("value=\"not-an-email\" autocomplete=\"email\" aria-invalid=\"true\"")
             // What was typed stays in the form.
@@ -313,7 +325,8 @@ async fn an_edit_with_a_bad_email_shows_the_message_beside_the_field() {
                 &[("name", "Acme"), (&format!("cf{}", em.id.0), "nope")],
             )
             .await;
-        hu.assert_status(422).assert_lacks("Enter a valid e-mail address.");
+        hu.assert_status(422)
+            .assert_lacks("Enter a valid e-mail address.");
 
         let ok = b
             .post_form(
@@ -422,7 +435,8 @@ async fn hostile_names_render_as_text_in_lists_cards_and_search() {
             b.get(&format!("/companies/{k}")).await,
             b.get(&format!("/contacts/{c}/edit")).await,
             b.get("/search?q=alert").await,
-            b.get(&format!("/contacts/{c}?link_to=companies&link_q=alert")).await,
+            b.get(&format!("/contacts/{c}?link_to=companies&link_q=alert"))
+                .await,
         ];
         for p in &pages {
             p.assert_status(200)

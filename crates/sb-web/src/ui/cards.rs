@@ -477,10 +477,7 @@ async fn list(kind: CardKind, ui: Ui, Query(q): Query<Pairs>) -> UiResult {
                 emails: show(email_def),
                 responsible: user_name(&users, c.responsible_user_id),
                 tags: v.tags.iter().map(|t| t.name.clone()).collect(),
-                cells: shown_defs
-                    .iter()
-                    .map(|d| joined(&show(Some(d))))
-                    .collect(),
+                cells: shown_defs.iter().map(|d| joined(&show(Some(d)))).collect(),
                 updated: l.date(c.updated_at),
             }
         })
@@ -579,7 +576,12 @@ fn group_title(ui: &Ui, to: &str) -> String {
 }
 
 /// Names and addresses of contacts, companies or leads by id, as the user may see them.
-async fn named(ui: &Ui, to: &str, ids: Vec<i64>, query: Option<String>) -> Result<Vec<Linked>, super::UiFail> {
+async fn named(
+    ui: &Ui,
+    to: &str,
+    ids: Vec<i64>,
+    query: Option<String>,
+) -> Result<Vec<Linked>, super::UiFail> {
     if ids.is_empty() && query.is_none() {
         return Ok(vec![]);
     }
@@ -678,23 +680,23 @@ async fn show(kind: CardKind, ui: Ui, Path(id): Path<i64>, Query(q): Query<Pairs
     let may_edit = may_edit(&ui, kind, &users, c);
     let link_to = first(&q, "link_to").to_string();
     let link_q = first(&q, "link_q").to_string();
-    let candidates = if may_edit && link_kinds(kind).contains(&link_to.as_str()) && !link_q.is_empty()
-    {
-        let linked: Vec<i64> = links
-            .iter()
-            .filter(|x| x.to_entity_type == link_to)
-            .map(|x| x.to_entity_id)
-            .collect();
-        let found = named(&ui, &link_to, vec![], Some(link_q.clone())).await?;
-        Some(
-            found
-                .into_iter()
-                .filter(|f| !linked.contains(&f.id))
-                .collect(),
-        )
-    } else {
-        None
-    };
+    let candidates =
+        if may_edit && link_kinds(kind).contains(&link_to.as_str()) && !link_q.is_empty() {
+            let linked: Vec<i64> = links
+                .iter()
+                .filter(|x| x.to_entity_type == link_to)
+                .map(|x| x.to_entity_id)
+                .collect();
+            let found = named(&ui, &link_to, vec![], Some(link_q.clone())).await?;
+            Some(
+                found
+                    .into_iter()
+                    .filter(|f| !linked.contains(&f.id))
+                    .collect(),
+            )
+        } else {
+            None
+        };
     Ok(page(&CardPage {
         id,
         name: c.name.clone(),
@@ -773,7 +775,13 @@ impl FieldForm {
             .values
             .iter()
             .enumerate()
-            .map(|(i, v)| (i, v.as_str(), self.types.get(i).map(String::as_str).unwrap_or("")))
+            .map(|(i, v)| {
+                (
+                    i,
+                    v.as_str(),
+                    self.types.get(i).map(String::as_str).unwrap_or(""),
+                )
+            })
             .collect();
         out.push((out.len(), "", ""));
         out
