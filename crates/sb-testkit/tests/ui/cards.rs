@@ -387,6 +387,10 @@ async fn a_manager_with_scope_own_never_sees_a_colleagues_contact() {
         let unknown = b.get("/contacts/999999999").await;
         hidden.assert_status(404).assert_lacks("Colleague Contact");
         unknown.assert_status(404);
+        b.get("/contacts/not-a-number")
+            .await
+            .assert_status(404)
+            .assert_has("This record does not exist");
         // The same page as an unknown id (but for the address it was asked at).
         assert_eq!(
             hidden.body.replace(&theirs.to_string(), "ID"),
@@ -515,5 +519,170 @@ async fn posts_without_the_csrf_token_change_nothing() {
         .unwrap();
         assert_eq!(all.items.len(), 1);
         assert_eq!(all.items[0].card.name, "Kept");
+    }
+}
+
+#[tokio::test]
+async fn every_field_type_has_its_input_and_round_trips_through_the_form() {
+    for app in spawn_apps().await {
+        let b = Browser::admin(&app).await;
+        let mk = |name: &str, t: &str, enums: &[&str]| FieldInput {
+            name: Some(name.into()),
+            field_type: Some(t.into()),
+            enums: (!enums.is_empty()).then(|| {
+                enums
+                    .iter()
+                    .map(|e| EnumInput {
+                        value: Some((*e).into()),
+                        sort: None,
+                    })
+                    .collect()
+            }),
+            ..Default::default()
+        };
+        let made = sb_service::custom_fields::create(
+            app.ctx(),
+            &app.admin,
+            EntityKind::Contacts,
+            vec![
+                mk("Nickname", "text", &[]),
+                mk("Score", "numeric", &[]),
+                mk("Opted in", "checkbox", &[]),
+                mk("Interests", "multiselect", &["Golf", "Tennis", "Chess"]),
+                mk("Met on", "date", &[]),
+                mk("Site", "url", &[]),
+                mk("Notes", "textarea", &[]),
+                mk("Size", "radiobutton", &["Small", "Large"]),
+                mk("Next call", "date_time", &[]),
+                mk("Birthday", "birthday", &[]),
+                mk("Budget", "price", &[]),
+                mk("Tier", "select", &["Gold", "Silver"]),
+            ],
+        )
+        .await
+        .unwrap();
+        let f: Vec<FieldDef> = made.into_iter().map(|(_, d)| d).collect();
+        let key = |i: usize| format!("cf{}", f[i].id.0);
+        let form = b.get("/contacts/new").await;
+        form.assert_status(200)
+            .assert_has(&format!("name=\"{}\" type=\"text\"", key(0)))
+            .assert_has(&format!("name=\"{}\" type=\"number\" step=\"any\"", key(1)))
+            .assert_has(&format!(
+                "name=\"{}\" type=\"checkbox\" value=\"1\"",
+                key(2)
+            ))
+            .assert_has(&format!(
+                "type=\"checkbox\" name=\"{}\" value=\"{}\"",
+                key(3),
+                enum_id(&f[3], "Golf")
+            ))
+            .assert_has(&format!("name=\"{}\" type=\"date\"", key(4)))
+            .assert_has(&format!("name=\"{}\" type=\"url\"", key(5)))
+            .assert_has(&format!("<textarea id=\"{}\" name=\"{}\"", key(6), key(6)))
+            .assert_has(&format!(
+                "type=\"radio\" name=\"{}\" value=\"{}\"",
+                key(7),
+                enum_id(&f[7], "Large")
+            ))
+            .assert_has(&format!("name=\"{}\" type=\"datetime-local\"", key(8)))
+            .assert_has(&format!("name=\"{}\" type=\"date\"", key(9)))
+            .assert_has(&format!(
+                "name=\"{}\" type=\"number\" step=\"any\"",
+                key(10)
+            ))
+            .assert_has(&format!("<select id=\"{}\" name=\"{}\"", key(11), key(11)));
+        let golf = enum_id(&f[3], "Golf");
+        let chess = enum_id(&f[3], "Chess");
+        let large = enum_id(&f[7], "Large");
+        let gold = enum_id(&f[11], "Gold");
+        let fields: Vec<(String, String)> = vec![
+            ("name".into(), "Typed Everything".into()),
+            (key(0), "Tito".into()),
+            (key(1), "42.5".into()),
+            (key(2), "1".into()),
+            (key(3), golf.clone()),
+            (key(3), chess.clone()),
+            (key(4), "2026-03-15".into()),
+            (key(5), "https://example.test/tito".into()),
+            (key(6), "line one\nline two".into()),
+            (key(7), large.clone()),
+            (key(8), "2026-03-15T10:30".into()),
+            (key(9), "1990-07-01".into()),
+            (key(10), "1000".into()),
+            (key(11), gold.clone()),
+        ];
+        let pairs: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let created = b.post_form("/contacts", &pairs).await;
+        assert_eq!(created.status, 303, "{}", created.body);
+        let to = created.location.unwrap();
+        let card = b.get(&to).await;
+        card.assert_status(200)
+            .assert_has("Tito")
+            .assert_has("42.5")
+            .assert_has("Yes")
+            .assert_has("Golf")
+            .assert_has("Chess")
+            .assert_has("Mar 15, 2026")
+            .assert_has("href=\"https://example.test/tito\"")
+            .assert_has("line one\nline two")
+            .assert_has("Large")
+            .assert_has("Jul 1, 1990")
+            .assert_has("1000")
+            .assert_has("Gold");
+        // The edit form shows each value in its input, as it was typed.
+        let edit = b.get(&format!("{to}/edit")).await;
+        edit.assert_has(&format!(
+            "name=\"{}\" type=\"date\" value=\"2026-03-15\"",
+            key(4)
+        ))
+        .assert_has(&format!(
+            "name=\"{}\" type=\"datetime-local\" value=\"2026-03-15T10:30\"",
+            key(8)
+        ))
+        .assert_has(&format!(
+            "name=\"{}\" type=\"date\" value=\"1990-07-01\"",
+            key(9)
+        ))
+        .assert_has(&format!(
+            "name=\"{}\" type=\"checkbox\" value=\"1\" checked",
+            key(2)
+        ))
+        .assert_has(&format!("value=\"{chess}\" checked"))
+        .assert_has(&format!("value=\"{large}\" checked"))
+        .assert_has(&format!("<option value=\"{gold}\" selected>Gold</option>"));
+        // Emptying and unticking clears; what was not touched stays.
+        let id: i64 = to.trim_start_matches("/contacts/").parse().unwrap();
+        let saved = b
+            .post_form(
+                &to,
+                &[
+                    ("name", "Typed Everything"),
+                    (&key(0), "Tito"),
+                    (&key(3), &golf),
+                    (&key(7), ""),
+                ],
+            )
+            .await;
+        assert_eq!(saved.status, 303, "{}", saved.body);
+        let stored = sb_service::cards::get(app.ctx(), &app.admin, CardKind::Contact, id)
+            .await
+            .unwrap();
+        let has = |i: usize| {
+            stored
+                .card
+                .custom_fields
+                .iter()
+                .find(|v| v.field_id == f[i].id)
+                .map(|v| v.values.len())
+                .unwrap_or(0)
+        };
+        assert_eq!(has(0), 1);
+        assert_eq!(has(2), 0, "unticked");
+        assert_eq!(has(3), 1, "one option left");
+        assert_eq!(has(7), 0, "no choice");
+        assert_eq!(has(4), 0, "an emptied date is cleared");
     }
 }

@@ -53,21 +53,27 @@ pub fn router(kind: CardKind) -> Router<AppState> {
         )
         .route(
             &format!("{base}/{{id}}"),
-            get(move |ui: Ui, id: Path<i64>, q: Query<Pairs>| show(kind, ui, id, q))
-                .post(move |ui: Ui, id: Path<i64>, f: Form<Pairs>| update(kind, ui, id, f)),
+            get(move |ui: Ui, id: Path<String>, q: Query<Pairs>| show(kind, ui, id, q))
+                .post(move |ui: Ui, id: Path<String>, f: Form<Pairs>| update(kind, ui, id, f)),
         )
         .route(
             &format!("{base}/{{id}}/edit"),
-            get(move |ui: Ui, id: Path<i64>| edit_form(kind, ui, id)),
+            get(move |ui: Ui, id: Path<String>| edit_form(kind, ui, id)),
         )
         .route(
             &format!("{base}/{{id}}/link"),
-            post(move |ui: Ui, id: Path<i64>, f: Form<Pairs>| relink(kind, true, ui, id, f)),
+            post(move |ui: Ui, id: Path<String>, f: Form<Pairs>| relink(kind, true, ui, id, f)),
         )
         .route(
             &format!("{base}/{{id}}/unlink"),
-            post(move |ui: Ui, id: Path<i64>, f: Form<Pairs>| relink(kind, false, ui, id, f)),
+            post(move |ui: Ui, id: Path<String>, f: Form<Pairs>| relink(kind, false, ui, id, f)),
         )
+}
+
+/// A card's id from its address; anything but a number is the same 404 as an unknown id.
+fn card_id(ui: &Ui, raw: &str) -> Result<i64, super::UiFail> {
+    raw.parse()
+        .map_err(|_| ui.fail(sb_service::ServiceError::NotFound))
 }
 
 /// The strings that differ between contacts and companies.
@@ -641,7 +647,8 @@ async fn named(
         .collect())
 }
 
-async fn show(kind: CardKind, ui: Ui, Path(id): Path<i64>, Query(q): Query<Pairs>) -> UiResult {
+async fn show(kind: CardKind, ui: Ui, Path(raw): Path<String>, Query(q): Query<Pairs>) -> UiResult {
+    let id = card_id(&ui, &raw)?;
     let k = KindText::of(kind, &ui);
     let l = ui.layout(k.entity);
     let view = sb_service::cards::get(ui.ctx(), &ui.actor, kind, id)
@@ -719,9 +726,10 @@ async fn relink(
     kind: CardKind,
     add: bool,
     ui: Ui,
-    Path(id): Path<i64>,
+    Path(raw): Path<String>,
     Form(f): Form<Pairs>,
 ) -> UiResult {
+    let id = card_id(&ui, &raw)?;
     let to = first(&f, "to_type");
     let input = LinkInput {
         to_entity_id: first(&f, "to_id").parse().ok(),
@@ -1025,7 +1033,8 @@ async fn new_form(kind: CardKind, ui: Ui) -> UiResult {
     }))
 }
 
-async fn edit_form(kind: CardKind, ui: Ui, Path(id): Path<i64>) -> UiResult {
+async fn edit_form(kind: CardKind, ui: Ui, Path(raw): Path<String>) -> UiResult {
+    let id = card_id(&ui, &raw)?;
     let k = KindText::of(kind, &ui);
     let l = ui.layout(k.entity);
     let view = sb_service::cards::get(ui.ctx(), &ui.actor, kind, id)
@@ -1123,7 +1132,8 @@ async fn create(kind: CardKind, ui: Ui, Form(f): Form<Pairs>) -> UiResult {
     save(kind, ui, None, f).await
 }
 
-async fn update(kind: CardKind, ui: Ui, Path(id): Path<i64>, Form(f): Form<Pairs>) -> UiResult {
+async fn update(kind: CardKind, ui: Ui, Path(raw): Path<String>, Form(f): Form<Pairs>) -> UiResult {
+    let id = card_id(&ui, &raw)?;
     save(kind, ui, Some(id), f).await
 }
 
