@@ -101,6 +101,39 @@ pub async fn list(ctx: &Ctx, actor: &Actor, p: ListParams) -> Result<Page<Task>,
     })
 }
 
+/// The tasks about one lead, contact or company (open ones, or all), soonest deadline
+/// first; `NotFound` when the caller cannot see that entity, as for its card.
+pub async fn list_for(
+    ctx: &Ctx,
+    actor: &Actor,
+    kind: EntityKind,
+    entity_id: i64,
+    open_only: bool,
+) -> Result<Vec<Task>, ServiceError> {
+    if kind == EntityKind::Tasks {
+        return Err(ServiceError::NotFound);
+    }
+    let mut c = ctx.db.conn().await?;
+    if !entity_visible(&mut c, actor, kind, entity_id).await? {
+        return Err(ServiceError::NotFound);
+    }
+    let f = TaskFilter {
+        entity_type: Some(kind),
+        entity_ids: vec![entity_id],
+        is_completed: open_only.then_some(false),
+        order_by: TaskOrder::CompleteTill,
+        limit: MAX_LIMIT,
+        ..Default::default()
+    };
+    Ok(tasks::list(
+        &mut c,
+        actor.account.id,
+        &f,
+        actor.visibility(EntityKind::Tasks, Action::View),
+    )
+    .await?)
+}
+
 pub async fn get(ctx: &Ctx, actor: &Actor, id: i64) -> Result<Task, ServiceError> {
     let vis = actor.visibility(EntityKind::Tasks, Action::View);
     let mut c = ctx.db.conn().await?;
@@ -381,19 +414,27 @@ async fn write_result_notes(
     Ok(())
 }
 
-/// The names of the leads, contacts and companies these tasks are about, among those the
-/// caller may see (an entity outside their scope has no name here, so a page shows no
-/// link to it).
+/// The entities these tasks are about, for [`entity_names`].
+pub fn entities_of(items: &[Task]) -> Vec<(EntityKind, i64)> {
+    items
+        .iter()
+        .filter_map(|t| Some((t.entity_type?, t.entity_id?)))
+        .collect()
+}
+
+/// The names of these leads, contacts and companies (say, the ones tasks are about),
+/// among those the caller may see: an entity outside their scope has no name here, so a
+/// page shows no link to it.
 pub async fn entity_names(
     ctx: &Ctx,
     actor: &Actor,
-    items: &[Task],
+    entities: &[(EntityKind, i64)],
 ) -> Result<HashMap<(EntityKind, i64), String>, ServiceError> {
     let ids = |kind: EntityKind| -> Vec<i64> {
-        let mut v: Vec<i64> = items
+        let mut v: Vec<i64> = entities
             .iter()
-            .filter(|t| t.entity_type == Some(kind))
-            .filter_map(|t| t.entity_id)
+            .filter(|e| e.0 == kind)
+            .map(|e| e.1)
             .collect();
         v.sort_unstable();
         v.dedup();

@@ -25,6 +25,8 @@ pub mod format;
 pub mod i18n;
 pub mod profile;
 pub mod sessions;
+pub mod tasks;
+pub mod users;
 
 use crate::state::AppState;
 use askama::Template;
@@ -51,6 +53,8 @@ pub fn router(st: AppState) -> Router<AppState> {
         .merge(sessions::router())
         .merge(dashboard::router())
         .merge(profile::router())
+        .merge(tasks::router())
+        .merge(users::router())
         .layer(axum::middleware::from_fn_with_state(st, guard))
         .route("/assets/{hash}/{name}", get(assets::serve))
 }
