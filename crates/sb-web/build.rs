@@ -20,7 +20,7 @@ fn main() {
             })
             .unwrap_or_default();
         files.sort();
-        let _ = write!(out, "    (\"{lang}\", &[\n");
+        let _ = writeln!(out, "    (\"{lang}\", &[");
         for f in files {
             println!("cargo:rerun-if-changed={}", f.display());
             let name = f.file_name().and_then(|n| n.to_str()).unwrap_or("");
