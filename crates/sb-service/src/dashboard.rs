@@ -4,7 +4,7 @@
 //! calls are the user's own).
 
 use crate::{Actor, Ctx, ServiceError};
-use sb_domain::calls::{CallDirection, CallSession, CallState};
+use sb_domain::calls::CallSession;
 use sb_domain::feed::Task;
 use sb_domain::pipelines::{Pipeline, Status};
 use sb_domain::{Action, EntityKind};
@@ -79,9 +79,7 @@ pub async fn summary(
         account,
         &CallFilter {
             user_ids: vec![me.0],
-            direction: Some(CallDirection::Inbound),
-            states: vec![CallState::Ended],
-            answered: Some(false),
+            missed: true,
             limit: CALLS_SHOWN,
             ..Default::default()
         },

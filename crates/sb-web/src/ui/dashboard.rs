@@ -7,7 +7,7 @@ use crate::state::AppState;
 use askama::Template;
 use axum::routing::get;
 use axum::Router;
-use sb_domain::calls::{CallDirection, CallSession};
+use sb_domain::calls::{CallDirection, CallSession, DISPOSITION_ANSWERED};
 use sb_domain::feed::Task;
 use sb_domain::EntityKind;
 use sb_service::dashboard;
@@ -81,14 +81,19 @@ fn call_line(l: &Layout, c: &CallSession) -> CallLine {
     CallLine {
         when: l.datetime(d.started_at.unwrap_or(c.created_at)),
         inbound: d.direction == CallDirection::Inbound,
-        answered: d.answered_at.is_some(),
+        answered: !d.is_missed()
+            && (d.direction == CallDirection::Inbound
+                || d.disposition.as_deref() == Some(DISPOSITION_ANSWERED)),
         who,
         contact_href: d.contact_id.map(|id| format!("/contacts/{}", id.0)),
-        duration: d
-            .duration_s
-            .filter(|s| *s > 0 && d.answered_at.is_some())
-            .map(|s| l.duration(s)),
+        duration: d.duration_s.filter(|s| *s > 0).map(|s| l.duration(s)),
     }
+}
+
+/// Lead prices are kept in minor units; `Layout::money` shows whole units, as the
+/// board's sums are read (cents would be noise there).
+fn whole(minor: i64) -> i64 {
+    minor.div_euclid(100)
 }
 
 async fn show(ui: Ui) -> UiResult {
@@ -115,14 +120,14 @@ async fn show(ui: Ui) -> UiResult {
         missed: d.missed_calls.iter().map(|c| call_line(&l, c)).collect(),
         pipeline: d.pipeline.name.clone(),
         total_leads: d.stages.iter().map(|s| s.leads).sum(),
-        total_price: l.money(d.stages.iter().map(|s| s.price).sum()),
+        total_price: l.money(whole(d.stages.iter().map(|s| s.price).sum())),
         stages: d
             .stages
             .iter()
             .map(|s| StageLine {
                 name: s.status.name.clone(),
                 leads: s.leads,
-                price: l.money(s.price),
+                price: l.money(whole(s.price)),
                 width: if max > 0 {
                     // At least a sliver for a stage with leads, so it shows.
                     ((s.leads * 20 + max / 2) / max).max(i64::from(s.leads > 0))
