@@ -10,7 +10,9 @@
 
 use sb_store::Backend;
 use sb_testkit::{spawn_apps, TestApp};
+use std::future::Future;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncReadExt};
@@ -29,9 +31,66 @@ async fn auth() {
     run_spec("auth").await;
 }
 
+#[tokio::test]
+async fn tasks() {
+    run_spec_with("tasks", tasks_data).await;
+}
+
+/// What a spec's data setup returns: more environment variables for the spec.
+type Env = Vec<(&'static str, String)>;
+/// Creates a spec's data in the fresh app before the browser starts.
+type Setup = for<'a> fn(&'a TestApp) -> Pin<Box<dyn Future<Output = Env> + 'a>>;
+
+/// The tasks spec's data: a contact to attach a task to, an overdue task and one for
+/// later, and an API token to read the contact's notes with (SB_CONTACT_ID, SB_API_TOKEN).
+fn tasks_data(app: &TestApp) -> Pin<Box<dyn Future<Output = Env> + '_>> {
+    Box::pin(async move {
+        let r = app
+            .post(
+                "/api/v4/contacts",
+                serde_json::json!([{"name": "Ana García"}]),
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+        let contact = sb_testkit::json(r).await["_embedded"]["contacts"][0]["id"]
+            .as_i64()
+            .unwrap();
+        let now = sb_service::Clock::now_ms(app.clock.as_ref());
+        for (text, due) in [
+            ("Send the price list", now - 3 * 3_600_000),
+            ("Quarterly review", now + 9 * 24 * 3_600_000),
+        ] {
+            sb_service::tasks::create(
+                app.ctx(),
+                &app.admin,
+                vec![sb_service::tasks::TaskInput {
+                    text: Some(text.into()),
+                    complete_till: Some(due / 1000),
+                    ..Default::default()
+                }],
+            )
+            .await
+            .unwrap();
+        }
+        vec![
+            ("SB_CONTACT_ID", contact.to_string()),
+            ("SB_API_TOKEN", app.admin_token.clone()),
+        ]
+    })
+}
+
+fn no_data(_: &TestApp) -> Pin<Box<dyn Future<Output = Env> + '_>> {
+    Box::pin(async { Vec::new() })
+}
+
 /// Runs `specs/<spec>.spec.mjs` against a fresh app on each backend and fails, showing
 /// Playwright's output, unless every test in it passes.
 async fn run_spec(spec: &str) {
+    run_spec_with(spec, no_data).await;
+}
+
+/// [`run_spec`] with data made by `setup` first (its variables passed to the spec).
+async fn run_spec_with(spec: &str, setup: Setup) {
     let dir = browser_dir();
     let cli = dir.join("node_modules/@playwright/test/cli.js");
     assert!(
@@ -46,6 +105,7 @@ async fn run_spec(spec: &str) {
         let _ = std::fs::remove_dir_all(&artifacts);
         std::fs::create_dir_all(&artifacts).unwrap();
         let email = admin_with_password(&app).await;
+        let extra = setup(&app).await;
 
         let started = Instant::now();
         let mut cmd = Command::new("node");
@@ -65,6 +125,7 @@ async fn run_spec(spec: &str) {
                     .as_millis()
                     .to_string(),
             )
+            .envs(extra)
             .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
             .env("FORCE_COLOR", "0")
             .env_remove("NO_COLOR");

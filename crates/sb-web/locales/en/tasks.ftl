@@ -27,7 +27,7 @@ tasks-count = { $count ->
 }
 tasks-result = Result
 tasks-result-of = Result of “{ $task }”
-tasks-result-placeholder = Result (added to the card as a note)
+tasks-result-placeholder = Result, noted on the card
 tasks-complete = Complete
 tasks-done = Done
 tasks-empty-open = No open tasks. Create one with the form, or from a card.

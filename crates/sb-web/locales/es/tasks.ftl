@@ -27,7 +27,7 @@ tasks-count = { $count ->
 }
 tasks-result = Resultado
 tasks-result-of = Resultado de «{ $task }»
-tasks-result-placeholder = Resultado (se añade a la ficha como nota)
+tasks-result-placeholder = Resultado (nota en la ficha)
 tasks-complete = Completar
 tasks-done = Hecha
 tasks-empty-open = No hay tareas pendientes. Crea una con el formulario o desde una ficha.

@@ -27,7 +27,7 @@ tasks-count = { $count ->
 }
 tasks-result = Eredmény
 tasks-result-of = „{ $task }” eredménye
-tasks-result-placeholder = Eredmény (jegyzetként a kártyára kerül)
+tasks-result-placeholder = Eredmény (jegyzet lesz)
 tasks-complete = Lezárás
 tasks-done = Kész
 tasks-empty-open = Nincs nyitott feladat. Hozzon létre egyet az űrlappal vagy egy kártyáról.

@@ -27,7 +27,7 @@ tasks-count = { $count ->
 }
 tasks-result = Resultado
 tasks-result-of = Resultado de “{ $task }”
-tasks-result-placeholder = Resultado (vira uma nota no cartão)
+tasks-result-placeholder = Resultado (nota no cartão)
 tasks-complete = Concluir
 tasks-done = Concluída
 tasks-empty-open = Nenhuma tarefa aberta. Crie uma com o formulário ou a partir de um cartão.
