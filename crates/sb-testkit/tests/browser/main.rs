@@ -8,9 +8,16 @@
 //! installs them (`scripts/test` runs it first).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+// Each spec's own data (made through the services before the browser starts), one
+// module per spec.
+mod cards;
+mod tasks;
+
 use sb_store::Backend;
 use sb_testkit::{spawn_apps, TestApp};
+use std::future::Future;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncReadExt};
@@ -31,99 +38,31 @@ async fn auth() {
 
 #[tokio::test]
 async fn cards() {
-    run_spec("cards").await;
+    run_spec_with("cards", cards::data).await;
 }
 
-/// What a spec needs besides the admin, made through the services before it runs and
-/// passed as environment variables (specs without an entry get none).
-async fn spec_env(spec: &str, app: &TestApp) -> Vec<(String, String)> {
-    match spec {
-        "cards" => cards_env(app).await,
-        _ => vec![],
-    }
+#[tokio::test]
+async fn tasks() {
+    run_spec_with("tasks", tasks::data).await;
 }
 
-/// For cards.spec.mjs: a manager who sees only their own contacts (and their password),
-/// a colleague's contact with a phone, and a contact and a company with hostile names.
-async fn cards_env(app: &TestApp) -> Vec<(String, String)> {
-    use sb_domain::entities::CardKind;
-    use sb_domain::rights::EntityRights;
-    use sb_domain::{Rights, Scope};
-    use sb_service::cards::CardInput;
-    let mut rights = Rights::manager_default();
-    let own = EntityRights {
-        view: Scope::Own,
-        add: Scope::All,
-        edit: Scope::Own,
-        delete: Scope::None,
-        export: Scope::None,
-    };
-    rights.contacts = own;
-    rights.companies = own;
-    let marta = sb_testkit::ui::manager(app, "Marta", rights.clone(), "en").await;
-    let pablo = sb_testkit::ui::manager(app, "Pablo", rights, "en").await;
-    let card = |kind: CardKind, name: &str, owner: i64, phone: Option<&str>| {
-        let input = CardInput {
-            name: Some(name.into()),
-            responsible_user_id: Some(owner),
-            custom_fields_values: phone.map(|p| {
-                vec![sb_domain::fields::FieldValueInput {
-                    field_code: Some("PHONE".into()),
-                    values: Some(vec![sb_domain::fields::ValueInput {
-                        value: Some(serde_json::json!(p)),
-                        enum_code: Some("WORK".into()),
-                        ..Default::default()
-                    }]),
-                    ..Default::default()
-                }]
-            }),
-            ..Default::default()
-        };
-        async move {
-            sb_service::cards::create(app.ctx(), &app.admin, kind, vec![input])
-                .await
-                .expect("card created")[0]
-                .id
-        }
-    };
-    let admin = app.admin.user.id.0;
-    card(
-        CardKind::Contact,
-        "Marta's Own Client",
-        marta.id.0,
-        Some("+34 600 000 001"),
-    )
-    .await;
-    let theirs = card(
-        CardKind::Contact,
-        "Pablo's Secret Client",
-        pablo.id.0,
-        Some("+34 600 000 002"),
-    )
-    .await;
-    let script = card(CardKind::Contact, "<script>alert(1)</script>", admin, None).await;
-    let img = card(
-        CardKind::Company,
-        "\"><img src=x onerror=alert(1)>",
-        admin,
-        None,
-    )
-    .await;
-    vec![
-        ("SB_MANAGER_EMAIL".into(), marta.email),
-        (
-            "SB_MANAGER_PASSWORD".into(),
-            sb_testkit::ui::PASSWORD.into(),
-        ),
-        ("SB_COLLEAGUE_CONTACT_ID".into(), theirs.to_string()),
-        ("SB_HOSTILE_CONTACT_ID".into(), script.to_string()),
-        ("SB_HOSTILE_COMPANY_ID".into(), img.to_string()),
-    ]
+/// What a spec's data setup returns: more environment variables for the spec.
+pub type Env = Vec<(&'static str, String)>;
+/// Creates a spec's data in the fresh app before the browser starts.
+type Setup = for<'a> fn(&'a TestApp) -> Pin<Box<dyn Future<Output = Env> + 'a>>;
+
+fn no_data(_: &TestApp) -> Pin<Box<dyn Future<Output = Env> + '_>> {
+    Box::pin(async { Vec::new() })
 }
 
 /// Runs `specs/<spec>.spec.mjs` against a fresh app on each backend and fails, showing
 /// Playwright's output, unless every test in it passes.
 async fn run_spec(spec: &str) {
+    run_spec_with(spec, no_data).await;
+}
+
+/// [`run_spec`] with data made by `setup` first (its variables passed to the spec).
+async fn run_spec_with(spec: &str, setup: Setup) {
     let dir = browser_dir();
     let cli = dir.join("node_modules/@playwright/test/cli.js");
     assert!(
@@ -138,7 +77,7 @@ async fn run_spec(spec: &str) {
         let _ = std::fs::remove_dir_all(&artifacts);
         std::fs::create_dir_all(&artifacts).unwrap();
         let email = admin_with_password(&app).await;
-        let extra = spec_env(spec, &app).await;
+        let extra = setup(&app).await;
 
         let started = Instant::now();
         let mut cmd = Command::new("node");

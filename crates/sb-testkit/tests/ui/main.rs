@@ -4,3 +4,5 @@
 
 mod cards;
 mod sessions;
+mod tasks;
+mod users;
