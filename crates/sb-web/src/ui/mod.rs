@@ -26,6 +26,7 @@ pub mod contacts;
 pub mod dashboard;
 pub mod format;
 pub mod i18n;
+pub mod notes;
 pub mod profile;
 pub mod search;
 pub mod sessions;
@@ -62,6 +63,7 @@ pub fn router(st: AppState) -> Router<AppState> {
         .merge(search::router())
         .merge(tasks::router())
         .merge(users::router())
+        .merge(notes::router())
         .layer(axum::middleware::from_fn_with_state(st, guard))
         .route("/assets/{hash}/{name}", get(assets::serve))
 }
