@@ -12,10 +12,12 @@ use rand::seq::SliceRandom;
 use rand::Rng;
 use sb_pbxsim::{PbxSim, Scenario, ScenarioSpec, SimConfig};
 use sb_service::telephony::settings::AutoCreate;
+use sb_service::telephony::work::{RECORDING, RECORDING_DELAY_MS};
 use sb_service::telephony::Settings;
 use sb_service::Actor;
 pub use seed::{seed, today_end};
 use seed::{CONTACTS, MANAGERS};
+use std::sync::Arc;
 use std::time::Duration;
 
 pub const DEMO_PASSWORD: &str = "switchboard-demo";
@@ -78,10 +80,53 @@ pub async fn run(mut config: Config, opts: DemoOptions) -> anyhow::Result<()> {
     );
     println!();
 
-    let flow = tokio::spawn(call_flow(sim, opts));
-    app.run_until(crate::startup::shutdown_signal()).await?;
-    flow.abort();
+    // The simulator outlives the call flow: the last calls' recordings are still fetched
+    // from it after the flow stops (see finish_recordings).
+    let sim = Arc::new(sim);
+    let flow = tokio::spawn(call_flow(Arc::clone(&sim), opts));
+    app.run_until(async move {
+        crate::startup::shutdown_signal().await;
+        flow.abort();
+        finish_recordings(&ctx).await;
+        drop(sim);
+    })
+    .await?;
     Ok(())
+}
+
+/// Waits (a bounded while) for the recordings of the last calls to be fetched. The
+/// simulator keeps them in memory and the app fetches each some seconds after its call
+/// ends: stopping at once would leave jobs that the next start's new, empty simulator
+/// can only refuse, with a warning at every retry. A second Ctrl-C stops at once.
+async fn finish_recordings(ctx: &sb_service::Ctx) {
+    let most = Duration::from_millis(RECORDING_DELAY_MS.unsigned_abs() + 10_000);
+    let wait = async {
+        let until = tokio::time::Instant::now() + most;
+        let mut told = false;
+        while tokio::time::Instant::now() < until {
+            let pending = match ctx.db.conn().await {
+                Ok(mut c) => sb_store::jobs::pending(&mut c, Some(RECORDING))
+                    .await
+                    .unwrap_or(0),
+                Err(_) => 0,
+            };
+            if pending == 0 {
+                break;
+            }
+            if !told {
+                tracing::info!(
+                    pending,
+                    "fetching the last calls' recordings from the simulator (Ctrl-C again to stop now)"
+                );
+                told = true;
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    };
+    tokio::select! {
+        _ = wait => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
 }
 
 async fn admin_actor(app: &App) -> anyhow::Result<Actor> {
@@ -160,7 +205,7 @@ fn stranger(rng: &mut impl Rng) -> String {
 
 /// Realistic calls: mostly known customers, some strangers; answered, missed, busy,
 /// outgoing; with recordings. Bounded by `max_calls`.
-async fn call_flow(sim: PbxSim, opts: DemoOptions) {
+async fn call_flow(sim: Arc<PbxSim>, opts: DemoOptions) {
     let scenarios = [
         (Scenario::IncomingAnswered, 5),
         (Scenario::IncomingMissed, 2),
