@@ -735,6 +735,8 @@ pub struct CallFilter {
     pub direction: Option<CallDirection>,
     pub customer_e164: Option<String>,
     pub contact_id: Option<ContactId>,
+    /// Only missed calls: inbound, ended, not answered (as `CallSessionState::is_missed`).
+    pub missed: bool,
     pub created_from: Option<i64>,
     pub created_to: Option<i64>,
     pub limit: i64,
@@ -769,6 +771,15 @@ pub async fn list(
     }
     if let Some(cid) = f.contact_id {
         sql.push(" and contact_id = ").bind(cid.0);
+    }
+    if f.missed {
+        sql.push(" and direction = ")
+            .bind(CallDirection::Inbound.as_str())
+            .push(" and state = ")
+            .bind(CallState::Ended.as_str())
+            .push(" and (disposition is null or disposition <> ")
+            .bind(sb_domain::calls::DISPOSITION_ANSWERED)
+            .push(")");
     }
     if let Some(v) = f.created_from {
         sql.push(" and created_at >= ").bind(v);

@@ -211,3 +211,69 @@ async fn an_unknown_address_is_a_page_for_browsers_and_json_for_the_api() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_session_cookie_is_secure_over_https_or_when_configured() {
+    let session_cookie = |p: &sb_testkit::ui::Page| {
+        p.headers
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .find(|c| c.starts_with("sb_session="))
+            .unwrap()
+    };
+    for app in sb_testkit::spawn_apps_with(|c| c.secure_cookies = true).await {
+        let b = Browser::new(&app);
+        sb_service::users::set_password(app.ctx(), &app.admin, app.admin.user.id, PASSWORD)
+            .await
+            .unwrap();
+        let p = b.try_sign_in(&app.admin.user.email, PASSWORD).await;
+        assert!(session_cookie(&p).contains("; Secure"));
+    }
+    for app in spawn_apps().await {
+        // A TLS proxy in front says the browser came over HTTPS.
+        sb_service::users::set_password(app.ctx(), &app.admin, app.admin.user.id, PASSWORD)
+            .await
+            .unwrap();
+        let c = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let r = c
+            .get(format!("{}/login", app.url))
+            .header("x-forwarded-proto", "https")
+            .send()
+            .await
+            .unwrap();
+        let login_cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
+        assert!(login_cookie.contains("; Secure"), "{login_cookie}");
+        let csrf = login_cookie
+            .strip_prefix("sb_login_csrf=")
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string();
+        let r = c
+            .post(format!("{}/login", app.url))
+            .header("x-forwarded-proto", "https")
+            .header("cookie", format!("sb_login_csrf={csrf}"))
+            .form(&[
+                ("email", app.admin.user.email.as_str()),
+                ("password", PASSWORD),
+                ("_csrf", &csrf),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        let s = r
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .find(|c| c.starts_with("sb_session="))
+            .unwrap();
+        assert!(s.contains("; Secure"), "{s}");
+    }
+}
