@@ -14,6 +14,7 @@ pub mod clock;
 pub mod custom_fields;
 pub mod error;
 pub mod events;
+pub mod incoming;
 pub mod jobs;
 pub mod leads;
 pub mod links;

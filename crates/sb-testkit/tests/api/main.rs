@@ -9,6 +9,7 @@ mod concurrent_updates;
 mod contacts;
 mod custom_fields;
 mod events;
+mod incoming;
 mod kommo_compat;
 mod leads;
 mod links;
