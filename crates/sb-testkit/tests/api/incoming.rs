@@ -566,3 +566,136 @@ async fn rights_and_stages_are_checked() {
         assert!(only_second.items.is_empty());
     }
 }
+
+/// Two managers sort one lead at the same moment (one accepts, one declines): exactly
+/// one of them does, the other finds nothing left to sort, and the lead's history has
+/// one move. Many rounds, because a round only races when both read before either
+/// writes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sorting_one_lead_twice_at_once_sorts_it_once() {
+    const ROUNDS: usize = 15;
+    for app in spawn_apps().await {
+        let admin = app.admin.clone();
+        let token = app.admin_token.clone();
+        let stage = working(&main_pipeline(&app).await)[1];
+        for round in 0..ROUNDS {
+            let id = api_incoming(&app, &token, &format!("Race {round}")).await;
+            let (ctx_a, ctx_b) = (app.ctx().clone(), app.ctx().clone());
+            let (actor_a, actor_b) = (admin.clone(), admin.clone());
+            let a = tokio::spawn(async move {
+                incoming::accept(
+                    &ctx_a,
+                    &actor_a,
+                    id,
+                    AcceptInput {
+                        status_id: Some(stage),
+                        responsible_user_id: None,
+                    },
+                )
+                .await
+            });
+            let b = tokio::spawn(async move { incoming::decline(&ctx_b, &actor_b, id).await });
+            let (a, b) = (a.await.unwrap(), b.await.unwrap());
+            let want = match (&a, &b) {
+                (Ok(_), Err(ServiceError::NotFound)) => stage,
+                (Err(ServiceError::NotFound), Ok(_)) => LOST.0,
+                other => panic!("round {round}: one sorts it, the other finds nothing: {other:?}"),
+            };
+            assert_eq!(lead(&app, id).await["status_id"], want, "round {round}");
+            assert_eq!(
+                events(&app, id, "lead_status_changed").await.len(),
+                1,
+                "round {round}: one move"
+            );
+        }
+        assert!(inbox(&app, &admin, None).await.is_empty());
+    }
+}
+
+#[tokio::test]
+async fn the_inbox_is_the_accounts_own_and_counted_per_pipeline() {
+    for app in spawn_apps().await {
+        let sim = pbx(&app).await;
+        let admin = &app.admin;
+        let token = app.admin_token.clone();
+        call_from(&app, &sim, "34655000444").await;
+        let form = api_incoming(&app, &token, "Form").await;
+        let r = app
+            .post(
+                "/api/v4/leads/pipelines",
+                json!([{"name": "Partners", "_embedded": {"statuses": [{"name": "Intro", "sort": 10, "color": "#fffeb2"}]}}]),
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+        let partners = sb_service::pipelines::list(app.ctx(), admin)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|p| p.name == "Partners")
+            .unwrap();
+        let partner_form = api_lead(
+            &app,
+            &token,
+            json!({"name": "Partner form", "pipeline_id": partners.id.0, "status_id": partners.incoming_status().unwrap().id.0}),
+        )
+        .await;
+        let main = main_pipeline(&app).await;
+        let s = incoming::summary(app.ctx(), admin).await.unwrap();
+        assert_eq!(s.total, 3);
+        let of = |p: &Pipeline| {
+            s.pipelines
+                .iter()
+                .find(|x| x.pipeline_id == p.id)
+                .unwrap()
+                .clone()
+        };
+        assert_eq!(of(&main).total, 2);
+        assert_eq!(
+            of(&main).categories,
+            vec![(Category::Sip, 1), (Category::Forms, 1)]
+        );
+        assert_eq!(
+            of(&partners).categories,
+            vec![(Category::Sip, 0), (Category::Forms, 1)]
+        );
+        let only = |pipeline: &Pipeline, category: Option<Category>| {
+            let q = IncomingQuery {
+                page: 1,
+                limit: 50,
+                pipeline_id: Some(pipeline.id.0),
+                category,
+            };
+            let ctx = app.ctx().clone();
+            let admin = admin.clone();
+            async move { ids(&incoming::list(&ctx, &admin, q).await.unwrap().items) }
+        };
+        assert_eq!(only(&partners, None).await, vec![partner_form]);
+        assert_eq!(only(&main, Some(Category::Forms)).await, vec![form]);
+        assert_eq!(only(&main, Some(Category::Sip)).await.len(), 1);
+        assert!(only(&partners, Some(Category::Sip)).await.is_empty());
+
+        // Another account sees none of it and can sort none of it.
+        let (other, _) = app.other_account("elsewhere").await;
+        assert!(inbox(&app, &other, None).await.is_empty());
+        assert_eq!(incoming::summary(app.ctx(), &other).await.unwrap().total, 0);
+        assert!(matches!(
+            incoming::decline(app.ctx(), &other, form).await,
+            Err(ServiceError::NotFound)
+        ));
+        assert!(matches!(
+            incoming::accept(app.ctx(), &other, form, AcceptInput::default()).await,
+            Err(ServiceError::NotFound)
+        ));
+
+        // Declining the caller nobody owned: lost, and owned by whoever declined it.
+        let call_lead = inbox(&app, admin, Some(Category::Sip)).await[0].lead.id.0;
+        let done = incoming::decline(app.ctx(), admin, call_lead)
+            .await
+            .unwrap();
+        assert_eq!(done.category, Category::Sip);
+        assert_eq!(done.lead.responsible_user_id, Some(admin.user.id));
+        assert_eq!(lead(&app, call_lead).await["status_id"], LOST.0);
+        assert_eq!(incoming::summary(app.ctx(), admin).await.unwrap().total, 2);
+        drop(sim);
+    }
+}
