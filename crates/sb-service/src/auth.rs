@@ -81,19 +81,43 @@ pub async fn verify_password(hash: String, password: String) -> bool {
     .unwrap_or(false)
 }
 
-/// Checks e-mail and password (for UI sessions and the CLI).
+/// Checks e-mail and password (for UI sessions and the CLI). Every refusal takes one
+/// password verification: an unknown e-mail, a user without a password or a deactivated
+/// one would otherwise be answered sooner than a wrong password, and the time would
+/// tell which it was.
 pub async fn login(ctx: &Ctx, email: &str, password: &str) -> Result<Actor, ServiceError> {
     let mut c = ctx.db.conn().await?;
-    let bad = || ServiceError::Unauthorized("wrong e-mail or password".into());
-    let (user, hash) = users::by_email(&mut c, email).await?.ok_or_else(bad)?;
-    let hash = hash.ok_or_else(bad)?;
-    if !user.is_active || !verify_password(hash, password.to_string()).await {
-        return Err(bad());
-    }
+    let found = users::by_email(&mut c, email).await?;
+    // Not held through the hashing, which takes far longer than the query.
+    drop(c);
+    let (user, hash) = match found {
+        Some((user, Some(hash))) => (Some(user), hash),
+        _ => (None, decoy_hash().await?),
+    };
+    let matches = verify_password(hash, password.to_string()).await;
+    let user = match user {
+        Some(user) if matches && user.is_active => user,
+        _ => {
+            return Err(ServiceError::Unauthorized(
+                "wrong e-mail or password".into(),
+            ))
+        }
+    };
+    let mut c = ctx.db.conn().await?;
     let account = accounts::get(&mut c, user.account_id)
         .await?
         .ok_or(ServiceError::NotFound)?;
     Ok(Actor { user, account })
+}
+
+/// A hash of a random password nobody knows, made once per process, for [`login`] to
+/// verify against when there is no real one.
+async fn decoy_hash() -> Result<String, ServiceError> {
+    static DECOY: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    DECOY
+        .get_or_try_init(|| hash_password(random_hex(16)))
+        .await
+        .cloned()
 }
 
 #[derive(Debug, Serialize, Deserialize)]

@@ -23,6 +23,7 @@ pub mod notes;
 pub mod page;
 pub mod pipelines;
 pub mod recordings;
+pub mod sessions;
 pub mod tags;
 pub mod tasks;
 pub mod telephony;

@@ -174,3 +174,127 @@ pub async fn by_email(ctx: &Ctx, actor: &Actor, email: &str) -> Result<Option<Us
         .map(|(u, _)| u)
         .filter(|u| u.account_id == actor.account.id))
 }
+
+/// Deactivates or reactivates a user (admins only). Deactivation ends the user's
+/// browser sessions in the same transaction, so no page of theirs loads after it
+/// commits; their API tokens are refused from then on too ([`auth::authenticate`]
+/// checks the user). An admin cannot deactivate themselves: an account could be left
+/// with nobody to undo it.
+pub async fn set_active(
+    ctx: &Ctx,
+    actor: &Actor,
+    id: UserId,
+    active: bool,
+) -> Result<User, ServiceError> {
+    actor.require_admin()?;
+    if !active && actor.user.id == id {
+        return Err(ServiceError::one(
+            "0",
+            FieldError::new(
+                "NotEditable",
+                "is_active",
+                "You cannot deactivate yourself.",
+            ),
+        ));
+    }
+    let mut tx = ctx.db.begin().await?;
+    let mut user = users::lock(&mut tx, actor.account.id, id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    if user.is_active != active {
+        user.is_active = active;
+        user.updated_at = ctx.now();
+        users::update(&mut tx, &user).await?;
+    }
+    if !active {
+        // Also when already inactive: a session left from before is not kept.
+        sb_store::sessions::delete_for_user(&mut tx, actor.account.id, id, None).await?;
+    }
+    tx.commit().await?;
+    Ok(user)
+}
+
+/// What an admin changes about a user; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct UserUpdate {
+    pub name: Option<String>,
+    pub role: Option<Role>,
+    /// `Some(None)` takes the user out of their group.
+    pub group_id: Option<Option<GroupId>>,
+    pub lang: Option<String>,
+}
+
+/// Changes a user's name, role, group or language (admins only). A role change sets
+/// the rights the role starts with (all of them for an admin, a manager's defaults
+/// otherwise), as [`create_user`] does. An admin cannot make themselves a manager: the
+/// account could be left without an admin.
+pub async fn update(
+    ctx: &Ctx,
+    actor: &Actor,
+    id: UserId,
+    u: UserUpdate,
+) -> Result<User, ServiceError> {
+    actor.require_admin()?;
+    let mut errors = Vec::new();
+    let name = u.name.as_deref().map(str::trim);
+    if name.is_some_and(|n| n.is_empty() || n.chars().count() > 255) {
+        errors.push(FieldError::new(
+            "InvalidLength",
+            "name",
+            "A name has 1 to 255 characters.",
+        ));
+    }
+    if u.lang
+        .as_deref()
+        .is_some_and(|l| !crate::sessions::LANGS.contains(&l))
+    {
+        errors.push(FieldError::not_supported("lang"));
+    }
+    if actor.user.id == id && u.role == Some(Role::Manager) {
+        errors.push(FieldError::new(
+            "NotEditable",
+            "role",
+            "You cannot take away your own administrator role.",
+        ));
+    }
+    let mut tx = ctx.db.begin().await?;
+    if let Some(Some(g)) = u.group_id {
+        if !users::list_groups(&mut tx, actor.account.id)
+            .await?
+            .iter()
+            .any(|x| x.id == g)
+        {
+            errors.push(FieldError::not_supported("group_id"));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ServiceError::Validation(vec![crate::ItemErrors {
+            request_id: "0".into(),
+            errors,
+        }]));
+    }
+    // Read with a lock: the whole row is written back (see set_rights).
+    let mut user = users::lock(&mut tx, actor.account.id, id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    if let Some(name) = name {
+        user.name = name.to_string();
+    }
+    if let Some(role) = u.role.filter(|r| *r != user.role) {
+        user.role = role;
+        user.rights = match role {
+            Role::Admin => Rights::admin(),
+            Role::Manager => Rights::manager_default(),
+        };
+    }
+    if let Some(group) = u.group_id {
+        user.group_id = group;
+    }
+    if let Some(lang) = u.lang {
+        user.lang = lang;
+    }
+    user.updated_at = ctx.now();
+    users::update(&mut tx, &user).await?;
+    tx.commit().await?;
+    Ok(user)
+}

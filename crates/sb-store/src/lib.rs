@@ -35,6 +35,7 @@ pub mod notes;
 pub mod notify;
 pub mod pipelines;
 pub mod scope;
+pub mod sessions;
 pub mod tags;
 pub mod tasks;
 pub mod tokens;

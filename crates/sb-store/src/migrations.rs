@@ -33,6 +33,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(5, "0005_field_filter_index"),
     migration!(6, "0006_id_nodes"),
     migration!(7, "0007_entity_type_spelling"),
+    migration!(8, "0008_web_sessions"),
     migration!(9, "0009_incoming"),
 ];
 

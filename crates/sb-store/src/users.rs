@@ -93,6 +93,24 @@ pub async fn set_password(
     Ok(())
 }
 
+/// The user's password hash; `None` when there is no such user or it has no password.
+pub async fn password_hash(
+    c: &mut impl DbConn,
+    account: AccountId,
+    id: UserId,
+) -> Result<Option<String>> {
+    let row = sqlx::query("select password_hash from users where account_id = $1 and id = $2")
+        .bind(account.0)
+        .bind(id.0)
+        .fetch_optional(c.raw())
+        .await?;
+    Ok(row
+        .as_ref()
+        .map(|r| decode(r, |c| c.next::<Option<String>>()))
+        .transpose()?
+        .flatten())
+}
+
 pub async fn get(c: &mut impl DbConn, account: AccountId, id: UserId) -> Result<Option<User>> {
     let row = sqlx::query(&format!(
         "select {COLUMNS} from users where account_id = $1 and id = $2"

@@ -14,6 +14,7 @@ pub mod openapi;
 pub mod ops;
 pub mod params;
 pub mod state;
+pub mod ui;
 
 pub use state::AppState;
 
@@ -39,6 +40,26 @@ fn mask_long_segments(path: &str) -> String {
         .join("/")
 }
 
+/// An address no route knows: a page for a browser, problem+json for a client.
+async fn fallback(
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let path = uri.path();
+    let machine = ["/api/", "/hooks/", "/oauth"]
+        .iter()
+        .any(|p| path.starts_with(p));
+    let browser = headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    if browser && !machine {
+        return ui::not_found_page(&headers);
+    }
+    error::not_found().await.into_response()
+}
+
 /// The whole application router.
 pub fn router(state: AppState) -> Router {
     let metrics = state.metrics.clone();
@@ -47,7 +68,8 @@ pub fn router(state: AppState) -> Router {
         .merge(api::router())
         .merge(hooks::router())
         .merge(openapi::router())
-        .fallback(error::not_found)
+        .merge(ui::router(state.clone()))
+        .fallback(fallback)
         .layer(axum::middleware::from_fn_with_state(
             metrics,
             metrics::track,

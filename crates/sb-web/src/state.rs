@@ -10,6 +10,9 @@ pub struct AppState {
     pub public_url: Option<String>,
     /// Largest accepted request body, in bytes.
     pub body_limit: usize,
+    /// Session cookies are `Secure` even when the public URL is not HTTPS (a TLS proxy
+    /// that does not say so).
+    pub secure_cookies: bool,
 }
 
 impl AppState {
@@ -19,6 +22,7 @@ impl AppState {
             metrics: Arc::new(Metrics::new()),
             public_url,
             body_limit: 2 * 1024 * 1024,
+            secure_cookies: false,
         }
     }
 }

@@ -18,6 +18,7 @@ mod openapi;
 mod ops;
 mod pipelines;
 mod rights;
+mod sessions;
 mod tasks;
 
 use serde_json::{json, Value};

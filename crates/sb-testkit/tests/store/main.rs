@@ -12,5 +12,6 @@ mod nodes;
 mod pipelines;
 mod schema;
 mod scope;
+mod sessions;
 mod tel_fixtures;
 mod telephony;
