@@ -6,6 +6,7 @@
 pub mod app;
 pub mod db;
 pub mod s3;
+pub mod ui;
 
 pub use app::{json, spawn_app_on, spawn_apps, spawn_apps_with, TestApp};
 pub use db::{backends, TestDb};

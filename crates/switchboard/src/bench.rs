@@ -10,6 +10,7 @@ mod lookup;
 mod numbers;
 mod stats;
 mod target;
+mod ui;
 mod webhooks;
 
 use crate::config::Config;
@@ -47,6 +48,18 @@ pub enum BenchCommand {
         #[arg(long)]
         rate: Option<f64>,
     },
+    /// The web UI's contacts list, a contact's card and its feed, timed for a signed-in user.
+    Ui {
+        /// Contacts to seed (1 to 1,000,000).
+        #[arg(long, default_value_t = 100_000)]
+        contacts: u64,
+        /// Items in the timed card's feed (1 to 2,000).
+        #[arg(long, default_value_t = 200)]
+        feed: u64,
+        /// Timed requests per page (1 to 20,000).
+        #[arg(long, default_value_t = 1_000)]
+        requests: u64,
+    },
     /// Seed contacts with phones in mixed formats, then time caller-ID lookups.
     Lookup {
         /// How many contacts to seed (1 to 10,000,000).
@@ -72,6 +85,11 @@ pub async fn run(cmd: BenchCommand, config: &Config) -> anyhow::Result<()> {
             max_seconds,
             rate,
         } => webhooks::run(config, contacts, calls, concurrency, max_seconds, rate).await,
+        BenchCommand::Ui {
+            contacts,
+            feed,
+            requests,
+        } => ui::run(config, contacts, feed, requests).await,
         BenchCommand::Lookup { contacts, lookups } => lookup::run(config, contacts, lookups).await,
     }
 }

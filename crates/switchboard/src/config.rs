@@ -15,6 +15,10 @@ pub struct Config {
     pub bind: String,
     /// Public base URL for links (otherwise the request's Host header is used).
     pub public_url: Option<String>,
+    /// Mark the sign-in cookie `Secure` even when `public_url` is not https:// (behind a
+    /// TLS proxy that sends no X-Forwarded-Proto). Over HTTPS it is always Secure.
+    #[serde(default)]
+    pub secure_cookies: bool,
     /// `pretty` or `json`.
     pub log_format: String,
     /// A tracing filter such as `info` or `switchboard=debug,info`.
@@ -49,6 +53,7 @@ impl Default for Config {
             database_url: "sqlite://data/switchboard.db?mode=rwc".into(),
             bind: "127.0.0.1:8080".into(),
             public_url: None,
+            secure_cookies: false,
             log_format: "pretty".into(),
             log_level: "info".into(),
             recordings_dir: "data/recordings".into(),
@@ -148,12 +153,12 @@ fn toml_of(c: &Config) -> String {
     let a = &c.account;
     format!(
         "# Switchboard configuration. Every key can also be set as SWITCHBOARD_<KEY> (nested: SWITCHBOARD_ACCOUNT__COUNTRY).\n\
-         database_url = {:?}\nbind = {:?}\n# public_url = \"https://crm.example.com\"\nlog_format = {:?}\nlog_level = {:?}\nrecordings_dir = {:?}\nworkers = {}\n\n\
+         database_url = {:?}\nbind = {:?}\n# public_url = \"https://crm.example.com\"\nsecure_cookies = {}\nlog_format = {:?}\nlog_level = {:?}\nrecordings_dir = {:?}\nworkers = {}\n\n\
          # Keep call recordings in S3-compatible storage instead of recordings_dir:\n\
          # [recordings_s3]\n# bucket = \"call-recordings\"\n# prefix = \"switchboard\"\n# endpoint = \"https://s3.example.com\"   # empty: AWS\n\
          # region = \"eu-west-1\"\n# access_key_id = \"...\"                      # empty: the AWS_* environment variables\n# secret_access_key = \"...\"\n\n\
          # The account created on first start.\n[account]\nname = {:?}\nsubdomain = {:?}\ncountry = {:?}\ncurrency = {:?}\ntimezone = {:?}\nadmin_name = {:?}\nadmin_email = {:?}\n",
-        c.database_url, c.bind, c.log_format, c.log_level, c.recordings_dir, c.workers, a.name, a.subdomain, a.country, a.currency, a.timezone, a.admin_name, a.admin_email
+        c.database_url, c.bind, c.secure_cookies, c.log_format, c.log_level, c.recordings_dir, c.workers, a.name, a.subdomain, a.country, a.currency, a.timezone, a.admin_name, a.admin_email
     )
 }
 

@@ -85,7 +85,8 @@ impl App {
             .await
             .with_context(|| format!("binding {}", config.bind))?;
         let addr = listener.local_addr()?;
-        let state = AppState::new(ctx, config.public_url.clone());
+        let mut state = AppState::new(ctx, config.public_url.clone());
+        state.secure_cookies = config.secure_cookies;
         Ok(App {
             addr,
             workers: config.workers,

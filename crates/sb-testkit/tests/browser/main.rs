@@ -24,6 +24,11 @@ async fn smoke() {
     run_spec("smoke").await;
 }
 
+#[tokio::test]
+async fn auth() {
+    run_spec("auth").await;
+}
+
 /// Runs `specs/<spec>.spec.mjs` against a fresh app on each backend and fails, showing
 /// Playwright's output, unless every test in it passes.
 async fn run_spec(spec: &str) {
@@ -67,7 +72,8 @@ async fn run_spec(spec: &str) {
         let took = started.elapsed();
         eprintln!("browser: specs/{spec}.spec.mjs on {backend}: {took:.1?}");
         match run.code {
-            Some(0) => {}
+            // Shown with --no-capture: each test's time, and axe's lesser findings.
+            Some(0) => eprintln!("{}", run.stdout),
             code => panic!(
                 "specs/{spec}.spec.mjs failed on {backend} ({}, after {took:.1?}); screenshots in {}\n\
                  --- stdout ---\n{}\n--- stderr ---\n{}",

@@ -10,12 +10,9 @@ use std::sync::{Arc, OnceLock};
 /// The languages the UI speaks, in the order the switch shows them.
 pub const LANGS: [&str; 4] = ["en", "es", "pt", "hu"];
 
-const SOURCES: [(&str, &str); 4] = [
-    ("en", include_str!("../../locales/en.ftl")),
-    ("es", include_str!("../../locales/es.ftl")),
-    ("pt", include_str!("../../locales/pt.ftl")),
-    ("hu", include_str!("../../locales/hu.ftl")),
-];
+/// Per language, its files (`locales/<lang>/<module>.ftl`, one per page module), as
+/// embedded by build.rs.
+const SOURCES: &[(&str, &[(&str, &str)])] = include!(concat!(env!("OUT_DIR"), "/locales.rs"));
 
 type Bundle = FluentBundle<FluentResource>;
 
@@ -24,20 +21,23 @@ fn bundles() -> &'static [Arc<Bundle>] {
     B.get_or_init(|| {
         SOURCES
             .iter()
-            .map(|(lang, src)| Arc::new(bundle(lang, src)))
+            .map(|(lang, files)| Arc::new(bundle(lang, files)))
             .collect()
     })
 }
 
-fn bundle(lang: &str, src: &str) -> Bundle {
+fn bundle(lang: &str, files: &[(&str, &str)]) -> Bundle {
     let id: unic_langid::LanguageIdentifier = lang.parse().unwrap_or_default();
     let mut b = FluentBundle::new_concurrent(vec![id]);
     // Unicode isolation marks around every placeable would end up inside input values
     // and test selectors; our placeables are short and the page direction is fixed.
     b.set_use_isolating(false);
-    // A syntax error keeps the good messages; the test below reports the bad ones.
-    let res = FluentResource::try_new(src.to_string()).unwrap_or_else(|(res, _)| res);
-    let _ = b.add_resource(res);
+    for (_, src) in files {
+        // A syntax error keeps the good messages; the test below reports the bad ones.
+        let res = FluentResource::try_new(src.to_string()).unwrap_or_else(|(res, _)| res);
+        // A key defined twice keeps its first text; the test below reports it.
+        let _ = b.add_resource(res);
+    }
     b
 }
 
@@ -172,17 +172,22 @@ mod tests {
     use super::*;
     use std::collections::BTreeSet;
 
-    fn keys(src: &str) -> BTreeSet<String> {
-        let res = match FluentResource::try_new(src.to_string()) {
-            Ok(r) => r,
-            Err((_, errs)) => panic!("syntax errors: {errs:?}"),
-        };
-        res.entries()
-            .filter_map(|e| match e {
-                fluent_syntax::ast::Entry::Message(m) => Some(m.id.name.to_string()),
-                _ => None,
-            })
-            .collect()
+    /// The keys of one language's files; a syntax error or a key defined twice fails.
+    fn keys(files: &[(&str, &str)]) -> BTreeSet<String> {
+        let mut all = BTreeSet::new();
+        for (name, src) in files {
+            let res = match FluentResource::try_new(src.to_string()) {
+                Ok(r) => r,
+                Err((_, errs)) => panic!("{name}: syntax errors: {errs:?}"),
+            };
+            for e in res.entries() {
+                if let fluent_syntax::ast::Entry::Message(m) = e {
+                    let k = m.id.name.to_string();
+                    assert!(all.insert(k.clone()), "{name}: {k} is defined twice");
+                }
+            }
+        }
+        all
     }
 
     #[test]

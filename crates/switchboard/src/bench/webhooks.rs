@@ -151,7 +151,12 @@ pub async fn run(
     Ok(())
 }
 
-async fn seed(db: &sb_store::Db, account: &Account, owner: UserId, n: u64) -> anyhow::Result<()> {
+pub(super) async fn seed(
+    db: &sb_store::Db,
+    account: &Account,
+    owner: UserId,
+    n: u64,
+) -> anyhow::Result<()> {
     let start = Instant::now();
     let mut done = 0u64;
     while done < n {
