@@ -714,6 +714,61 @@ pub async fn link(
     })
 }
 
+/// Most leads [`link_targets`] offers.
+pub const MAX_TARGETS: i64 = 20;
+
+/// Leads an incoming lead may be linked to, for a search box: inside the caller's view
+/// scope (in SQL), matching `query` by name or phone, newest first, never an incoming
+/// lead ([`link`] refuses those). Empty for an empty query.
+#[tracing::instrument(skip_all, fields(account = actor.account.id.0))]
+pub async fn link_targets(
+    ctx: &Ctx,
+    actor: &Actor,
+    query: &str,
+) -> Result<Vec<Lead>, ServiceError> {
+    if query.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    let ps = crate::pipelines::list(ctx, actor).await?;
+    let found = lead_svc::list(
+        ctx,
+        actor,
+        lead_svc::ListParams {
+            page: 1,
+            // A few more, for the incoming ones dropped below.
+            limit: MAX_TARGETS * 2,
+            query: Some(query.to_string()),
+            order_by: OrderBy::CreatedAt,
+            desc: true,
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(found
+        .items
+        .into_iter()
+        .map(|v| v.lead)
+        .filter(|l| !is_incoming(&ps, l))
+        .take(MAX_TARGETS as usize)
+        .collect())
+}
+
+/// The recording of a call of an incoming lead, for the inbox's player: only of a lead
+/// the caller may see, and only of a call attached to it.
+#[tracing::instrument(skip_all, fields(account = actor.account.id.0, lead = lead_id, call = call_id))]
+pub async fn recording(
+    ctx: &Ctx,
+    actor: &Actor,
+    lead_id: i64,
+    call_id: i64,
+) -> Result<(Vec<u8>, &'static str), ServiceError> {
+    let entry = get(ctx, actor, lead_id).await?;
+    if !entry.calls.iter().any(|c| c.call_id.0 == call_id) {
+        return Err(ServiceError::NotFound);
+    }
+    crate::telephony::work::recording(ctx, actor.account.id, CallId(call_id)).await
+}
+
 /// Incoming leads the caller may see, per pipeline and category.
 #[tracing::instrument(skip_all, fields(account = actor.account.id.0))]
 pub async fn summary(ctx: &Ctx, actor: &Actor) -> Result<Summary, ServiceError> {

@@ -23,6 +23,7 @@ pub mod assets;
 pub mod dashboard;
 pub mod format;
 pub mod i18n;
+pub mod incoming;
 pub mod profile;
 pub mod sessions;
 
@@ -51,6 +52,7 @@ pub fn router(st: AppState) -> Router<AppState> {
         .merge(sessions::router())
         .merge(dashboard::router())
         .merge(profile::router())
+        .merge(incoming::router())
         .layer(axum::middleware::from_fn_with_state(st, guard))
         .route("/assets/{hash}/{name}", get(assets::serve))
 }
