@@ -29,9 +29,53 @@ async fn auth() {
     run_spec("auth").await;
 }
 
+#[tokio::test]
+async fn incoming() {
+    run_spec_seeded("incoming", |app| Box::pin(seed_incoming(app))).await;
+}
+
+/// What specs/incoming.spec.mjs sorts: three web-form leads waiting in the incoming
+/// stage and a lead to link one of them to (its names are the spec's).
+async fn seed_incoming(app: &TestApp) {
+    let main = sb_service::pipelines::list(app.ctx(), &app.admin)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| p.is_main)
+        .unwrap();
+    let incoming = main.incoming_status().unwrap().id.0;
+    for name in [
+        "Web form: Ana",
+        "Web form: spam",
+        "Question about the big deal",
+    ] {
+        app.clock.advance(1000);
+        let r = app
+            .post(
+                "/api/v4/leads",
+                serde_json::json!([{"name": name, "pipeline_id": main.id.0, "status_id": incoming}]),
+            )
+            .await;
+        assert_eq!(r.status(), 200, "seed {name}");
+    }
+    let r = app
+        .post("/api/v4/leads", serde_json::json!([{"name": "Big deal"}]))
+        .await;
+    assert_eq!(r.status(), 200, "seed the target");
+}
+
+/// What a spec's app holds before the browser opens it.
+type Seed =
+    for<'a> fn(&'a TestApp) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + 'a>>;
+
 /// Runs `specs/<spec>.spec.mjs` against a fresh app on each backend and fails, showing
 /// Playwright's output, unless every test in it passes.
 async fn run_spec(spec: &str) {
+    run_spec_seeded(spec, |_| Box::pin(async {})).await;
+}
+
+/// [`run_spec`] on apps that `seed` filled first.
+async fn run_spec_seeded(spec: &str, seed: Seed) {
     let dir = browser_dir();
     let cli = dir.join("node_modules/@playwright/test/cli.js");
     assert!(
@@ -46,6 +90,7 @@ async fn run_spec(spec: &str) {
         let _ = std::fs::remove_dir_all(&artifacts);
         std::fs::create_dir_all(&artifacts).unwrap();
         let email = admin_with_password(&app).await;
+        seed(&app).await;
 
         let started = Instant::now();
         let mut cmd = Command::new("node");
