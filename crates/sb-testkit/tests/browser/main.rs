@@ -30,13 +30,18 @@ async fn auth() {
 }
 
 #[tokio::test]
-async fn incoming() {
-    run_spec_seeded("incoming", |app| Box::pin(seed_incoming(app))).await;
+async fn cards() {
+    run_spec("cards").await;
 }
 
-/// What specs/incoming.spec.mjs sorts: three web-form leads waiting in the incoming
-/// stage and a lead to link one of them to (its names are the spec's).
-async fn seed_incoming(app: &TestApp) {
+#[tokio::test]
+async fn incoming() {
+    run_spec("incoming").await;
+}
+
+/// For incoming.spec.mjs: three web-form leads waiting in the incoming stage and a lead
+/// to link one of them to (the spec finds them by these names).
+async fn incoming_env(app: &TestApp) -> Vec<(String, String)> {
     let main = sb_service::pipelines::list(app.ctx(), &app.admin)
         .await
         .unwrap()
@@ -62,20 +67,100 @@ async fn seed_incoming(app: &TestApp) {
         .post("/api/v4/leads", serde_json::json!([{"name": "Big deal"}]))
         .await;
     assert_eq!(r.status(), 200, "seed the target");
+    vec![]
 }
 
-/// What a spec's app holds before the browser opens it.
-type Seed =
-    for<'a> fn(&'a TestApp) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + 'a>>;
+/// What a spec needs besides the admin, made through the services before it runs and
+/// passed as environment variables (specs without an entry get none).
+async fn spec_env(spec: &str, app: &TestApp) -> Vec<(String, String)> {
+    match spec {
+        "cards" => cards_env(app).await,
+        "incoming" => incoming_env(app).await,
+        _ => vec![],
+    }
+}
+
+/// For cards.spec.mjs: a manager who sees only their own contacts (and their password),
+/// a colleague's contact with a phone, and a contact and a company with hostile names.
+async fn cards_env(app: &TestApp) -> Vec<(String, String)> {
+    use sb_domain::entities::CardKind;
+    use sb_domain::rights::EntityRights;
+    use sb_domain::{Rights, Scope};
+    use sb_service::cards::CardInput;
+    let mut rights = Rights::manager_default();
+    let own = EntityRights {
+        view: Scope::Own,
+        add: Scope::All,
+        edit: Scope::Own,
+        delete: Scope::None,
+        export: Scope::None,
+    };
+    rights.contacts = own;
+    rights.companies = own;
+    let marta = sb_testkit::ui::manager(app, "Marta", rights.clone(), "en").await;
+    let pablo = sb_testkit::ui::manager(app, "Pablo", rights, "en").await;
+    let card = |kind: CardKind, name: &str, owner: i64, phone: Option<&str>| {
+        let input = CardInput {
+            name: Some(name.into()),
+            responsible_user_id: Some(owner),
+            custom_fields_values: phone.map(|p| {
+                vec![sb_domain::fields::FieldValueInput {
+                    field_code: Some("PHONE".into()),
+                    values: Some(vec![sb_domain::fields::ValueInput {
+                        value: Some(serde_json::json!(p)),
+                        enum_code: Some("WORK".into()),
+                        ..Default::default()
+                    }]),
+                    ..Default::default()
+                }]
+            }),
+            ..Default::default()
+        };
+        async move {
+            sb_service::cards::create(app.ctx(), &app.admin, kind, vec![input])
+                .await
+                .expect("card created")[0]
+                .id
+        }
+    };
+    let admin = app.admin.user.id.0;
+    card(
+        CardKind::Contact,
+        "Marta's Own Client",
+        marta.id.0,
+        Some("+34 600 000 001"),
+    )
+    .await;
+    let theirs = card(
+        CardKind::Contact,
+        "Pablo's Secret Client",
+        pablo.id.0,
+        Some("+34 600 000 002"),
+    )
+    .await;
+    let script = card(CardKind::Contact, "<script>alert(1)</script>", admin, None).await;
+    let img = card(
+        CardKind::Company,
+        "\"><img src=x onerror=alert(1)>",
+        admin,
+        None,
+    )
+    .await;
+    vec![
+        ("SB_MANAGER_EMAIL".into(), marta.email),
+        (
+            "SB_MANAGER_PASSWORD".into(),
+            sb_testkit::ui::PASSWORD.into(),
+        ),
+        ("SB_COLLEAGUE_CONTACT_ID".into(), theirs.to_string()),
+        ("SB_HOSTILE_CONTACT_ID".into(), script.to_string()),
+        ("SB_HOSTILE_COMPANY_ID".into(), img.to_string()),
+    ]
+}
 
 /// Runs `specs/<spec>.spec.mjs` against a fresh app on each backend and fails, showing
 /// Playwright's output, unless every test in it passes.
 async fn run_spec(spec: &str) {
-    run_spec_seeded(spec, |_| Box::pin(async {})).await;
-}
-
-/// [`run_spec`] on apps that `seed` filled first.
-async fn run_spec_seeded(spec: &str, seed: Seed) {
     let dir = browser_dir();
     let cli = dir.join("node_modules/@playwright/test/cli.js");
     assert!(
@@ -90,7 +175,7 @@ async fn run_spec_seeded(spec: &str, seed: Seed) {
         let _ = std::fs::remove_dir_all(&artifacts);
         std::fs::create_dir_all(&artifacts).unwrap();
         let email = admin_with_password(&app).await;
-        seed(&app).await;
+        let extra = spec_env(spec, &app).await;
 
         let started = Instant::now();
         let mut cmd = Command::new("node");
@@ -110,6 +195,7 @@ async fn run_spec_seeded(spec: &str, seed: Seed) {
                     .as_millis()
                     .to_string(),
             )
+            .envs(extra)
             .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
             .env("FORCE_COLOR", "0")
             .env_remove("NO_COLOR");

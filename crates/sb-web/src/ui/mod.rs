@@ -20,11 +20,15 @@
 //! - Never build HTML with `format!`: templates escape what they print.
 
 pub mod assets;
+pub mod cards;
+pub mod companies;
+pub mod contacts;
 pub mod dashboard;
 pub mod format;
 pub mod i18n;
 pub mod incoming;
 pub mod profile;
+pub mod search;
 pub mod sessions;
 
 use crate::state::AppState;
@@ -53,6 +57,9 @@ pub fn router(st: AppState) -> Router<AppState> {
         .merge(dashboard::router())
         .merge(profile::router())
         .merge(incoming::router())
+        .merge(contacts::router())
+        .merge(companies::router())
+        .merge(search::router())
         .layer(axum::middleware::from_fn_with_state(st, guard))
         .route("/assets/{hash}/{name}", get(assets::serve))
 }
