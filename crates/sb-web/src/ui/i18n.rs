@@ -31,6 +31,7 @@ const SOURCES: &[(&str, &[(&str, &str)])] = locales![
     "companies",
     "contacts",
     "dashboard",
+    "incoming",
     "notes",
     "search",
     "tasks",
