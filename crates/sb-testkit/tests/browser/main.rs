@@ -12,6 +12,7 @@
 // module per spec.
 mod cards;
 mod feed;
+mod incoming;
 mod tasks;
 
 use futures_util::future::BoxFuture;
@@ -49,6 +50,14 @@ async fn cards() {
 async fn tasks() {
     run_spec_with("tasks", |app| {
         Box::pin(async move { (owned(tasks::data(app).await), None) })
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn incoming() {
+    run_spec_with("incoming", |app| {
+        Box::pin(async move { (owned(incoming::data(app).await), None) })
     })
     .await;
 }
