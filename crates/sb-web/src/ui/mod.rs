@@ -20,9 +20,12 @@
 //! - Never build HTML with `format!`: templates escape what they print.
 
 pub mod assets;
+pub mod custom_fields;
 pub mod dashboard;
 pub mod format;
 pub mod i18n;
+pub mod leads;
+pub mod pipelines;
 pub mod profile;
 pub mod sessions;
 
@@ -51,6 +54,9 @@ pub fn router(st: AppState) -> Router<AppState> {
         .merge(sessions::router())
         .merge(dashboard::router())
         .merge(profile::router())
+        .merge(leads::router())
+        .merge(pipelines::router())
+        .merge(custom_fields::router())
         .layer(axum::middleware::from_fn_with_state(st, guard))
         .route("/assets/{hash}/{name}", get(assets::serve))
 }
