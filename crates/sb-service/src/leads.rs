@@ -1126,7 +1126,10 @@ pub async fn stage_totals(
         return Ok(Vec::new());
     }
     let mut c = ctx.db.conn().await?;
-    Ok(leads::count_by_status(&mut c, actor.account.id, Some(PipelineId(pipeline_id)), vis).await?)
+    Ok(
+        leads::count_by_status(&mut c, actor.account.id, Some(PipelineId(pipeline_id)), vis)
+            .await?,
+    )
 }
 
 /// Deletes (marks deleted) one lead the caller may delete, recording `lead_deleted`

@@ -2,4 +2,5 @@
 //! backend. What needs a real browser (drag and drop, accessibility) is in tests/browser.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod leads;
 mod sessions;

@@ -208,7 +208,14 @@ async fn delete(ui: Ui, Path((ent, id)): Path<(String, i64)>) -> UiResult {
         Ok(()) => Ok(ui.redirect(&format!("/settings/fields?entity={name}"))),
         Err(ServiceError::Validation(_)) => {
             let msg = ui.tr.t("custom_fields-error-predefined");
-            render(&ui, name, FieldForm::default(), FormErrors::none(), Some(msg)).await
+            render(
+                &ui,
+                name,
+                FieldForm::default(),
+                FormErrors::none(),
+                Some(msg),
+            )
+            .await
         }
         Err(e) => Err(ui.fail(e)),
     }

@@ -143,8 +143,7 @@ fn stage_groups(pipelines: &[Pipeline], current: Option<(i64, i64)>) -> Vec<Stag
                 .statuses
                 .iter()
                 .filter(|s| {
-                    s.status_type != StatusType::Incoming
-                        || current == Some((p.id.0, s.id.0))
+                    s.status_type != StatusType::Incoming || current == Some((p.id.0, s.id.0))
                 })
                 .map(|s| StageOpt {
                     key: stage_key(p.id.0, s.id.0),
@@ -372,10 +371,7 @@ async fn column(
     users: &HashMap<i64, (String, bool)>,
     names: &HashMap<(i64, i64), String>,
 ) -> Result<Column, super::UiFail> {
-    let t = totals
-        .iter()
-        .find(|t| t.status_id == status.id)
-        .copied();
+    let t = totals.iter().find(|t| t.status_id == status.id).copied();
     let params = ListParams {
         page: 1,
         limit: COLUMN_LEADS,
@@ -594,9 +590,24 @@ struct ListPage {
 }
 
 const SORTS: [(&str, OrderByField, bool, &str); 4] = [
-    ("created_desc", OrderByField::CreatedAt, true, "leads-sort-newest"),
-    ("created_asc", OrderByField::CreatedAt, false, "leads-sort-oldest"),
-    ("updated_desc", OrderByField::UpdatedAt, true, "leads-sort-updated"),
+    (
+        "created_desc",
+        OrderByField::CreatedAt,
+        true,
+        "leads-sort-newest",
+    ),
+    (
+        "created_asc",
+        OrderByField::CreatedAt,
+        false,
+        "leads-sort-oldest",
+    ),
+    (
+        "updated_desc",
+        OrderByField::UpdatedAt,
+        true,
+        "leads-sort-updated",
+    ),
     ("id_asc", OrderByField::Id, false, "leads-sort-id"),
 ];
 
@@ -635,7 +646,9 @@ async fn list(ui: Ui, RawQuery(raw): RawQuery) -> UiResult {
         match parse_price(f.get(key).unwrap_or("")) {
             Ok(v) => v,
             Err(()) => {
-                errors.0.push((key.to_string(), ui.tr.t("leads-error-price")));
+                errors
+                    .0
+                    .push((key.to_string(), ui.tr.t("leads-error-price")));
                 None
             }
         }
@@ -658,7 +671,9 @@ async fn list(ui: Ui, RawQuery(raw): RawQuery) -> UiResult {
         desc,
         ..Default::default()
     };
-    let found = leads::list(ui.ctx(), &ui.actor, params).await.or_fail(&ui)?;
+    let found = leads::list(ui.ctx(), &ui.actor, params)
+        .await
+        .or_fail(&ui)?;
     let pipelines = sb_service::pipelines::list(ui.ctx(), &ui.actor)
         .await
         .or_fail(&ui)?;
@@ -679,10 +694,17 @@ async fn list(ui: Ui, RawQuery(raw): RawQuery) -> UiResult {
     )
     .await
     .or_fail(&ui)?;
-    let filtered = ["q", "stage", "responsible", "tag", "created_from", "created_to"]
-        .iter()
-        .chain(["price_from", "price_to"].iter())
-        .any(|k| f.text(k).is_some());
+    let filtered = [
+        "q",
+        "stage",
+        "responsible",
+        "tag",
+        "created_from",
+        "created_to",
+    ]
+    .iter()
+    .chain(["price_from", "price_to"].iter())
+    .any(|k| f.text(k).is_some());
     Ok(page(&ListPage {
         rows: cards
             .into_iter()
@@ -974,12 +996,23 @@ struct CardPage {
 impl CardPage {
     /// Messages the form has no field for (or for fields of other forms).
     fn general_errors(&self) -> Vec<&str> {
-        let mut shown = vec!["name", "price", "status_id", "pipeline_id", "responsible_user_id"];
+        let mut shown = vec![
+            "name",
+            "price",
+            "status_id",
+            "pipeline_id",
+            "responsible_user_id",
+        ];
         shown.push("tags");
         shown.push("_embedded.tags");
         shown.push("custom_fields_values");
         let mut v = self.errors.others(&shown);
-        v.retain(|m| !self.fields.iter().any(|f| self.errors.get(&f.err_key()) == Some(*m)));
+        v.retain(|m| {
+            !self
+                .fields
+                .iter()
+                .any(|f| self.errors.get(&f.err_key()) == Some(*m))
+        });
         v
     }
 }
@@ -1038,7 +1071,10 @@ async fn card_page(
     let mut found = Vec::new();
     let find = find.trim();
     if !find.is_empty() && l.can("leads", "edit") {
-        for (kind, label) in [(CardKind::Contact, "contacts"), (CardKind::Company, "companies")] {
+        for (kind, label) in [
+            (CardKind::Contact, "contacts"),
+            (CardKind::Company, "companies"),
+        ] {
             let r = sb_service::cards::list(
                 ui.ctx(),
                 &ui.actor,
@@ -1108,7 +1144,9 @@ async fn edit(ui: Ui, Path(id): Path<i64>, RawForm(body): RawForm) -> UiResult {
     let price = match parse_price(f.get("price").unwrap_or("")) {
         Ok(p) => Some(p.unwrap_or(0)),
         Err(()) => {
-            errors.0.push(("price".into(), ui.tr.t("leads-error-price")));
+            errors
+                .0
+                .push(("price".into(), ui.tr.t("leads-error-price")));
             None
         }
     };

@@ -145,7 +145,10 @@ impl PipelinesPage {
 }
 
 fn color_class(color: &str) -> String {
-    format!("stage-{}", color.trim_start_matches('#').to_ascii_lowercase())
+    format!(
+        "stage-{}",
+        color.trim_start_matches('#').to_ascii_lowercase()
+    )
 }
 
 #[derive(Deserialize, Default)]
