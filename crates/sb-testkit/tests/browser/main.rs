@@ -29,6 +29,11 @@ async fn auth() {
     run_spec("auth").await;
 }
 
+#[tokio::test]
+async fn board() {
+    run_spec("board").await;
+}
+
 /// Runs `specs/<spec>.spec.mjs` against a fresh app on each backend and fails, showing
 /// Playwright's output, unless every test in it passes.
 async fn run_spec(spec: &str) {
