@@ -186,7 +186,7 @@ fn user_opts(users: &HashMap<i64, (String, bool)>, selected: Option<i64>) -> Vec
             selected: Some(*id) == selected,
         })
         .collect();
-    v.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+    v.sort_by_key(|a| a.name.to_lowercase());
     v
 }
 
@@ -307,10 +307,7 @@ async fn board_leads(
     users: &HashMap<i64, (String, bool)>,
     stage_names: &HashMap<(i64, i64), String>,
 ) -> Result<Vec<BoardLead>, super::UiFail> {
-    let contact_ids = items
-        .iter()
-        .filter_map(|v| main_contact(v))
-        .collect::<Vec<_>>();
+    let contact_ids = items.iter().filter_map(main_contact).collect::<Vec<_>>();
     let company_ids = items
         .iter()
         .filter_map(|v| v.lead.company_id.map(|c| c.0))
@@ -895,7 +892,7 @@ fn field_inputs(
         let mut bad = false;
         let values: Vec<ValueInput> = match d.field_type {
             FieldType::Checkbox => vec![ValueInput {
-                value: Some(Value::Bool(raw.iter().any(|v| *v == "1"))),
+                value: Some(Value::Bool(raw.contains(&"1"))),
                 ..Default::default()
             }],
             FieldType::Select | FieldType::Radiobutton | FieldType::Multiselect => raw
