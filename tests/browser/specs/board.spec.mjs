@@ -49,6 +49,9 @@ test('drag a lead to another stage and see it there after a reload', async ({ pa
   const moved = page.waitForResponse((r) => r.url().endsWith('/leads/move') && r.request().method() === 'POST');
   await drag(page, card, target);
   expect((await moved).status()).toBe(204);
+  // The board refreshes itself (htmx) with the new figures, before any reload.
+  await expect(column(page, 'Negotiation').locator('[data-count]')).toHaveText('1 lead');
+  await expect(column(page, 'First contact').locator('[data-count]')).toHaveText('1 lead');
 
   await page.reload();
   await expect(column(page, 'Negotiation').locator('li.lead-card', { hasText: 'Dragged lead' })).toBeVisible();
