@@ -441,6 +441,7 @@ async fn the_card_shows_and_edits_a_lead_and_hides_what_a_manager_may_not_see() 
         hidden.assert_status(404).assert_lacks("Admin deal");
         let unknown = b.get("/leads/123456789").await;
         unknown.assert_status(404);
+        b.get("/leads/not-a-number").await.assert_status(404);
         b.get("/leads")
             .await
             .assert_lacks("Admin deal")

@@ -1028,7 +1028,8 @@ struct CardQuery {
     saved: Option<String>,
 }
 
-async fn card(ui: Ui, Path(id): Path<i64>, Query(q): Query<CardQuery>) -> UiResult {
+async fn card(ui: Ui, Path(id): Path<String>, Query(q): Query<CardQuery>) -> UiResult {
+    let id = lead_id(&ui, &id)?;
     let find = q.find.unwrap_or_default();
     let mut p = card_page(&ui, id, FormErrors::none(), &find).await?;
     p.saved = q.saved.is_some();
@@ -1139,7 +1140,8 @@ async fn card_page(
     })
 }
 
-async fn edit(ui: Ui, Path(id): Path<i64>, RawForm(body): RawForm) -> UiResult {
+async fn edit(ui: Ui, Path(id): Path<String>, RawForm(body): RawForm) -> UiResult {
+    let id = lead_id(&ui, &id)?;
     let f = Fields::parse(&body);
     let l = ui.layout("leads");
     let defs = leads::field_defs(ui.ctx(), &ui.actor).await.or_fail(&ui)?;
@@ -1205,12 +1207,21 @@ fn rekey(mut fe: FormErrors, sent: &[i64]) -> FormErrors {
     fe
 }
 
-async fn delete(ui: Ui, Path(id): Path<i64>) -> UiResult {
+async fn delete(ui: Ui, Path(id): Path<String>) -> UiResult {
+    let id = lead_id(&ui, &id)?;
     let v = leads::get(ui.ctx(), &ui.actor, id, false)
         .await
         .or_fail(&ui)?;
     leads::delete(ui.ctx(), &ui.actor, id).await.or_fail(&ui)?;
     Ok(ui.redirect(&format!("/leads?pipeline={}", v.lead.pipeline_id.0)))
+}
+
+/// The lead id of a path: one that is not a number is the same 404 page as an
+/// unknown one.
+fn lead_id(ui: &Ui, s: &str) -> Result<i64, super::UiFail> {
+    s.trim()
+        .parse()
+        .map_err(|_| ui.fail(ServiceError::NotFound))
 }
 
 fn link_input(f: &Fields) -> Option<LinkInput> {
@@ -1225,7 +1236,8 @@ fn link_input(f: &Fields) -> Option<LinkInput> {
     })
 }
 
-async fn link(ui: Ui, Path(id): Path<i64>, RawForm(body): RawForm) -> UiResult {
+async fn link(ui: Ui, Path(id): Path<String>, RawForm(body): RawForm) -> UiResult {
+    let id = lead_id(&ui, &id)?;
     let f = Fields::parse(&body);
     let Some(input) = link_input(&f) else {
         return Err(ui.fail(ServiceError::BadRequest(ui.tr.t("leads-link-invalid"))));
@@ -1236,7 +1248,8 @@ async fn link(ui: Ui, Path(id): Path<i64>, RawForm(body): RawForm) -> UiResult {
     Ok(ui.redirect(&format!("/leads/{id}")))
 }
 
-async fn unlink(ui: Ui, Path(id): Path<i64>, RawForm(body): RawForm) -> UiResult {
+async fn unlink(ui: Ui, Path(id): Path<String>, RawForm(body): RawForm) -> UiResult {
+    let id = lead_id(&ui, &id)?;
     let f = Fields::parse(&body);
     let Some(input) = link_input(&f) else {
         return Err(ui.fail(ServiceError::BadRequest(ui.tr.t("leads-link-invalid"))));
