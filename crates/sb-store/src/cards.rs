@@ -277,6 +277,8 @@ pub enum OrderBy {
     Id,
     CreatedAt,
     UpdatedAt,
+    /// By name, case-insensitively (the lists' "sort by name"), ties by id.
+    Name,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -393,6 +395,7 @@ pub async fn list(
         OrderBy::Id => "k.id",
         OrderBy::CreatedAt => "k.created_at",
         OrderBy::UpdatedAt => "k.updated_at",
+        OrderBy::Name => "lower(k.name)",
     };
     let dir = if f.desc { "desc" } else { "asc" };
     sql.push(&format!(" order by {col} {dir}, k.id {dir} limit "))

@@ -456,6 +456,7 @@ pub async fn list(
         OrderBy::Id => "l.id",
         OrderBy::CreatedAt => "l.created_at",
         OrderBy::UpdatedAt => "l.updated_at",
+        OrderBy::Name => "lower(l.name)",
     };
     let dir = if f.desc { "desc" } else { "asc" };
     sql.push(&format!(" order by {col} {dir}, l.id {dir} limit "))

@@ -8,6 +8,14 @@
 //! installs them (`scripts/test` runs it first).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+// Each spec's own data (made through the services before the browser starts), one
+// module per spec.
+mod cards;
+mod feed;
+mod tasks;
+
+use futures_util::future::BoxFuture;
+use sb_pbxsim::PbxSim;
 use sb_store::Backend;
 use sb_testkit::{spawn_apps, TestApp};
 use std::path::{Path, PathBuf};
@@ -31,12 +39,50 @@ async fn auth() {
 
 #[tokio::test]
 async fn board() {
+    // The spec makes its own leads through the board's quick-add form.
     run_spec("board").await;
+}
+
+#[tokio::test]
+async fn cards() {
+    run_spec_with("cards", |app| {
+        Box::pin(async move { (owned(cards::data(app).await), None) })
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn tasks() {
+    run_spec_with("tasks", |app| {
+        Box::pin(async move { (owned(tasks::data(app).await), None) })
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn feed() {
+    run_spec_with("feed", |app| Box::pin(feed::data(app))).await;
+}
+
+/// What a spec's data setup returns: more environment variables for the spec.
+pub type Env = Vec<(&'static str, String)>;
+
+/// What a spec's data setup gives it: environment variables (ids) and a simulator to
+/// keep alive while the spec runs.
+pub type SpecData = (Vec<(String, String)>, Option<PbxSim>);
+
+fn owned(env: Env) -> Vec<(String, String)> {
+    env.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
 }
 
 /// Runs `specs/<spec>.spec.mjs` against a fresh app on each backend and fails, showing
 /// Playwright's output, unless every test in it passes.
 async fn run_spec(spec: &str) {
+    run_spec_with(spec, |_| Box::pin(async { (Vec::new(), None) })).await;
+}
+
+/// [`run_spec`] after `setup` has made the spec's data in the app.
+async fn run_spec_with(spec: &str, setup: impl for<'a> Fn(&'a TestApp) -> BoxFuture<'a, SpecData>) {
     let dir = browser_dir();
     let cli = dir.join("node_modules/@playwright/test/cli.js");
     assert!(
@@ -51,6 +97,7 @@ async fn run_spec(spec: &str) {
         let _ = std::fs::remove_dir_all(&artifacts);
         std::fs::create_dir_all(&artifacts).unwrap();
         let email = admin_with_password(&app).await;
+        let (env, _sim) = setup(&app).await;
 
         let started = Instant::now();
         let mut cmd = Command::new("node");
@@ -70,6 +117,7 @@ async fn run_spec(spec: &str) {
                     .as_millis()
                     .to_string(),
             )
+            .envs(env)
             .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
             .env("FORCE_COLOR", "0")
             .env_remove("NO_COLOR");

@@ -130,3 +130,40 @@ async fn phone_lookup_finds_every_format_and_respects_scope_and_account() {
         assert!(unknown.is_empty());
     }
 }
+
+#[tokio::test]
+async fn lists_sort_by_name_ignoring_case_with_ties_by_id() {
+    for t in sb_testkit::backends().await {
+        let a = account(&t.db, 1).await;
+        let mut tx = t.db.begin().await.unwrap();
+        cards::insert_many(
+            &mut tx,
+            CardKind::Contact,
+            &[
+                contact(a, 10, "carla", 100, &[]),
+                contact(a, 11, "Ana", 100, &[]),
+                contact(a, 12, "bea", 100, &[]),
+                contact(a, 13, "ana", 100, &[]),
+            ],
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        let mut c = t.db.conn().await.unwrap();
+        for (desc, want) in [(false, [11, 13, 12, 10]), (true, [10, 12, 13, 11])] {
+            let f = cards::CardFilter {
+                order_by: cards::OrderBy::Name,
+                desc,
+                limit: 10,
+                ..Default::default()
+            };
+            let got: Vec<i64> = cards::list(&mut c, a, CardKind::Contact, &f, Visibility::All)
+                .await
+                .unwrap()
+                .iter()
+                .map(|k| k.id)
+                .collect();
+            assert_eq!(got, want, "desc {desc} on {:?}", t.backend());
+        }
+    }
+}

@@ -2,5 +2,9 @@
 //! backend. What needs a real browser (drag and drop, accessibility) is in tests/browser.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod cards;
 mod leads;
+mod notes;
 mod sessions;
+mod tasks;
+mod users;

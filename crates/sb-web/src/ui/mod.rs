@@ -20,14 +20,21 @@
 //! - Never build HTML with `format!`: templates escape what they print.
 
 pub mod assets;
+pub mod cards;
+pub mod companies;
+pub mod contacts;
 pub mod custom_fields;
 pub mod dashboard;
 pub mod format;
 pub mod i18n;
 pub mod leads;
+pub mod notes;
 pub mod pipelines;
 pub mod profile;
+pub mod search;
 pub mod sessions;
+pub mod tasks;
+pub mod users;
 
 use crate::state::AppState;
 use askama::Template;
@@ -54,6 +61,12 @@ pub fn router(st: AppState) -> Router<AppState> {
         .merge(sessions::router())
         .merge(dashboard::router())
         .merge(profile::router())
+        .merge(contacts::router())
+        .merge(companies::router())
+        .merge(search::router())
+        .merge(tasks::router())
+        .merge(users::router())
+        .merge(notes::router())
         .merge(leads::router())
         .merge(pipelines::router())
         .merge(custom_fields::router())

@@ -1,0 +1,5 @@
+# Páginas de empresas (ui/companies.rs; las páginas están en ui/cards.rs).
+companies-title = Empresas
+companies-new = Nueva empresa
+companies-edit = Editar empresa
+companies-empty = Todavía no hay empresas. Crea la primera.

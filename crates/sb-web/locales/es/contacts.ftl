@@ -1,0 +1,5 @@
+# Páginas de contactos (ui/contacts.rs; las páginas están en ui/cards.rs).
+contacts-title = Contactos
+contacts-new = Nuevo contacto
+contacts-edit = Editar contacto
+contacts-empty = Todavía no hay contactos. Crea el primero.

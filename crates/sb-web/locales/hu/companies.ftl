@@ -1,0 +1,5 @@
+# Cégek oldalai (ui/companies.rs; maguk az oldalak az ui/cards.rs-ben).
+companies-title = Cégek
+companies-new = Új cég
+companies-edit = Cég szerkesztése
+companies-empty = Még nincs cég. Hozza létre az elsőt.

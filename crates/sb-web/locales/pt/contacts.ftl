@@ -1,0 +1,5 @@
+# Páginas de contatos (ui/contacts.rs; as páginas estão em ui/cards.rs).
+contacts-title = Contatos
+contacts-new = Novo contato
+contacts-edit = Editar contato
+contacts-empty = Ainda não há contatos. Crie o primeiro.

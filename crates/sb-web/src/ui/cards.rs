@@ -1,0 +1,1152 @@
+//! Pages shared by contacts and companies (`ui/contacts.rs`, `ui/companies.rs`), as the
+//! service shares `sb_service::cards`: the list with its filters and columns, the card
+//! with its fields and links, and the create/edit form. Every read and write goes
+//! through the same service functions the API's `/api/v4/{contacts,companies}` calls.
+
+use super::{page, FormErrors, Layout, OrFail, Ui, UiResult};
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Path, Query};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use sb_domain::entities::{Card, CardKind};
+use sb_domain::fields::{FieldDef, FieldType, FieldValue, FieldValueInput, ValueInput};
+use sb_domain::Action;
+use sb_service::cards::{CardInput, CardView, ListParams, OrderByField};
+use sb_service::custom_fields::RawFieldFilter;
+use sb_service::links::LinkInput;
+use sb_service::tags::TagRef;
+use serde_json::Value;
+
+/// A form or query string as name/value pairs: repeated names (`cols`, a field's
+/// several phones, a multiselect's options) keep every value, in order.
+type Pairs = Vec<(String, String)>;
+
+fn first<'a>(p: &'a Pairs, key: &str) -> &'a str {
+    p.iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.trim())
+        .unwrap_or("")
+}
+
+fn every<'a>(p: &'a Pairs, key: &str) -> Vec<&'a str> {
+    p.iter()
+        .filter(|(k, _)| k == key)
+        .map(|(_, v)| v.trim())
+        .collect()
+}
+
+/// The routes of one card kind under `/contacts` or `/companies`.
+pub fn router(kind: CardKind) -> Router<AppState> {
+    let base = format!("/{}", kind.plural());
+    Router::new()
+        .route(
+            &base,
+            get(move |ui: Ui, q: Query<Pairs>| list(kind, ui, q))
+                .post(move |ui: Ui, f: Form<Pairs>| create(kind, ui, f)),
+        )
+        .route(
+            &format!("{base}/new"),
+            get(move |ui: Ui| new_form(kind, ui)),
+        )
+        .route(
+            &format!("{base}/{{id}}"),
+            get(move |ui: Ui, id: Path<String>, q: Query<Pairs>| show(kind, ui, id, q))
+                .post(move |ui: Ui, id: Path<String>, f: Form<Pairs>| update(kind, ui, id, f)),
+        )
+        .route(
+            &format!("{base}/{{id}}/edit"),
+            get(move |ui: Ui, id: Path<String>| edit_form(kind, ui, id)),
+        )
+        .route(
+            &format!("{base}/{{id}}/link"),
+            post(move |ui: Ui, id: Path<String>, f: Form<Pairs>| relink(kind, true, ui, id, f)),
+        )
+        .route(
+            &format!("{base}/{{id}}/unlink"),
+            post(move |ui: Ui, id: Path<String>, f: Form<Pairs>| relink(kind, false, ui, id, f)),
+        )
+}
+
+/// A card's id from its address; anything but a number is the same 404 as an unknown id.
+fn card_id(ui: &Ui, raw: &str) -> Result<i64, super::UiFail> {
+    raw.parse()
+        .map_err(|_| ui.fail(sb_service::ServiceError::NotFound))
+}
+
+/// The strings that differ between contacts and companies.
+pub struct KindText {
+    pub base: &'static str,
+    /// `contacts` or `companies`, for `l.can(…)`.
+    pub entity: &'static str,
+    pub title: String,
+    pub new: String,
+    pub edit: String,
+    pub empty: String,
+}
+
+impl KindText {
+    fn of(kind: CardKind, ui: &Ui) -> KindText {
+        let t = |k: &str| ui.tr.t(k);
+        match kind {
+            CardKind::Contact => KindText {
+                base: "/contacts",
+                entity: "contacts",
+                title: t("contacts-title"),
+                new: t("contacts-new"),
+                edit: t("contacts-edit"),
+                empty: t("contacts-empty"),
+            },
+            CardKind::Company => KindText {
+                base: "/companies",
+                entity: "companies",
+                title: t("companies-title"),
+                new: t("companies-new"),
+                edit: t("companies-edit"),
+                empty: t("companies-empty"),
+            },
+        }
+    }
+}
+
+/// A translated label for a PHONE/EMAIL type (WORK, MOB, PRIV, …); other fields'
+/// options are the account's own words and show as they are.
+fn enum_label(ui: &Ui, def: &FieldDef, value: &str) -> String {
+    let key = match def.code.as_deref() {
+        Some("PHONE") => format!("cards-phone-{value}"),
+        Some("EMAIL") => format!("cards-email-{value}"),
+        _ => return value.to_string(),
+    };
+    if ui.tr.has(&key) {
+        ui.tr.t(&key)
+    } else {
+        value.to_string()
+    }
+}
+
+/// A number as a person writes it: `3`, not `3.0`.
+fn number_text(v: &Value) -> String {
+    match v {
+        Value::Number(n) => match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => i.to_string(),
+            (None, Some(f)) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", f as i64),
+            _ => n.to_string(),
+        },
+        Value::String(s) => s.clone(),
+        Value::Bool(b) => if *b { "1" } else { "" }.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// Unix seconds of a date field's value.
+fn secs_of(v: &Value) -> Option<i64> {
+    match v {
+        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn values_of<'a>(card: &'a Card, def: &FieldDef) -> Option<&'a FieldValue> {
+    card.custom_fields.iter().find(|f| f.field_id == def.id)
+}
+
+/// How one stored value reads on a card or in a list cell.
+fn display(ui: &Ui, l: &Layout, def: &FieldDef, fv: &FieldValue) -> Vec<Shown> {
+    fv.values
+        .iter()
+        .map(|item| {
+            let raw = number_text(&item.value);
+            let (text, href) = match def.field_type {
+                FieldType::Date | FieldType::Birthday => (
+                    secs_of(&item.value)
+                        .map(|s| l.date(s * 1000))
+                        .unwrap_or(raw),
+                    None,
+                ),
+                FieldType::DateTime => (
+                    secs_of(&item.value)
+                        .map(|s| l.datetime(s * 1000))
+                        .unwrap_or(raw),
+                    None,
+                ),
+                FieldType::Checkbox => (
+                    if item.value.as_bool().unwrap_or(false) {
+                        ui.tr.t("cards-yes")
+                    } else {
+                        ui.tr.t("cards-no")
+                    },
+                    None,
+                ),
+                FieldType::Url => (raw.clone(), Some(raw)),
+                FieldType::Multitext if def.is_phone() => {
+                    let tel: String = raw
+                        .chars()
+                        .filter(|c| c.is_ascii_digit() || *c == '+')
+                        .collect();
+                    (raw, Some(format!("tel:{tel}")))
+                }
+                FieldType::Multitext if def.code.as_deref() == Some("EMAIL") => {
+                    let href = format!("mailto:{raw}");
+                    (raw, Some(href))
+                }
+                _ => (raw, None),
+            };
+            let kind = item
+                .enum_code
+                .as_deref()
+                .filter(|_| def.field_type == FieldType::Multitext)
+                .map(|c| enum_label(ui, def, c));
+            Shown { text, href, kind }
+        })
+        .collect()
+}
+
+pub struct Shown {
+    pub text: String,
+    pub href: Option<String>,
+    /// The value's type (WORK, MOB, …), translated.
+    pub kind: Option<String>,
+}
+
+fn joined(v: &[Shown]) -> String {
+    v.iter()
+        .map(|s| s.text.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Users of the account by id (names for "responsible", groups for edit rights).
+async fn users(ui: &Ui) -> Result<Vec<sb_domain::entities::User>, super::UiFail> {
+    sb_service::users::list(ui.ctx(), &ui.actor)
+        .await
+        .or_fail(ui)
+}
+
+fn user_name(users: &[sb_domain::entities::User], id: Option<sb_domain::UserId>) -> String {
+    id.and_then(|id| users.iter().find(|u| u.id == id))
+        .map(|u| u.name.clone())
+        .unwrap_or_default()
+}
+
+/// Whether the user may edit this card (their edit scope covers its owner): the
+/// button is hidden when not, and the service refuses anyway.
+fn may_edit(ui: &Ui, kind: CardKind, users: &[sb_domain::entities::User], card: &Card) -> bool {
+    let group = card
+        .responsible_user_id
+        .and_then(|id| users.iter().find(|u| u.id == id))
+        .and_then(|u| u.group_id);
+    ui.actor
+        .visibility(kind.entity_kind(), Action::Edit)
+        .covers(card.responsible_user_id, group)
+}
+
+// ---------------------------------------------------------------------------------
+// The list
+
+pub struct Row {
+    pub id: i64,
+    pub name: String,
+    pub phones: Vec<Shown>,
+    pub emails: Vec<Shown>,
+    pub responsible: String,
+    pub tags: Vec<String>,
+    pub cells: Vec<String>,
+    pub updated: String,
+}
+
+/// A custom field offered as a column and as a filter.
+pub struct FieldChoice {
+    pub id: i64,
+    pub name: String,
+    pub shown: bool,
+    /// "enum" (a select of options), "check", "range" (numbers), "dates", "text".
+    pub filter: &'static str,
+    pub options: Vec<(String, String)>,
+    pub value: String,
+    pub from: String,
+    pub to: String,
+}
+
+#[derive(Template)]
+#[template(path = "cards/list.html")]
+struct ListPage {
+    l: Layout,
+    k: KindText,
+    rows: Vec<Row>,
+    /// The chosen custom columns' names.
+    columns: Vec<String>,
+    fields: Vec<FieldChoice>,
+    users: Vec<(i64, String)>,
+    tags: Vec<(i64, String)>,
+    q: String,
+    responsible: String,
+    tag: String,
+    created_from: String,
+    created_to: String,
+    updated_from: String,
+    updated_to: String,
+    sort: String,
+    dir: String,
+    limit: i64,
+    page: i64,
+    prev: Option<String>,
+    next: Option<String>,
+    filtered: bool,
+}
+
+impl ListPage {
+    fn page_label(&self) -> String {
+        self.l.t1("cards-page", "page", self.page)
+    }
+}
+
+const SORTS: [&str; 3] = ["name", "created", "updated"];
+const LIMITS: [i64; 4] = [25, 50, 100, 250];
+
+/// The list's address with `page` set to `n` (other parameters kept).
+fn with_page(base: &str, q: &Pairs, n: i64) -> String {
+    let mut s = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in q.iter().filter(|(k, _)| k != "page") {
+        if !v.is_empty() {
+            s.append_pair(k, v);
+        }
+    }
+    if n > 1 {
+        s.append_pair("page", &n.to_string());
+    }
+    let qs = s.finish();
+    if qs.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}?{qs}")
+    }
+}
+
+async fn list(kind: CardKind, ui: Ui, Query(q): Query<Pairs>) -> UiResult {
+    let k = KindText::of(kind, &ui);
+    let mut l = ui.layout(k.entity);
+    let defs = sb_service::cards::field_defs(ui.ctx(), ui.actor.account.id, kind)
+        .await
+        .or_fail(&ui)?;
+    let date_s = |key: &str, end: bool| {
+        l.fmt
+            .parse_input_date(first(&q, key), end)
+            .map(|ms| ms.div_euclid(1000))
+    };
+    let sort = match first(&q, "sort") {
+        s if SORTS.contains(&s) => s.to_string(),
+        _ => "updated".to_string(),
+    };
+    let dir = if first(&q, "dir") == "asc" {
+        "asc"
+    } else {
+        "desc"
+    };
+    let limit = first(&q, "limit")
+        .parse::<i64>()
+        .ok()
+        .filter(|n| LIMITS.contains(n))
+        .unwrap_or(50);
+    let page_no = first(&q, "page").parse::<i64>().unwrap_or(1).max(1);
+    let cols: Vec<i64> = every(&q, "cols")
+        .iter()
+        .filter_map(|s| s.parse().ok())
+        .collect();
+    let phone_def = defs.iter().find(|d| d.is_phone());
+    let email_def = defs.iter().find(|d| d.code.as_deref() == Some("EMAIL"));
+    let mut choices = Vec::new();
+    let mut field_filters = Vec::new();
+    for d in defs
+        .iter()
+        .filter(|d| !d.is_phone() && d.code.as_deref() != Some("EMAIL"))
+    {
+        let key = format!("f{}", d.id.0);
+        let filter = match d.field_type {
+            FieldType::Select | FieldType::Multiselect | FieldType::Radiobutton => "enum",
+            FieldType::Checkbox => "check",
+            FieldType::Numeric | FieldType::Price => "range",
+            FieldType::Date | FieldType::DateTime | FieldType::Birthday => "dates",
+            _ => "text",
+        };
+        let value = first(&q, &key).to_string();
+        let from = first(&q, &format!("{key}_from")).to_string();
+        let to = first(&q, &format!("{key}_to")).to_string();
+        match filter {
+            "range" | "dates" if !from.is_empty() || !to.is_empty() => {
+                // Dates are stored as Unix seconds: the inputs' days become seconds.
+                let conv = |s: &str, end: bool| -> Option<String> {
+                    if s.is_empty() {
+                        return None;
+                    }
+                    if filter == "dates" {
+                        l.fmt
+                            .parse_input_date(s, end)
+                            .map(|ms| ms.div_euclid(1000).to_string())
+                    } else {
+                        Some(s.to_string())
+                    }
+                };
+                field_filters.push(RawFieldFilter {
+                    field_id: d.id.0,
+                    values: vec![],
+                    from: conv(&from, false),
+                    to: conv(&to, true),
+                });
+            }
+            "enum" | "check" | "text" if !value.is_empty() => {
+                field_filters.push(RawFieldFilter {
+                    field_id: d.id.0,
+                    values: vec![value.clone()],
+                    from: None,
+                    to: None,
+                });
+            }
+            _ => {}
+        }
+        choices.push(FieldChoice {
+            id: d.id.0,
+            name: d.name.clone(),
+            shown: cols.contains(&d.id.0),
+            filter,
+            options: d
+                .enums
+                .iter()
+                .map(|e| (e.id.to_string(), e.value.clone()))
+                .collect(),
+            value,
+            from,
+            to,
+        });
+    }
+    let ids = |key: &str| -> Vec<i64> { first(&q, key).parse().ok().into_iter().collect() };
+    let query = first(&q, "q").to_string();
+    let p = ListParams {
+        page: page_no,
+        limit,
+        responsible: ids("responsible"),
+        tag_ids: ids("tag"),
+        created_from: date_s("created_from", false),
+        created_to: date_s("created_to", true),
+        updated_from: date_s("updated_from", false),
+        updated_to: date_s("updated_to", true),
+        query: Some(query.clone()).filter(|s| !s.is_empty()),
+        fields: field_filters,
+        order_by: match sort.as_str() {
+            "name" => OrderByField::Name,
+            "created" => OrderByField::CreatedAt,
+            _ => OrderByField::UpdatedAt,
+        },
+        desc: dir == "desc",
+        ..Default::default()
+    };
+    let filtered = p.query.is_some()
+        || !p.responsible.is_empty()
+        || !p.tag_ids.is_empty()
+        || p.created_from.is_some()
+        || p.created_to.is_some()
+        || p.updated_from.is_some()
+        || p.updated_to.is_some()
+        || !p.fields.is_empty();
+    let result = sb_service::cards::list(ui.ctx(), &ui.actor, kind, p)
+        .await
+        .or_fail(&ui)?;
+    let users = users(&ui).await?;
+    let tags = sb_service::tags::list(
+        ui.ctx(),
+        &ui.actor,
+        kind.entity_kind(),
+        sb_service::tags::ListParams {
+            page: 1,
+            limit: 250,
+            ..Default::default()
+        },
+    )
+    .await
+    .or_fail(&ui)?;
+    let shown_defs: Vec<&FieldDef> = defs.iter().filter(|d| cols.contains(&d.id.0)).collect();
+    let rows = result
+        .items
+        .iter()
+        .map(|v| {
+            let c = &v.card;
+            let show = |d: Option<&FieldDef>| -> Vec<Shown> {
+                d.and_then(|d| values_of(c, d).map(|fv| display(&ui, &l, d, fv)))
+                    .unwrap_or_default()
+            };
+            Row {
+                id: c.id,
+                name: c.name.clone(),
+                phones: show(phone_def),
+                emails: show(email_def),
+                responsible: user_name(&users, c.responsible_user_id),
+                tags: v.tags.iter().map(|t| t.name.clone()).collect(),
+                cells: shown_defs.iter().map(|d| joined(&show(Some(d)))).collect(),
+                updated: l.date(c.updated_at),
+            }
+        })
+        .collect();
+    let base = k.base;
+    l.query = String::new();
+    Ok(page(&ListPage {
+        prev: (result.page > 1).then(|| with_page(base, &q, result.page - 1)),
+        next: result
+            .has_next
+            .then(|| with_page(base, &q, result.page + 1)),
+        page: result.page,
+        rows,
+        columns: shown_defs.iter().map(|d| d.name.clone()).collect(),
+        fields: choices,
+        users: users
+            .iter()
+            .filter(|u| u.is_active)
+            .map(|u| (u.id.0, u.name.clone()))
+            .collect(),
+        tags: tags
+            .items
+            .iter()
+            .map(|t| (t.id.0, t.name.clone()))
+            .collect(),
+        q: query,
+        responsible: first(&q, "responsible").to_string(),
+        tag: first(&q, "tag").to_string(),
+        created_from: first(&q, "created_from").to_string(),
+        created_to: first(&q, "created_to").to_string(),
+        updated_from: first(&q, "updated_from").to_string(),
+        updated_to: first(&q, "updated_to").to_string(),
+        sort,
+        dir: dir.to_string(),
+        limit,
+        filtered,
+        l,
+        k,
+    }))
+}
+
+// ---------------------------------------------------------------------------------
+// The card
+
+pub struct Prop {
+    pub label: String,
+    pub values: Vec<Shown>,
+}
+
+pub struct Linked {
+    pub id: i64,
+    pub name: String,
+    pub href: String,
+}
+
+pub struct LinkGroup {
+    /// `contacts`, `companies` or `leads`: the link form's `to_type`.
+    pub to_type: &'static str,
+    pub title: String,
+    pub items: Vec<Linked>,
+}
+
+#[derive(Template)]
+#[template(path = "cards/show.html")]
+struct CardPage {
+    l: Layout,
+    k: KindText,
+    id: i64,
+    name: String,
+    responsible: String,
+    tags: Vec<String>,
+    props: Vec<Prop>,
+    created: String,
+    updated: String,
+    may_edit: bool,
+    groups: Vec<LinkGroup>,
+    /// The link search: the kind searched, what was typed, and what it found.
+    link_to: String,
+    link_q: String,
+    candidates: Option<Vec<Linked>>,
+}
+
+fn link_kinds(kind: CardKind) -> [&'static str; 2] {
+    match kind {
+        CardKind::Contact => ["companies", "leads"],
+        CardKind::Company => ["contacts", "leads"],
+    }
+}
+
+fn group_title(ui: &Ui, to: &str) -> String {
+    match to {
+        "contacts" => ui.tr.t("cards-linked-contacts"),
+        "companies" => ui.tr.t("cards-linked-companies"),
+        _ => ui.tr.t("cards-linked-leads"),
+    }
+}
+
+/// Names and addresses of contacts, companies or leads by id, as the user may see them.
+async fn named(
+    ui: &Ui,
+    to: &str,
+    ids: Vec<i64>,
+    query: Option<String>,
+) -> Result<Vec<Linked>, super::UiFail> {
+    if ids.is_empty() && query.is_none() {
+        return Ok(vec![]);
+    }
+    let limit = if query.is_some() { 10 } else { 250 };
+    if to == "leads" {
+        let page = sb_service::leads::list(
+            ui.ctx(),
+            &ui.actor,
+            sb_service::leads::ListParams {
+                page: 1,
+                limit,
+                ids,
+                query,
+                ..Default::default()
+            },
+        )
+        .await
+        .or_fail(ui)?;
+        return Ok(page
+            .items
+            .into_iter()
+            .map(|v| Linked {
+                id: v.lead.id.0,
+                href: format!("/leads/{}", v.lead.id.0),
+                name: v.lead.name,
+            })
+            .collect());
+    }
+    let kind = if to == "contacts" {
+        CardKind::Contact
+    } else {
+        CardKind::Company
+    };
+    let page = sb_service::cards::list(
+        ui.ctx(),
+        &ui.actor,
+        kind,
+        ListParams {
+            page: 1,
+            limit,
+            ids,
+            query,
+            order_by: OrderByField::Name,
+            ..Default::default()
+        },
+    )
+    .await
+    .or_fail(ui)?;
+    Ok(page
+        .items
+        .into_iter()
+        .map(|v| Linked {
+            id: v.card.id,
+            href: format!("/{}/{}", kind.plural(), v.card.id),
+            name: v.card.name,
+        })
+        .collect())
+}
+
+async fn show(kind: CardKind, ui: Ui, Path(raw): Path<String>, Query(q): Query<Pairs>) -> UiResult {
+    let id = card_id(&ui, &raw)?;
+    let k = KindText::of(kind, &ui);
+    let l = ui.layout(k.entity);
+    let view = sb_service::cards::get(ui.ctx(), &ui.actor, kind, id)
+        .await
+        .or_fail(&ui)?;
+    let defs = sb_service::cards::field_defs(ui.ctx(), ui.actor.account.id, kind)
+        .await
+        .or_fail(&ui)?;
+    let users = users(&ui).await?;
+    let c = &view.card;
+    let props = defs
+        .iter()
+        .map(|d| Prop {
+            label: d.name.clone(),
+            values: values_of(c, d)
+                .map(|fv| display(&ui, &l, d, fv))
+                .unwrap_or_default(),
+        })
+        .collect();
+    let links = sb_service::links::list(ui.ctx(), &ui.actor, kind.entity_kind(), id)
+        .await
+        .or_fail(&ui)?;
+    let mut groups = Vec::new();
+    for to in link_kinds(kind) {
+        let ids: Vec<i64> = links
+            .iter()
+            .filter(|x| x.to_entity_type == to)
+            .map(|x| x.to_entity_id)
+            .collect();
+        groups.push(LinkGroup {
+            to_type: to,
+            title: group_title(&ui, to),
+            items: named(&ui, to, ids, None).await?,
+        });
+    }
+    let may_edit = may_edit(&ui, kind, &users, c);
+    let link_to = first(&q, "link_to").to_string();
+    let link_q = first(&q, "link_q").to_string();
+    let candidates =
+        if may_edit && link_kinds(kind).contains(&link_to.as_str()) && !link_q.is_empty() {
+            let linked: Vec<i64> = links
+                .iter()
+                .filter(|x| x.to_entity_type == link_to)
+                .map(|x| x.to_entity_id)
+                .collect();
+            let found = named(&ui, &link_to, vec![], Some(link_q.clone())).await?;
+            Some(
+                found
+                    .into_iter()
+                    .filter(|f| !linked.contains(&f.id))
+                    .collect(),
+            )
+        } else {
+            None
+        };
+    Ok(page(&CardPage {
+        id,
+        name: c.name.clone(),
+        responsible: user_name(&users, c.responsible_user_id),
+        tags: view.tags.iter().map(|t| t.name.clone()).collect(),
+        props,
+        created: l.datetime(c.created_at),
+        updated: l.datetime(c.updated_at),
+        may_edit,
+        groups,
+        link_to,
+        link_q,
+        candidates,
+        l,
+        k,
+    }))
+}
+
+async fn relink(
+    kind: CardKind,
+    add: bool,
+    ui: Ui,
+    Path(raw): Path<String>,
+    Form(f): Form<Pairs>,
+) -> UiResult {
+    let id = card_id(&ui, &raw)?;
+    let to = first(&f, "to_type");
+    let input = LinkInput {
+        to_entity_id: first(&f, "to_id").parse().ok(),
+        to_entity_type: Some(to.to_string()),
+        ..Default::default()
+    };
+    let ek = kind.entity_kind();
+    if add {
+        sb_service::links::link(ui.ctx(), &ui.actor, ek, id, vec![input])
+            .await
+            .or_fail(&ui)?;
+    } else {
+        sb_service::links::unlink(ui.ctx(), &ui.actor, ek, id, vec![input])
+            .await
+            .or_fail(&ui)?;
+    }
+    Ok(ui.redirect(&format!("/{}/{id}#links", kind.plural())))
+}
+
+// ---------------------------------------------------------------------------------
+// The form
+
+/// One custom field's input(s), with what they hold now (stored, or as typed).
+pub struct FieldForm {
+    pub id: i64,
+    pub name: String,
+    /// Which input the template draws: "text", "textarea", "url", "number",
+    /// "checkbox", "select", "radio", "multiselect", "multitext", "date", "datetime".
+    pub input: &'static str,
+    /// For "multitext": the input's type (`tel` for phones, `email` for e-mails).
+    pub text_type: &'static str,
+    pub values: Vec<String>,
+    /// For "multitext": each value's type (an option's id), parallel to `values`.
+    pub types: Vec<String>,
+    /// Option id and label.
+    pub options: Vec<(String, String)>,
+    /// The key of its errors in the service's answer (`custom_fields_values.N`).
+    pub error_key: String,
+}
+
+impl FieldForm {
+    pub fn has(&self, v: &str) -> bool {
+        self.values.iter().any(|x| x == v)
+    }
+    pub fn value(&self) -> &str {
+        self.values.first().map(String::as_str).unwrap_or("")
+    }
+    /// The rows a multi-value field shows: what it holds, then one empty row to add to.
+    pub fn rows(&self) -> Vec<(usize, &str, &str)> {
+        let mut out: Vec<(usize, &str, &str)> = self
+            .values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                (
+                    i,
+                    v.as_str(),
+                    self.types.get(i).map(String::as_str).unwrap_or(""),
+                )
+            })
+            .collect();
+        out.push((out.len(), "", ""));
+        out
+    }
+}
+
+#[derive(Template)]
+#[template(path = "cards/form.html")]
+struct FormPage {
+    l: Layout,
+    k: KindText,
+    title: String,
+    action: String,
+    cancel: String,
+    is_contact: bool,
+    name: String,
+    first_name: String,
+    last_name: String,
+    responsible: i64,
+    users: Vec<(i64, String)>,
+    tags: String,
+    fields: Vec<FieldForm>,
+    errors: FormErrors,
+}
+
+fn input_of(def: &FieldDef) -> (&'static str, &'static str) {
+    match def.field_type {
+        FieldType::Text => ("text", "text"),
+        FieldType::Textarea => ("textarea", "text"),
+        FieldType::Url => ("url", "url"),
+        FieldType::Numeric | FieldType::Price => ("number", "text"),
+        FieldType::Checkbox => ("checkbox", "text"),
+        FieldType::Select => ("select", "text"),
+        FieldType::Radiobutton => ("radio", "text"),
+        FieldType::Multiselect => ("multiselect", "text"),
+        FieldType::Date | FieldType::Birthday => ("date", "text"),
+        FieldType::DateTime => ("datetime", "text"),
+        FieldType::Multitext if def.is_phone() => ("multitext", "tel"),
+        FieldType::Multitext if def.code.as_deref() == Some("EMAIL") => ("multitext", "email"),
+        FieldType::Multitext => ("multitext", "text"),
+    }
+}
+
+fn blank_field(ui: &Ui, i: usize, def: &FieldDef) -> FieldForm {
+    let (input, text_type) = input_of(def);
+    FieldForm {
+        id: def.id.0,
+        name: def.name.clone(),
+        input,
+        text_type,
+        values: vec![],
+        types: vec![],
+        options: def
+            .enums
+            .iter()
+            .map(|e| (e.id.to_string(), enum_label(ui, def, &e.value)))
+            .collect(),
+        error_key: format!("custom_fields_values.{i}"),
+    }
+}
+
+/// The form's fields holding a card's stored values.
+fn stored_fields(ui: &Ui, l: &Layout, defs: &[FieldDef], card: Option<&Card>) -> Vec<FieldForm> {
+    defs.iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let mut f = blank_field(ui, i, d);
+            let Some(fv) = card.and_then(|c| values_of(c, d)) else {
+                return f;
+            };
+            for item in &fv.values {
+                let v = match d.field_type {
+                    FieldType::Date | FieldType::Birthday => secs_of(&item.value)
+                        .map(|s| l.input_datetime(s * 1000).chars().take(10).collect())
+                        .unwrap_or_default(),
+                    FieldType::DateTime => secs_of(&item.value)
+                        .map(|s| l.input_datetime(s * 1000))
+                        .unwrap_or_default(),
+                    FieldType::Select | FieldType::Radiobutton | FieldType::Multiselect => {
+                        item.enum_id.map(|e| e.to_string()).unwrap_or_default()
+                    }
+                    _ => number_text(&item.value),
+                };
+                f.values.push(v);
+                f.types
+                    .push(item.enum_id.map(|e| e.to_string()).unwrap_or_default());
+            }
+            f
+        })
+        .collect()
+}
+
+/// The form's fields holding what was typed (shown again beside the errors).
+fn typed_fields(ui: &Ui, defs: &[FieldDef], p: &Pairs) -> Vec<FieldForm> {
+    defs.iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let mut f = blank_field(ui, i, d);
+            let key = format!("cf{}", d.id.0);
+            let values = every(p, &key);
+            let types = every(p, &format!("{key}_type"));
+            for (j, v) in values.iter().enumerate() {
+                if v.is_empty() {
+                    continue;
+                }
+                f.values.push(v.to_string());
+                f.types
+                    .push(types.get(j).map(|t| t.to_string()).unwrap_or_default());
+            }
+            f
+        })
+        .collect()
+}
+
+/// What the form says about every field, in the service's input shape: each field is
+/// written (an emptied one is cleared), in the order of `defs` so that an error's
+/// `custom_fields_values.N` names the field it is about.
+fn field_inputs(l: &Layout, defs: &[FieldDef], p: &Pairs) -> Vec<FieldValueInput> {
+    defs.iter()
+        .map(|d| {
+            let key = format!("cf{}", d.id.0);
+            let values = every(p, &key);
+            let types = every(p, &format!("{key}_type"));
+            let text = |v: &str| ValueInput {
+                value: Some(Value::String(v.to_string())),
+                ..Default::default()
+            };
+            let items: Vec<ValueInput> = values
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| !v.is_empty())
+                .map(|(j, v)| match d.field_type {
+                    FieldType::Checkbox => ValueInput {
+                        value: Some(Value::Bool(true)),
+                        ..Default::default()
+                    },
+                    FieldType::Select | FieldType::Radiobutton | FieldType::Multiselect => {
+                        match v.parse::<i64>() {
+                            Ok(id) => ValueInput {
+                                enum_id: Some(id),
+                                ..Default::default()
+                            },
+                            Err(_) => text(v),
+                        }
+                    }
+                    // A day the input could not read goes on as typed: the service
+                    // answers that it is not a date, beside the field.
+                    FieldType::Date | FieldType::Birthday => match l.fmt.parse_input_date(v, false)
+                    {
+                        Some(ms) => ValueInput {
+                            value: Some(Value::from(ms.div_euclid(1000))),
+                            ..Default::default()
+                        },
+                        None => text(v),
+                    },
+                    FieldType::DateTime => match l.fmt.parse_input_datetime(v) {
+                        Some(ms) => ValueInput {
+                            value: Some(Value::from(ms.div_euclid(1000))),
+                            ..Default::default()
+                        },
+                        None => text(v),
+                    },
+                    FieldType::Multitext => ValueInput {
+                        value: Some(Value::String(v.to_string())),
+                        enum_id: types.get(j).and_then(|t| t.parse().ok()),
+                        enum_code: None,
+                    },
+                    _ => text(v),
+                })
+                .collect();
+            FieldValueInput {
+                field_id: Some(d.id.0),
+                field_code: None,
+                values: Some(items),
+            }
+        })
+        .collect()
+}
+
+fn tag_refs(s: &str) -> Vec<TagRef> {
+    let mut seen: Vec<String> = Vec::new();
+    s.split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .filter(|t| {
+            let low = t.to_lowercase();
+            let new = !seen.contains(&low);
+            seen.push(low);
+            new
+        })
+        .map(|t| TagRef {
+            id: None,
+            name: Some(t.to_string()),
+        })
+        .collect()
+}
+
+fn input_from(kind: CardKind, l: &Layout, defs: &[FieldDef], p: &Pairs) -> CardInput {
+    let contact = kind == CardKind::Contact;
+    CardInput {
+        name: Some(first(p, "name").to_string()),
+        first_name: contact.then(|| first(p, "first_name").to_string()),
+        last_name: contact.then(|| first(p, "last_name").to_string()),
+        responsible_user_id: first(p, "responsible").parse().ok(),
+        custom_fields_values: Some(field_inputs(l, defs, p)),
+        tags: Some(tag_refs(first(p, "tags"))),
+        ..Default::default()
+    }
+}
+
+async fn form_users(ui: &Ui) -> Result<Vec<(i64, String)>, super::UiFail> {
+    Ok(users(ui)
+        .await?
+        .into_iter()
+        .filter(|u| u.is_active)
+        .map(|u| (u.id.0, u.name))
+        .collect())
+}
+
+async fn new_form(kind: CardKind, ui: Ui) -> UiResult {
+    let k = KindText::of(kind, &ui);
+    let l = ui.layout(k.entity);
+    let defs = sb_service::cards::field_defs(ui.ctx(), ui.actor.account.id, kind)
+        .await
+        .or_fail(&ui)?;
+    Ok(page(&FormPage {
+        title: k.new.clone(),
+        action: k.base.to_string(),
+        cancel: k.base.to_string(),
+        is_contact: kind == CardKind::Contact,
+        name: String::new(),
+        first_name: String::new(),
+        last_name: String::new(),
+        responsible: ui.actor.user.id.0,
+        users: form_users(&ui).await?,
+        tags: String::new(),
+        fields: stored_fields(&ui, &l, &defs, None),
+        errors: FormErrors::none(),
+        l,
+        k,
+    }))
+}
+
+async fn edit_form(kind: CardKind, ui: Ui, Path(raw): Path<String>) -> UiResult {
+    let id = card_id(&ui, &raw)?;
+    let k = KindText::of(kind, &ui);
+    let l = ui.layout(k.entity);
+    let view = sb_service::cards::get(ui.ctx(), &ui.actor, kind, id)
+        .await
+        .or_fail(&ui)?;
+    let defs = sb_service::cards::field_defs(ui.ctx(), ui.actor.account.id, kind)
+        .await
+        .or_fail(&ui)?;
+    let c = &view.card;
+    Ok(page(&FormPage {
+        title: k.edit.clone(),
+        action: format!("{}/{id}", k.base),
+        cancel: format!("{}/{id}", k.base),
+        is_contact: kind == CardKind::Contact,
+        name: c.name.clone(),
+        first_name: c.first_name.clone(),
+        last_name: c.last_name.clone(),
+        responsible: c.responsible_user_id.map(|u| u.0).unwrap_or(0),
+        users: form_users(&ui).await?,
+        tags: view
+            .tags
+            .iter()
+            .map(|t| t.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        fields: stored_fields(&ui, &l, &defs, Some(c)),
+        errors: FormErrors::none(),
+        l,
+        k,
+    }))
+}
+
+/// Writes a create or an update; a refused input shows the form again, as typed,
+/// with the service's messages beside the fields.
+async fn save(kind: CardKind, ui: Ui, id: Option<i64>, f: Pairs) -> UiResult {
+    let k = KindText::of(kind, &ui);
+    let l = ui.layout(k.entity);
+    let defs = sb_service::cards::field_defs(ui.ctx(), ui.actor.account.id, kind)
+        .await
+        .or_fail(&ui)?;
+    let mut input = input_from(kind, &l, &defs, &f);
+    let result = match id {
+        None => {
+            // A new card with no tags typed has none to write.
+            if input.tags.as_ref().is_some_and(Vec::is_empty) {
+                input.tags = None;
+            }
+            sb_service::cards::create(ui.ctx(), &ui.actor, kind, vec![input]).await
+        }
+        Some(id) => {
+            input.id = Some(id);
+            sb_service::cards::update(ui.ctx(), &ui.actor, kind, vec![input]).await
+        }
+    };
+    let e = match result {
+        Ok(refs) => {
+            let to = refs.first().map(|r| r.id).or(id).unwrap_or(0);
+            return Ok(ui.redirect(&format!("{}/{to}", k.base)));
+        }
+        Err(e) => e,
+    };
+    let Some(errors) = FormErrors::of(&e, &ui.tr) else {
+        return Err(ui.fail(e));
+    };
+    let form = FormPage {
+        title: if id.is_some() {
+            k.edit.clone()
+        } else {
+            k.new.clone()
+        },
+        action: match id {
+            Some(id) => format!("{}/{id}", k.base),
+            None => k.base.to_string(),
+        },
+        cancel: match id {
+            Some(id) => format!("{}/{id}", k.base),
+            None => k.base.to_string(),
+        },
+        is_contact: kind == CardKind::Contact,
+        name: first(&f, "name").to_string(),
+        first_name: first(&f, "first_name").to_string(),
+        last_name: first(&f, "last_name").to_string(),
+        responsible: first(&f, "responsible").parse().unwrap_or(0),
+        users: form_users(&ui).await?,
+        tags: first(&f, "tags").to_string(),
+        fields: typed_fields(&ui, &defs, &f),
+        errors,
+        l,
+        k,
+    };
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page(&form)).into_response())
+}
+
+async fn create(kind: CardKind, ui: Ui, Form(f): Form<Pairs>) -> UiResult {
+    save(kind, ui, None, f).await
+}
+
+async fn update(kind: CardKind, ui: Ui, Path(raw): Path<String>, Form(f): Form<Pairs>) -> UiResult {
+    let id = card_id(&ui, &raw)?;
+    save(kind, ui, Some(id), f).await
+}
+
+/// A card's first phone and e-mail as short text (search results).
+pub fn contact_points(defs: &[FieldDef], v: &CardView) -> String {
+    let mut out: Vec<String> = Vec::new();
+    for d in defs
+        .iter()
+        .filter(|d| d.is_phone() || d.code.as_deref() == Some("EMAIL"))
+    {
+        if let Some(fv) = values_of(&v.card, d) {
+            out.extend(fv.values.iter().map(|i| number_text(&i.value)));
+        }
+    }
+    out.join(", ")
+}
