@@ -1121,3 +1121,63 @@ async fn write_complex(
     tx.commit().await?;
     Ok(())
 }
+
+/// One stage's figures on the pipeline board: how many leads the caller may see there
+/// and the sum of their prices.
+pub use sb_store::leads::StatusCount as StageTotal;
+
+/// Leads and price sums per stage of one pipeline, counted inside the caller's view
+/// scope (a manager with scope "own" sees the figures of their own leads). Stages
+/// without leads are absent.
+pub async fn stage_totals(
+    ctx: &Ctx,
+    actor: &Actor,
+    pipeline_id: i64,
+) -> Result<Vec<StageTotal>, ServiceError> {
+    let vis = actor.visibility(EntityKind::Leads, Action::View);
+    if vis == Visibility::None {
+        return Ok(Vec::new());
+    }
+    let mut c = ctx.db.conn().await?;
+    Ok(
+        leads::count_by_status(&mut c, actor.account.id, Some(PipelineId(pipeline_id)), vis)
+            .await?,
+    )
+}
+
+/// Deletes (marks deleted) one lead the caller may delete, recording `lead_deleted`
+/// in the same transaction. A lead the caller may not see is `NotFound`; one they see
+/// but may not delete is `Forbidden`.
+pub async fn delete(ctx: &Ctx, actor: &Actor, id: i64) -> Result<(), ServiceError> {
+    let view = actor.visibility(EntityKind::Leads, Action::View);
+    let del = actor.visibility(EntityKind::Leads, Action::Delete);
+    let mut tx = ctx.db.begin().await?;
+    let lead = leads::lock_many(&mut tx, actor.account.id, &[LeadId(id)], view)
+        .await?
+        .pop()
+        .ok_or(ServiceError::NotFound)?;
+    let owner_group = match lead.responsible_user_id {
+        Some(u) => users::get(&mut tx, actor.account.id, u)
+            .await?
+            .and_then(|u| u.group_id),
+        None => None,
+    };
+    if !del.covers(lead.responsible_user_id, owner_group) {
+        return Err(ServiceError::Forbidden(format!(
+            "you may not delete lead {id}"
+        )));
+    }
+    let now = ctx.now();
+    leads::delete(&mut tx, actor.account.id, &[lead.id], actor.user.id, now).await?;
+    let mut rec = Recorder::new(ctx, actor);
+    rec.record(
+        EventKind::LeadDeleted,
+        EntityKind::Leads,
+        id,
+        status_json(&lead),
+        json!([]),
+    );
+    rec.write(&mut tx).await?;
+    tx.commit().await?;
+    Ok(())
+}

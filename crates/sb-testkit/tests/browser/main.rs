@@ -39,6 +39,12 @@ async fn auth() {
 }
 
 #[tokio::test]
+async fn board() {
+    // The spec makes its own leads through the board's quick-add form.
+    run_spec("board").await;
+}
+
+#[tokio::test]
 async fn cards() {
     run_spec_with("cards", |app| {
         Box::pin(async move { (owned(cards::data(app).await), None) })

@@ -4,6 +4,7 @@
 
 mod cards;
 mod incoming;
+mod leads;
 mod notes;
 mod sessions;
 mod tasks;

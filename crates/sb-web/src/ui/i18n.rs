@@ -30,9 +30,12 @@ const SOURCES: &[(&str, &[(&str, &str)])] = locales![
     "cards",
     "companies",
     "contacts",
+    "custom_fields",
     "dashboard",
     "incoming",
+    "leads",
     "notes",
+    "pipelines",
     "search",
     "tasks",
     "users",
@@ -191,7 +194,7 @@ impl From<String> for Arg {
 }
 
 #[cfg(test)]
-#[allow(clippy::panic)]
+#[allow(clippy::panic, clippy::unwrap_used)]
 mod tests {
     use super::*;
     use std::collections::BTreeSet;

@@ -23,11 +23,14 @@ pub mod assets;
 pub mod cards;
 pub mod companies;
 pub mod contacts;
+pub mod custom_fields;
 pub mod dashboard;
 pub mod format;
 pub mod i18n;
 pub mod incoming;
+pub mod leads;
 pub mod notes;
+pub mod pipelines;
 pub mod profile;
 pub mod search;
 pub mod sessions;
@@ -66,6 +69,9 @@ pub fn router(st: AppState) -> Router<AppState> {
         .merge(tasks::router())
         .merge(users::router())
         .merge(notes::router())
+        .merge(leads::router())
+        .merge(pipelines::router())
+        .merge(custom_fields::router())
         .layer(axum::middleware::from_fn_with_state(st, guard))
         .route("/assets/{hash}/{name}", get(assets::serve))
 }
