@@ -52,7 +52,7 @@ async fn lead_with(app: &TestApp, actor: &Actor, input: LeadInput) -> i64 {
 /// How the page shows an amount of minor units (in whole units).
 fn money(app: &TestApp, minor: i64) -> String {
     let a = &app.admin.account;
-    Formats::new("en", &a.timezone, &a.currency).money(minor / 100)
+    Formats::new("en", &a.timezone, &a.currency).money(minor)
 }
 
 fn actor_of(app: &TestApp, user: sb_domain::entities::User) -> Actor {

@@ -90,12 +90,6 @@ fn call_line(l: &Layout, c: &CallSession) -> CallLine {
     }
 }
 
-/// Lead prices are kept in minor units; `Layout::money` shows whole units, as the
-/// board's sums are read (cents would be noise there).
-fn whole(minor: i64) -> i64 {
-    minor.div_euclid(100)
-}
-
 async fn show(ui: Ui) -> UiResult {
     let l = ui.layout("dashboard");
     let now = ui.ctx().now();
@@ -120,14 +114,14 @@ async fn show(ui: Ui) -> UiResult {
         missed: d.missed_calls.iter().map(|c| call_line(&l, c)).collect(),
         pipeline: d.pipeline.name.clone(),
         total_leads: d.stages.iter().map(|s| s.leads).sum(),
-        total_price: l.money(whole(d.stages.iter().map(|s| s.price).sum())),
+        total_price: l.money(d.stages.iter().map(|s| s.price).sum()),
         stages: d
             .stages
             .iter()
             .map(|s| StageLine {
                 name: s.status.name.clone(),
                 leads: s.leads,
-                price: l.money(whole(s.price)),
+                price: l.money(s.price),
                 width: if max > 0 {
                     // At least a sliver for a stage with leads, so it shows.
                     ((s.leads * 20 + max / 2) / max).max(i64::from(s.leads > 0))

@@ -123,9 +123,18 @@ impl Formats {
         group(n, self.separators().0)
     }
 
-    /// An amount in the account's currency (whole units, as lead prices are).
-    pub fn money(&self, n: i64) -> String {
-        let amount = self.num(n);
+    /// An amount in the account's currency, from minor units (as prices are stored):
+    /// cents shown only when there are any.
+    pub fn money(&self, minor: i64) -> String {
+        let (thousands, decimal) = self.separators();
+        let cents = minor.unsigned_abs() % 100;
+        let mut amount = group(minor / 100, thousands);
+        if minor < 0 && minor > -100 {
+            amount = format!("-{amount}");
+        }
+        if cents != 0 {
+            amount = format!("{amount}{decimal}{cents:02}");
+        }
         let sym = match self.currency.as_str() {
             "EUR" => "€",
             "USD" => "$",
@@ -190,11 +199,15 @@ mod tests {
     #[test]
     fn numbers_and_money() {
         assert_eq!(
-            Formats::new("en", "UTC", "EUR").money(1234567),
+            Formats::new("en", "UTC", "EUR").money(123456700),
             "€1,234,567"
         );
-        assert_eq!(Formats::new("es", "UTC", "EUR").money(1234), "1.234\u{a0}€");
-        assert_eq!(Formats::new("pt", "UTC", "BRL").money(99), "R$\u{a0}99");
+        assert_eq!(Formats::new("en", "UTC", "EUR").money(-150), "€-1.50");
+        assert_eq!(
+            Formats::new("es", "UTC", "EUR").money(123450),
+            "1.234,50\u{a0}€"
+        );
+        assert_eq!(Formats::new("pt", "UTC", "BRL").money(9900), "R$\u{a0}99");
         assert_eq!(Formats::new("hu", "UTC", "HUF").num(-1234), "-1\u{202f}234");
         assert_eq!(duration(65), "1:05");
         assert_eq!(duration(3725), "1:02:05");

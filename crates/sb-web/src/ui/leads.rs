@@ -88,11 +88,6 @@ fn parse_price(s: &str) -> Result<Option<i64>, ()> {
     }
 }
 
-/// Minor units to the whole units the layout's `money` shows.
-fn whole(minor: i64) -> i64 {
-    minor.div_euclid(100)
-}
-
 /// A price in minor units as a number input's value.
 fn price_input(minor: i64) -> String {
     if minor % 100 == 0 {
@@ -321,7 +316,7 @@ async fn board_leads(
             BoardLead {
                 id: l.id.0,
                 name: shown_name(&ui.tr, l.id.0, &l.name),
-                price: whole(l.price),
+                price: l.price,
                 contact: main_contact(&v).and_then(|c| contacts.get(&c).cloned()),
                 company: l.company_id.and_then(|c| companies.get(&c.0).cloned()),
                 responsible: l
@@ -395,7 +390,7 @@ async fn column(
         color: color_class(&status.color),
         closing: status.is_closing(),
         count: t.map(|t| t.leads).unwrap_or(0),
-        sum: whole(t.map(|t| t.price).unwrap_or(0)),
+        sum: t.map(|t| t.price).unwrap_or(0),
         leads: cards,
         more,
         errors: FormErrors::none(),
@@ -1104,7 +1099,7 @@ async fn card_page(
         id,
         name: shown_name(&ui.tr, id, &lead.name),
         raw_name: lead.name.clone(),
-        price: whole(lead.price),
+        price: lead.price,
         price_value: price_input(lead.price),
         pipeline_id: lead.pipeline_id.0,
         pipeline_name: p.map(|p| p.name.clone()).unwrap_or_default(),

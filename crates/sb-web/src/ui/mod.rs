@@ -16,7 +16,8 @@
 //!   messages shown beside each field (`errors.get("name")`).
 //! - Strings: `{{ l.t("key") }}` / `l.t1("key", "count", n)`, keys in
 //!   `locales/{en,es,pt,hu}.ftl` (a test fails on a missing or unknown key). Dates,
-//!   numbers and money: `l.datetime(ms)`, `l.date(ms)`, `l.num(n)`, `l.money(n)`.
+//!   numbers and money: `l.datetime(ms)`, `l.date(ms)`, `l.num(n)`, `l.money(minor_units)`
+//!   (prices are stored in minor units; cents are shown only when there are any).
 //! - Never build HTML with `format!`: templates escape what they print.
 
 pub mod assets;
