@@ -273,6 +273,24 @@ async fn a_contact_created_with_a_spanish_number_is_found_by_the_search_in_anoth
                 // The header's box keeps what was typed.
                 .assert_has(&format!("name=\"q\" value=\"{typed}\""));
         }
+        // Leads are found by name too, in their own group.
+        let lead = sb_service::leads::create(
+            app.ctx(),
+            &app.admin,
+            vec![sb_service::leads::LeadInput {
+                name: Some("Lucía's order".into()),
+                ..Default::default()
+            }],
+        )
+        .await
+        .unwrap()[0]
+            .id;
+        b.get("/search?q=Luc%C3%ADa")
+            .await
+            .assert_has("id=\"hits-contacts\"")
+            .assert_has("id=\"hits-leads\"")
+            .assert_has(&format!("href=\"/leads/{lead}\""))
+            .assert_has("Lucía&#39;s order");
         b.get("/search?q=lucia%20nobody")
             .await
             .assert_has("Nothing found for");
