@@ -704,3 +704,33 @@ async fn every_field_type_has_its_input_and_round_trips_through_the_form() {
         assert_eq!(has(4), 0, "an emptied date is cleared");
     }
 }
+
+#[tokio::test]
+async fn a_card_of_a_deactivated_user_keeps_its_owner_through_an_edit() {
+    for app in spawn_apps().await {
+        let b = Browser::admin(&app).await;
+        let gone = manager(&app, "Gone", Rights::manager_default(), "en").await;
+        let id = card(
+            &app,
+            &app.admin,
+            CardKind::Contact,
+            "Left Behind",
+            Some(gone.id.0),
+            vec![],
+        )
+        .await;
+        sb_service::users::set_active(app.ctx(), &app.admin, gone.id, false)
+            .await
+            .unwrap();
+        b.get(&format!("/contacts/{id}/edit"))
+            .await
+            .assert_has(&format!(
+                "<option value=\"{}\" selected>Gone</option>",
+                gone.id.0
+            ));
+        // The list's filter offers only active users.
+        b.get("/contacts")
+            .await
+            .assert_lacks(&format!("<option value=\"{}\"", gone.id.0));
+    }
+}
