@@ -12,6 +12,7 @@ pub mod cards;
 pub mod catalogs;
 pub mod clock;
 pub mod custom_fields;
+pub mod dashboard;
 pub mod error;
 pub mod events;
 pub mod jobs;

@@ -6,13 +6,14 @@ use crate::cards::{check_batch_size, MAX_LIMIT};
 use crate::events::{entity_visible, view_scopes, EventKind, Recorder};
 use crate::Page;
 use crate::{Actor, Ctx, ItemErrors, ServiceError};
+use sb_domain::calls::RecordingStatus;
 use sb_domain::feed::{note_types as nt, Event, Note, Task};
 use sb_domain::fields::FieldError;
-use sb_domain::{Action, EntityKind, NoteId, UserId, Visibility};
+use sb_domain::{Action, CallId, EntityKind, NoteId, UserId, Visibility};
 use sb_store::events::{self, EventFilter};
 use sb_store::notes::{self, NoteFilter};
 use sb_store::tasks::{self, TaskFilter, TaskOrder};
-use sb_store::users;
+use sb_store::{custom_fields, pipelines, users};
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 
@@ -640,6 +641,20 @@ pub async fn feed(
     page: i64,
     limit: i64,
 ) -> Result<Page<FeedItem>, ServiceError> {
+    let mut c = ctx.db.conn().await?;
+    feed_on(&mut c, actor, kind, entity_id, page, limit, Vec::new()).await
+}
+
+/// [`feed`] on a connection, with only the events of `event_types` (all when empty).
+async fn feed_on(
+    c: &mut impl sb_store::DbConn,
+    actor: &Actor,
+    kind: EntityKind,
+    entity_id: i64,
+    page: i64,
+    limit: i64,
+    event_types: Vec<String>,
+) -> Result<Page<FeedItem>, ServiceError> {
     check_entity(kind)?;
     let limit = limit.clamp(1, MAX_LIMIT);
     let page = page.max(1);
@@ -650,12 +665,11 @@ pub async fn feed(
         )));
     }
     let account = actor.account.id;
-    let mut c = ctx.db.conn().await?;
-    if !entity_visible(&mut c, actor, kind, entity_id).await? {
+    if !entity_visible(c, actor, kind, entity_id).await? {
         return Err(ServiceError::NotFound);
     }
     let ns = notes::list(
-        &mut c,
+        c,
         account,
         &NoteFilter {
             entity_type: Some(kind),
@@ -667,7 +681,7 @@ pub async fn feed(
     )
     .await?;
     let ts = tasks::list(
-        &mut c,
+        c,
         account,
         &TaskFilter {
             entity_type: Some(kind),
@@ -681,9 +695,10 @@ pub async fn feed(
     )
     .await?;
     let es = events::list(
-        &mut c,
+        c,
         account,
         &EventFilter {
+            types: event_types,
             entity_type: Some(kind),
             entity_ids: vec![entity_id],
             limit: depth,
@@ -705,4 +720,132 @@ pub async fn feed(
         .skip(((page - 1) * limit) as usize)
         .collect();
     Ok(page_of(items, page, limit))
+}
+
+/// A call note's call, as the card's player needs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FeedCall {
+    pub call_id: CallId,
+    /// `None` when the PBX made no recording of it.
+    pub recording: Option<RecordingStatus>,
+}
+
+/// A card's feed as a page shows it: the items, and the names the items refer to by id
+/// (users, stages, fields) and the call behind each call note, looked up once per page.
+pub struct CardFeed {
+    pub page: Page<FeedItem>,
+    /// Every user of the account by id (authors, responsible users, managers on calls).
+    pub users: HashMap<i64, String>,
+    /// Stage id -> (pipeline name, stage name), when the page has a stage change.
+    pub statuses: HashMap<i64, (String, String)>,
+    /// Custom field id -> name, when the page has a field change.
+    pub fields: HashMap<i64, String>,
+    /// Note id -> its call, for call notes whose call Switchboard recorded.
+    pub calls: HashMap<i64, FeedCall>,
+}
+
+/// Events a card's page leaves out of its feed: each only announces a note that the
+/// feed shows itself.
+const NOTE_EVENTS: [EventKind; 3] = [
+    EventKind::IncomingCall,
+    EventKind::OutgoingCall,
+    EventKind::CommonNoteAdded,
+];
+
+/// The call id in a call note's `link`, when the link is Switchboard's own player URL
+/// (`/api/v4/calls/{id}/recording`; a link a client gave through the API is not).
+pub fn call_of_link(link: &str) -> Option<CallId> {
+    link.strip_prefix("/api/v4/calls/")?
+        .strip_suffix("/recording")?
+        .parse()
+        .ok()
+        .map(CallId)
+}
+
+/// The feed of one card for its page (the web UI): like [`feed`] without the events
+/// that only announce a note, with what it names resolved. `NotFound` when the caller
+/// cannot see the card.
+pub async fn card_feed(
+    ctx: &Ctx,
+    actor: &Actor,
+    kind: EntityKind,
+    entity_id: i64,
+    page: i64,
+    limit: i64,
+) -> Result<CardFeed, ServiceError> {
+    let types: Vec<String> = EventKind::ALL
+        .iter()
+        .filter(|k| !NOTE_EVENTS.contains(k))
+        .map(|k| k.as_str().to_string())
+        .collect();
+    let account = actor.account.id;
+    let mut c = ctx.db.conn().await?;
+    let page = feed_on(&mut c, actor, kind, entity_id, page, limit, types).await?;
+    let users = users::list(&mut c, account)
+        .await?
+        .into_iter()
+        .map(|u| (u.id.0, u.name))
+        .collect();
+    let has_event = |t: EventKind| {
+        page.items
+            .iter()
+            .any(|i| matches!(i, FeedItem::Event(e) if e.event_type == t.as_str()))
+    };
+    let mut statuses = HashMap::new();
+    if has_event(EventKind::LeadStatusChanged) {
+        for p in pipelines::list(&mut c, account).await? {
+            for st in p.statuses {
+                statuses.insert(st.id.0, (p.name.clone(), st.name));
+            }
+        }
+    }
+    let mut fields = HashMap::new();
+    if has_event(EventKind::CustomFieldValueChanged) {
+        for d in custom_fields::list(&mut c, account, kind.as_str()).await? {
+            fields.insert(d.id.0, d.name);
+        }
+    }
+    let call_notes: Vec<(i64, CallId)> = page
+        .items
+        .iter()
+        .filter_map(|i| match i {
+            FeedItem::Note(n) if n.note_type == nt::CALL_IN || n.note_type == nt::CALL_OUT => {
+                let call = n
+                    .params
+                    .get("link")
+                    .and_then(Value::as_str)
+                    .and_then(call_of_link)?;
+                Some((n.id.0, call))
+            }
+            _ => None,
+        })
+        .collect();
+    let mut calls = HashMap::new();
+    if !call_notes.is_empty() {
+        let ids: Vec<CallId> = call_notes.iter().map(|(_, c)| *c).collect();
+        let found: HashMap<CallId, Option<RecordingStatus>> =
+            sb_store::calls::get_many(&mut c, account, &ids)
+                .await?
+                .into_iter()
+                .map(|s| (s.id, s.data.recording_status))
+                .collect();
+        for (note, call) in call_notes {
+            if let Some(rec) = found.get(&call) {
+                calls.insert(
+                    note,
+                    FeedCall {
+                        call_id: call,
+                        recording: *rec,
+                    },
+                );
+            }
+        }
+    }
+    Ok(CardFeed {
+        page,
+        users,
+        statuses,
+        fields,
+        calls,
+    })
 }

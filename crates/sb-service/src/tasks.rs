@@ -6,10 +6,11 @@ use crate::cards::{check_batch_size, MAX_LIMIT};
 use crate::events::{entity_visible, EventKind, Recorder};
 use crate::Page;
 use crate::{Actor, Ctx, ItemErrors, ServiceError};
-use sb_domain::feed::{parse_entity_kind, task_types, Task, TaskType};
+use sb_domain::entities::CardKind;
+use sb_domain::feed::{note_types, parse_entity_kind, task_types, Note, Task, TaskType};
 use sb_domain::fields::FieldError;
 use sb_domain::tags::name_key;
-use sb_domain::{Action, EntityKind, GroupId, TaskId, UserId};
+use sb_domain::{Action, EntityKind, GroupId, LeadId, NoteId, TaskId, UserId, Visibility};
 pub use sb_store::tasks::TaskOrder;
 use sb_store::tasks::{self, TaskFilter};
 use sb_store::users;
@@ -98,6 +99,39 @@ pub async fn list(ctx: &Ctx, actor: &Actor, p: ListParams) -> Result<Page<Task>,
         limit,
         has_next,
     })
+}
+
+/// The tasks about one lead, contact or company (open ones, or all), soonest deadline
+/// first; `NotFound` when the caller cannot see that entity, as for its card.
+pub async fn list_for(
+    ctx: &Ctx,
+    actor: &Actor,
+    kind: EntityKind,
+    entity_id: i64,
+    open_only: bool,
+) -> Result<Vec<Task>, ServiceError> {
+    if kind == EntityKind::Tasks {
+        return Err(ServiceError::NotFound);
+    }
+    let mut c = ctx.db.conn().await?;
+    if !entity_visible(&mut c, actor, kind, entity_id).await? {
+        return Err(ServiceError::NotFound);
+    }
+    let f = TaskFilter {
+        entity_type: Some(kind),
+        entity_ids: vec![entity_id],
+        is_completed: open_only.then_some(false),
+        order_by: TaskOrder::CompleteTill,
+        limit: MAX_LIMIT,
+        ..Default::default()
+    };
+    Ok(tasks::list(
+        &mut c,
+        actor.account.id,
+        &f,
+        actor.visibility(EntityKind::Tasks, Action::View),
+    )
+    .await?)
 }
 
 pub async fn get(ctx: &Ctx, actor: &Actor, id: i64) -> Result<Task, ServiceError> {
@@ -331,6 +365,105 @@ fn completion(rec: &mut Recorder<'_>, t: &Task) {
     );
 }
 
+/// The note a completed task's result becomes on the task's entity (C8): what was done
+/// belongs in the card's feed with the rest of its history, not only on the task. None
+/// for a task about nothing or completed without a result text.
+fn result_note(ctx: &Ctx, actor: &Actor, t: &Task, now: i64) -> Option<Note> {
+    let (kind, entity_id) = (t.entity_type?, t.entity_id?);
+    let text = t
+        .result_text
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())?;
+    Some(Note {
+        id: NoteId(ctx.next_id()),
+        account_id: actor.account.id,
+        entity_type: kind,
+        entity_id,
+        note_type: note_types::COMMON.to_string(),
+        params: json!({"text": text}),
+        created_by: actor.user.id,
+        updated_by: actor.user.id,
+        responsible_user_id: Some(t.responsible_user_id),
+        created_at: now,
+        updated_at: now,
+        is_pinned: false,
+    })
+}
+
+/// Writes the result notes of tasks just completed, with the event a note added by hand
+/// would have.
+async fn write_result_notes(
+    tx: &mut sb_store::Tx,
+    rec: &mut Recorder<'_>,
+    notes: &[Note],
+) -> Result<(), ServiceError> {
+    if notes.is_empty() {
+        return Ok(());
+    }
+    sb_store::notes::insert_many(tx, notes).await?;
+    for n in notes {
+        rec.record(
+            EventKind::CommonNoteAdded,
+            n.entity_type,
+            n.entity_id,
+            json!([]),
+            json!([{"note": {"id": n.id.0}}]),
+        );
+    }
+    Ok(())
+}
+
+/// The entities these tasks are about, for [`entity_names`].
+pub fn entities_of(items: &[Task]) -> Vec<(EntityKind, i64)> {
+    items
+        .iter()
+        .filter_map(|t| Some((t.entity_type?, t.entity_id?)))
+        .collect()
+}
+
+/// The names of these leads, contacts and companies (say, the ones tasks are about),
+/// among those the caller may see: an entity outside their scope has no name here, so a
+/// page shows no link to it.
+pub async fn entity_names(
+    ctx: &Ctx,
+    actor: &Actor,
+    entities: &[(EntityKind, i64)],
+) -> Result<HashMap<(EntityKind, i64), String>, ServiceError> {
+    let ids = |kind: EntityKind| -> Vec<i64> {
+        let mut v: Vec<i64> = entities
+            .iter()
+            .filter(|e| e.0 == kind)
+            .map(|e| e.1)
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    let a = actor.account.id;
+    let mut out = HashMap::new();
+    let mut c = ctx.db.conn().await?;
+    let lead_ids: Vec<LeadId> = ids(EntityKind::Leads).into_iter().map(LeadId).collect();
+    let vis = actor.visibility(EntityKind::Leads, Action::View);
+    if !lead_ids.is_empty() && vis != Visibility::None {
+        for l in sb_store::leads::get_many(&mut c, a, &lead_ids, vis).await? {
+            out.insert((EntityKind::Leads, l.id.0), l.name);
+        }
+    }
+    for kind in [CardKind::Contact, CardKind::Company] {
+        let ek = kind.entity_kind();
+        let vis = actor.visibility(ek, Action::View);
+        let wanted = ids(ek);
+        if wanted.is_empty() || vis == Visibility::None {
+            continue;
+        }
+        for card in sb_store::cards::get_many(&mut c, a, kind, &wanted, vis).await? {
+            out.insert((ek, card.id), card.name);
+        }
+    }
+    Ok(out)
+}
+
 /// Creates tasks, all or nothing.
 pub async fn create(
     ctx: &Ctx,
@@ -400,6 +533,11 @@ pub async fn create(
         return Err(ServiceError::Validation(all_errors));
     }
     let mut rec = Recorder::new(ctx, actor);
+    let notes: Vec<Note> = out
+        .iter()
+        .filter(|t| t.is_completed)
+        .filter_map(|t| result_note(ctx, actor, t, now))
+        .collect();
     let mut tx = ctx.db.begin().await?;
     for t in &out {
         tasks::insert(&mut tx, t).await?;
@@ -412,6 +550,7 @@ pub async fn create(
             completion(&mut rec, t);
         }
     }
+    write_result_notes(&mut tx, &mut rec, &notes).await?;
     rec.write(&mut tx).await?;
     tx.commit().await?;
     Ok(refs)
@@ -449,6 +588,8 @@ pub async fn update(
     let existing = lock_existing(&mut tx, actor, &checked).await?;
     let (writes, refs) = plan_updates(ctx, actor, &ck, checked, &existing)?;
     let mut rec = Recorder::new(ctx, actor);
+    let now = ctx.now();
+    let mut notes = Vec::new();
     for (t, old) in &writes {
         tasks::update(&mut tx, t).await?;
         rec.responsible(
@@ -459,8 +600,10 @@ pub async fn update(
         );
         if t.is_completed && !old.is_completed {
             completion(&mut rec, t);
+            notes.extend(result_note(ctx, actor, t, now));
         }
     }
+    write_result_notes(&mut tx, &mut rec, &notes).await?;
     rec.write(&mut tx).await?;
     tx.commit().await?;
     Ok(refs)

@@ -17,16 +17,52 @@ pub struct NewUser {
     pub lang: Option<String>,
 }
 
+/// Longest user or group name, in characters.
+pub const MAX_NAME_CHARS: usize = 255;
+
+fn check_name(name: &str, errors: &mut Vec<FieldError>) {
+    let n = name.trim();
+    if n.is_empty() {
+        errors.push(FieldError::required("name"));
+    } else if n.chars().count() > MAX_NAME_CHARS {
+        errors.push(FieldError::new(
+            "InvalidLength",
+            "name",
+            "A name has 1 to 255 characters.",
+        ));
+    }
+}
+
+/// Creates a user (admins only). Every field is checked before anything is written, and
+/// all the problems are reported together, each on its field (a form shows them there).
 pub async fn create_user(ctx: &Ctx, actor: &Actor, n: NewUser) -> Result<User, ServiceError> {
     actor.require_admin()?;
+    let mut errors = Vec::new();
+    check_name(&n.name, &mut errors);
     let email = n.email.trim().to_lowercase();
     if !email.contains('@') || email.len() > 254 {
-        return Err(ServiceError::one(
-            "0",
-            FieldError::new(
-                "InvalidEmail",
-                "email",
-                "This value is not a valid e-mail address.",
+        errors.push(FieldError::new(
+            "InvalidEmail",
+            "email",
+            "This value is not a valid e-mail address.",
+        ));
+    }
+    if n.lang
+        .as_deref()
+        .is_some_and(|l| !crate::sessions::LANGS.contains(&l))
+    {
+        errors.push(FieldError::not_supported("lang"));
+    }
+    if n.password
+        .as_deref()
+        .is_some_and(|p| p.chars().count() < crate::sessions::MIN_PASSWORD_CHARS)
+    {
+        errors.push(FieldError::new(
+            "TooShort",
+            "password",
+            format!(
+                "A password has at least {} characters.",
+                crate::sessions::MIN_PASSWORD_CHARS
             ),
         ));
     }
@@ -37,11 +73,14 @@ pub async fn create_user(ctx: &Ctx, actor: &Actor, n: NewUser) -> Result<User, S
             .iter()
             .any(|x| x.id == g)
         {
-            return Err(ServiceError::one(
-                "0",
-                FieldError::not_supported("group_id"),
-            ));
+            errors.push(FieldError::not_supported("group_id"));
         }
+    }
+    if !errors.is_empty() {
+        return Err(ServiceError::Validation(vec![crate::ItemErrors {
+            request_id: "0".into(),
+            errors,
+        }]));
     }
     let now = ctx.now();
     let rights = match n.role {
@@ -54,7 +93,7 @@ pub async fn create_user(ctx: &Ctx, actor: &Actor, n: NewUser) -> Result<User, S
     let user = User {
         id: UserId(ctx.next_id()),
         account_id: actor.account.id,
-        name: n.name,
+        name: n.name.trim().to_string(),
         email,
         lang: n.lang.unwrap_or_else(|| "en".into()),
         role: n.role,
@@ -126,9 +165,14 @@ pub async fn get(ctx: &Ctx, actor: &Actor, id: UserId) -> Result<User, ServiceEr
 
 pub async fn create_group(ctx: &Ctx, actor: &Actor, name: &str) -> Result<Group, ServiceError> {
     actor.require_admin()?;
+    let mut errors = Vec::new();
+    check_name(name, &mut errors);
+    if !errors.is_empty() {
+        return Err(ServiceError::one("0", errors.remove(0)));
+    }
     let g = Group {
         id: GroupId(ctx.next_id()),
-        name: name.to_string(),
+        name: name.trim().to_string(),
     };
     let mut tx = ctx.db.begin().await?;
     users::insert_group(&mut tx, actor.account.id, &g, ctx.now()).await?;

@@ -634,6 +634,25 @@ pub async fn get(
     row.as_ref().map(session_from_row).transpose()
 }
 
+/// Several sessions by id, in no particular order (ids of another account or unknown
+/// ones are left out): the card feed looks up the calls of a page of notes at once.
+pub async fn get_many(
+    c: &mut impl DbConn,
+    account: AccountId,
+    ids: &[CallId],
+) -> Result<Vec<CallSession>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let raw: Vec<i64> = ids.iter().map(|i| i.0).collect();
+    let mut sql = Sql::new(&format!(
+        "select {SESSION_COLUMNS} from call_sessions where account_id = "
+    ));
+    sql.bind(account.0).push(" and id in ").bind_list(&raw);
+    let rows = sql.query().fetch_all(c.raw()).await?;
+    rows.iter().map(session_from_row).collect()
+}
+
 pub async fn get_by_provider_id(
     c: &mut impl DbConn,
     account: AccountId,
@@ -716,6 +735,8 @@ pub struct CallFilter {
     pub direction: Option<CallDirection>,
     pub customer_e164: Option<String>,
     pub contact_id: Option<ContactId>,
+    /// Only missed calls: inbound, ended, not answered (as `CallSessionState::is_missed`).
+    pub missed: bool,
     pub created_from: Option<i64>,
     pub created_to: Option<i64>,
     pub limit: i64,
@@ -750,6 +771,15 @@ pub async fn list(
     }
     if let Some(cid) = f.contact_id {
         sql.push(" and contact_id = ").bind(cid.0);
+    }
+    if f.missed {
+        sql.push(" and direction = ")
+            .bind(CallDirection::Inbound.as_str())
+            .push(" and state = ")
+            .bind(CallState::Ended.as_str())
+            .push(" and (disposition is null or disposition <> ")
+            .bind(sb_domain::calls::DISPOSITION_ANSWERED)
+            .push(")");
     }
     if let Some(v) = f.created_from {
         sql.push(" and created_at >= ").bind(v);

@@ -1,21 +1,23 @@
 //! `switchboard demo`: the product's main job with no PBX contract (B4). One process:
 //! the CRM, the built-in Zadarma simulator installed as the account's telephony,
-//! demo data (managers with extensions, contacts, companies), and a steady flow of
-//! realistic calls that land on the cards.
+//! demo data (managers with extensions, contacts, companies, leads, tasks, notes; see
+//! [`seed`]), and a steady flow of realistic calls that land on the cards.
+
+mod seed;
 
 use crate::config::Config;
 use crate::App;
 use anyhow::Context;
 use rand::seq::SliceRandom;
 use rand::Rng;
-use sb_domain::entities::{CardKind, Role};
-use sb_domain::fields::{FieldValueInput, ValueInput};
-use sb_domain::Rights;
 use sb_pbxsim::{PbxSim, Scenario, ScenarioSpec, SimConfig};
-use sb_service::cards::CardInput;
+use sb_service::telephony::settings::AutoCreate;
+use sb_service::telephony::work::{RECORDING, RECORDING_DELAY_MS};
 use sb_service::telephony::Settings;
-use sb_service::users::NewUser;
 use sb_service::Actor;
+pub use seed::{seed, today_end};
+use seed::{CONTACTS, MANAGERS};
+use std::sync::Arc;
 use std::time::Duration;
 
 pub const DEMO_PASSWORD: &str = "switchboard-demo";
@@ -26,52 +28,6 @@ pub struct DemoOptions {
     /// Stop the call flow after this many calls.
     pub max_calls: u64,
 }
-
-struct Manager {
-    name: &'static str,
-    email: &'static str,
-    ext: &'static str,
-    lang: &'static str,
-}
-
-const MANAGERS: [Manager; 3] = [
-    Manager {
-        name: "María López",
-        email: "maria@demo.switchboard",
-        ext: "101",
-        lang: "es",
-    },
-    Manager {
-        name: "João Silva",
-        email: "joao@demo.switchboard",
-        ext: "102",
-        lang: "pt",
-    },
-    Manager {
-        name: "Nagy Katalin",
-        email: "katalin@demo.switchboard",
-        ext: "103",
-        lang: "hu",
-    },
-];
-
-const CONTACTS: [(&str, &str, usize); 9] = [
-    ("Lucía Fernández", "+34 600 111 222", 0),
-    ("Javier Romero", "+34 611 234 567", 0),
-    ("Carmen Ruiz", "+34 91 555 12 34", 0),
-    ("Ana Beatriz Costa", "+55 11 98765 4321", 1),
-    ("Pedro Almeida", "+351 912 345 678", 1),
-    ("Mariana Souza", "+55 21 99876 5432", 1),
-    ("Kovács Péter", "+36 30 123 4567", 2),
-    ("Szabó Eszter", "+36 20 987 6543", 2),
-    ("Tóth Gábor", "+36 1 234 5678", 2),
-];
-
-const COMPANIES: [(&str, &str, usize); 3] = [
-    ("Construcciones Atlántico SL", "+34 93 555 01 01", 0),
-    ("Lisboa Digital Lda", "+351 21 555 0202", 1),
-    ("Duna Logisztika Kft", "+36 1 555 0303", 2),
-];
 
 pub async fn run(mut config: Config, opts: DemoOptions) -> anyhow::Result<()> {
     if config.database_url == Config::default().database_url {
@@ -124,10 +80,53 @@ pub async fn run(mut config: Config, opts: DemoOptions) -> anyhow::Result<()> {
     );
     println!();
 
-    let flow = tokio::spawn(call_flow(sim, opts));
-    app.run_until(crate::startup::shutdown_signal()).await?;
-    flow.abort();
+    // The simulator outlives the call flow: the last calls' recordings are still fetched
+    // from it after the flow stops (see finish_recordings).
+    let sim = Arc::new(sim);
+    let flow = tokio::spawn(call_flow(Arc::clone(&sim), opts));
+    app.run_until(async move {
+        crate::startup::shutdown_signal().await;
+        flow.abort();
+        finish_recordings(&ctx).await;
+        drop(sim);
+    })
+    .await?;
     Ok(())
+}
+
+/// Waits (a bounded while) for the recordings of the last calls to be fetched. The
+/// simulator keeps them in memory and the app fetches each some seconds after its call
+/// ends: stopping at once would leave jobs that the next start's new, empty simulator
+/// can only refuse, with a warning at every retry. A second Ctrl-C stops at once.
+async fn finish_recordings(ctx: &sb_service::Ctx) {
+    let most = Duration::from_millis(RECORDING_DELAY_MS.unsigned_abs() + 10_000);
+    let wait = async {
+        let until = tokio::time::Instant::now() + most;
+        let mut told = false;
+        while tokio::time::Instant::now() < until {
+            let pending = match ctx.db.conn().await {
+                Ok(mut c) => sb_store::jobs::pending(&mut c, Some(RECORDING))
+                    .await
+                    .unwrap_or(0),
+                Err(_) => 0,
+            };
+            if pending == 0 {
+                break;
+            }
+            if !told {
+                tracing::info!(
+                    pending,
+                    "fetching the last calls' recordings from the simulator (Ctrl-C again to stop now)"
+                );
+                told = true;
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    };
+    tokio::select! {
+        _ = wait => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
 }
 
 async fn admin_actor(app: &App) -> anyhow::Result<Actor> {
@@ -149,82 +148,9 @@ async fn admin_actor(app: &App) -> anyhow::Result<Actor> {
     Ok(Actor { user, account })
 }
 
-fn phone_field(phone: &str) -> Option<Vec<FieldValueInput>> {
-    Some(vec![FieldValueInput {
-        field_id: None,
-        field_code: Some("PHONE".into()),
-        values: Some(vec![ValueInput {
-            value: Some(phone.into()),
-            enum_id: None,
-            enum_code: Some("WORK".into()),
-        }]),
-    }])
-}
-
-/// Managers (created once) and the demo cards (created once).
-async fn seed(
-    ctx: &sb_service::Ctx,
-    admin: &Actor,
-) -> anyhow::Result<Vec<sb_domain::entities::User>> {
-    let mut managers = Vec::new();
-    for m in &MANAGERS {
-        let u = match sb_service::users::by_email(ctx, admin, m.email)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?
-        {
-            Some(u) => u,
-            None => sb_service::users::create_user(
-                ctx,
-                admin,
-                NewUser {
-                    name: m.name.into(),
-                    email: m.email.into(),
-                    password: Some(DEMO_PASSWORD.into()),
-                    role: Role::Manager,
-                    group_id: None,
-                    rights: Some(Rights::manager_default()),
-                    lang: Some(m.lang.into()),
-                },
-            )
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?,
-        };
-        managers.push(u);
-    }
-    let existing = sb_service::cards::find_by_phone(ctx, admin.account.id, CONTACTS[0].1)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    if existing.is_empty() {
-        let companies: Vec<CardInput> = COMPANIES
-            .iter()
-            .map(|(n, p, owner)| CardInput {
-                name: Some((*n).into()),
-                responsible_user_id: Some(managers[*owner].id.0),
-                custom_fields_values: phone_field(p),
-                ..Default::default()
-            })
-            .collect();
-        let company_refs = sb_service::cards::create(ctx, admin, CardKind::Company, companies)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        let contacts: Vec<CardInput> = CONTACTS
-            .iter()
-            .map(|(n, p, owner)| CardInput {
-                name: Some((*n).into()),
-                responsible_user_id: Some(managers[*owner].id.0),
-                custom_fields_values: phone_field(p),
-                company_id: Some(Some(company_refs[*owner].id)),
-                ..Default::default()
-            })
-            .collect();
-        sb_service::cards::create(ctx, admin, CardKind::Contact, contacts)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-    }
-    Ok(managers)
-}
-
-async fn install(
+/// Installs the simulator as the account's Zadarma integration with the managers'
+/// extensions bound, once; later starts only point it at the simulator's new port.
+pub async fn install(
     ctx: &sb_service::Ctx,
     admin: &Actor,
     sim: &PbxSim,
@@ -245,6 +171,9 @@ async fn install(
         key: cfg.key.clone(),
         secret: cfg.secret.clone(),
         base_url: sim.base_url(),
+        // A stranger's call becomes an incoming lead waiting in the inbox (with the
+        // call on it) rather than a bare contact, so the demo shows that page at work.
+        auto_create: AutoCreate::IncomingLead,
         ..Settings::default()
     };
     let v = sb_service::telephony::install(ctx, admin, "zadarma", "Zadarma (simulated)", settings)
@@ -260,9 +189,23 @@ async fn install(
         .map_err(|e| anyhow::anyhow!("{e}"))
 }
 
+/// A number nobody in the demo has (a mobile of one of the demo's markets), new each
+/// time: with the integration's [`AutoCreate::IncomingLead`] each such call is one more
+/// entry in the incoming-leads inbox.
+fn stranger(rng: &mut impl Rng) -> String {
+    // Country code and mobile prefix, then how many digits follow.
+    const PLANS: [(&str, usize); 4] = [("346", 8), ("55119", 8), ("35191", 7), ("3670", 7)];
+    let (prefix, digits) = PLANS.choose(rng).copied().unwrap_or(PLANS[0]);
+    let mut n = prefix.to_string();
+    for _ in 0..digits {
+        n.push(char::from(b'0' + rng.gen_range(0..10u8)));
+    }
+    n
+}
+
 /// Realistic calls: mostly known customers, some strangers; answered, missed, busy,
 /// outgoing; with recordings. Bounded by `max_calls`.
-async fn call_flow(sim: PbxSim, opts: DemoOptions) {
+async fn call_flow(sim: Arc<PbxSim>, opts: DemoOptions) {
     let scenarios = [
         (Scenario::IncomingAnswered, 5),
         (Scenario::IncomingMissed, 2),
@@ -270,7 +213,6 @@ async fn call_flow(sim: PbxSim, opts: DemoOptions) {
         (Scenario::Outgoing, 2),
         (Scenario::InternalTransfer, 1),
     ];
-    let strangers = ["34622000111", "34633444555", "5511912345678", "36701234567"];
     for n in 0..opts.max_calls {
         let wait = {
             let mut rng = rand::thread_rng();
@@ -290,11 +232,7 @@ async fn call_flow(sim: PbxSim, opts: DemoOptions) {
                     .filter(char::is_ascii_digit)
                     .collect::<String>()
             } else {
-                strangers
-                    .choose(&mut rng)
-                    .copied()
-                    .unwrap_or(strangers[0])
-                    .to_string()
+                stranger(&mut rng)
             };
             let mut s = ScenarioSpec::new(scenario);
             s.caller = caller;

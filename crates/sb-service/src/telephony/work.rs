@@ -734,3 +734,36 @@ pub async fn recording(
     };
     Ok((bytes, ct))
 }
+
+/// [`recording`] for a signed-in user (the card's player): only when the user may see a
+/// card the call is attached to (its contact, company or lead); otherwise `NotFound`,
+/// as for a call that does not exist, so the URL tells nothing about other cards.
+pub async fn recording_for(
+    ctx: &Ctx,
+    actor: &crate::Actor,
+    call: CallId,
+) -> Result<(Vec<u8>, &'static str), ServiceError> {
+    let account = actor.account.id;
+    let mut c = ctx.db.conn().await?;
+    let session = calls::get(&mut c, account, call)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let d = &session.data;
+    let cards = [
+        d.contact_id.map(|i| (EntityKind::Contacts, i.0)),
+        d.company_id.map(|i| (EntityKind::Companies, i.0)),
+        d.lead_id.map(|i| (EntityKind::Leads, i.0)),
+    ];
+    let mut seen = false;
+    for (kind, id) in cards.into_iter().flatten() {
+        if crate::events::entity_visible(&mut c, actor, kind, id).await? {
+            seen = true;
+            break;
+        }
+    }
+    drop(c);
+    if !seen {
+        return Err(ServiceError::NotFound);
+    }
+    recording(ctx, account, call).await
+}

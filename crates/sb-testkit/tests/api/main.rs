@@ -8,6 +8,7 @@ mod catalogs;
 mod concurrent_updates;
 mod contacts;
 mod custom_fields;
+mod demo;
 mod events;
 mod kommo_compat;
 mod leads;

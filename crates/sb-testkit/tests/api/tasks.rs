@@ -103,6 +103,29 @@ async fn a_task_is_created_filtered_and_completed_with_a_result() {
         let one = json(app.get(&format!("/api/v4/tasks/{}", ids[0])).await).await;
         assert_eq!(one["is_completed"], true);
         assert_eq!(one["result"], json!({"text": "Talked, sent offer"}));
+        // The result became a note on the task's lead, once: completing it again (or
+        // editing a completed task) writes no second note.
+        let notes_of_lead = || async {
+            let r = app.get(&format!("/api/v4/leads/{lead}/notes")).await;
+            json(r).await["_embedded"]["notes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|n| (n["note_type"].clone(), n["params"]["text"].clone()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            notes_of_lead().await,
+            vec![(json!("common"), json!("Talked, sent offer"))]
+        );
+        let r = app
+            .patch(
+                &format!("/api/v4/tasks/{}", ids[0]),
+                json!({"is_completed": true, "result": {"text": "Again"}}),
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+        assert_eq!(notes_of_lead().await.len(), 1);
         assert_eq!(q("filter[is_completed]=1").await, vec![ids[0]]);
         assert_eq!(q("filter[is_completed]=0").await, vec![ids[1]]);
         // Batch PATCH; echoing `result: []` is accepted.

@@ -8,9 +8,24 @@
 //! installs them (`scripts/test` runs it first).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+<<<<<<< HEAD
+// Each spec's own data (made through the services before the browser starts), one
+// module per spec.
+mod cards;
+mod tasks;
+
 use sb_store::Backend;
 use sb_testkit::{spawn_apps, TestApp};
+use std::future::Future;
+=======
+use futures_util::future::BoxFuture;
+use sb_pbxsim::{PbxSim, Scenario, ScenarioSpec, SimConfig};
+use sb_store::Backend;
+use sb_testkit::{spawn_apps, TestApp};
+use serde_json::json;
+>>>>>>> feed
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncReadExt};
@@ -25,105 +40,107 @@ async fn smoke() {
 }
 
 #[tokio::test]
+<<<<<<< HEAD
 async fn auth() {
     run_spec("auth").await;
 }
 
 #[tokio::test]
 async fn cards() {
-    run_spec("cards").await;
+    run_spec_with("cards", cards::data).await;
 }
 
-/// What a spec needs besides the admin, made through the services before it runs and
-/// passed as environment variables (specs without an entry get none).
-async fn spec_env(spec: &str, app: &TestApp) -> Vec<(String, String)> {
-    match spec {
-        "cards" => cards_env(app).await,
-        _ => vec![],
-    }
+#[tokio::test]
+async fn tasks() {
+    run_spec_with("tasks", tasks::data).await;
 }
 
-/// For cards.spec.mjs: a manager who sees only their own contacts (and their password),
-/// a colleague's contact with a phone, and a contact and a company with hostile names.
-async fn cards_env(app: &TestApp) -> Vec<(String, String)> {
-    use sb_domain::entities::CardKind;
-    use sb_domain::rights::EntityRights;
-    use sb_domain::{Rights, Scope};
-    use sb_service::cards::CardInput;
-    let mut rights = Rights::manager_default();
-    let own = EntityRights {
-        view: Scope::Own,
-        add: Scope::All,
-        edit: Scope::Own,
-        delete: Scope::None,
-        export: Scope::None,
-    };
-    rights.contacts = own;
-    rights.companies = own;
-    let marta = sb_testkit::ui::manager(app, "Marta", rights.clone(), "en").await;
-    let pablo = sb_testkit::ui::manager(app, "Pablo", rights, "en").await;
-    let card = |kind: CardKind, name: &str, owner: i64, phone: Option<&str>| {
-        let input = CardInput {
-            name: Some(name.into()),
-            responsible_user_id: Some(owner),
-            custom_fields_values: phone.map(|p| {
-                vec![sb_domain::fields::FieldValueInput {
-                    field_code: Some("PHONE".into()),
-                    values: Some(vec![sb_domain::fields::ValueInput {
-                        value: Some(serde_json::json!(p)),
-                        enum_code: Some("WORK".into()),
-                        ..Default::default()
-                    }]),
-                    ..Default::default()
-                }]
-            }),
-            ..Default::default()
-        };
-        async move {
-            sb_service::cards::create(app.ctx(), &app.admin, kind, vec![input])
-                .await
-                .expect("card created")[0]
-                .id
-        }
-    };
-    let admin = app.admin.user.id.0;
-    card(
-        CardKind::Contact,
-        "Marta's Own Client",
-        marta.id.0,
-        Some("+34 600 000 001"),
+/// What a spec's data setup returns: more environment variables for the spec.
+pub type Env = Vec<(&'static str, String)>;
+/// Creates a spec's data in the fresh app before the browser starts.
+type Setup = for<'a> fn(&'a TestApp) -> Pin<Box<dyn Future<Output = Env> + 'a>>;
+
+fn no_data(_: &TestApp) -> Pin<Box<dyn Future<Output = Env> + '_>> {
+    Box::pin(async { Vec::new() })
+=======
+async fn feed() {
+    run_spec_with("feed", |app| Box::pin(feed_data(app))).await;
+}
+
+/// The feed spec's card: a contact with an answered, recorded call from the PBX
+/// simulator; its id goes to the spec as SB_FEED_CONTACT. The simulator is returned so
+/// that it lives as long as the spec runs.
+async fn feed_data(app: &TestApp) -> (Vec<(String, String)>, Option<PbxSim>) {
+    let sim = PbxSim::start(SimConfig::default(), "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let cfg = SimConfig::default();
+    let r = app
+        .post(
+            "/api/v4/telephony/integrations",
+            json!({"key": cfg.key, "secret": cfg.secret, "base_url": sim.base_url(), "name": "Office PBX"}),
+        )
+        .await;
+    assert_eq!(r.status(), 201, "install");
+    let v = sb_testkit::json(r).await;
+    let integration = v["id"].as_i64().unwrap();
+    let r = app
+        .call(
+            reqwest::Method::PUT,
+            &format!("/api/v4/telephony/integrations/{integration}/extensions/101"),
+            Some(&app.admin_token.clone()),
+            Some(json!({"user_id": app.admin.user.id.0})),
+        )
+        .await;
+    assert_eq!(r.status(), 200, "bind extension");
+    sim.set_webhook_url(Some(v["webhook_url"].as_str().unwrap().to_string()));
+    let r = app
+        .post(
+            "/api/v4/contacts",
+            json!([{"name": "Marta Ruiz", "responsible_user_id": app.admin.user.id.0,
+                "custom_fields_values": [{"field_code": "PHONE", "values": [{"value": "+34 600 123 987"}]}]}]),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let contact = sb_testkit::json(r).await["_embedded"]["contacts"][0]["id"]
+        .as_i64()
+        .unwrap();
+    app.clock.advance(1_000);
+    let mut sp = ScenarioSpec::new(Scenario::IncomingAnswered);
+    sp.caller = "34600123987".into();
+    let report = sim.run_scenario(sp).await.unwrap();
+    assert!(report.webhooks.iter().all(|w| w.status == Some(200)));
+    app.drain_jobs().await;
+    app.clock.advance(20_000);
+    app.drain_jobs().await;
+    app.clock.advance(1_000);
+    (
+        vec![("SB_FEED_CONTACT".into(), contact.to_string())],
+        Some(sim),
     )
-    .await;
-    let theirs = card(
-        CardKind::Contact,
-        "Pablo's Secret Client",
-        pablo.id.0,
-        Some("+34 600 000 002"),
-    )
-    .await;
-    let script = card(CardKind::Contact, "<script>alert(1)</script>", admin, None).await;
-    let img = card(
-        CardKind::Company,
-        "\"><img src=x onerror=alert(1)>",
-        admin,
-        None,
-    )
-    .await;
-    vec![
-        ("SB_MANAGER_EMAIL".into(), marta.email),
-        (
-            "SB_MANAGER_PASSWORD".into(),
-            sb_testkit::ui::PASSWORD.into(),
-        ),
-        ("SB_COLLEAGUE_CONTACT_ID".into(), theirs.to_string()),
-        ("SB_HOSTILE_CONTACT_ID".into(), script.to_string()),
-        ("SB_HOSTILE_COMPANY_ID".into(), img.to_string()),
-    ]
+>>>>>>> feed
 }
 
 /// Runs `specs/<spec>.spec.mjs` against a fresh app on each backend and fails, showing
 /// Playwright's output, unless every test in it passes.
 async fn run_spec(spec: &str) {
+<<<<<<< HEAD
+    run_spec_with(spec, no_data).await;
+}
+
+/// [`run_spec`] with data made by `setup` first (its variables passed to the spec).
+async fn run_spec_with(spec: &str, setup: Setup) {
+=======
+    run_spec_with(spec, |_| Box::pin(async { (Vec::new(), None) })).await;
+}
+
+/// What a spec's data setup gives it: environment variables (ids) and a simulator to
+/// keep alive while the spec runs.
+type SpecData = (Vec<(String, String)>, Option<PbxSim>);
+
+/// [`run_spec`] after `setup` has made the spec's data in the app.
+async fn run_spec_with(spec: &str, setup: impl for<'a> Fn(&'a TestApp) -> BoxFuture<'a, SpecData>) {
+>>>>>>> feed
     let dir = browser_dir();
     let cli = dir.join("node_modules/@playwright/test/cli.js");
     assert!(
@@ -138,7 +155,11 @@ async fn run_spec(spec: &str) {
         let _ = std::fs::remove_dir_all(&artifacts);
         std::fs::create_dir_all(&artifacts).unwrap();
         let email = admin_with_password(&app).await;
-        let extra = spec_env(spec, &app).await;
+<<<<<<< HEAD
+        let extra = setup(&app).await;
+=======
+        let (env, _sim) = setup(&app).await;
+>>>>>>> feed
 
         let started = Instant::now();
         let mut cmd = Command::new("node");
@@ -158,7 +179,11 @@ async fn run_spec(spec: &str) {
                     .as_millis()
                     .to_string(),
             )
+<<<<<<< HEAD
             .envs(extra)
+=======
+            .envs(env)
+>>>>>>> feed
             .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
             .env("FORCE_COLOR", "0")
             .env_remove("NO_COLOR");

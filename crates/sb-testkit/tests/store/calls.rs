@@ -460,6 +460,21 @@ async fn recording_links_and_listing() {
         .await
         .unwrap();
         assert_eq!(ended.len(), 2);
+        // By ids, as the feed asks: another account's call and an unknown id are absent.
+        let other = calls::get_by_provider_id(&mut c, b, PBX, "in_b")
+            .await
+            .unwrap()
+            .unwrap();
+        let mut many: Vec<String> =
+            calls::get_many(&mut c, a, &[s.id, m.id, other.id, sb_domain::CallId(1)])
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|x| x.provider_call_id)
+                .collect();
+        many.sort();
+        assert_eq!(many, vec!["in_a", "in_missed"]);
+        assert!(calls::get_many(&mut c, a, &[]).await.unwrap().is_empty());
         let mine = calls::list(
             &mut c,
             a,

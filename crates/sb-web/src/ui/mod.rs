@@ -26,9 +26,12 @@ pub mod contacts;
 pub mod dashboard;
 pub mod format;
 pub mod i18n;
+pub mod notes;
 pub mod profile;
 pub mod search;
 pub mod sessions;
+pub mod tasks;
+pub mod users;
 
 use crate::state::AppState;
 use askama::Template;
@@ -58,6 +61,9 @@ pub fn router(st: AppState) -> Router<AppState> {
         .merge(contacts::router())
         .merge(companies::router())
         .merge(search::router())
+        .merge(tasks::router())
+        .merge(users::router())
+        .merge(notes::router())
         .layer(axum::middleware::from_fn_with_state(st, guard))
         .route("/assets/{hash}/{name}", get(assets::serve))
 }

@@ -1,0 +1,24 @@
+# The dashboard (dashboard-title is in main.ftl).
+dashboard-new-task = New task
+dashboard-my-tasks = My tasks
+dashboard-overdue = Overdue
+dashboard-today = Due today
+dashboard-nothing-today = Nothing else is due today.
+dashboard-no-tasks = No tasks due today and none overdue.
+dashboard-open-tasks = Plan your next step in Tasks.
+dashboard-all-tasks = All my tasks
+dashboard-missed-calls = Missed calls
+dashboard-missed = Missed
+dashboard-no-missed = No missed calls. Well done.
+dashboard-recent-calls = My recent calls
+dashboard-no-calls = No calls yet. Your calls appear here as soon as they happen.
+dashboard-call-in = Incoming
+dashboard-call-out = Outgoing
+dashboard-not-answered = not answered
+dashboard-pipeline = Leads in { $name }
+dashboard-no-leads = No leads in this pipeline yet.
+dashboard-open-board = Add the first one on the board.
+dashboard-stage = Stage
+dashboard-leads = Leads
+dashboard-sum = Sum
+dashboard-total = Total

@@ -1,0 +1,57 @@
+# Users and rights (admins only).
+users-title = Users and rights
+users-new = New user
+users-name = Name
+users-email = E-mail
+users-role = Role
+users-role-admin = Administrator
+users-role-manager = Manager
+users-role-hint = Changing the role resets the rights to the role's defaults.
+users-group = Group
+users-no-group = No group
+users-lang = Language
+users-password = Initial password
+users-password-hint = At least 8 characters. Leave it empty to set it later; the user changes it in their profile.
+users-create = Create user
+users-created = The user was created. Tell them their e-mail and initial password.
+users-count = { $count ->
+    [one] { $count } user
+   *[other] { $count } users
+}
+users-status = Status
+users-active = Active
+users-inactive = Deactivated
+users-groups = Groups
+users-groups-empty = No groups yet. Groups let a manager see their team's records (scope "group").
+users-group-name = New group's name
+users-group-create = Create group
+users-back = All users
+users-profile = Profile
+users-saved-profile = The user's profile was saved.
+users-saved-rights = The rights were saved. They apply from the user's next page.
+users-saved-active = The user's access was changed.
+users-access = Access
+users-deactivate = Deactivate
+users-deactivate-hint = A deactivated user cannot sign in; their open sessions and API tokens stop working at once. Their records stay.
+users-self-hint = You cannot deactivate yourself.
+users-reactivate = Reactivate
+users-reactivate-hint = This user is deactivated and cannot sign in.
+users-rights = Rights
+users-rights-hint = For each kind of record, what the user may do: on all records, on their group's, only on their own, or not at all.
+users-rights-admin = Administrators have every right.
+users-rights-save = Save rights
+users-entity = Records
+users-entity-leads = Leads
+users-entity-contacts = Contacts
+users-entity-companies = Companies
+users-entity-tasks = Tasks
+users-action-view = View
+users-action-add = Add
+users-action-edit = Edit
+users-action-delete = Delete
+users-action-export = Export
+users-right-label = { $entity }: { $action }
+users-scope-all = All
+users-scope-group = Group
+users-scope-own = Own
+users-scope-none = None

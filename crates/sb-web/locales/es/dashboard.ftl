@@ -1,0 +1,24 @@
+# El panel (dashboard-title está en main.ftl).
+dashboard-new-task = Nueva tarea
+dashboard-my-tasks = Mis tareas
+dashboard-overdue = Vencidas
+dashboard-today = Para hoy
+dashboard-nothing-today = No vence nada más hoy.
+dashboard-no-tasks = No hay tareas para hoy ni vencidas.
+dashboard-open-tasks = Planifica tu próximo paso en Tareas.
+dashboard-all-tasks = Todas mis tareas
+dashboard-missed-calls = Llamadas perdidas
+dashboard-missed = Perdida
+dashboard-no-missed = No hay llamadas perdidas. ¡Bien hecho!
+dashboard-recent-calls = Mis últimas llamadas
+dashboard-no-calls = Aún no hay llamadas. Tus llamadas aparecen aquí en cuanto ocurren.
+dashboard-call-in = Entrante
+dashboard-call-out = Saliente
+dashboard-not-answered = sin respuesta
+dashboard-pipeline = Oportunidades en { $name }
+dashboard-no-leads = Aún no hay oportunidades en este embudo.
+dashboard-open-board = Añade la primera en el tablero.
+dashboard-stage = Etapa
+dashboard-leads = Oportunidades
+dashboard-sum = Suma
+dashboard-total = Total

@@ -1,0 +1,57 @@
+# Usuarios y permisos (solo administradores).
+users-title = Usuarios y permisos
+users-new = Nuevo usuario
+users-name = Nombre
+users-email = Correo electrónico
+users-role = Rol
+users-role-admin = Administrador
+users-role-manager = Gestor
+users-role-hint = Al cambiar el rol, los permisos vuelven a los predeterminados del rol.
+users-group = Grupo
+users-no-group = Sin grupo
+users-lang = Idioma
+users-password = Contraseña inicial
+users-password-hint = Al menos 8 caracteres. Déjala vacía para ponerla más tarde; el usuario la cambia en su perfil.
+users-create = Crear usuario
+users-created = Usuario creado. Comunícale su correo y su contraseña inicial.
+users-count = { $count ->
+    [one] { $count } usuario
+   *[other] { $count } usuarios
+}
+users-status = Estado
+users-active = Activo
+users-inactive = Desactivado
+users-groups = Grupos
+users-groups-empty = Aún no hay grupos. Los grupos permiten que un gestor vea los registros de su equipo (alcance «grupo»).
+users-group-name = Nombre del nuevo grupo
+users-group-create = Crear grupo
+users-back = Todos los usuarios
+users-profile = Perfil
+users-saved-profile = Se guardó el perfil del usuario.
+users-saved-rights = Se guardaron los permisos. Se aplican desde la próxima página que abra el usuario.
+users-saved-active = Se cambió el acceso del usuario.
+users-access = Acceso
+users-deactivate = Desactivar
+users-deactivate-hint = Un usuario desactivado no puede entrar; sus sesiones abiertas y sus tokens de API dejan de funcionar al instante. Sus registros se conservan.
+users-self-hint = No puedes desactivarte a ti mismo.
+users-reactivate = Reactivar
+users-reactivate-hint = Este usuario está desactivado y no puede entrar.
+users-rights = Permisos
+users-rights-hint = Para cada tipo de registro, qué puede hacer el usuario: en todos, en los de su grupo, solo en los suyos o en ninguno.
+users-rights-admin = Los administradores tienen todos los permisos.
+users-rights-save = Guardar permisos
+users-entity = Registros
+users-entity-leads = Oportunidades
+users-entity-contacts = Contactos
+users-entity-companies = Empresas
+users-entity-tasks = Tareas
+users-action-view = Ver
+users-action-add = Añadir
+users-action-edit = Editar
+users-action-delete = Eliminar
+users-action-export = Exportar
+users-right-label = { $entity }: { $action }
+users-scope-all = Todos
+users-scope-group = Grupo
+users-scope-own = Propios
+users-scope-none = Ninguno

@@ -1,0 +1,24 @@
+# Az áttekintés (a dashboard-title a main.ftl-ben van).
+dashboard-new-task = Új feladat
+dashboard-my-tasks = Saját feladataim
+dashboard-overdue = Lejárt
+dashboard-today = Ma esedékes
+dashboard-nothing-today = Ma nincs több esedékes feladat.
+dashboard-no-tasks = Nincs mára esedékes és lejárt feladat.
+dashboard-open-tasks = Tervezze meg a következő lépést a Feladatoknál.
+dashboard-all-tasks = Összes feladatom
+dashboard-missed-calls = Nem fogadott hívások
+dashboard-missed = Nem fogadott
+dashboard-no-missed = Nincs nem fogadott hívás. Szép munka.
+dashboard-recent-calls = Legutóbbi hívásaim
+dashboard-no-calls = Még nincs hívás. A hívásai itt jelennek meg, amint megtörténnek.
+dashboard-call-in = Bejövő
+dashboard-call-out = Kimenő
+dashboard-not-answered = nem fogadták
+dashboard-pipeline = Üzletek: { $name }
+dashboard-no-leads = Ebben az értékesítési folyamatban még nincs üzlet.
+dashboard-open-board = Vegye fel az elsőt a táblán.
+dashboard-stage = Szakasz
+dashboard-leads = Üzletek
+dashboard-sum = Összeg
+dashboard-total = Összesen

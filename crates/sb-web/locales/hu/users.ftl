@@ -1,0 +1,57 @@
+# Felhasználók és jogosultságok (csak adminisztrátoroknak).
+users-title = Felhasználók és jogok
+users-new = Új felhasználó
+users-name = Név
+users-email = E-mail
+users-role = Szerepkör
+users-role-admin = Adminisztrátor
+users-role-manager = Értékesítő
+users-role-hint = A szerepkör módosítása a jogokat a szerepkör alapértelmezéseire állítja vissza.
+users-group = Csoport
+users-no-group = Nincs csoport
+users-lang = Nyelv
+users-password = Kezdő jelszó
+users-password-hint = Legalább 8 karakter. Üresen hagyva később is megadható; a felhasználó a profiljában módosítja.
+users-create = Felhasználó létrehozása
+users-created = A felhasználó létrejött. Közölje vele az e-mail-címét és a kezdő jelszavát.
+users-count = { $count ->
+    [one] { $count } felhasználó
+   *[other] { $count } felhasználó
+}
+users-status = Állapot
+users-active = Aktív
+users-inactive = Letiltva
+users-groups = Csoportok
+users-groups-empty = Még nincs csoport. A csoportokkal egy értékesítő a csapata rekordjait láthatja („csoport” hatókör).
+users-group-name = Az új csoport neve
+users-group-create = Csoport létrehozása
+users-back = Összes felhasználó
+users-profile = Profil
+users-saved-profile = A felhasználó profilja elmentve.
+users-saved-rights = A jogok elmentve. A felhasználó következő oldalától érvényesek.
+users-saved-active = A felhasználó hozzáférése megváltozott.
+users-access = Hozzáférés
+users-deactivate = Letiltás
+users-deactivate-hint = A letiltott felhasználó nem tud belépni; nyitott munkamenetei és API-tokenjei azonnal megszűnnek. A rekordjai megmaradnak.
+users-self-hint = Saját magát nem tilthatja le.
+users-reactivate = Újraengedélyezés
+users-reactivate-hint = Ez a felhasználó le van tiltva, nem tud belépni.
+users-rights = Jogok
+users-rights-hint = Rekordtípusonként, mit tehet a felhasználó: az összesen, a csoportjáén, csak a sajátján, vagy semmin.
+users-rights-admin = Az adminisztrátoroknak minden joguk megvan.
+users-rights-save = Jogok mentése
+users-entity = Rekordok
+users-entity-leads = Üzletek
+users-entity-contacts = Kapcsolatok
+users-entity-companies = Cégek
+users-entity-tasks = Feladatok
+users-action-view = Megtekintés
+users-action-add = Hozzáadás
+users-action-edit = Szerkesztés
+users-action-delete = Törlés
+users-action-export = Exportálás
+users-right-label = { $entity }: { $action }
+users-scope-all = Összes
+users-scope-group = Csoport
+users-scope-own = Saját
+users-scope-none = Semmi

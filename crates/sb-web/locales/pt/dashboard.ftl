@@ -1,0 +1,24 @@
+# O painel (dashboard-title está em main.ftl).
+dashboard-new-task = Nova tarefa
+dashboard-my-tasks = Minhas tarefas
+dashboard-overdue = Atrasadas
+dashboard-today = Para hoje
+dashboard-nothing-today = Nada mais vence hoje.
+dashboard-no-tasks = Nenhuma tarefa para hoje e nenhuma atrasada.
+dashboard-open-tasks = Planeje o próximo passo em Tarefas.
+dashboard-all-tasks = Todas as minhas tarefas
+dashboard-missed-calls = Chamadas perdidas
+dashboard-missed = Perdida
+dashboard-no-missed = Nenhuma chamada perdida. Muito bem.
+dashboard-recent-calls = Minhas chamadas recentes
+dashboard-no-calls = Ainda não há chamadas. Elas aparecem aqui assim que acontecem.
+dashboard-call-in = Recebida
+dashboard-call-out = Realizada
+dashboard-not-answered = não atendida
+dashboard-pipeline = Negócios em { $name }
+dashboard-no-leads = Ainda não há negócios neste funil.
+dashboard-open-board = Adicione o primeiro no quadro.
+dashboard-stage = Etapa
+dashboard-leads = Negócios
+dashboard-sum = Soma
+dashboard-total = Total

@@ -1,0 +1,57 @@
+# Usuários e permissões (somente administradores).
+users-title = Usuários e permissões
+users-new = Novo usuário
+users-name = Nome
+users-email = E-mail
+users-role = Função
+users-role-admin = Administrador
+users-role-manager = Gerente
+users-role-hint = Mudar a função redefine as permissões para o padrão da função.
+users-group = Grupo
+users-no-group = Sem grupo
+users-lang = Idioma
+users-password = Senha inicial
+users-password-hint = Pelo menos 8 caracteres. Deixe vazia para definir depois; o usuário a troca no perfil.
+users-create = Criar usuário
+users-created = Usuário criado. Informe o e-mail e a senha inicial a ele.
+users-count = { $count ->
+    [one] { $count } usuário
+   *[other] { $count } usuários
+}
+users-status = Situação
+users-active = Ativo
+users-inactive = Desativado
+users-groups = Grupos
+users-groups-empty = Ainda não há grupos. Grupos permitem que um gerente veja os registros da equipe (escopo "grupo").
+users-group-name = Nome do novo grupo
+users-group-create = Criar grupo
+users-back = Todos os usuários
+users-profile = Perfil
+users-saved-profile = O perfil do usuário foi salvo.
+users-saved-rights = As permissões foram salvas. Valem a partir da próxima página que o usuário abrir.
+users-saved-active = O acesso do usuário foi alterado.
+users-access = Acesso
+users-deactivate = Desativar
+users-deactivate-hint = Um usuário desativado não consegue entrar; as sessões abertas e os tokens de API param de funcionar na hora. Os registros dele permanecem.
+users-self-hint = Você não pode desativar a si mesmo.
+users-reactivate = Reativar
+users-reactivate-hint = Este usuário está desativado e não consegue entrar.
+users-rights = Permissões
+users-rights-hint = Para cada tipo de registro, o que o usuário pode fazer: em todos, nos do grupo, só nos próprios ou em nenhum.
+users-rights-admin = Administradores têm todas as permissões.
+users-rights-save = Salvar permissões
+users-entity = Registros
+users-entity-leads = Negócios
+users-entity-contacts = Contatos
+users-entity-companies = Empresas
+users-entity-tasks = Tarefas
+users-action-view = Ver
+users-action-add = Adicionar
+users-action-edit = Editar
+users-action-delete = Excluir
+users-action-export = Exportar
+users-right-label = { $entity }: { $action }
+users-scope-all = Todos
+users-scope-group = Grupo
+users-scope-own = Próprios
+users-scope-none = Nenhum
