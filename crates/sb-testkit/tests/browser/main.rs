@@ -8,24 +8,18 @@
 //! installs them (`scripts/test` runs it first).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-<<<<<<< HEAD
 // Each spec's own data (made through the services before the browser starts), one
 // module per spec.
 mod cards;
 mod tasks;
 
-use sb_store::Backend;
-use sb_testkit::{spawn_apps, TestApp};
-use std::future::Future;
-=======
-use futures_util::future::BoxFuture;
+use futures_util::future::LocalBoxFuture;
 use sb_pbxsim::{PbxSim, Scenario, ScenarioSpec, SimConfig};
 use sb_store::Backend;
 use sb_testkit::{spawn_apps, TestApp};
 use serde_json::json;
->>>>>>> feed
+use std::future::Future;
 use std::path::{Path, PathBuf};
-use std::pin::Pin;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncReadExt};
@@ -40,29 +34,32 @@ async fn smoke() {
 }
 
 #[tokio::test]
-<<<<<<< HEAD
 async fn auth() {
     run_spec("auth").await;
 }
 
 #[tokio::test]
 async fn cards() {
-    run_spec_with("cards", cards::data).await;
+    run_spec_with("cards", |app| Box::pin(env_only(cards::data(app)))).await;
 }
 
 #[tokio::test]
 async fn tasks() {
-    run_spec_with("tasks", tasks::data).await;
+    run_spec_with("tasks", |app| Box::pin(env_only(tasks::data(app)))).await;
 }
 
 /// What a spec's data setup returns: more environment variables for the spec.
 pub type Env = Vec<(&'static str, String)>;
-/// Creates a spec's data in the fresh app before the browser starts.
-type Setup = for<'a> fn(&'a TestApp) -> Pin<Box<dyn Future<Output = Env> + 'a>>;
+/// A setup that gives only variables (no simulator to keep alive).
+async fn env_only(f: impl Future<Output = Env>) -> SpecData {
+    let env = f.await;
+    (
+        env.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+        None,
+    )
+}
 
-fn no_data(_: &TestApp) -> Pin<Box<dyn Future<Output = Env> + '_>> {
-    Box::pin(async { Vec::new() })
-=======
+#[tokio::test]
 async fn feed() {
     run_spec_with("feed", |app| Box::pin(feed_data(app))).await;
 }
@@ -118,19 +115,11 @@ async fn feed_data(app: &TestApp) -> (Vec<(String, String)>, Option<PbxSim>) {
         vec![("SB_FEED_CONTACT".into(), contact.to_string())],
         Some(sim),
     )
->>>>>>> feed
 }
 
 /// Runs `specs/<spec>.spec.mjs` against a fresh app on each backend and fails, showing
 /// Playwright's output, unless every test in it passes.
 async fn run_spec(spec: &str) {
-<<<<<<< HEAD
-    run_spec_with(spec, no_data).await;
-}
-
-/// [`run_spec`] with data made by `setup` first (its variables passed to the spec).
-async fn run_spec_with(spec: &str, setup: Setup) {
-=======
     run_spec_with(spec, |_| Box::pin(async { (Vec::new(), None) })).await;
 }
 
@@ -139,8 +128,10 @@ async fn run_spec_with(spec: &str, setup: Setup) {
 type SpecData = (Vec<(String, String)>, Option<PbxSim>);
 
 /// [`run_spec`] after `setup` has made the spec's data in the app.
-async fn run_spec_with(spec: &str, setup: impl for<'a> Fn(&'a TestApp) -> BoxFuture<'a, SpecData>) {
->>>>>>> feed
+async fn run_spec_with(
+    spec: &str,
+    setup: impl for<'a> Fn(&'a TestApp) -> LocalBoxFuture<'a, SpecData>,
+) {
     let dir = browser_dir();
     let cli = dir.join("node_modules/@playwright/test/cli.js");
     assert!(
@@ -155,11 +146,7 @@ async fn run_spec_with(spec: &str, setup: impl for<'a> Fn(&'a TestApp) -> BoxFut
         let _ = std::fs::remove_dir_all(&artifacts);
         std::fs::create_dir_all(&artifacts).unwrap();
         let email = admin_with_password(&app).await;
-<<<<<<< HEAD
-        let extra = setup(&app).await;
-=======
         let (env, _sim) = setup(&app).await;
->>>>>>> feed
 
         let started = Instant::now();
         let mut cmd = Command::new("node");
@@ -179,11 +166,7 @@ async fn run_spec_with(spec: &str, setup: impl for<'a> Fn(&'a TestApp) -> BoxFut
                     .as_millis()
                     .to_string(),
             )
-<<<<<<< HEAD
-            .envs(extra)
-=======
             .envs(env)
->>>>>>> feed
             .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
             .env("FORCE_COLOR", "0")
             .env_remove("NO_COLOR");

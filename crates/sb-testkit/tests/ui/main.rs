@@ -2,11 +2,8 @@
 //! backend. What needs a real browser (drag and drop, accessibility) is in tests/browser.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-<<<<<<< HEAD
 mod cards;
-=======
 mod notes;
->>>>>>> feed
 mod sessions;
 mod tasks;
 mod users;
