@@ -266,7 +266,7 @@ pub async fn get(
 }
 
 /// What validation needs, loaded once per batch.
-struct Checks {
+pub(crate) struct Checks {
     defs: Vec<FieldDef>,
     users: HashMap<i64, Option<GroupId>>,
     pipelines: Vec<Pipeline>,
@@ -408,11 +408,14 @@ impl Checks {
             return None;
         };
         // Incoming leads arrive through integrations (C7), not by moving a lead there.
+        // An integration (a web form, a mail robot) may create one there through the
+        // API, as telephony does for an unknown caller; the inbox (crate::incoming)
+        // takes it out again.
         let incoming = self
             .pipeline(target.0)
             .and_then(|p| p.status(target.1))
             .is_some_and(|s| s.status_type == StatusType::Incoming);
-        if incoming && Some(target) != current {
+        if incoming && current.is_some_and(|c| c != target) {
             errors.push(FieldError::new(
                 "NotSupportedChoice",
                 "status_id",
@@ -460,8 +463,8 @@ impl Checks {
 }
 
 /// A lead checked and built, waiting for the write.
-struct LeadWrite {
-    lead: Lead,
+pub(crate) struct LeadWrite {
+    pub(crate) lead: Lead,
     before: Option<Lead>,
     contacts: Option<Vec<(ContactId, bool)>>,
     tags: TagPlan,
@@ -599,7 +602,7 @@ fn status_json(l: &Lead) -> serde_json::Value {
 }
 
 /// Writes created or updated leads with contacts, tags and events.
-async fn write(
+pub(crate) async fn write(
     tx: &mut sb_store::Tx,
     ctx: &Ctx,
     actor: &Actor,
@@ -690,6 +693,16 @@ async fn write(
     Ok(())
 }
 
+/// What an update batch's validation needs (see [`update`]), loaded before its
+/// transaction begins.
+pub(crate) async fn update_checks(
+    ctx: &Ctx,
+    actor: &Actor,
+    items: &[LeadInput],
+) -> Result<Checks, ServiceError> {
+    load_checks(ctx, actor, items, &[], &[]).await
+}
+
 /// Creates a batch of leads: every item is valid and written, or nothing is.
 pub async fn create(
     ctx: &Ctx,
@@ -729,7 +742,7 @@ pub async fn update(
 }
 
 /// The leads a batch names that the caller may see, by id, read and held in `tx`.
-async fn lock_existing(
+pub(crate) async fn lock_existing(
     tx: &mut sb_store::Tx,
     actor: &Actor,
     items: &[LeadInput],
@@ -746,7 +759,7 @@ async fn lock_existing(
 /// Checks rights and every item of an update batch against the leads as stored and
 /// applies the changes; all items' errors are reported together, a lead the caller
 /// may not edit ends the batch at once.
-fn plan_updates(
+pub(crate) fn plan_updates(
     ctx: &Ctx,
     actor: &Actor,
     ck: &Checks,

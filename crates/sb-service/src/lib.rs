@@ -15,6 +15,7 @@ pub mod custom_fields;
 pub mod dashboard;
 pub mod error;
 pub mod events;
+pub mod incoming;
 pub mod jobs;
 pub mod leads;
 pub mod links;

@@ -727,6 +727,27 @@ pub async fn set_links(
     Ok(())
 }
 
+/// The calls attached to some leads (index `call_sessions_lead`), per lead newest first.
+pub async fn for_leads(
+    c: &mut impl DbConn,
+    account: AccountId,
+    leads: &[LeadId],
+) -> Result<Vec<CallSession>> {
+    if leads.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<i64> = leads.iter().map(|l| l.0).collect();
+    let mut sql = Sql::new(&format!(
+        "select {SESSION_COLUMNS} from call_sessions where account_id = "
+    ));
+    sql.bind(account.0)
+        .push(" and lead_id in ")
+        .bind_list(&ids)
+        .push(" order by lead_id, created_at desc, id desc");
+    let rows = sql.query().fetch_all(c.raw()).await?;
+    rows.iter().map(session_from_row).collect()
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct CallFilter {
     pub integration_id: Option<IntegrationId>,

@@ -271,6 +271,10 @@ pub struct LeadFilter {
     /// Digits of a phone number: leads whose contact or company has a phone ending in
     /// its last digits (the caller-ID suffix index).
     pub phone_digits: Option<String>,
+    /// Leads with (`true`) or without (`false`) a call attached to them (a call
+    /// session whose `lead_id` is the lead): the incoming-leads inbox's "sip" and
+    /// "forms" categories.
+    pub has_call: Option<bool>,
     /// Deleted leads instead of live ones (Kommo's `with=only_deleted`).
     pub only_deleted: bool,
     pub order_by: OrderBy,
@@ -305,6 +309,7 @@ impl Default for LeadFilter {
             company_id: None,
             text: None,
             phone_digits: None,
+            has_call: None,
             only_deleted: false,
             order_by: OrderBy::Id,
             desc: false,
@@ -314,6 +319,9 @@ impl Default for LeadFilter {
         }
     }
 }
+
+/// Whether a call is attached to lead `l` (index `call_sessions_lead`).
+const HAS_CALL: &str = "exists (select 1 from call_sessions cs where cs.account_id = l.account_id and cs.lead_id = l.id)";
 
 fn ids_of<T: Copy>(v: &[T], f: impl Fn(T) -> i64) -> Vec<i64> {
     v.iter().map(|x| f(*x)).collect()
@@ -410,6 +418,15 @@ fn push_where(sql: &mut Sql, account: AccountId, f: &LeadFilter, vis: Visibility
             .bind(pat)
             .push("))");
     }
+    match f.has_call {
+        Some(true) => {
+            sql.push(&format!(" and {HAS_CALL}"));
+        }
+        Some(false) => {
+            sql.push(&format!(" and not {HAS_CALL}"));
+        }
+        None => {}
+    }
     if let Some(d) = &f.phone_digits {
         match sb_domain::phone::suffix_range_of(d) {
             Some((lo, hi)) => {
@@ -478,6 +495,34 @@ pub async fn count(
     push_where(&mut sql, account, f, vis);
     let row = sql.query().fetch_one(c.raw()).await?;
     Ok(row.try_get::<i64, _>(0)?)
+}
+
+/// Live leads matching a filter per pipeline, split by whether a call is attached to
+/// them: `(pipeline, with a call, leads)`, ordered by pipeline (with calls last);
+/// groups without leads are absent. The filter's order, limit and offset are ignored.
+pub async fn count_by_call(
+    c: &mut impl DbConn,
+    account: AccountId,
+    f: &LeadFilter,
+    vis: Visibility,
+) -> Result<Vec<(PipelineId, bool, i64)>> {
+    let mut sql = Sql::new(&format!(
+        "select l.pipeline_id, cast(case when {HAS_CALL} then 1 else 0 end as bigint), count(*) from leads l where l.account_id = "
+    ));
+    push_where(&mut sql, account, f, vis);
+    sql.push(" group by 1, 2 order by 1, 2");
+    let rows = sql.query().fetch_all(c.raw()).await?;
+    rows.iter()
+        .map(|r| {
+            decode(r, |c| {
+                Ok((
+                    PipelineId(c.next()?),
+                    c.next::<i64>()? == 1,
+                    c.next::<i64>()?,
+                ))
+            })
+        })
+        .collect()
 }
 
 /// Leads and their total price in one stage: the figures of a pipeline board column.

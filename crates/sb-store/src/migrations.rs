@@ -34,6 +34,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(6, "0006_id_nodes"),
     migration!(7, "0007_entity_type_spelling"),
     migration!(8, "0008_web_sessions"),
+    migration!(9, "0009_incoming"),
 ];
 
 /// Applies the migrations up to `version` only: for tests of a later migration, which

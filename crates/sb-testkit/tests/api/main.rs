@@ -10,6 +10,7 @@ mod contacts;
 mod custom_fields;
 mod demo;
 mod events;
+mod incoming;
 mod kommo_compat;
 mod leads;
 mod links;

@@ -114,13 +114,16 @@ fn base(file: &str) -> String {
     literal(&file[at + key.len()..]).0.replace("{}", "@")
 }
 
-/// (path template with `@` for per-entity routes, METHOD) for every `.route(` in sb-web.
+/// (path template with `@` for per-entity routes, METHOD) for every `.route(` of sb-web's
+/// API (the UI's pages, `src/ui/`, excepted).
 fn routes_in_sources() -> BTreeSet<(String, String)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../sb-web/src");
     let mut files = vec![];
     rust_files(&dir, &mut files);
     let mut out = BTreeSet::new();
-    for f in files {
+    // The web UI's pages are not part of the API and not in its document.
+    let ui = dir.join("ui");
+    for f in files.into_iter().filter(|f| !f.starts_with(&ui)) {
         let text = std::fs::read_to_string(&f).unwrap();
         let code: String = text
             .lines()

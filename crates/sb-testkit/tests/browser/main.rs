@@ -11,14 +11,14 @@
 // Each spec's own data (made through the services before the browser starts), one
 // module per spec.
 mod cards;
+mod feed;
+mod incoming;
 mod tasks;
 
-use futures_util::future::LocalBoxFuture;
-use sb_pbxsim::{PbxSim, Scenario, ScenarioSpec, SimConfig};
+use futures_util::future::BoxFuture;
+use sb_pbxsim::PbxSim;
 use sb_store::Backend;
 use sb_testkit::{spawn_apps, TestApp};
-use serde_json::json;
-use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -40,81 +40,42 @@ async fn auth() {
 
 #[tokio::test]
 async fn cards() {
-    run_spec_with("cards", |app| Box::pin(env_only(cards::data(app)))).await;
+    run_spec_with("cards", |app| {
+        Box::pin(async move { (owned(cards::data(app).await), None) })
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn tasks() {
-    run_spec_with("tasks", |app| Box::pin(env_only(tasks::data(app)))).await;
+    run_spec_with("tasks", |app| {
+        Box::pin(async move { (owned(tasks::data(app).await), None) })
+    })
+    .await;
 }
 
-/// What a spec's data setup returns: more environment variables for the spec.
-pub type Env = Vec<(&'static str, String)>;
-/// A setup that gives only variables (no simulator to keep alive).
-async fn env_only(f: impl Future<Output = Env>) -> SpecData {
-    let env = f.await;
-    (
-        env.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
-        None,
-    )
+#[tokio::test]
+async fn incoming() {
+    run_spec_with("incoming", |app| {
+        Box::pin(async move { (owned(incoming::data(app).await), None) })
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn feed() {
-    run_spec_with("feed", |app| Box::pin(feed_data(app))).await;
+    run_spec_with("feed", |app| Box::pin(feed::data(app))).await;
 }
 
-/// The feed spec's card: a contact with an answered, recorded call from the PBX
-/// simulator; its id goes to the spec as SB_FEED_CONTACT. The simulator is returned so
-/// that it lives as long as the spec runs.
-async fn feed_data(app: &TestApp) -> (Vec<(String, String)>, Option<PbxSim>) {
-    let sim = PbxSim::start(SimConfig::default(), "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
-    let cfg = SimConfig::default();
-    let r = app
-        .post(
-            "/api/v4/telephony/integrations",
-            json!({"key": cfg.key, "secret": cfg.secret, "base_url": sim.base_url(), "name": "Office PBX"}),
-        )
-        .await;
-    assert_eq!(r.status(), 201, "install");
-    let v = sb_testkit::json(r).await;
-    let integration = v["id"].as_i64().unwrap();
-    let r = app
-        .call(
-            reqwest::Method::PUT,
-            &format!("/api/v4/telephony/integrations/{integration}/extensions/101"),
-            Some(&app.admin_token.clone()),
-            Some(json!({"user_id": app.admin.user.id.0})),
-        )
-        .await;
-    assert_eq!(r.status(), 200, "bind extension");
-    sim.set_webhook_url(Some(v["webhook_url"].as_str().unwrap().to_string()));
-    let r = app
-        .post(
-            "/api/v4/contacts",
-            json!([{"name": "Marta Ruiz", "responsible_user_id": app.admin.user.id.0,
-                "custom_fields_values": [{"field_code": "PHONE", "values": [{"value": "+34 600 123 987"}]}]}]),
-        )
-        .await;
-    assert_eq!(r.status(), 200);
-    let contact = sb_testkit::json(r).await["_embedded"]["contacts"][0]["id"]
-        .as_i64()
-        .unwrap();
-    app.clock.advance(1_000);
-    let mut sp = ScenarioSpec::new(Scenario::IncomingAnswered);
-    sp.caller = "34600123987".into();
-    let report = sim.run_scenario(sp).await.unwrap();
-    assert!(report.webhooks.iter().all(|w| w.status == Some(200)));
-    app.drain_jobs().await;
-    app.clock.advance(20_000);
-    app.drain_jobs().await;
-    app.clock.advance(1_000);
-    (
-        vec![("SB_FEED_CONTACT".into(), contact.to_string())],
-        Some(sim),
-    )
+/// What a spec's data setup returns: more environment variables for the spec.
+pub type Env = Vec<(&'static str, String)>;
+
+/// What a spec's data setup gives it: environment variables (ids) and a simulator to
+/// keep alive while the spec runs.
+pub type SpecData = (Vec<(String, String)>, Option<PbxSim>);
+
+fn owned(env: Env) -> Vec<(String, String)> {
+    env.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
 }
 
 /// Runs `specs/<spec>.spec.mjs` against a fresh app on each backend and fails, showing
@@ -123,15 +84,8 @@ async fn run_spec(spec: &str) {
     run_spec_with(spec, |_| Box::pin(async { (Vec::new(), None) })).await;
 }
 
-/// What a spec's data setup gives it: environment variables (ids) and a simulator to
-/// keep alive while the spec runs.
-type SpecData = (Vec<(String, String)>, Option<PbxSim>);
-
 /// [`run_spec`] after `setup` has made the spec's data in the app.
-async fn run_spec_with(
-    spec: &str,
-    setup: impl for<'a> Fn(&'a TestApp) -> LocalBoxFuture<'a, SpecData>,
-) {
+async fn run_spec_with(spec: &str, setup: impl for<'a> Fn(&'a TestApp) -> BoxFuture<'a, SpecData>) {
     let dir = browser_dir();
     let cli = dir.join("node_modules/@playwright/test/cli.js");
     assert!(

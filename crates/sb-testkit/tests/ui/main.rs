@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod cards;
+mod incoming;
 mod notes;
 mod sessions;
 mod tasks;

@@ -10,9 +10,33 @@ use std::sync::{Arc, OnceLock};
 /// The languages the UI speaks, in the order the switch shows them.
 pub const LANGS: [&str; 4] = ["en", "es", "pt", "hu"];
 
-/// Per language, its files (`locales/<lang>/<module>.ftl`, one per page module), as
-/// embedded by build.rs.
-const SOURCES: &[(&str, &[(&str, &str)])] = include!(concat!(env!("OUT_DIR"), "/locales.rs"));
+/// Embeds `locales/<lang>/<module>.ftl` of each named module, for every language.
+macro_rules! locales {
+    ($($module:literal),* $(,)?) => {
+        &[
+            ("en", &[$(($module, include_str!(concat!("../../locales/en/", $module, ".ftl")))),*]),
+            ("es", &[$(($module, include_str!(concat!("../../locales/es/", $module, ".ftl")))),*]),
+            ("pt", &[$(($module, include_str!(concat!("../../locales/pt/", $module, ".ftl")))),*]),
+            ("hu", &[$(($module, include_str!(concat!("../../locales/hu/", $module, ".ftl")))),*]),
+        ]
+    };
+}
+
+/// Per language, its files: one per page module (a test fails when a file on disk is
+/// missing here). A build script listing the folder would need no list, but its output
+/// is shared by every checkout built in one target folder.
+const SOURCES: &[(&str, &[(&str, &str)])] = locales![
+    "main",
+    "cards",
+    "companies",
+    "contacts",
+    "dashboard",
+    "incoming",
+    "notes",
+    "search",
+    "tasks",
+    "users",
+];
 
 type Bundle = FluentBundle<FluentResource>;
 
@@ -32,7 +56,7 @@ fn bundle(lang: &str, files: &[(&str, &str)]) -> Bundle {
     // Unicode isolation marks around every placeable would end up inside input values
     // and test selectors; our placeables are short and the page direction is fixed.
     b.set_use_isolating(false);
-    for (_, src) in files {
+    for (_, src) in files.iter() {
         // A syntax error keeps the good messages; the test below reports the bad ones.
         let res = FluentResource::try_new(src.to_string()).unwrap_or_else(|(res, _)| res);
         // A key defined twice keeps its first text; the test below reports it.
@@ -263,6 +287,26 @@ mod tests {
             }
         }
         out
+    }
+
+    #[test]
+    fn every_translation_file_is_embedded() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("locales");
+        for (lang, files) in SOURCES {
+            let mut on_disk: Vec<String> = std::fs::read_dir(root.join(lang))
+                .unwrap()
+                .flatten()
+                .filter_map(|e| e.file_name().to_str().map(str::to_string))
+                .filter_map(|n| n.strip_suffix(".ftl").map(str::to_string))
+                .collect();
+            on_disk.sort();
+            let mut listed: Vec<String> = files.iter().map(|(m, _)| m.to_string()).collect();
+            listed.sort();
+            assert_eq!(
+                on_disk, listed,
+                "locales/{lang}/ and the list in i18n.rs differ"
+            );
+        }
     }
 
     #[test]

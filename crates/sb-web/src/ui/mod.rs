@@ -26,6 +26,7 @@ pub mod contacts;
 pub mod dashboard;
 pub mod format;
 pub mod i18n;
+pub mod incoming;
 pub mod notes;
 pub mod profile;
 pub mod search;
@@ -58,6 +59,7 @@ pub fn router(st: AppState) -> Router<AppState> {
         .merge(sessions::router())
         .merge(dashboard::router())
         .merge(profile::router())
+        .merge(incoming::router())
         .merge(contacts::router())
         .merge(companies::router())
         .merge(search::router())
