@@ -191,7 +191,7 @@ impl From<String> for Arg {
 }
 
 #[cfg(test)]
-#[allow(clippy::panic)]
+#[allow(clippy::panic, clippy::unwrap_used)]
 mod tests {
     use super::*;
     use std::collections::BTreeSet;
