@@ -77,6 +77,12 @@ test('a contact created with a Spanish number is found by the header search type
   await expect(page.getByRole('link', { name: 'Lucía Pérez' })).toBeVisible();
   await checkA11y(page);
   await both(page, 'contacts-list');
+  // The filter form updates the table in place (htmx) and the address with it.
+  await page.getByLabel('Search', { exact: true }).fill('Lucía');
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await expect(page).toHaveURL(/\/contacts\?q=Luc/);
+  await expect(page.getByRole('link', { name: 'Lucía Pérez' })).toBeVisible();
+  await expect(page.getByRole('link', { name: "Marta's Own Client" })).toHaveCount(0);
   await page.goto('/companies');
   await checkA11y(page);
   await both(page, 'companies-list');

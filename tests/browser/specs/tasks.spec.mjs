@@ -98,7 +98,8 @@ test('create a task and complete it with a result, which becomes a note on the c
   // And in the card's feed, where the contact card exists.
   const card = await page.goto(`/contacts/${contactId}`);
   if (card?.status() === 200) {
-    await expect(page.getByText(result)).toBeVisible();
+    // The note itself (the completed task in the feed shows "Result: …" too).
+    await expect(page.getByText(result, { exact: true })).toBeVisible();
   }
 });
 

@@ -273,6 +273,24 @@ async fn a_contact_created_with_a_spanish_number_is_found_by_the_search_in_anoth
                 // The header's box keeps what was typed.
                 .assert_has(&format!("name=\"q\" value=\"{typed}\""));
         }
+        // Leads are found by name too, in their own group.
+        let lead = sb_service::leads::create(
+            app.ctx(),
+            &app.admin,
+            vec![sb_service::leads::LeadInput {
+                name: Some("Lucía's order".into()),
+                ..Default::default()
+            }],
+        )
+        .await
+        .unwrap()[0]
+            .id;
+        b.get("/search?q=Luc%C3%ADa")
+            .await
+            .assert_has("id=\"hits-contacts\"")
+            .assert_has("id=\"hits-leads\"")
+            .assert_has(&format!("href=\"/leads/{lead}\""))
+            .assert_has("Lucía&#39;s order");
         b.get("/search?q=lucia%20nobody")
             .await
             .assert_has("Nothing found for");
@@ -684,5 +702,35 @@ async fn every_field_type_has_its_input_and_round_trips_through_the_form() {
         assert_eq!(has(3), 1, "one option left");
         assert_eq!(has(7), 0, "no choice");
         assert_eq!(has(4), 0, "an emptied date is cleared");
+    }
+}
+
+#[tokio::test]
+async fn a_card_of_a_deactivated_user_keeps_its_owner_through_an_edit() {
+    for app in spawn_apps().await {
+        let b = Browser::admin(&app).await;
+        let gone = manager(&app, "Gone", Rights::manager_default(), "en").await;
+        let id = card(
+            &app,
+            &app.admin,
+            CardKind::Contact,
+            "Left Behind",
+            Some(gone.id.0),
+            vec![],
+        )
+        .await;
+        sb_service::users::set_active(app.ctx(), &app.admin, gone.id, false)
+            .await
+            .unwrap();
+        b.get(&format!("/contacts/{id}/edit"))
+            .await
+            .assert_has(&format!(
+                "<option value=\"{}\" selected>Gone</option>",
+                gone.id.0
+            ));
+        // The list's filter offers only active users.
+        b.get("/contacts")
+            .await
+            .assert_lacks(&format!("<option value=\"{}\"", gone.id.0));
     }
 }

@@ -1000,11 +1000,13 @@ fn input_from(kind: CardKind, l: &Layout, defs: &[FieldDef], p: &Pairs) -> CardI
     }
 }
 
-async fn form_users(ui: &Ui) -> Result<Vec<(i64, String)>, super::UiFail> {
+/// The users a card can be given to: the active ones, and whoever has it now (a
+/// deactivated owner stays selected instead of the card moving on the next save).
+async fn form_users(ui: &Ui, current: i64) -> Result<Vec<(i64, String)>, super::UiFail> {
     Ok(users(ui)
         .await?
         .into_iter()
-        .filter(|u| u.is_active)
+        .filter(|u| u.is_active || u.id.0 == current)
         .map(|u| (u.id.0, u.name))
         .collect())
 }
@@ -1024,7 +1026,7 @@ async fn new_form(kind: CardKind, ui: Ui) -> UiResult {
         first_name: String::new(),
         last_name: String::new(),
         responsible: ui.actor.user.id.0,
-        users: form_users(&ui).await?,
+        users: form_users(&ui, ui.actor.user.id.0).await?,
         tags: String::new(),
         fields: stored_fields(&ui, &l, &defs, None),
         errors: FormErrors::none(),
@@ -1053,7 +1055,7 @@ async fn edit_form(kind: CardKind, ui: Ui, Path(raw): Path<String>) -> UiResult 
         first_name: c.first_name.clone(),
         last_name: c.last_name.clone(),
         responsible: c.responsible_user_id.map(|u| u.0).unwrap_or(0),
-        users: form_users(&ui).await?,
+        users: form_users(&ui, c.responsible_user_id.map(|u| u.0).unwrap_or(0)).await?,
         tags: view
             .tags
             .iter()
@@ -1118,7 +1120,7 @@ async fn save(kind: CardKind, ui: Ui, id: Option<i64>, f: Pairs) -> UiResult {
         first_name: first(&f, "first_name").to_string(),
         last_name: first(&f, "last_name").to_string(),
         responsible: first(&f, "responsible").parse().unwrap_or(0),
-        users: form_users(&ui).await?,
+        users: form_users(&ui, first(&f, "responsible").parse().unwrap_or(0)).await?,
         tags: first(&f, "tags").to_string(),
         fields: typed_fields(&ui, &defs, &f),
         errors,
