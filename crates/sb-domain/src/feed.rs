@@ -119,7 +119,9 @@ pub mod event_types {
     pub const LEAD_RESTORED: &str = "lead_restored";
     pub const LEAD_STATUS_CHANGED: &str = "lead_status_changed";
     pub const CONTACT_ADDED: &str = "contact_added";
+    pub const CONTACT_DELETED: &str = "contact_deleted";
     pub const COMPANY_ADDED: &str = "company_added";
+    pub const COMPANY_DELETED: &str = "company_deleted";
     pub const ENTITY_RESPONSIBLE_CHANGED: &str = "entity_responsible_changed";
     pub const ENTITY_LINKED: &str = "entity_linked";
     pub const ENTITY_UNLINKED: &str = "entity_unlinked";

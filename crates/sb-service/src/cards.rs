@@ -585,6 +585,50 @@ pub async fn update(
     Ok(planned.refs)
 }
 
+/// Deletes one contact or company: the caller must see it and hold the delete right
+/// over its responsible user. It leaves lists, search and caller ID at once (a call
+/// from its number is then a stranger's); a `*_deleted` event is written in the same
+/// transaction. An unknown or invisible id is [`ServiceError::NotFound`].
+pub async fn delete(ctx: &Ctx, actor: &Actor, kind: CardKind, id: i64) -> Result<(), ServiceError> {
+    let view = actor.visibility(kind.entity_kind(), Action::View);
+    let del = actor.visibility(kind.entity_kind(), Action::Delete);
+    let mut tx = ctx.db.begin().await?;
+    let card = cards::lock_many(&mut tx, actor.account.id, kind, &[id], view)
+        .await?
+        .pop()
+        .ok_or(ServiceError::NotFound)?;
+    let owner_group = match card.responsible_user_id {
+        Some(u) => users::get(&mut tx, actor.account.id, u)
+            .await?
+            .and_then(|u| u.group_id),
+        None => None,
+    };
+    if !del.covers(card.responsible_user_id, owner_group) {
+        return Err(ServiceError::Forbidden(format!(
+            "you may not delete {} {id}",
+            kind.singular()
+        )));
+    }
+    cards::delete(
+        &mut tx,
+        actor.account.id,
+        kind,
+        &[id],
+        actor.user.id,
+        ctx.now(),
+    )
+    .await?;
+    let event = match kind {
+        CardKind::Contact => crate::events::EventKind::ContactDeleted,
+        CardKind::Company => crate::events::EventKind::CompanyDeleted,
+    };
+    let mut rec = Recorder::new(ctx, actor);
+    rec.record(event, kind.entity_kind(), id, json!([]), json!([]));
+    rec.write(&mut tx).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// The cards a batch names that the caller may see, by id, read and held in `tx`.
 async fn lock_existing(
     tx: &mut sb_store::Tx,

@@ -20,7 +20,9 @@ pub enum EventKind {
     LeadRestored,
     LeadStatusChanged,
     ContactAdded,
+    ContactDeleted,
     CompanyAdded,
+    CompanyDeleted,
     EntityResponsibleChanged,
     EntityLinked,
     EntityUnlinked,
@@ -35,13 +37,15 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 17] = [
+    pub const ALL: [EventKind; 19] = [
         EventKind::LeadAdded,
         EventKind::LeadDeleted,
         EventKind::LeadRestored,
         EventKind::LeadStatusChanged,
         EventKind::ContactAdded,
+        EventKind::ContactDeleted,
         EventKind::CompanyAdded,
+        EventKind::CompanyDeleted,
         EventKind::EntityResponsibleChanged,
         EventKind::EntityLinked,
         EventKind::EntityUnlinked,
@@ -63,6 +67,8 @@ impl EventKind {
             EventKind::LeadStatusChanged => et::LEAD_STATUS_CHANGED,
             EventKind::ContactAdded => et::CONTACT_ADDED,
             EventKind::CompanyAdded => et::COMPANY_ADDED,
+            EventKind::ContactDeleted => et::CONTACT_DELETED,
+            EventKind::CompanyDeleted => et::COMPANY_DELETED,
             EventKind::EntityResponsibleChanged => et::ENTITY_RESPONSIBLE_CHANGED,
             EventKind::EntityLinked => et::ENTITY_LINKED,
             EventKind::EntityUnlinked => et::ENTITY_UNLINKED,

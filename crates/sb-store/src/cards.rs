@@ -201,6 +201,33 @@ pub async fn update(c: &mut impl DbConn, w: &CardWrite) -> Result<()> {
     insert_phones(c, &phones).await
 }
 
+/// Marks cards deleted (they leave lists, search and caller ID; their rows stay);
+/// returns how many were live.
+pub async fn delete(
+    c: &mut impl DbConn,
+    account: AccountId,
+    kind: CardKind,
+    ids: &[i64],
+    by: UserId,
+    now: i64,
+) -> Result<u64> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let mut sql = Sql::new(&format!(
+        "update {} set is_deleted = 1, updated_by = ",
+        table(kind)
+    ));
+    sql.bind(by.0)
+        .push(", updated_at = ")
+        .bind(now)
+        .push(" where account_id = ")
+        .bind(account.0)
+        .push(" and is_deleted = 0 and id in ")
+        .bind_list(ids);
+    Ok(sql.query().execute(c.raw()).await?.rows_affected())
+}
+
 pub async fn get(
     c: &mut impl DbConn,
     account: AccountId,

@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod db;
+pub mod pbx;
 pub mod s3;
 pub mod ui;
 

@@ -8,7 +8,7 @@ use sb_domain::calls::CallDirection;
 use sb_domain::pipelines::{Pipeline, LOST};
 use sb_domain::rights::EntityRights;
 use sb_domain::{Rights, Scope, UserId};
-use sb_pbxsim::{PbxSim, Scenario, ScenarioSpec, SimConfig};
+use sb_pbxsim::{PbxSim, Scenario, ScenarioSpec};
 use sb_service::incoming::{self, AcceptInput, Category, IncomingLead, IncomingQuery};
 use sb_service::{Actor, ServiceError};
 use sb_testkit::{json, spawn_apps, TestApp};
@@ -17,23 +17,8 @@ use serde_json::{json, Value};
 /// The simulator installed as the app's Zadarma integration, extension 101 bound to the
 /// admin, unknown callers becoming incoming leads. Keep it alive for the test.
 async fn pbx(app: &TestApp) -> PbxSim {
-    let cfg = SimConfig::default();
-    let sim = PbxSim::start(cfg.clone(), "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
-    let r = app.post("/api/v4/telephony/integrations", json!({"key": cfg.key, "secret": cfg.secret, "base_url": sim.base_url(), "name": "Office PBX"})).await;
-    assert_eq!(r.status(), 201, "install");
-    let v = json(r).await;
-    let integration = v["id"].as_i64().unwrap();
-    let r = app
-        .call(
-            Method::PUT,
-            &format!("/api/v4/telephony/integrations/{integration}/extensions/101"),
-            Some(&app.admin_token.clone()),
-            Some(json!({"user_id": app.admin.user.id.0})),
-        )
-        .await;
-    assert_eq!(r.status(), 200, "bind extension");
+    let pbx = app.install_simulator().await;
+    let integration = pbx.integration;
     let r = app
         .patch(
             &format!("/api/v4/telephony/integrations/{integration}"),
@@ -41,8 +26,7 @@ async fn pbx(app: &TestApp) -> PbxSim {
         )
         .await;
     assert_eq!(r.status(), 200, "settings");
-    sim.set_webhook_url(Some(v["webhook_url"].as_str().unwrap().to_string()));
-    sim
+    pbx.sim
 }
 
 /// An answered call from `caller` through the simulator, finalised.

@@ -1,7 +1,7 @@
 //! Data for specs/feed.spec.mjs.
 
 use super::SpecData;
-use sb_pbxsim::{PbxSim, Scenario, ScenarioSpec, SimConfig};
+use sb_pbxsim::{Scenario, ScenarioSpec};
 use sb_testkit::TestApp;
 use serde_json::json;
 
@@ -9,29 +9,7 @@ use serde_json::json;
 /// simulator; its id goes to the spec as SB_FEED_CONTACT. The simulator is returned so
 /// that it lives as long as the spec runs.
 pub async fn data(app: &TestApp) -> SpecData {
-    let sim = PbxSim::start(SimConfig::default(), "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
-    let cfg = SimConfig::default();
-    let r = app
-        .post(
-            "/api/v4/telephony/integrations",
-            json!({"key": cfg.key, "secret": cfg.secret, "base_url": sim.base_url(), "name": "Office PBX"}),
-        )
-        .await;
-    assert_eq!(r.status(), 201, "install");
-    let v = sb_testkit::json(r).await;
-    let integration = v["id"].as_i64().unwrap();
-    let r = app
-        .call(
-            reqwest::Method::PUT,
-            &format!("/api/v4/telephony/integrations/{integration}/extensions/101"),
-            Some(&app.admin_token.clone()),
-            Some(json!({"user_id": app.admin.user.id.0})),
-        )
-        .await;
-    assert_eq!(r.status(), 200, "bind extension");
-    sim.set_webhook_url(Some(v["webhook_url"].as_str().unwrap().to_string()));
+    let sim = app.install_simulator().await.sim;
     let r = app
         .post(
             "/api/v4/contacts",

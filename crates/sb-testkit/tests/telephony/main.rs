@@ -9,8 +9,7 @@ mod recordings;
 mod secrets;
 mod unreadable;
 
-use reqwest::Method;
-use sb_pbxsim::{PbxSim, SimConfig};
+use sb_pbxsim::PbxSim;
 use sb_testkit::{json, TestApp};
 use serde_json::{json, Value};
 
@@ -24,31 +23,13 @@ pub struct Rig {
 /// An app with the simulator installed as its Zadarma integration, extension 101 bound
 /// to the admin, and the simulator posting to the app's webhook URL.
 pub async fn rig(app: TestApp) -> Rig {
-    let sim = PbxSim::start(SimConfig::default(), "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
-    let cfg = SimConfig::default();
-    let r = app.post("/api/v4/telephony/integrations", json!({"key": cfg.key, "secret": cfg.secret, "base_url": sim.base_url(), "name": "Office PBX"})).await;
-    assert_eq!(r.status(), 201, "install");
-    let v = json(r).await;
-    let integration = v["id"].as_i64().unwrap();
-    let webhook_url = v["webhook_url"].as_str().unwrap().to_string();
-    assert!(webhook_url.starts_with(&app.url));
-    let r = app
-        .call(
-            Method::PUT,
-            &format!("/api/v4/telephony/integrations/{integration}/extensions/101"),
-            Some(&app.admin_token.clone()),
-            Some(json!({"user_id": app.admin.user.id.0})),
-        )
-        .await;
-    assert_eq!(r.status(), 200, "bind extension");
-    sim.set_webhook_url(Some(webhook_url.clone()));
+    let pbx = app.install_simulator().await;
+    assert!(pbx.webhook_url.starts_with(&app.url));
     Rig {
         app,
-        sim,
-        integration,
-        webhook_url,
+        sim: pbx.sim,
+        integration: pbx.integration,
+        webhook_url: pbx.webhook_url,
     }
 }
 

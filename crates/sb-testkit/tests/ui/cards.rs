@@ -734,3 +734,87 @@ async fn a_card_of_a_deactivated_user_keeps_its_owner_through_an_edit() {
             .assert_lacks(&format!("<option value=\"{}\"", gone.id.0));
     }
 }
+
+#[tokio::test]
+async fn a_card_is_deleted_from_its_page_by_whoever_holds_the_delete_right() {
+    for app in spawn_apps().await {
+        // Managers by default may delete their own cards only.
+        let lena = manager(&app, "Lena", Rights::manager_default(), "en").await;
+        let other = manager(&app, "Otto", Rights::manager_default(), "en").await;
+        let mine = card(
+            &app,
+            &app.admin,
+            CardKind::Contact,
+            "Lena Customer",
+            Some(lena.id.0),
+            vec![phone("+34 600 444 555", "WORK")],
+        )
+        .await;
+        let theirs = card(
+            &app,
+            &app.admin,
+            CardKind::Contact,
+            "Otto Customer",
+            Some(other.id.0),
+            vec![],
+        )
+        .await;
+        let b = Browser::sign_in(&app, &lena.email, PASSWORD).await;
+        // A colleague's card: seen, but no delete button, and a forged POST is refused.
+        b.get(&format!("/contacts/{theirs}"))
+            .await
+            .assert_status(200)
+            .assert_lacks(&format!("/contacts/{theirs}/delete"));
+        b.post_form(&format!("/contacts/{theirs}/delete"), &[])
+            .await
+            .assert_status(403);
+        b.post_without_csrf(&format!("/contacts/{mine}/delete"), &[])
+            .await
+            .assert_status(403);
+        sb_service::cards::get(app.ctx(), &app.admin, CardKind::Contact, theirs)
+            .await
+            .unwrap();
+        // Her own: the button asks first, then the card is gone everywhere.
+        b.get(&format!("/contacts/{mine}"))
+            .await
+            .assert_has(&format!("action=\"/contacts/{mine}/delete\""))
+            .assert_has("data-confirm=\"Delete this contact?");
+        let r = b.post_form(&format!("/contacts/{mine}/delete"), &[]).await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        b.get("/contacts")
+            .await
+            .assert_lacks("Lena Customer")
+            .assert_has("Otto Customer");
+        b.get(&format!("/contacts/{mine}")).await.assert_status(404);
+        b.get("/search?q=600444555")
+            .await
+            .assert_lacks("Lena Customer");
+        // A call from its number is now a stranger's.
+        let found = sb_service::cards::find_by_phone(app.ctx(), app.account().id, "600444555")
+            .await
+            .unwrap();
+        assert!(found.is_empty(), "{found:?}");
+        // The activity log says who deleted it; deleting it again is an unknown card.
+        let r = app
+            .get(&format!(
+                "/api/v4/events?filter[type]=contact_deleted&filter[entity]=contact&filter[entity_id]={mine}"
+            ))
+            .await;
+        let v = sb_testkit::json(r).await;
+        let ev = &v["_embedded"]["events"][0];
+        assert_eq!(ev["type"], "contact_deleted", "{v}");
+        assert_eq!(ev["created_by"], lena.id.0);
+        b.post_form(&format!("/contacts/{mine}/delete"), &[])
+            .await
+            .assert_status(404);
+        // Companies have the same button, for an admin.
+        let firm = card(&app, &app.admin, CardKind::Company, "Firm", None, vec![]).await;
+        let a = Browser::admin(&app).await;
+        a.get(&format!("/companies/{firm}"))
+            .await
+            .assert_has("data-confirm=\"Delete this company?");
+        let r = a.post_form(&format!("/companies/{firm}/delete"), &[]).await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        a.get("/companies").await.assert_lacks(">Firm<");
+    }
+}

@@ -554,7 +554,7 @@ async fn the_card_edits_custom_fields_and_links_contacts() {
         let id = lead(&app, &app.admin, "Pool", 0, (p.id.0, st[0])).await;
         let b = Browser::admin(&app).await;
         let card = b.get(&format!("/leads/{id}")).await;
-        card.assert_has(&format!("name=\"cf_{}\"", source.id.0))
+        card.assert_has(&format!("name=\"cf{}\"", source.id.0))
             .assert_has("type=\"date\"")
             .assert_has("type=\"checkbox\"")
             .assert_has("type=\"number\" step=\"any\"");
@@ -568,14 +568,10 @@ async fn the_card_edits_custom_fields_and_links_contacts() {
                 &[
                     ("name", "Pool"),
                     ("price", "0"),
-                    ("cf", &ids[0]),
-                    ("cf", &ids[1]),
-                    ("cf", &ids[2]),
-                    ("cf", &ids[3]),
-                    (&format!("cf_{}", ids[0]), &phone.id.to_string()),
-                    (&format!("cf_{}", ids[1]), "2026-03-15"),
-                    (&format!("cf_{}", ids[2]), "1"),
-                    (&format!("cf_{}", ids[3]), "42.5"),
+                    (&format!("cf{}", ids[0]), &phone.id.to_string()),
+                    (&format!("cf{}", ids[1]), "2026-03-15"),
+                    (&format!("cf{}", ids[2]), "1"),
+                    (&format!("cf{}", ids[3]), "42.5"),
                 ],
             )
             .await;
@@ -585,19 +581,25 @@ async fn the_card_edits_custom_fields_and_links_contacts() {
             .assert_has("value=\"2026-03-15\"")
             .assert_has("42.5")
             .assert_has("checked");
-        // A wrong number is filed beside its own field.
+        // A wrong number is filed beside its own field, the form keeps what was typed,
+        // and nothing stored changes.
         let r = b
             .post_form(
                 &format!("/leads/{id}/edit"),
                 &[
                     ("name", "Pool"),
-                    ("cf", &ids[3]),
-                    (&format!("cf_{}", ids[3]), "many"),
+                    (&format!("cf{}", ids[0]), &phone.id.to_string()),
+                    (&format!("cf{}", ids[3]), "many"),
                 ],
             )
             .await;
         r.assert_status(422)
-            .assert_has(&format!("id=\"cf-{}-error\"", ids[3]));
+            .assert_has(&format!("id=\"cf{}-error\"", ids[3]))
+            .assert_has("value=\"many\"");
+        b.get(&format!("/leads/{id}"))
+            .await
+            .assert_has("value=\"2026-03-15\"")
+            .assert_has("42.5");
 
         // Find a contact and link it, then unlink it.
         let c = sb_service::cards::create(
@@ -1002,5 +1004,101 @@ async fn service_stage_totals_follow_the_scope_and_delete_checks_rights() {
             sb_service::leads::delete(app.ctx(), &va, theirs).await,
             Err(sb_service::ServiceError::Forbidden(_))
         ));
+    }
+}
+
+#[tokio::test]
+async fn the_list_filters_by_custom_fields_and_shows_chosen_ones_as_columns() {
+    use sb_domain::fields::{FieldValueInput, ValueInput};
+    use sb_service::custom_fields::{EnumInput, FieldInput};
+    for app in spawn_apps().await {
+        let p = main_pipeline(&app).await;
+        let st = working(&p);
+        let defs = sb_service::custom_fields::create(
+            app.ctx(),
+            &app.admin,
+            EntityKind::Leads,
+            vec![
+                FieldInput {
+                    name: Some("Source".into()),
+                    field_type: Some("select".into()),
+                    enums: Some(
+                        ["Web", "Phone"]
+                            .iter()
+                            .map(|v| EnumInput {
+                                value: Some(v.to_string()),
+                                sort: None,
+                            })
+                            .collect(),
+                    ),
+                    ..Default::default()
+                },
+                FieldInput {
+                    name: Some("Seats".into()),
+                    field_type: Some("numeric".into()),
+                    ..Default::default()
+                },
+            ],
+        )
+        .await
+        .unwrap();
+        let (source, seats) = (&defs[0].1, &defs[1].1);
+        let option = |v: &str| source.enums.iter().find(|e| e.value == v).unwrap().id;
+        for (name, from, n) in [("Web shop", "Web", 10), ("Call centre", "Phone", 30)] {
+            lead_with(
+                &app,
+                &app.admin,
+                LeadInput {
+                    name: Some(name.into()),
+                    pipeline_id: Some(p.id.0),
+                    status_id: Some(st[0]),
+                    custom_fields_values: Some(vec![
+                        FieldValueInput {
+                            field_id: Some(source.id.0),
+                            values: Some(vec![ValueInput {
+                                enum_id: Some(option(from)),
+                                ..Default::default()
+                            }]),
+                            ..Default::default()
+                        },
+                        FieldValueInput {
+                            field_id: Some(seats.id.0),
+                            values: Some(vec![ValueInput {
+                                value: Some(serde_json::json!(n)),
+                                ..Default::default()
+                            }]),
+                            ..Default::default()
+                        },
+                    ]),
+                    ..Default::default()
+                },
+            )
+            .await;
+        }
+        let b = Browser::admin(&app).await;
+        let (s, n) = (source.id.0, seats.id.0);
+        // Each field has its filter and its column choice, labelled.
+        b.get("/leads/list")
+            .await
+            .assert_has(&format!("<label for=\"ff{s}\">Source</label>"))
+            .assert_has(&format!("name=\"f{n}_from\""))
+            .assert_has(&format!("name=\"cols\" value=\"{n}\""))
+            .assert_has("Web shop")
+            .assert_has("Call centre");
+        b.get(&format!("/leads/list?f{s}={}", option("Web")))
+            .await
+            .assert_has("Web shop")
+            .assert_lacks("Call centre");
+        b.get(&format!("/leads/list?f{n}_from=20"))
+            .await
+            .assert_has("Call centre")
+            .assert_lacks("Web shop");
+        // A chosen column shows each lead's value; the pager keeps the choice.
+        b.get(&format!("/leads/list?cols={n}&cols={s}&sort=created_asc"))
+            .await
+            .assert_has("<th scope=\"col\">Source</th>")
+            .assert_has("<th scope=\"col\">Seats</th>")
+            .assert_has("<td>10</td>")
+            .assert_has("<td>Phone</td>");
     }
 }

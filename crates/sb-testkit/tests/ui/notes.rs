@@ -1,10 +1,9 @@
 //! The card's feed (ui/notes.rs): notes, calls with their recordings, tasks and events in
 //! order; adding, editing and pinning a note; the recording behind the session; rights.
 
-use reqwest::Method;
 use sb_domain::rights::{EntityRights, Scope};
 use sb_domain::{EntityKind, Rights};
-use sb_pbxsim::{PbxSim, Scenario, ScenarioSpec, SimConfig};
+use sb_pbxsim::{PbxSim, Scenario, ScenarioSpec};
 use sb_testkit::ui::{manager, Browser, PASSWORD};
 use sb_testkit::{json, spawn_apps, TestApp};
 use serde_json::json;
@@ -12,30 +11,7 @@ use serde_json::json;
 /// Installs the PBX simulator as the app's Zadarma integration (extension 101 is the
 /// admin's) and returns it, posting to the app's webhook.
 pub async fn pbx(app: &TestApp) -> PbxSim {
-    let sim = PbxSim::start(SimConfig::default(), "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
-    let cfg = SimConfig::default();
-    let r = app
-        .post(
-            "/api/v4/telephony/integrations",
-            json!({"key": cfg.key, "secret": cfg.secret, "base_url": sim.base_url(), "name": "Office PBX"}),
-        )
-        .await;
-    assert_eq!(r.status(), 201, "install");
-    let v = json(r).await;
-    let integration = v["id"].as_i64().unwrap();
-    let r = app
-        .call(
-            Method::PUT,
-            &format!("/api/v4/telephony/integrations/{integration}/extensions/101"),
-            Some(&app.admin_token.clone()),
-            Some(json!({"user_id": app.admin.user.id.0})),
-        )
-        .await;
-    assert_eq!(r.status(), 200, "bind extension");
-    sim.set_webhook_url(Some(v["webhook_url"].as_str().unwrap().to_string()));
-    sim
+    app.install_simulator().await.sim
 }
 
 /// An answered incoming call from `caller` (digits), its recording stored.

@@ -3,3 +3,4 @@ contacts-title = Contacts
 contacts-new = New contact
 contacts-edit = Edit contact
 contacts-empty = No contacts yet. Create the first one.
+contacts-delete-confirm = Delete this contact? It leaves lists, search and caller ID.

@@ -3,3 +3,4 @@ contacts-title = Kapcsolatok
 contacts-new = Új kapcsolat
 contacts-edit = Kapcsolat szerkesztése
 contacts-empty = Még nincs kapcsolat. Hozza létre az elsőt.
+contacts-delete-confirm = Törlöd ezt a kapcsolatot? Eltűnik a listákból, a keresésből és a hívóazonosításból.

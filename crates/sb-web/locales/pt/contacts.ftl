@@ -3,3 +3,4 @@ contacts-title = Contatos
 contacts-new = Novo contato
 contacts-edit = Editar contato
 contacts-empty = Ainda não há contatos. Crie o primeiro.
+contacts-delete-confirm = Excluir este contato? Ele sai das listas, da busca e da identificação de chamadas.

@@ -3,6 +3,9 @@
 //! with its fields and links, and the create/edit form. Every read and write goes
 //! through the same service functions the API's `/api/v4/{contacts,companies}` calls.
 
+use super::fields::{
+    self, display, every, first, joined, number_text, FieldChoice, FieldForm, Pairs, Prop, Shown,
+};
 use super::{page, FormErrors, Layout, OrFail, Ui, UiResult};
 use crate::state::AppState;
 use askama::Template;
@@ -12,31 +15,11 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use sb_domain::entities::{Card, CardKind};
-use sb_domain::fields::{FieldDef, FieldType, FieldValue, FieldValueInput, ValueInput};
+use sb_domain::fields::{FieldDef, FieldValue};
 use sb_domain::Action;
 use sb_service::cards::{CardInput, CardView, ListParams, OrderByField};
-use sb_service::custom_fields::RawFieldFilter;
 use sb_service::links::LinkInput;
 use sb_service::tags::TagRef;
-use serde_json::Value;
-
-/// A form or query string as name/value pairs: repeated names (`cols`, a field's
-/// several phones, a multiselect's options) keep every value, in order.
-type Pairs = Vec<(String, String)>;
-
-fn first<'a>(p: &'a Pairs, key: &str) -> &'a str {
-    p.iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.trim())
-        .unwrap_or("")
-}
-
-fn every<'a>(p: &'a Pairs, key: &str) -> Vec<&'a str> {
-    p.iter()
-        .filter(|(k, _)| k == key)
-        .map(|(_, v)| v.trim())
-        .collect()
-}
 
 /// The routes of one card kind under `/contacts` or `/companies`.
 pub fn router(kind: CardKind) -> Router<AppState> {
@@ -59,6 +42,10 @@ pub fn router(kind: CardKind) -> Router<AppState> {
         .route(
             &format!("{base}/{{id}}/edit"),
             get(move |ui: Ui, id: Path<String>| edit_form(kind, ui, id)),
+        )
+        .route(
+            &format!("{base}/{{id}}/delete"),
+            post(move |ui: Ui, id: Path<String>| delete(kind, ui, id)),
         )
         .route(
             &format!("{base}/{{id}}/link"),
@@ -85,6 +72,8 @@ pub struct KindText {
     pub new: String,
     pub edit: String,
     pub empty: String,
+    /// The question asked before a delete.
+    pub delete_confirm: String,
 }
 
 impl KindText {
@@ -98,6 +87,7 @@ impl KindText {
                 new: t("contacts-new"),
                 edit: t("contacts-edit"),
                 empty: t("contacts-empty"),
+                delete_confirm: t("contacts-delete-confirm"),
             },
             CardKind::Company => KindText {
                 base: "/companies",
@@ -106,116 +96,14 @@ impl KindText {
                 new: t("companies-new"),
                 edit: t("companies-edit"),
                 empty: t("companies-empty"),
+                delete_confirm: t("companies-delete-confirm"),
             },
         }
     }
 }
 
-/// A translated label for a PHONE/EMAIL type (WORK, MOB, PRIV, …); other fields'
-/// options are the account's own words and show as they are.
-fn enum_label(ui: &Ui, def: &FieldDef, value: &str) -> String {
-    let key = match def.code.as_deref() {
-        Some("PHONE") => format!("cards-phone-{value}"),
-        Some("EMAIL") => format!("cards-email-{value}"),
-        _ => return value.to_string(),
-    };
-    if ui.tr.has(&key) {
-        ui.tr.t(&key)
-    } else {
-        value.to_string()
-    }
-}
-
-/// A number as a person writes it: `3`, not `3.0`.
-fn number_text(v: &Value) -> String {
-    match v {
-        Value::Number(n) => match (n.as_i64(), n.as_f64()) {
-            (Some(i), _) => i.to_string(),
-            (None, Some(f)) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", f as i64),
-            _ => n.to_string(),
-        },
-        Value::String(s) => s.clone(),
-        Value::Bool(b) => if *b { "1" } else { "" }.to_string(),
-        _ => String::new(),
-    }
-}
-
-/// Unix seconds of a date field's value.
-fn secs_of(v: &Value) -> Option<i64> {
-    match v {
-        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-}
-
 fn values_of<'a>(card: &'a Card, def: &FieldDef) -> Option<&'a FieldValue> {
     card.custom_fields.iter().find(|f| f.field_id == def.id)
-}
-
-/// How one stored value reads on a card or in a list cell.
-fn display(ui: &Ui, l: &Layout, def: &FieldDef, fv: &FieldValue) -> Vec<Shown> {
-    fv.values
-        .iter()
-        .map(|item| {
-            let raw = number_text(&item.value);
-            let (text, href) = match def.field_type {
-                FieldType::Date | FieldType::Birthday => (
-                    secs_of(&item.value)
-                        .map(|s| l.date(s * 1000))
-                        .unwrap_or(raw),
-                    None,
-                ),
-                FieldType::DateTime => (
-                    secs_of(&item.value)
-                        .map(|s| l.datetime(s * 1000))
-                        .unwrap_or(raw),
-                    None,
-                ),
-                FieldType::Checkbox => (
-                    if item.value.as_bool().unwrap_or(false) {
-                        ui.tr.t("cards-yes")
-                    } else {
-                        ui.tr.t("cards-no")
-                    },
-                    None,
-                ),
-                FieldType::Url => (raw.clone(), Some(raw)),
-                FieldType::Multitext if def.is_phone() => {
-                    let tel: String = raw
-                        .chars()
-                        .filter(|c| c.is_ascii_digit() || *c == '+')
-                        .collect();
-                    (raw, Some(format!("tel:{tel}")))
-                }
-                FieldType::Multitext if def.code.as_deref() == Some("EMAIL") => {
-                    let href = format!("mailto:{raw}");
-                    (raw, Some(href))
-                }
-                _ => (raw, None),
-            };
-            let kind = item
-                .enum_code
-                .as_deref()
-                .filter(|_| def.field_type == FieldType::Multitext)
-                .map(|c| enum_label(ui, def, c));
-            Shown { text, href, kind }
-        })
-        .collect()
-}
-
-pub struct Shown {
-    pub text: String,
-    pub href: Option<String>,
-    /// The value's type (WORK, MOB, …), translated.
-    pub kind: Option<String>,
-}
-
-fn joined(v: &[Shown]) -> String {
-    v.iter()
-        .map(|s| s.text.as_str())
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// Users of the account by id (names for "responsible", groups for edit rights).
@@ -231,16 +119,31 @@ fn user_name(users: &[sb_domain::entities::User], id: Option<sb_domain::UserId>)
         .unwrap_or_default()
 }
 
-/// Whether the user may edit this card (their edit scope covers its owner): the
-/// button is hidden when not, and the service refuses anyway.
-fn may_edit(ui: &Ui, kind: CardKind, users: &[sb_domain::entities::User], card: &Card) -> bool {
+/// Whether the user may `action` (edit, delete) this card: their scope for it covers
+/// its owner. The button is hidden when not, and the service refuses anyway.
+fn may(
+    ui: &Ui,
+    action: Action,
+    kind: CardKind,
+    users: &[sb_domain::entities::User],
+    card: &Card,
+) -> bool {
     let group = card
         .responsible_user_id
         .and_then(|id| users.iter().find(|u| u.id == id))
         .and_then(|u| u.group_id);
     ui.actor
-        .visibility(kind.entity_kind(), Action::Edit)
+        .visibility(kind.entity_kind(), action)
         .covers(card.responsible_user_id, group)
+}
+
+/// Deletes the card (after the browser's confirmation) and goes back to the list.
+async fn delete(kind: CardKind, ui: Ui, Path(raw): Path<String>) -> UiResult {
+    let id = card_id(&ui, &raw)?;
+    sb_service::cards::delete(ui.ctx(), &ui.actor, kind, id)
+        .await
+        .or_fail(&ui)?;
+    Ok(ui.redirect(&format!("/{}", kind.plural())))
 }
 
 // ---------------------------------------------------------------------------------
@@ -258,18 +161,6 @@ pub struct Row {
 }
 
 /// A custom field offered as a column and as a filter.
-pub struct FieldChoice {
-    pub id: i64,
-    pub name: String,
-    pub shown: bool,
-    /// "enum" (a select of options), "check", "range" (numbers), "dates", "text".
-    pub filter: &'static str,
-    pub options: Vec<(String, String)>,
-    pub value: String,
-    pub from: String,
-    pub to: String,
-}
-
 #[derive(Template)]
 #[template(path = "cards/list.html")]
 struct ListPage {
@@ -357,70 +248,11 @@ async fn list(kind: CardKind, ui: Ui, Query(q): Query<Pairs>) -> UiResult {
         .collect();
     let phone_def = defs.iter().find(|d| d.is_phone());
     let email_def = defs.iter().find(|d| d.code.as_deref() == Some("EMAIL"));
-    let mut choices = Vec::new();
-    let mut field_filters = Vec::new();
-    for d in defs
+    let filterable: Vec<&FieldDef> = defs
         .iter()
         .filter(|d| !d.is_phone() && d.code.as_deref() != Some("EMAIL"))
-    {
-        let key = format!("f{}", d.id.0);
-        let filter = match d.field_type {
-            FieldType::Select | FieldType::Multiselect | FieldType::Radiobutton => "enum",
-            FieldType::Checkbox => "check",
-            FieldType::Numeric | FieldType::Price => "range",
-            FieldType::Date | FieldType::DateTime | FieldType::Birthday => "dates",
-            _ => "text",
-        };
-        let value = first(&q, &key).to_string();
-        let from = first(&q, &format!("{key}_from")).to_string();
-        let to = first(&q, &format!("{key}_to")).to_string();
-        match filter {
-            "range" | "dates" if !from.is_empty() || !to.is_empty() => {
-                // Dates are stored as Unix seconds: the inputs' days become seconds.
-                let conv = |s: &str, end: bool| -> Option<String> {
-                    if s.is_empty() {
-                        return None;
-                    }
-                    if filter == "dates" {
-                        l.fmt
-                            .parse_input_date(s, end)
-                            .map(|ms| ms.div_euclid(1000).to_string())
-                    } else {
-                        Some(s.to_string())
-                    }
-                };
-                field_filters.push(RawFieldFilter {
-                    field_id: d.id.0,
-                    values: vec![],
-                    from: conv(&from, false),
-                    to: conv(&to, true),
-                });
-            }
-            "enum" | "check" | "text" if !value.is_empty() => {
-                field_filters.push(RawFieldFilter {
-                    field_id: d.id.0,
-                    values: vec![value.clone()],
-                    from: None,
-                    to: None,
-                });
-            }
-            _ => {}
-        }
-        choices.push(FieldChoice {
-            id: d.id.0,
-            name: d.name.clone(),
-            shown: cols.contains(&d.id.0),
-            filter,
-            options: d
-                .enums
-                .iter()
-                .map(|e| (e.id.to_string(), e.value.clone()))
-                .collect(),
-            value,
-            from,
-            to,
-        });
-    }
+        .collect();
+    let (choices, field_filters) = fields::list_filters(&l, &filterable, &q, &cols);
     let ids = |key: &str| -> Vec<i64> { first(&q, key).parse().ok().into_iter().collect() };
     let query = first(&q, "q").to_string();
     let p = ListParams {
@@ -528,11 +360,6 @@ async fn list(kind: CardKind, ui: Ui, Query(q): Query<Pairs>) -> UiResult {
 // ---------------------------------------------------------------------------------
 // The card
 
-pub struct Prop {
-    pub label: String,
-    pub values: Vec<Shown>,
-}
-
 pub struct Linked {
     pub id: i64,
     pub name: String,
@@ -559,6 +386,7 @@ struct CardPage {
     created: String,
     updated: String,
     may_edit: bool,
+    may_delete: bool,
     groups: Vec<LinkGroup>,
     /// The link search: the kind searched, what was typed, and what it found.
     link_to: String,
@@ -659,15 +487,7 @@ async fn show(kind: CardKind, ui: Ui, Path(raw): Path<String>, Query(q): Query<P
         .or_fail(&ui)?;
     let users = users(&ui).await?;
     let c = &view.card;
-    let props = defs
-        .iter()
-        .map(|d| Prop {
-            label: d.name.clone(),
-            values: values_of(c, d)
-                .map(|fv| display(&ui, &l, d, fv))
-                .unwrap_or_default(),
-        })
-        .collect();
+    let props = fields::props(&ui, &l, &defs, &c.custom_fields);
     let links = sb_service::links::list(ui.ctx(), &ui.actor, kind.entity_kind(), id)
         .await
         .or_fail(&ui)?;
@@ -684,7 +504,8 @@ async fn show(kind: CardKind, ui: Ui, Path(raw): Path<String>, Query(q): Query<P
             items: named(&ui, to, ids, None).await?,
         });
     }
-    let may_edit = may_edit(&ui, kind, &users, c);
+    let may_edit = may(&ui, Action::Edit, kind, &users, c);
+    let may_delete = may(&ui, Action::Delete, kind, &users, c);
     let link_to = first(&q, "link_to").to_string();
     let link_q = first(&q, "link_q").to_string();
     let candidates =
@@ -713,6 +534,7 @@ async fn show(kind: CardKind, ui: Ui, Path(raw): Path<String>, Query(q): Query<P
         created: l.datetime(c.created_at),
         updated: l.datetime(c.updated_at),
         may_edit,
+        may_delete,
         groups,
         link_to,
         link_q,
@@ -752,50 +574,6 @@ async fn relink(
 // ---------------------------------------------------------------------------------
 // The form
 
-/// One custom field's input(s), with what they hold now (stored, or as typed).
-pub struct FieldForm {
-    pub id: i64,
-    pub name: String,
-    /// Which input the template draws: "text", "textarea", "url", "number",
-    /// "checkbox", "select", "radio", "multiselect", "multitext", "date", "datetime".
-    pub input: &'static str,
-    /// For "multitext": the input's type (`tel` for phones, `email` for e-mails).
-    pub text_type: &'static str,
-    pub values: Vec<String>,
-    /// For "multitext": each value's type (an option's id), parallel to `values`.
-    pub types: Vec<String>,
-    /// Option id and label.
-    pub options: Vec<(String, String)>,
-    /// The key of its errors in the service's answer (`custom_fields_values.N`).
-    pub error_key: String,
-}
-
-impl FieldForm {
-    pub fn has(&self, v: &str) -> bool {
-        self.values.iter().any(|x| x == v)
-    }
-    pub fn value(&self) -> &str {
-        self.values.first().map(String::as_str).unwrap_or("")
-    }
-    /// The rows a multi-value field shows: what it holds, then one empty row to add to.
-    pub fn rows(&self) -> Vec<(usize, &str, &str)> {
-        let mut out: Vec<(usize, &str, &str)> = self
-            .values
-            .iter()
-            .enumerate()
-            .map(|(i, v)| {
-                (
-                    i,
-                    v.as_str(),
-                    self.types.get(i).map(String::as_str).unwrap_or(""),
-                )
-            })
-            .collect();
-        out.push((out.len(), "", ""));
-        out
-    }
-}
-
 #[derive(Template)]
 #[template(path = "cards/form.html")]
 struct FormPage {
@@ -813,160 +591,6 @@ struct FormPage {
     tags: String,
     fields: Vec<FieldForm>,
     errors: FormErrors,
-}
-
-fn input_of(def: &FieldDef) -> (&'static str, &'static str) {
-    match def.field_type {
-        FieldType::Text => ("text", "text"),
-        FieldType::Textarea => ("textarea", "text"),
-        FieldType::Url => ("url", "url"),
-        FieldType::Numeric | FieldType::Price => ("number", "text"),
-        FieldType::Checkbox => ("checkbox", "text"),
-        FieldType::Select => ("select", "text"),
-        FieldType::Radiobutton => ("radio", "text"),
-        FieldType::Multiselect => ("multiselect", "text"),
-        FieldType::Date | FieldType::Birthday => ("date", "text"),
-        FieldType::DateTime => ("datetime", "text"),
-        FieldType::Multitext if def.is_phone() => ("multitext", "tel"),
-        FieldType::Multitext if def.code.as_deref() == Some("EMAIL") => ("multitext", "email"),
-        FieldType::Multitext => ("multitext", "text"),
-    }
-}
-
-fn blank_field(ui: &Ui, i: usize, def: &FieldDef) -> FieldForm {
-    let (input, text_type) = input_of(def);
-    FieldForm {
-        id: def.id.0,
-        name: def.name.clone(),
-        input,
-        text_type,
-        values: vec![],
-        types: vec![],
-        options: def
-            .enums
-            .iter()
-            .map(|e| (e.id.to_string(), enum_label(ui, def, &e.value)))
-            .collect(),
-        error_key: format!("custom_fields_values.{i}"),
-    }
-}
-
-/// The form's fields holding a card's stored values.
-fn stored_fields(ui: &Ui, l: &Layout, defs: &[FieldDef], card: Option<&Card>) -> Vec<FieldForm> {
-    defs.iter()
-        .enumerate()
-        .map(|(i, d)| {
-            let mut f = blank_field(ui, i, d);
-            let Some(fv) = card.and_then(|c| values_of(c, d)) else {
-                return f;
-            };
-            for item in &fv.values {
-                let v = match d.field_type {
-                    FieldType::Date | FieldType::Birthday => secs_of(&item.value)
-                        .map(|s| l.input_datetime(s * 1000).chars().take(10).collect())
-                        .unwrap_or_default(),
-                    FieldType::DateTime => secs_of(&item.value)
-                        .map(|s| l.input_datetime(s * 1000))
-                        .unwrap_or_default(),
-                    FieldType::Select | FieldType::Radiobutton | FieldType::Multiselect => {
-                        item.enum_id.map(|e| e.to_string()).unwrap_or_default()
-                    }
-                    _ => number_text(&item.value),
-                };
-                f.values.push(v);
-                f.types
-                    .push(item.enum_id.map(|e| e.to_string()).unwrap_or_default());
-            }
-            f
-        })
-        .collect()
-}
-
-/// The form's fields holding what was typed (shown again beside the errors).
-fn typed_fields(ui: &Ui, defs: &[FieldDef], p: &Pairs) -> Vec<FieldForm> {
-    defs.iter()
-        .enumerate()
-        .map(|(i, d)| {
-            let mut f = blank_field(ui, i, d);
-            let key = format!("cf{}", d.id.0);
-            let values = every(p, &key);
-            let types = every(p, &format!("{key}_type"));
-            for (j, v) in values.iter().enumerate() {
-                if v.is_empty() {
-                    continue;
-                }
-                f.values.push(v.to_string());
-                f.types
-                    .push(types.get(j).map(|t| t.to_string()).unwrap_or_default());
-            }
-            f
-        })
-        .collect()
-}
-
-/// What the form says about every field, in the service's input shape: each field is
-/// written (an emptied one is cleared), in the order of `defs` so that an error's
-/// `custom_fields_values.N` names the field it is about.
-fn field_inputs(l: &Layout, defs: &[FieldDef], p: &Pairs) -> Vec<FieldValueInput> {
-    defs.iter()
-        .map(|d| {
-            let key = format!("cf{}", d.id.0);
-            let values = every(p, &key);
-            let types = every(p, &format!("{key}_type"));
-            let text = |v: &str| ValueInput {
-                value: Some(Value::String(v.to_string())),
-                ..Default::default()
-            };
-            let items: Vec<ValueInput> = values
-                .iter()
-                .enumerate()
-                .filter(|(_, v)| !v.is_empty())
-                .map(|(j, v)| match d.field_type {
-                    FieldType::Checkbox => ValueInput {
-                        value: Some(Value::Bool(true)),
-                        ..Default::default()
-                    },
-                    FieldType::Select | FieldType::Radiobutton | FieldType::Multiselect => {
-                        match v.parse::<i64>() {
-                            Ok(id) => ValueInput {
-                                enum_id: Some(id),
-                                ..Default::default()
-                            },
-                            Err(_) => text(v),
-                        }
-                    }
-                    // A day the input could not read goes on as typed: the service
-                    // answers that it is not a date, beside the field.
-                    FieldType::Date | FieldType::Birthday => match l.fmt.parse_input_date(v, false)
-                    {
-                        Some(ms) => ValueInput {
-                            value: Some(Value::from(ms.div_euclid(1000))),
-                            ..Default::default()
-                        },
-                        None => text(v),
-                    },
-                    FieldType::DateTime => match l.fmt.parse_input_datetime(v) {
-                        Some(ms) => ValueInput {
-                            value: Some(Value::from(ms.div_euclid(1000))),
-                            ..Default::default()
-                        },
-                        None => text(v),
-                    },
-                    FieldType::Multitext => ValueInput {
-                        value: Some(Value::String(v.to_string())),
-                        enum_id: types.get(j).and_then(|t| t.parse().ok()),
-                        enum_code: None,
-                    },
-                    _ => text(v),
-                })
-                .collect();
-            FieldValueInput {
-                field_id: Some(d.id.0),
-                field_code: None,
-                values: Some(items),
-            }
-        })
-        .collect()
 }
 
 fn tag_refs(s: &str) -> Vec<TagRef> {
@@ -994,7 +618,7 @@ fn input_from(kind: CardKind, l: &Layout, defs: &[FieldDef], p: &Pairs) -> CardI
         first_name: contact.then(|| first(p, "first_name").to_string()),
         last_name: contact.then(|| first(p, "last_name").to_string()),
         responsible_user_id: first(p, "responsible").parse().ok(),
-        custom_fields_values: Some(field_inputs(l, defs, p)),
+        custom_fields_values: Some(fields::inputs(l, defs, p)),
         tags: Some(tag_refs(first(p, "tags"))),
         ..Default::default()
     }
@@ -1028,7 +652,7 @@ async fn new_form(kind: CardKind, ui: Ui) -> UiResult {
         responsible: ui.actor.user.id.0,
         users: form_users(&ui, ui.actor.user.id.0).await?,
         tags: String::new(),
-        fields: stored_fields(&ui, &l, &defs, None),
+        fields: fields::stored(&ui, &l, &defs, &[]),
         errors: FormErrors::none(),
         l,
         k,
@@ -1062,7 +686,7 @@ async fn edit_form(kind: CardKind, ui: Ui, Path(raw): Path<String>) -> UiResult 
             .map(|t| t.name.as_str())
             .collect::<Vec<_>>()
             .join(", "),
-        fields: stored_fields(&ui, &l, &defs, Some(c)),
+        fields: fields::stored(&ui, &l, &defs, &c.custom_fields),
         errors: FormErrors::none(),
         l,
         k,
@@ -1122,7 +746,7 @@ async fn save(kind: CardKind, ui: Ui, id: Option<i64>, f: Pairs) -> UiResult {
         responsible: first(&f, "responsible").parse().unwrap_or(0),
         users: form_users(&ui, first(&f, "responsible").parse().unwrap_or(0)).await?,
         tags: first(&f, "tags").to_string(),
-        fields: typed_fields(&ui, &defs, &f),
+        fields: fields::typed(&ui, &defs, &f),
         errors,
         l,
         k,

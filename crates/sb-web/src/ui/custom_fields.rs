@@ -192,10 +192,10 @@ async fn create(ui: Ui, Path(ent): Path<String>, Form(f): Form<FieldForm>) -> Ui
     };
     match svc::create(ui.ctx(), &ui.actor, kind, vec![input]).await {
         Ok(_) => Ok(ui.redirect(&format!("/settings/fields?entity={name}"))),
-        Err(e) => match FormErrors::of(&e, &ui.tr) {
-            Some(fe) => render(&ui, name, f, options_errors(fe), None).await,
-            None => Err(ui.fail(e)),
-        },
+        Err(e) => {
+            let fe = ui.form_errors(e)?;
+            render(&ui, name, f, options_errors(fe), None).await
+        }
     }
 }
 

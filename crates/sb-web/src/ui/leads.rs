@@ -4,6 +4,7 @@
 //! contact and company, delete). Every change goes through the same sb-service
 //! functions as `/api/v4/leads`; the service records the events and sets `closed_at`.
 
+use super::fields::{self, FieldChoice, FieldForm, Pairs, Prop};
 use super::{page, FormErrors, Layout, OrFail, Ui, UiResult};
 use crate::state::AppState;
 use askama::Template;
@@ -13,7 +14,7 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::Router;
 use sb_domain::entities::CardKind;
-use sb_domain::fields::{FieldDef, FieldType, FieldValue, FieldValueInput, ValueInput};
+use sb_domain::fields::FieldDef;
 use sb_domain::pipelines::{Pipeline, StatusType};
 use sb_domain::EntityKind;
 use sb_service::cards::ListParams as CardListParams;
@@ -21,7 +22,6 @@ use sb_service::leads::{LeadInput, LeadView, ListParams, OrderByField, TagInput}
 use sb_service::links::LinkInput;
 use sb_service::{leads, ServiceError};
 use serde::Deserialize;
-use serde_json::Value;
 use std::collections::HashMap;
 
 pub fn router() -> Router<AppState> {
@@ -62,13 +62,6 @@ impl Fields {
     /// The trimmed, non-empty value of `key`.
     fn text(&self, key: &str) -> Option<&str> {
         self.get(key).map(str::trim).filter(|v| !v.is_empty())
-    }
-    fn all(&self, key: &str) -> Vec<&str> {
-        self.0
-            .iter()
-            .filter(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-            .collect()
     }
     fn int(&self, key: &str) -> Option<i64> {
         self.text(key).and_then(|v| v.parse().ok())
@@ -500,10 +493,7 @@ async fn quick_add(ui: Ui, RawForm(body): RawForm) -> UiResult {
                 ..Default::default()
             };
             if let Err(e) = leads::create(ui.ctx(), &ui.actor, vec![input]).await {
-                match FormErrors::of(&e, &ui.tr) {
-                    Some(fe) => errors = fe,
-                    None => return Err(ui.fail(e)),
-                }
+                errors = ui.form_errors(e)?;
             }
         }
     }
@@ -552,6 +542,8 @@ fn field_error(field: &str, msg: String) -> FormErrors {
 pub struct Row {
     pub lead: BoardLead,
     pub created_at: i64,
+    /// The chosen custom fields' values, one per column.
+    pub cells: Vec<String>,
 }
 
 pub struct SortOpt {
@@ -585,6 +577,11 @@ struct ListPage {
     next_url: Option<String>,
     filtered: bool,
     errors: FormErrors,
+    /// A filter and a column choice per custom field.
+    fields: Vec<FieldChoice>,
+    fields_filtered: bool,
+    /// The chosen custom fields' names.
+    columns: Vec<String>,
 }
 
 const SORTS: [(&str, OrderByField, bool, &str); 4] = [
@@ -653,6 +650,14 @@ async fn list(ui: Ui, RawQuery(raw): RawQuery) -> UiResult {
     };
     let price_from = price("price_from");
     let price_to = price("price_to");
+    let defs = leads::field_defs(ui.ctx(), &ui.actor).await.or_fail(&ui)?;
+    let cols: Vec<i64> = fields::every(&f.0, "cols")
+        .iter()
+        .filter_map(|s| s.parse().ok())
+        .collect();
+    let all_defs: Vec<&FieldDef> = defs.iter().collect();
+    let (choices, field_filters) = fields::list_filters(&l, &all_defs, &f.0, &cols);
+    let fields_filtered = !field_filters.is_empty();
     let params = ListParams {
         page: page_no,
         limit: LIST_LIMIT,
@@ -664,6 +669,7 @@ async fn list(ui: Ui, RawQuery(raw): RawQuery) -> UiResult {
         price_from,
         price_to,
         query: f.text("q").map(str::to_string),
+        fields: field_filters,
         with_contacts: true,
         order_by,
         desc,
@@ -678,6 +684,17 @@ async fn list(ui: Ui, RawQuery(raw): RawQuery) -> UiResult {
     let users = user_names(&ui).await?;
     let names = stage_names(&pipelines);
     let created: Vec<i64> = found.items.iter().map(|v| v.lead.created_at).collect();
+    let shown_defs: Vec<&FieldDef> = defs.iter().filter(|d| cols.contains(&d.id.0)).collect();
+    let cells: Vec<Vec<String>> = found
+        .items
+        .iter()
+        .map(|v| {
+            shown_defs
+                .iter()
+                .map(|d| fields::cell(&ui, &l, d, &v.lead.custom_fields))
+                .collect()
+        })
+        .collect();
     let has_next = found.has_next;
     let cards = board_leads(&ui, found.items, &users, &names).await?;
     let tags = sb_service::tags::list(
@@ -702,13 +719,22 @@ async fn list(ui: Ui, RawQuery(raw): RawQuery) -> UiResult {
     ]
     .iter()
     .chain(["price_from", "price_to"].iter())
-    .any(|k| f.text(k).is_some());
+    .any(|k| f.text(k).is_some())
+        || fields_filtered;
     Ok(page(&ListPage {
         rows: cards
             .into_iter()
             .zip(created)
-            .map(|(lead, created_at)| Row { lead, created_at })
+            .zip(cells)
+            .map(|((lead, created_at), cells)| Row {
+                lead,
+                created_at,
+                cells,
+            })
             .collect(),
+        columns: shown_defs.iter().map(|d| d.name.clone()).collect(),
+        fields: choices,
+        fields_filtered,
         q: f.get("q").unwrap_or("").to_string(),
         users: user_opts(&users, responsible),
         stages: stage_groups(&pipelines, stage),
@@ -744,210 +770,6 @@ async fn list(ui: Ui, RawQuery(raw): RawQuery) -> UiResult {
 
 // ---- The card ----
 
-/// A custom field as the card's form shows it.
-pub struct FieldView {
-    pub id: i64,
-    pub name: String,
-    /// How it is entered: text, number, url, textarea, checkbox, select, radio,
-    /// multiselect, multitext, date, datetime.
-    pub input: &'static str,
-    pub value: String,
-    /// What the card shows when read.
-    pub display: String,
-    pub checked: bool,
-    pub options: Vec<OptView>,
-}
-
-impl FieldView {
-    pub fn dom_id(&self) -> String {
-        format!("cf-{}", self.id)
-    }
-    pub fn form_name(&self) -> String {
-        format!("cf_{}", self.id)
-    }
-    pub fn err_key(&self) -> String {
-        format!("cf_{}", self.id)
-    }
-    pub fn has_selection(&self) -> bool {
-        self.options.iter().any(|o| o.selected)
-    }
-}
-
-pub struct OptView {
-    pub id: i64,
-    pub value: String,
-    pub selected: bool,
-}
-
-fn input_kind(t: FieldType) -> &'static str {
-    match t {
-        FieldType::Text => "text",
-        FieldType::Numeric | FieldType::Price => "number",
-        FieldType::Url => "url",
-        FieldType::Textarea => "textarea",
-        FieldType::Checkbox => "checkbox",
-        FieldType::Select => "select",
-        FieldType::Radiobutton => "radio",
-        FieldType::Multiselect => "multiselect",
-        FieldType::Multitext => "multitext",
-        FieldType::Date | FieldType::Birthday => "date",
-        FieldType::DateTime => "datetime",
-    }
-}
-
-fn scalar_text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Number(n) => n.to_string(),
-        Value::Bool(b) => b.to_string(),
-        _ => String::new(),
-    }
-}
-
-fn field_views(l: &Layout, defs: &[FieldDef], values: &[FieldValue]) -> Vec<FieldView> {
-    defs.iter()
-        .map(|d| {
-            let items = values
-                .iter()
-                .find(|v| v.field_id == d.id)
-                .map(|v| v.values.as_slice())
-                .unwrap_or(&[]);
-            let first = items.first();
-            let secs = first.and_then(|i| i.value.as_i64());
-            let input = input_kind(d.field_type);
-            let (value, display) = match d.field_type {
-                FieldType::Date | FieldType::Birthday => {
-                    let v = secs
-                        .map(|s| l.input_datetime(s * 1000).chars().take(10).collect())
-                        .unwrap_or_default();
-                    (v, secs.map(|s| l.date(s * 1000)).unwrap_or_default())
-                }
-                FieldType::DateTime => (
-                    secs.map(|s| l.input_datetime(s * 1000)).unwrap_or_default(),
-                    secs.map(|s| l.datetime(s * 1000)).unwrap_or_default(),
-                ),
-                FieldType::Checkbox => (String::new(), String::new()),
-                FieldType::Multitext | FieldType::Multiselect => {
-                    let all: Vec<String> = items.iter().map(|i| scalar_text(&i.value)).collect();
-                    (all.join("\n"), all.join(", "))
-                }
-                _ => {
-                    let v = first.map(|i| scalar_text(&i.value)).unwrap_or_default();
-                    (v.clone(), v)
-                }
-            };
-            let checked = d.field_type == FieldType::Checkbox
-                && first.is_some_and(|i| i.value == Value::Bool(true));
-            let options = if matches!(
-                d.field_type,
-                FieldType::Select | FieldType::Radiobutton | FieldType::Multiselect
-            ) {
-                d.enums
-                    .iter()
-                    .map(|e| OptView {
-                        id: e.id,
-                        value: e.value.clone(),
-                        selected: items.iter().any(|i| i.enum_id == Some(e.id)),
-                    })
-                    .collect()
-            } else {
-                Vec::new()
-            };
-            FieldView {
-                id: d.id.0,
-                name: d.name.clone(),
-                input,
-                value,
-                display,
-                checked,
-                options,
-            }
-        })
-        .collect()
-}
-
-/// The custom fields of the edit form as service input: every field the form showed
-/// (`cf` lists them) is sent, an empty one clears the value. Dates are local days or
-/// times in the account's zone, sent as Unix seconds.
-fn field_inputs(
-    l: &Layout,
-    defs: &[FieldDef],
-    f: &Fields,
-    errors: &mut FormErrors,
-) -> Vec<FieldValueInput> {
-    let shown: Vec<i64> = f.all("cf").iter().filter_map(|v| v.parse().ok()).collect();
-    let mut out = Vec::new();
-    for d in defs.iter().filter(|d| shown.contains(&d.id.0)) {
-        let key = format!("cf_{}", d.id.0);
-        let raw = f.all(&key);
-        let text = |v: &str| ValueInput {
-            value: Some(Value::String(v.to_string())),
-            ..Default::default()
-        };
-        let mut bad = false;
-        let values: Vec<ValueInput> = match d.field_type {
-            FieldType::Checkbox => vec![ValueInput {
-                value: Some(Value::Bool(raw.contains(&"1"))),
-                ..Default::default()
-            }],
-            FieldType::Select | FieldType::Radiobutton | FieldType::Multiselect => raw
-                .iter()
-                .filter_map(|v| v.trim().parse::<i64>().ok())
-                .map(|id| ValueInput {
-                    enum_id: Some(id),
-                    ..Default::default()
-                })
-                .collect(),
-            FieldType::Multitext => raw
-                .iter()
-                .flat_map(|v| v.lines())
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-                .map(text)
-                .collect(),
-            FieldType::Date | FieldType::Birthday | FieldType::DateTime => {
-                match raw.first().map(|v| v.trim()).filter(|v| !v.is_empty()) {
-                    None => vec![],
-                    Some(v) => {
-                        let ms = if d.field_type == FieldType::DateTime {
-                            l.fmt.parse_input_datetime(v)
-                        } else {
-                            l.fmt.parse_input_date(v, false)
-                        };
-                        match ms {
-                            Some(ms) => vec![ValueInput {
-                                value: Some(Value::from(ms.div_euclid(1000))),
-                                ..Default::default()
-                            }],
-                            None => {
-                                bad = true;
-                                vec![]
-                            }
-                        }
-                    }
-                }
-            }
-            _ => raw
-                .first()
-                .map(|v| v.trim())
-                .filter(|v| !v.is_empty())
-                .map(text)
-                .into_iter()
-                .collect(),
-        };
-        if bad {
-            errors.0.push((key, l.t("leads-error-date")));
-            continue;
-        }
-        out.push(FieldValueInput {
-            field_id: Some(d.id.0),
-            field_code: None,
-            values: Some(values),
-        });
-    }
-    out
-}
-
 pub struct Linked {
     pub id: i64,
     pub name: String,
@@ -979,7 +801,10 @@ struct CardPage {
     users: Vec<UserOpt>,
     tags: Vec<String>,
     tags_value: String,
-    fields: Vec<FieldView>,
+    /// The custom fields that hold something, as the card shows them.
+    shown: Vec<Prop>,
+    /// The edit form's custom-field inputs.
+    fields: Vec<FieldForm>,
     contacts: Vec<Linked>,
     company: Option<Linked>,
     created_at: i64,
@@ -1009,7 +834,7 @@ impl CardPage {
             !self
                 .fields
                 .iter()
-                .any(|f| self.errors.get(&f.err_key()) == Some(*m))
+                .any(|f| self.errors.get(&f.error_key) == Some(*m))
         });
         v
     }
@@ -1026,16 +851,18 @@ struct CardQuery {
 async fn card(ui: Ui, Path(id): Path<String>, Query(q): Query<CardQuery>) -> UiResult {
     let id = lead_id(&ui, &id)?;
     let find = q.find.unwrap_or_default();
-    let mut p = card_page(&ui, id, FormErrors::none(), &find).await?;
+    let mut p = card_page(&ui, id, FormErrors::none(), &find, None).await?;
     p.saved = q.saved.is_some();
     Ok(page(&p))
 }
 
+/// The lead's card; `typed` is a refused edit form, shown again as it was sent.
 async fn card_page(
     ui: &Ui,
     id: i64,
     errors: FormErrors,
     find: &str,
+    typed: Option<&Pairs>,
 ) -> Result<CardPage, super::UiFail> {
     let v = leads::get(ui.ctx(), &ui.actor, id, true)
         .await
@@ -1112,7 +939,14 @@ async fn card_page(
         users: user_opts(&users, lead.responsible_user_id.map(|u| u.0)),
         tags_value: tags.join(", "),
         tags,
-        fields: field_views(&l, &defs, &lead.custom_fields),
+        shown: fields::props(ui, &l, &defs, &lead.custom_fields)
+            .into_iter()
+            .filter(|p| !p.values.is_empty())
+            .collect(),
+        fields: match typed {
+            Some(p) => fields::typed(ui, &defs, p),
+            None => fields::stored(ui, &l, &defs, &lead.custom_fields),
+        },
         contacts: contact_links
             .iter()
             .filter_map(|c| {
@@ -1151,7 +985,7 @@ async fn edit(ui: Ui, Path(id): Path<String>, RawForm(body): RawForm) -> UiResul
         }
     };
     let stage = f.text("stage").and_then(parse_stage_key);
-    let custom = field_inputs(&l, &defs, &f, &mut errors);
+    let custom = fields::inputs(&l, &defs, &f.0);
     let tags = f.get("tags").map(|t| {
         t.split(',')
             .map(str::trim)
@@ -1162,7 +996,6 @@ async fn edit(ui: Ui, Path(id): Path<String>, RawForm(body): RawForm) -> UiResul
             })
             .collect::<Vec<_>>()
     });
-    let sent: Vec<i64> = custom.iter().filter_map(|c| c.field_id).collect();
     if errors.is_empty() {
         let input = LeadInput {
             id: Some(id),
@@ -1177,29 +1010,11 @@ async fn edit(ui: Ui, Path(id): Path<String>, RawForm(body): RawForm) -> UiResul
         };
         match leads::update(ui.ctx(), &ui.actor, vec![input]).await {
             Ok(_) => return Ok(ui.redirect(&format!("/leads/{id}?saved=1"))),
-            Err(e) => match FormErrors::of(&e, &ui.tr) {
-                Some(fe) => errors = rekey(fe, &sent),
-                None => return Err(ui.fail(e)),
-            },
+            Err(e) => errors = ui.form_errors(e)?,
         }
     }
-    let p = card_page(&ui, id, errors, "").await?;
+    let p = card_page(&ui, id, errors, "", Some(&f.0)).await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, page(&p)).into_response())
-}
-
-/// Files the service's `custom_fields_values.N...` errors under the form's `cf_ID`
-/// inputs: N is the position in what was sent (`sent`, field ids). Other paths stay.
-fn rekey(mut fe: FormErrors, sent: &[i64]) -> FormErrors {
-    for (path, _) in fe.0.iter_mut() {
-        let Some(rest) = path.strip_prefix("custom_fields_values.") else {
-            continue;
-        };
-        let n = rest.split('.').next().and_then(|n| n.parse::<usize>().ok());
-        if let Some(id) = n.and_then(|n| sent.get(n)) {
-            *path = format!("cf_{id}");
-        }
-    }
-    fe
 }
 
 async fn delete(ui: Ui, Path(id): Path<String>) -> UiResult {

@@ -26,6 +26,7 @@ pub mod companies;
 pub mod contacts;
 pub mod custom_fields;
 pub mod dashboard;
+pub mod fields;
 pub mod format;
 pub mod i18n;
 pub mod incoming;
@@ -441,6 +442,12 @@ impl Ui {
     }
 
     /// After a successful form post: back to `to` (htmx: a client-side redirect).
+    /// The messages to show beside a form's fields when `e` is a validation error;
+    /// any other error is the error page (`?` passes it on).
+    pub fn form_errors(&self, e: ServiceError) -> Result<FormErrors, UiFail> {
+        FormErrors::of(&e, &self.tr).ok_or_else(|| self.fail(e))
+    }
+
     pub fn redirect(&self, to: &str) -> Response {
         if self.htmx {
             let mut res = StatusCode::OK.into_response();

@@ -79,10 +79,7 @@ async fn change_password(ui: Ui, Form(f): Form<PasswordForm>) -> UiResult {
         .await
         {
             Ok(()) => None,
-            Err(e) => match FormErrors::of(&e, &ui.tr) {
-                Some(errors) => Some(errors),
-                None => return Err(ui.fail(e)),
-            },
+            Err(e) => Some(ui.form_errors(e)?),
         }
     };
     match errors {

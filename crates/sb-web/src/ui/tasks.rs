@@ -457,19 +457,17 @@ async fn create(ui: Ui, Form(f): Form<TaskForm>) -> UiResult {
             let back = safe_back(&f.back).unwrap_or_else(|| "/tasks".into());
             Ok(ui.redirect(&back))
         }
-        Err(e) => match FormErrors::of(&e, &ui.tr) {
-            Some(errors) => {
-                render_list(
-                    &ui,
-                    &ListQuery::default(),
-                    &f,
-                    errors,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
-                .await
-            }
-            None => Err(ui.fail(e)),
-        },
+        Err(e) => {
+            let errors = ui.form_errors(e)?;
+            render_list(
+                &ui,
+                &ListQuery::default(),
+                &f,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
     }
 }
 
@@ -596,10 +594,7 @@ async fn create_for_card(
             f = TaskForm::default();
             FormErrors::none()
         }
-        Err(e) => match FormErrors::of(&e, &ui.tr) {
-            Some(errors) => errors,
-            None => return Err(ui.fail(e)),
-        },
+        Err(e) => ui.form_errors(e)?,
     };
     let refused = !errors.is_empty();
     let t = card_fragment(&ui, &entity, id, &f, errors).await?;

@@ -230,25 +230,23 @@ async fn create(ui: Ui, Form(f): Form<CreateForm>) -> UiResult {
     };
     match users::create_user(ui.ctx(), &ui.actor, n).await {
         Ok(_) => Ok(ui.redirect("/settings/users?created=1")),
-        Err(e) => match FormErrors::of(&e, &ui.tr) {
-            Some(errors) => {
-                let f = CreateForm {
-                    password: String::new(),
-                    ..f
-                };
-                render_list(
-                    &ui,
-                    f,
-                    errors,
-                    FormErrors::none(),
-                    String::new(),
-                    false,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
-                .await
-            }
-            None => Err(ui.fail(e)),
-        },
+        Err(e) => {
+            let errors = ui.form_errors(e)?;
+            let f = CreateForm {
+                password: String::new(),
+                ..f
+            };
+            render_list(
+                &ui,
+                f,
+                errors,
+                FormErrors::none(),
+                String::new(),
+                false,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
     }
 }
 
@@ -261,21 +259,19 @@ struct GroupForm {
 async fn create_group(ui: Ui, Form(f): Form<GroupForm>) -> UiResult {
     match users::create_group(ui.ctx(), &ui.actor, &f.name).await {
         Ok(_) => Ok(ui.redirect("/settings/users#groups-h")),
-        Err(e) => match FormErrors::of(&e, &ui.tr) {
-            Some(errors) => {
-                render_list(
-                    &ui,
-                    CreateForm::default(),
-                    FormErrors::none(),
-                    errors,
-                    f.name,
-                    false,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
-                .await
-            }
-            None => Err(ui.fail(e)),
-        },
+        Err(e) => {
+            let errors = ui.form_errors(e)?;
+            render_list(
+                &ui,
+                CreateForm::default(),
+                FormErrors::none(),
+                errors,
+                f.name,
+                false,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
     }
 }
 
@@ -463,21 +459,19 @@ async fn update(ui: Ui, Path(id): Path<i64>, Form(f): Form<EditForm>) -> UiResul
     };
     match users::update(ui.ctx(), &ui.actor, UserId(id), u).await {
         Ok(_) => Ok(ui.redirect(&format!("/settings/users/{id}?saved=profile"))),
-        Err(e) => match FormErrors::of(&e, &ui.tr) {
-            Some(errors) => {
-                render_user(
-                    &ui,
-                    id,
-                    Some(f),
-                    errors,
-                    FormErrors::none(),
-                    None,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
-                .await
-            }
-            None => Err(ui.fail(e)),
-        },
+        Err(e) => {
+            let errors = ui.form_errors(e)?;
+            render_user(
+                &ui,
+                id,
+                Some(f),
+                errors,
+                FormErrors::none(),
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
     }
 }
 
@@ -491,21 +485,19 @@ async fn set_active(ui: Ui, Path(id): Path<i64>, Form(f): Form<ActiveForm>) -> U
     let active = f.active == "1";
     match users::set_active(ui.ctx(), &ui.actor, UserId(id), active).await {
         Ok(_) => Ok(ui.redirect(&format!("/settings/users/{id}?saved=active"))),
-        Err(e) => match FormErrors::of(&e, &ui.tr) {
-            Some(errors) => {
-                render_user(
-                    &ui,
-                    id,
-                    None,
-                    FormErrors::none(),
-                    errors,
-                    None,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
-                .await
-            }
-            None => Err(ui.fail(e)),
-        },
+        Err(e) => {
+            let errors = ui.form_errors(e)?;
+            render_user(
+                &ui,
+                id,
+                None,
+                FormErrors::none(),
+                errors,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
     }
 }
 

@@ -7,13 +7,11 @@
 use super::stats::Latency;
 use super::target::BenchDb;
 use crate::config::Config;
-use crate::App;
 use sb_domain::entities::Role;
 use sb_domain::pipelines::StatusType;
 use sb_domain::EntityKind;
 use sb_service::custom_fields::FieldInput;
 use sb_service::users::NewUser;
-use sb_service::Actor;
 use serde_json::json;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -123,19 +121,7 @@ async fn bench(
     lists: u64,
     clients: usize,
 ) -> anyhow::Result<Summary> {
-    let mut cfg = config.clone();
-    cfg.bind = "127.0.0.1:0".into();
-    cfg.workers = false;
-    cfg.recordings_dir = tmp.display().to_string();
-    let app = App::build_on(target.db.clone(), &cfg, Arc::new(sb_service::SystemClock)).await?;
-    let fl = app
-        .first_login
-        .clone()
-        .ok_or_else(|| anyhow::anyhow!("the benchmark database is not fresh"))?;
-    let admin = Actor {
-        user: fl.admin.clone(),
-        account: fl.account.clone(),
-    };
+    let (app, admin) = super::target::fresh_app(target, config, tmp).await?;
     let ctx = &app.state.ctx;
     let svc = |e: sb_service::ServiceError| anyhow::anyhow!("{e}");
     let field = sb_service::custom_fields::create(

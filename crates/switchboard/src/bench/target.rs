@@ -150,3 +150,27 @@ async fn drop_pg(admin_url: &str, name: &str) {
         Err(e) => println!("could not drop database {name} (drop it by hand): {e:#}"),
     }
 }
+
+/// The server a benchmark measures, built on its fresh database (no background
+/// workers, recordings under `recordings`), with the account's first admin.
+pub async fn fresh_app(
+    target: &BenchDb,
+    config: &Config,
+    recordings: &std::path::Path,
+) -> anyhow::Result<(crate::App, sb_service::Actor)> {
+    let mut cfg = config.clone();
+    cfg.bind = "127.0.0.1:0".into();
+    cfg.workers = false;
+    cfg.recordings_dir = recordings.display().to_string();
+    let clock = std::sync::Arc::new(sb_service::SystemClock);
+    let app = crate::App::build_on(target.db.clone(), &cfg, clock).await?;
+    let fl = app
+        .first_login
+        .clone()
+        .ok_or_else(|| anyhow::anyhow!("the benchmark database is not fresh"))?;
+    let admin = sb_service::Actor {
+        user: fl.admin,
+        account: fl.account,
+    };
+    Ok((app, admin))
+}

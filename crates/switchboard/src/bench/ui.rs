@@ -8,10 +8,7 @@
 use super::stats::Latency;
 use super::target::BenchDb;
 use crate::config::Config;
-use crate::App;
-use sb_service::Actor;
 use serde_json::json;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const MAX_CONTACTS: u64 = 1_000_000;
@@ -77,19 +74,7 @@ async fn bench(
     feed: u64,
     requests: u64,
 ) -> anyhow::Result<Vec<PageTimes>> {
-    let mut cfg = config.clone();
-    cfg.bind = "127.0.0.1:0".into();
-    cfg.workers = false;
-    cfg.recordings_dir = tmp.display().to_string();
-    let app = App::build_on(target.db.clone(), &cfg, Arc::new(sb_service::SystemClock)).await?;
-    let fl = app
-        .first_login
-        .clone()
-        .ok_or_else(|| anyhow::anyhow!("the benchmark database is not fresh"))?;
-    let admin = Actor {
-        user: fl.admin.clone(),
-        account: fl.account.clone(),
-    };
+    let (app, admin) = super::target::fresh_app(target, config, tmp).await?;
     let ctx = app.state.ctx.clone();
     let svc = |e: sb_service::ServiceError| anyhow::anyhow!("{e}");
     super::webhooks::seed(&target.db, &admin.account, admin.user.id, contacts).await?;

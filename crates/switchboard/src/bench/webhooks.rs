@@ -8,10 +8,8 @@
 use super::stats::Latency;
 use super::target::BenchDb;
 use crate::config::Config;
-use crate::App;
 use sb_domain::entities::{Account, Card, CardKind};
 use sb_domain::{AccountId, Phone, UserId};
-use sb_service::Actor;
 use sb_store::cards::{self, CardPhone, CardWrite};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -32,21 +30,9 @@ pub async fn run(
     let concurrency = concurrency.clamp(1, 256);
     let target = BenchDb::open(config).await?;
     println!("database: {:?} at {}", target.backend, target.location);
-    let mut cfg = config.clone();
-    cfg.bind = "127.0.0.1:0".into();
-    cfg.workers = false;
     let tmp = std::env::temp_dir().join(format!("sbbench_rec_{}", std::process::id()));
-    cfg.recordings_dir = tmp.display().to_string();
-    let app = App::build_on(target.db.clone(), &cfg, Arc::new(sb_service::SystemClock)).await?;
-    let fl = app
-        .first_login
-        .clone()
-        .ok_or_else(|| anyhow::anyhow!("the benchmark database is not fresh"))?;
-    let admin = Actor {
-        user: fl.admin.clone(),
-        account: fl.account.clone(),
-    };
-    seed(&target.db, &fl.account, fl.admin.id, contacts).await?;
+    let (app, admin) = super::target::fresh_app(&target, config, &tmp).await?;
+    seed(&target.db, &admin.account, admin.user.id, contacts).await?;
     // Statistics as a running server has them: PostgreSQL's autovacuum analyses after a
     // bulk load (without statistics it may plan the caller-ID lookup as a scan). Nothing
     // runs ANALYZE on a SQLite database, so neither does the benchmark: with its STAT4
