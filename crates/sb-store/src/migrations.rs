@@ -35,6 +35,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(7, "0007_entity_type_spelling"),
     migration!(8, "0008_web_sessions"),
     migration!(9, "0009_incoming"),
+    migration!(10, "0010_list_order_indexes"),
 ];
 
 /// Applies the migrations up to `version` only: for tests of a later migration, which

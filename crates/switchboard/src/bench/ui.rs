@@ -105,7 +105,7 @@ async fn bench(
             ("contacts list, page 1".to_string(), "/contacts".to_string()),
             (
                 "contacts list, search".to_string(),
-                "/contacts?query=Contact%2042".to_string(),
+                "/contacts?q=Contact%2042".to_string(),
             ),
             ("contact card".to_string(), format!("/contacts/{card}")),
             (
