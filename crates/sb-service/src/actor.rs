@@ -22,6 +22,25 @@ impl Actor {
         self.visibility(kind, action) != Visibility::None
     }
 
+    /// Whether the caller may `action` an entity of `kind` whose responsible user is
+    /// `owner`: their scope (own, group, all) covers that user, whose group is read
+    /// through `c` (the transaction holding the entity, for a change).
+    pub async fn covers_owner(
+        &self,
+        c: &mut impl sb_store::DbConn,
+        kind: EntityKind,
+        action: Action,
+        owner: Option<sb_domain::UserId>,
+    ) -> Result<bool, crate::ServiceError> {
+        let group = match owner {
+            Some(u) => sb_store::users::get(c, self.account.id, u)
+                .await?
+                .and_then(|u| u.group_id),
+            None => None,
+        };
+        Ok(self.visibility(kind, action).covers(owner, group))
+    }
+
     pub fn is_admin(&self) -> bool {
         self.user.is_admin()
     }

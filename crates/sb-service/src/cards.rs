@@ -591,19 +591,16 @@ pub async fn update(
 /// transaction. An unknown or invisible id is [`ServiceError::NotFound`].
 pub async fn delete(ctx: &Ctx, actor: &Actor, kind: CardKind, id: i64) -> Result<(), ServiceError> {
     let view = actor.visibility(kind.entity_kind(), Action::View);
-    let del = actor.visibility(kind.entity_kind(), Action::Delete);
     let mut tx = ctx.db.begin().await?;
     let card = cards::lock_many(&mut tx, actor.account.id, kind, &[id], view)
         .await?
         .pop()
         .ok_or(ServiceError::NotFound)?;
-    let owner_group = match card.responsible_user_id {
-        Some(u) => users::get(&mut tx, actor.account.id, u)
-            .await?
-            .and_then(|u| u.group_id),
-        None => None,
-    };
-    if !del.covers(card.responsible_user_id, owner_group) {
+    let owner = card.responsible_user_id;
+    if !actor
+        .covers_owner(&mut tx, kind.entity_kind(), Action::Delete, owner)
+        .await?
+    {
         return Err(ServiceError::Forbidden(format!(
             "you may not delete {} {id}",
             kind.singular()

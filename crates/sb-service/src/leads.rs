@@ -1150,19 +1150,16 @@ pub async fn stage_totals(
 /// but may not delete is `Forbidden`.
 pub async fn delete(ctx: &Ctx, actor: &Actor, id: i64) -> Result<(), ServiceError> {
     let view = actor.visibility(EntityKind::Leads, Action::View);
-    let del = actor.visibility(EntityKind::Leads, Action::Delete);
     let mut tx = ctx.db.begin().await?;
     let lead = leads::lock_many(&mut tx, actor.account.id, &[LeadId(id)], view)
         .await?
         .pop()
         .ok_or(ServiceError::NotFound)?;
-    let owner_group = match lead.responsible_user_id {
-        Some(u) => users::get(&mut tx, actor.account.id, u)
-            .await?
-            .and_then(|u| u.group_id),
-        None => None,
-    };
-    if !del.covers(lead.responsible_user_id, owner_group) {
+    let owner = lead.responsible_user_id;
+    if !actor
+        .covers_owner(&mut tx, EntityKind::Leads, Action::Delete, owner)
+        .await?
+    {
         return Err(ServiceError::Forbidden(format!(
             "you may not delete lead {id}"
         )));

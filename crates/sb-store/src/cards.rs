@@ -211,21 +211,7 @@ pub async fn delete(
     by: UserId,
     now: i64,
 ) -> Result<u64> {
-    if ids.is_empty() {
-        return Ok(0);
-    }
-    let mut sql = Sql::new(&format!(
-        "update {} set is_deleted = 1, updated_by = ",
-        table(kind)
-    ));
-    sql.bind(by.0)
-        .push(", updated_at = ")
-        .bind(now)
-        .push(" where account_id = ")
-        .bind(account.0)
-        .push(" and is_deleted = 0 and id in ")
-        .bind_list(ids);
-    Ok(sql.query().execute(c.raw()).await?.rows_affected())
+    crate::sql::mark_deleted(c, table(kind), account, ids, by, now).await
 }
 
 pub async fn get(

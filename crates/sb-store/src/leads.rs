@@ -168,19 +168,8 @@ pub async fn delete(
     by: UserId,
     now: i64,
 ) -> Result<u64> {
-    if ids.is_empty() {
-        return Ok(0);
-    }
     let ids: Vec<i64> = ids.iter().map(|i| i.0).collect();
-    let mut sql = Sql::new("update leads set is_deleted = 1, updated_by = ");
-    sql.bind(by.0)
-        .push(", updated_at = ")
-        .bind(now)
-        .push(" where account_id = ")
-        .bind(account.0)
-        .push(" and is_deleted = 0 and id in ")
-        .bind_list(&ids);
-    Ok(sql.query().execute(c.raw()).await?.rows_affected())
+    crate::sql::mark_deleted(c, "leads", account, &ids, by, now).await
 }
 
 pub async fn get(

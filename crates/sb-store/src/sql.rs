@@ -207,6 +207,30 @@ pub(crate) fn in_list(n: usize, first: usize, anonymous: bool) -> String {
     format!("({})", marks.join(", "))
 }
 
+/// Marks rows of `table` deleted (`is_deleted = 1`, with who and when); returns how
+/// many were live. The rows stay: reads skip them.
+pub(crate) async fn mark_deleted(
+    c: &mut impl crate::db::DbConn,
+    table: &str,
+    account: sb_domain::AccountId,
+    ids: &[i64],
+    by: sb_domain::UserId,
+    now: i64,
+) -> crate::Result<u64> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let mut sql = Sql::new(&format!("update {table} set is_deleted = 1, updated_by = "));
+    sql.bind(by.0)
+        .push(", updated_at = ")
+        .bind(now)
+        .push(" where account_id = ")
+        .bind(account.0)
+        .push(" and is_deleted = 0 and id in ")
+        .bind_list(ids);
+    Ok(sql.query().execute(c.raw()).await?.rows_affected())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
