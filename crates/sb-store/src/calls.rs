@@ -815,3 +815,26 @@ pub async fn list(
     let rows = sql.query().fetch_all(c.raw()).await?;
     rows.iter().map(session_from_row).collect()
 }
+
+/// Missed calls since `from` per user (user id, count): inbound, ended, not answered
+/// (as [`CallFilter::missed`]); calls nobody was rung for are left out.
+pub async fn missed_by_user(
+    c: &mut impl DbConn,
+    account: AccountId,
+    from: i64,
+) -> Result<Vec<(i64, i64)>> {
+    let rows = sqlx::query(
+        "select user_id, count(*) as n from call_sessions where account_id = $1 and state = $2 and created_at >= $3 \
+         and direction = $4 and (disposition is null or disposition <> $5) and user_id is not null group by user_id",
+    )
+    .bind(account.0)
+    .bind(CallState::Ended.as_str())
+    .bind(from)
+    .bind(CallDirection::Inbound.as_str())
+    .bind(sb_domain::calls::DISPOSITION_ANSWERED)
+    .fetch_all(c.raw())
+    .await?;
+    rows.iter()
+        .map(|r| decode(r, |c| Ok((c.next()?, c.next()?))))
+        .collect()
+}

@@ -107,6 +107,17 @@ impl Browser {
         self.cookies.lock().expect("cookies").get(name).cloned()
     }
 
+    /// The `Cookie` header this browser sends (for a WebSocket handshake).
+    pub fn cookie_header(&self) -> String {
+        self.cookies
+            .lock()
+            .expect("cookies")
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
     /// The CSRF token of the last full page seen.
     pub fn csrf(&self) -> String {
         self.csrf.lock().expect("csrf").clone()

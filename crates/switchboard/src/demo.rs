@@ -237,6 +237,9 @@ async fn call_flow(sim: Arc<PbxSim>, opts: DemoOptions) {
             let mut s = ScenarioSpec::new(scenario);
             s.caller = caller;
             s.talk_seconds = rng.gen_range(15..400);
+            // A few seconds between the events, so that the pop-ups ring, show the
+            // conversation's timer and end as a real call's would (faster).
+            s.options.gap = Duration::from_millis(rng.gen_range(2_000..5_000));
             if scenario == Scenario::Outgoing {
                 s.extensions = vec![["101", "102", "103"]
                     .choose(&mut rng)

@@ -25,12 +25,22 @@ pub struct LiveEvent {
     pub entity_type: Option<String>,
     pub entity_id: Option<i64>,
     pub responsible_user_id: Option<i64>,
+    /// The user on the call: the one whose extension rings or answered (an outgoing
+    /// call's caller).
+    #[serde(default)]
+    pub user_id: Option<i64>,
+    /// When the call was answered (ms), for a conversation timer that survives a reload.
+    #[serde(default)]
+    pub answered_at: Option<i64>,
     /// The virtual number called.
     pub our_number: Option<String>,
     pub extension: Option<String>,
     pub message: Option<String>,
+    /// For `error`: what went wrong, for programs and translations (`no_extension`, ...).
+    #[serde(default)]
+    pub code: Option<String>,
     pub at: i64,
-    /// Users to notify; empty means everyone in the account.
+    /// The users concerned (whose pop-up shows it); nobody else is sent the caller.
     #[serde(skip)]
     pub users: Vec<UserId>,
 }
@@ -79,7 +89,7 @@ impl Hub for LocalHub {
 
 impl LiveEvent {
     pub fn is_for(&self, user: UserId) -> bool {
-        self.users.is_empty() || self.users.contains(&user)
+        self.users.contains(&user)
     }
 }
 

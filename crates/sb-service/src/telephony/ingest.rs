@@ -297,37 +297,48 @@ async fn record_event(
             i,
             &a.session,
             &a.changes,
+            user,
             decision.as_ref().and_then(|d| d.matched.as_ref()),
         );
     }
     Ok(decision.map(|d| d.control).unwrap_or_default())
 }
 
+/// The live event for the pop-ups (V2, P4): `ringing` when the call starts and each
+/// time another extension is rung (its user gets their pop-up), `answered`, `ended`.
+/// It names the users concerned: the user of this event's extension, the user the call
+/// is with, the caller's responsible manager, and, for a ringing call nobody else is
+/// told of, the integration's default user. Nobody else is sent the caller's name (the
+/// WebSocket also passes later events of a call to a tab that showed it).
 fn publish(
     ctx: &Ctx,
     i: &Integration,
     s: &CallSession,
     ch: &CallChanges,
+    event_user: Option<UserId>,
     matched: Option<&PhoneMatch>,
 ) {
     let kind = if ch.became(CallState::Ended) {
         "ended"
     } else if ch.became(CallState::Answered) {
         "answered"
-    } else if ch.created && ch.state_to == CallState::Ringing {
+    } else if ch.state_to == CallState::Ringing
+        && (ch.created || (ch.changed && event_user.is_some()))
+    {
         "ringing"
     } else {
         return;
     };
     let d = &s.data;
     let mut users: Vec<UserId> = Vec::new();
-    if let Some(u) = d.user_id {
-        users.push(u);
-    }
-    if let Some(u) = matched.and_then(|m| m.responsible_user_id) {
+    let responsible = matched.and_then(|m| m.responsible_user_id);
+    for u in [event_user, d.user_id, responsible].into_iter().flatten() {
         if !users.contains(&u) {
             users.push(u);
         }
+    }
+    if users.is_empty() && kind == "ringing" {
+        users.extend(i.default_user_id);
     }
     let (entity_type, entity_id) = match (d.contact_id, d.company_id) {
         (Some(c), _) => (Some("contact".to_string()), Some(c.0)),
@@ -344,10 +355,13 @@ fn publish(
             name: d.caller_name.clone(),
             entity_type,
             entity_id,
-            responsible_user_id: matched.and_then(|m| m.responsible_user_id).map(|u| u.0),
+            responsible_user_id: responsible.map(|u| u.0),
+            user_id: event_user.or(d.user_id).map(|u| u.0),
+            answered_at: d.answered_at,
             our_number: d.our_number.clone(),
             extension: d.extension.clone(),
             message: d.disposition.clone(),
+            code: None,
             at: ctx.now(),
             users,
         },

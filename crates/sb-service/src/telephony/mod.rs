@@ -5,6 +5,7 @@
 
 pub mod hub;
 pub mod ingest;
+pub mod live;
 pub mod log;
 pub mod routes;
 pub mod settings;
@@ -413,6 +414,45 @@ pub async fn blacklist_list(
 
 // --- Click-to-call (V1, P3) ---
 
+/// Why a call could not be placed: `code` for programs and translations, `error` with
+/// the message for the user (and the API's status).
+#[derive(Debug)]
+pub struct DialError {
+    /// `no_integration`, `no_extension`, `bad_number`, `no_money`, `wrong_number`,
+    /// `pbx_refused`, `pbx_unreachable`, `settings_unreadable`, or `other`.
+    pub code: &'static str,
+    pub error: ServiceError,
+}
+
+impl From<DialError> for ServiceError {
+    fn from(e: DialError) -> Self {
+        e.error
+    }
+}
+
+fn dial_error(code: &'static str, error: ServiceError) -> DialError {
+    DialError { code, error }
+}
+
+/// The code of a PBX's refusal: Zadarma says why in words.
+fn pbx_code(e: &PbxError) -> &'static str {
+    match e {
+        PbxError::Rejected(m) => {
+            let m = m.to_lowercase();
+            if m.contains("money") || m.contains("balance") {
+                "no_money"
+            } else if m.contains("number") {
+                "wrong_number"
+            } else {
+                "pbx_refused"
+            }
+        }
+        PbxError::Auth(_) => "pbx_refused",
+        PbxError::Unreachable(_) | PbxError::Timeout => "pbx_unreachable",
+        PbxError::RateLimited | PbxError::Protocol(_) => "other",
+    }
+}
+
 /// Asks the PBX to ring the user's extension, then `phone`. Errors come back with a
 /// message for the user and are also pushed to them as a live notification (V9).
 pub async fn dial(
@@ -421,14 +461,14 @@ pub async fn dial(
     phone: &str,
     user: Option<UserId>,
     integration: Option<IntegrationId>,
-) -> Result<String, ServiceError> {
+) -> Result<String, DialError> {
     let user = user.unwrap_or(actor.user.id);
     if user != actor.user.id {
-        actor.require_admin()?;
+        actor.require_admin().map_err(|e| dial_error("other", e))?;
     }
     let result = dial_inner(ctx, actor, phone, user, integration).await;
     if let Err(e) = &result {
-        let message = match e {
+        let message = match &e.error {
             ServiceError::Upstream(m) | ServiceError::BadRequest(m) => m.clone(),
             other => other.to_string(),
         };
@@ -438,6 +478,7 @@ pub async fn dial(
                 kind: "error".into(),
                 phone: Some(phone.to_string()),
                 message: Some(message),
+                code: Some(e.code.to_string()),
                 at: ctx.now(),
                 users: vec![user],
                 ..empty_event()
@@ -453,26 +494,31 @@ async fn dial_inner(
     phone: &str,
     user: UserId,
     integration: Option<IntegrationId>,
-) -> Result<String, ServiceError> {
+) -> Result<String, DialError> {
     let number = Phone::parse(phone, &actor.account.country);
     if number.digits.len() < sb_domain::phone::MIN_PHONE_DIGITS {
-        return Err(ServiceError::BadRequest(format!(
-            "{phone:?} is not a phone number we can dial"
-        )));
+        return Err(dial_error(
+            "bad_number",
+            ServiceError::BadRequest(format!("{phone:?} is not a phone number we can dial")),
+        ));
     }
-    let mut c = ctx.db.conn().await?;
-    let all = integrations::list(&mut c, actor.account.id, None).await?;
+    let internal = |e: ServiceError| dial_error("other", e);
+    let mut c = ctx.db.conn().await.map_err(|e| internal(e.into()))?;
+    let all = integrations::list(&mut c, actor.account.id, None)
+        .await
+        .map_err(|e| internal(e.into()))?;
     let candidates: Vec<Integration> = all
         .into_iter()
         .filter(|i| i.is_active && integration.is_none_or(|id| id == i.id))
         .collect();
     if candidates.is_empty() {
-        return Err(ServiceError::BadRequest("no telephony integration is installed: an admin installs one in the telephony settings".into()));
+        return Err(dial_error("no_integration", ServiceError::BadRequest("no telephony integration is installed: an admin installs one in the telephony settings".into())));
     }
     let mut chosen = None;
     for i in candidates {
-        if let Some(ext) =
-            integrations::extension_for_user(&mut c, actor.account.id, i.id, user).await?
+        if let Some(ext) = integrations::extension_for_user(&mut c, actor.account.id, i.id, user)
+            .await
+            .map_err(|e| internal(e.into()))?
         {
             chosen = Some((i, ext));
             break;
@@ -480,20 +526,29 @@ async fn dial_inner(
     }
     drop(c);
     let Some((i, ext)) = chosen else {
-        return Err(ServiceError::BadRequest(
-            "you have no PBX extension yet: an admin binds one to you in the telephony settings"
-                .into(),
+        return Err(dial_error(
+            "no_extension",
+            ServiceError::BadRequest(
+                "you have no PBX extension yet: an admin binds one to you in the telephony settings"
+                    .into(),
+            ),
         ));
     };
     let to = number.e164.clone().unwrap_or_else(|| number.digits.clone());
     let settings = Settings::from_json(&i.settings).map_err(|e| {
         tracing::error!(integration = i.id.0, error = %Chain(&e), "click-to-call refused");
-        refusal(&i, &e)
+        dial_error("settings_unreadable", refusal(&i, &e))
     })?;
-    let p = ctx.providers.get(&i, &settings)?;
-    p.click_to_call(&ext, &to)
-        .await
-        .map_err(|e| ServiceError::Upstream(pbx_message(&e, &i.provider)))?;
+    let p = ctx
+        .providers
+        .get(&i, &settings)
+        .map_err(|e| dial_error("pbx_unreachable", e))?;
+    p.click_to_call(&ext, &to).await.map_err(|e| {
+        dial_error(
+            pbx_code(&e),
+            ServiceError::Upstream(pbx_message(&e, &i.provider)),
+        )
+    })?;
     Ok(ext)
 }
 
@@ -507,9 +562,12 @@ pub(crate) fn empty_event() -> hub::LiveEvent {
         entity_type: None,
         entity_id: None,
         responsible_user_id: None,
+        user_id: None,
+        answered_at: None,
         our_number: None,
         extension: None,
         message: None,
+        code: None,
         at: 0,
         users: vec![],
     }

@@ -161,7 +161,11 @@ struct CallFacts {
 
 /// The FINALIZE job: attaches an ended call to the CRM (idempotent: a call that has its
 /// note is done).
-async fn finalize(ctx: &Ctx, account: AccountId, call: CallId) -> Result<(), ServiceError> {
+pub(crate) async fn finalize(
+    ctx: &Ctx,
+    account: AccountId,
+    call: CallId,
+) -> Result<(), ServiceError> {
     let now = ctx.now();
     let mut tx = ctx.db.begin().await?;
     let Some(session) = calls::get(&mut tx, account, call).await? else {

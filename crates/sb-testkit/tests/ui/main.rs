@@ -2,6 +2,7 @@
 //! backend. What needs a real browser (drag and drop, accessibility) is in tests/browser.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod calls;
 mod cards;
 mod incoming;
 mod leads;

@@ -15,7 +15,7 @@ use axum::routing::{delete, get, post, put};
 use axum::Router;
 use sb_domain::{CallId, IntegrationId, UserId};
 use sb_service::telephony::{self, IntegrationView, Settings};
-use sb_service::Page;
+use sb_service::{Page, ServiceError};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -257,7 +257,8 @@ async fn dial(Api { st, actor, .. }: Api, JsonBody(body): JsonBody) -> ApiResult
         b.user_id.map(UserId),
         b.integration_id.map(IntegrationId),
     )
-    .await?;
+    .await
+    .map_err(ServiceError::from)?;
     Ok(ok(
         json!({"phone": b.phone, "extension": ext, "state": "ringing_extension"}),
     ))

@@ -32,7 +32,7 @@ pub fn router(kind: CardKind) -> Router<AppState> {
         )
         .route(
             &format!("{base}/new"),
-            get(move |ui: Ui| new_form(kind, ui)),
+            get(move |ui: Ui, q: Query<Pairs>| new_form(kind, ui, q)),
         )
         .route(
             &format!("{base}/{{id}}"),
@@ -635,12 +635,25 @@ async fn form_users(ui: &Ui, current: i64) -> Result<Vec<(i64, String)>, super::
         .collect())
 }
 
-async fn new_form(kind: CardKind, ui: Ui) -> UiResult {
+/// The new-card form; `?phone=` fills the phone in (the call pop-up's "create contact").
+async fn new_form(kind: CardKind, ui: Ui, Query(q): Query<Pairs>) -> UiResult {
     let k = KindText::of(kind, &ui);
     let l = ui.layout(k.entity);
     let defs = sb_service::cards::field_defs(ui.ctx(), ui.actor.account.id, kind)
         .await
         .or_fail(&ui)?;
+    let mut fields = fields::stored(&ui, &l, &defs, &[]);
+    let phone = q
+        .iter()
+        .find(|(k, _)| k == "phone")
+        .map(|(_, v)| v.trim().to_string())
+        .filter(|v| !v.is_empty());
+    if let (Some(p), Some(i)) = (phone, defs.iter().position(|d| d.is_phone())) {
+        if let Some(f) = fields.get_mut(i) {
+            f.values.push(p);
+            f.types.push(String::new());
+        }
+    }
     Ok(page(&FormPage {
         title: k.new.clone(),
         action: k.base.to_string(),
@@ -652,7 +665,7 @@ async fn new_form(kind: CardKind, ui: Ui) -> UiResult {
         responsible: ui.actor.user.id.0,
         users: form_users(&ui, ui.actor.user.id.0).await?,
         tags: String::new(),
-        fields: fields::stored(&ui, &l, &defs, &[]),
+        fields,
         errors: FormErrors::none(),
         l,
         k,

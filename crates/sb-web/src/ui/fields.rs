@@ -400,7 +400,14 @@ pub fn display(ui: &Ui, l: &Layout, def: &FieldDef, fv: &FieldValue) -> Vec<Show
                 .as_deref()
                 .filter(|_| def.field_type == FieldType::Multitext)
                 .map(|c| enum_label(ui, def, c));
-            Shown { text, href, kind }
+            let dial =
+                (def.field_type == FieldType::Multitext && def.is_phone()).then(|| text.clone());
+            Shown {
+                text,
+                href,
+                kind,
+                dial,
+            }
         })
         .collect()
 }
@@ -410,6 +417,8 @@ pub struct Shown {
     pub href: Option<String>,
     /// The value's type (WORK, MOB, …), translated.
     pub kind: Option<String>,
+    /// A phone: the number the card's call button dials.
+    pub dial: Option<String>,
 }
 
 pub fn joined(v: &[Shown]) -> String {

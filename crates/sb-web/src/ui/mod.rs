@@ -21,6 +21,7 @@
 //! - Never build HTML with `format!`: templates escape what they print.
 
 pub mod assets;
+pub mod calls;
 pub mod cards;
 pub mod companies;
 pub mod contacts;
@@ -74,6 +75,7 @@ pub fn router(st: AppState) -> Router<AppState> {
         .merge(leads::router())
         .merge(pipelines::router())
         .merge(custom_fields::router())
+        .merge(calls::router())
         .layer(axum::middleware::from_fn_with_state(st, guard))
         .route("/assets/{hash}/{name}", get(assets::serve))
 }
@@ -141,7 +143,7 @@ fn is_form(headers: &HeaderMap) -> bool {
 
 /// `Origin` (when the browser sends one) must be this server: a cross-site form post
 /// is refused even before the token is looked at.
-fn same_origin(headers: &HeaderMap) -> bool {
+pub(crate) fn same_origin(headers: &HeaderMap) -> bool {
     let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         return true;
     };
@@ -556,6 +558,13 @@ impl Layout {
             _ => return false,
         };
         self.actor.can(kind, action)
+    }
+    /// Whether the user may watch the live board (supervisors).
+    pub fn can_supervise(&self) -> bool {
+        sb_service::telephony::live::can_supervise(&self.actor)
+    }
+    pub fn user_id(&self) -> i64 {
+        self.actor.user.id.0
     }
     pub fn user_name(&self) -> &str {
         &self.actor.user.name

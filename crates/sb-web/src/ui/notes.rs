@@ -105,6 +105,8 @@ pub struct CallRow {
     pub when: String,
     pub pinned: bool,
     pub recording: Recording,
+    /// What the manager wrote as the call's result (V5), if anything.
+    pub result: String,
 }
 
 pub enum Row {
@@ -336,6 +338,7 @@ fn call_row(l: &Layout, feed: &CardFeed, n: &Note) -> CallRow {
         when: l.datetime(n.created_at),
         pinned: n.is_pinned,
         recording,
+        result: text_of(p, "result_text"),
     }
 }
 
