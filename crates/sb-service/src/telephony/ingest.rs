@@ -227,7 +227,9 @@ async fn record_event(
         .as_deref()
         .filter(|n| !n.trim().is_empty() && n.trim() != "0")
         .map(|n| Phone::parse(n, &r.country));
-    let decision = if ev.kind == CallEventKind::Start {
+    // The caller is looked up when a call starts: incoming (the answer steers the call)
+    // and outgoing (the pop-up names who is being called).
+    let decision = if matches!(ev.kind, CallEventKind::Start | CallEventKind::OutStart) {
         Some(decide(ctx, r, s, phone.as_ref()).await?)
     } else {
         None
@@ -301,7 +303,10 @@ async fn record_event(
             decision.as_ref().and_then(|d| d.matched.as_ref()),
         );
     }
-    Ok(decision.map(|d| d.control).unwrap_or_default())
+    Ok(decision
+        .filter(|_| ev.kind == CallEventKind::Start)
+        .map(|d| d.control)
+        .unwrap_or_default())
 }
 
 /// The live event for the pop-ups (V2, P4): `ringing` when the call starts and each

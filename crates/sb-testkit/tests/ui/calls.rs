@@ -163,7 +163,7 @@ async fn the_pop_up_follows_a_call_for_the_manager_concerned_only() {
             assert_eq!(ring["href"], format!("/contacts/{id}"));
             assert_eq!(ring["responsible_name"], "Maria");
             assert_eq!(ring["phone"], "+34600123987");
-            assert_eq!(ring["our_number"], "34911234567");
+            assert_eq!(ring["our_number"], "+34911234567");
             assert_eq!(ring["direction"], "inbound");
             let call = ring["call_id"].as_i64().unwrap();
             let ans = next_call(ws, "answered").await;

@@ -155,6 +155,14 @@ impl Conn {
                 _ => None,
             };
             o.insert("href".into(), json!(href));
+            // The virtual number as people write it (the PBX sends bare digits).
+            if let Some(n) = ev.our_number.as_deref() {
+                let p = sb_domain::Phone::parse(n, &self.ui.actor.account.country);
+                o.insert(
+                    "our_number".into(),
+                    json!(p.e164.unwrap_or_else(|| n.to_string())),
+                );
+            }
             if ev.kind == "error" {
                 o.insert("message".into(), json!(self.error_text(ev)));
             }
