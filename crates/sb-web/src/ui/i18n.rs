@@ -38,6 +38,7 @@ const SOURCES: &[(&str, &[(&str, &str)])] = locales![
     "pipelines",
     "search",
     "tasks",
+    "telephony",
     "users",
 ];
 
