@@ -166,7 +166,9 @@ async fn an_extension_bound_to_one_user_is_not_offered_to_another() {
         assert!(!r101.contains("<select"), "{r101}");
         // The admin has an extension: not offered for 100.
         let r100 = ext_row(&p, "100");
-        assert!(r100.contains("<label class=\"visually-hidden\" for=\"bind-100\">User for extension 100</label>"));
+        assert!(r100.contains(
+            "<label class=\"visually-hidden\" for=\"bind-100\">User for extension 100</label>"
+        ));
         assert!(r100.contains(&format!("<option value=\"{}\">Ana</option>", ana.id.0)));
         assert!(!r100.contains(&format!("value=\"{}\"", app.admin.user.id.0)));
 
@@ -194,7 +196,9 @@ async fn an_extension_bound_to_one_user_is_not_offered_to_another() {
         )
         .await
         .assert_status(422)
-        .assert_has("This extension already belongs to another user, or the user already has an extension.");
+        .assert_has(
+            "This extension already belongs to another user, or the user already has an extension.",
+        );
         b.post_form(
             &format!("{url}/extensions"),
             &[("extension", "100"), ("user_id", &bea.id.0.to_string())],
@@ -267,12 +271,14 @@ async fn switches_and_the_allow_list_are_saved_and_read_back() {
             .assert_has("name=\"route_to_owner\" type=\"checkbox\" value=\"1\" >")
             .assert_has("value=\"35\"")
             .assert_has("185.45.152.40/30\n10.0.0.0/8</textarea>")
-            .assert_has(&format!("<option value=\"{}\" selected>Ana</option>", ana.id.0));
+            .assert_has(&format!(
+                "<option value=\"{}\" selected>Ana</option>",
+                ana.id.0
+            ));
 
         // A bad network is refused beside the field, with what was typed; nothing saved.
         let fields = form("185.45.152.40/30\n10.0.0.0/33\nnot-a-net");
-        let mut fields: Vec<(&str, &str)> =
-            fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let mut fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
         fields.retain(|(k, _)| *k != "auto_create_at");
         fields.push(("auto_create_at", "end"));
         let bad = b.post_form(&url, &fields).await;
@@ -289,7 +295,12 @@ async fn switches_and_the_allow_list_are_saved_and_read_back() {
         b.post_form(&format!("{url}/active"), &[("active", "0")])
             .await
             .assert_status(303);
-        assert!(!settings_of(&app, pbx.integration).await.integration.is_active);
+        assert!(
+            !settings_of(&app, pbx.integration)
+                .await
+                .integration
+                .is_active
+        );
         b.get(&format!("{url}?saved=off"))
             .await
             .assert_has("<span class=\"badge bad\">Disabled</span>")
@@ -300,7 +311,12 @@ async fn switches_and_the_allow_list_are_saved_and_read_back() {
         b.post_form(&format!("{url}/active"), &[("active", "1")])
             .await
             .assert_status(303);
-        assert!(settings_of(&app, pbx.integration).await.integration.is_active);
+        assert!(
+            settings_of(&app, pbx.integration)
+                .await
+                .integration
+                .is_active
+        );
     }
 }
 
@@ -318,7 +334,10 @@ async fn the_blacklist_takes_any_format_shows_it_international_and_removes() {
         let ok = b
             .post_form(
                 "/settings/blacklist",
-                &[("phone", "(91) 123-45-67"), ("note", "Robocalls <b>daily</b>")],
+                &[
+                    ("phone", "(91) 123-45-67"),
+                    ("note", "Robocalls <b>daily</b>"),
+                ],
             )
             .await;
         assert_eq!(ok.status, 303, "{}", ok.body);
@@ -340,7 +359,9 @@ async fn the_blacklist_takes_any_format_shows_it_international_and_removes() {
         b.post_form("/settings/blacklist", &[("phone", "12")])
             .await
             .assert_status(422)
-            .assert_has("<div class=\"error\" id=\"b-phone-error\">This is not a phone number.</div>");
+            .assert_has(
+                "<div class=\"error\" id=\"b-phone-error\">This is not a phone number.</div>",
+            );
 
         let entries = sb_service::telephony::blacklist_list(app.ctx(), &app.admin, 10, 0)
             .await
@@ -426,10 +447,17 @@ async fn managers_get_neither_the_pages_nor_the_links() {
         )
         .await
         .assert_status(403);
-        assert!(settings_of(&app, pbx.integration).await.integration.is_active);
-        assert!(sb_service::telephony::blacklist_list(app.ctx(), &app.admin, 10, 0)
-            .await
-            .unwrap()
-            .is_empty());
+        assert!(
+            settings_of(&app, pbx.integration)
+                .await
+                .integration
+                .is_active
+        );
+        assert!(
+            sb_service::telephony::blacklist_list(app.ctx(), &app.admin, 10, 0)
+                .await
+                .unwrap()
+                .is_empty()
+        );
     }
 }

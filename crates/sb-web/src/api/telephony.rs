@@ -171,7 +171,10 @@ async fn update(
     }
     match v {
         Some(v) => Ok(ok(render(&links, &v))),
-        None => Ok(ok(render(&links, &telephony::get(&st.ctx, &actor, id).await?))),
+        None => Ok(ok(render(
+            &links,
+            &telephony::get(&st.ctx, &actor, id).await?,
+        ))),
     }
 }
 

@@ -308,12 +308,9 @@ async fn render_show(
     {
         Ok((b, exts)) => {
             let minor = (b.amount * 100.0).round() as i64;
-            let money = super::format::Formats::new(
-                l.lang(),
-                &ui.actor.account.timezone,
-                &b.currency,
-            )
-            .money(minor);
+            let money =
+                super::format::Formats::new(l.lang(), &ui.actor.account.timezone, &b.currency)
+                    .money(minor);
             (Some(money), exts, None)
         }
         Err(ServiceError::Upstream(m) | ServiceError::BadRequest(m)) => (None, Vec::new(), Some(m)),
@@ -465,7 +462,10 @@ impl SettingsForm {
             "auto_create_outgoing".into(),
             json!(self.auto_create_outgoing.is_some()),
         );
-        m.insert("route_to_owner".into(), json!(self.route_to_owner.is_some()));
+        m.insert(
+            "route_to_owner".into(),
+            json!(self.route_to_owner.is_some()),
+        );
         // A number that is not one goes as typed: the service refuses it.
         let timeout = self.return_timeout_s.trim();
         m.insert(
@@ -574,8 +574,14 @@ async fn bind(ui: Ui, links: Links, Path(id): Path<i64>, Form(f): Form<BindForm>
     let user = f.user_id.trim().parse::<i64>().ok().map(UserId);
     let result = match user {
         Some(u) => {
-            telephony::bind_extension(ui.ctx(), &ui.actor, IntegrationId(id), &f.extension, Some(u))
-                .await
+            telephony::bind_extension(
+                ui.ctx(),
+                &ui.actor,
+                IntegrationId(id),
+                &f.extension,
+                Some(u),
+            )
+            .await
         }
         None => Err(ServiceError::one(
             "0",
