@@ -345,7 +345,7 @@ async fn the_blacklist_takes_any_format_shows_it_international_and_removes() {
         p.assert_has("The number was added to the blacklist.")
             .assert_has("<td class=\"phone\">+34911234567</td>")
             .assert_has("Robocalls &#60;b&#62;daily&#60;/b&#62;")
-            .assert_has(&format!("<td>{}</td>", app.admin.user.name));
+            .assert_has(&format!("<td class=\"who\">{}</td>", app.admin.user.name));
 
         // The same number in another format: a readable duplicate message.
         b.post_form("/settings/blacklist", &[("phone", "+34 911 23 45 67")])

@@ -38,7 +38,6 @@ telephony-pbx = PBX
 telephony-balance = Balance
 telephony-balance-unknown = Unknown
 telephony-pbx-unreachable = The PBX did not answer:
-telephony-active = Enabled
 telephony-active-hint = A disabled integration records no calls and places none; its settings and extensions are kept.
 telephony-disable = Disable
 telephony-enable = Enable

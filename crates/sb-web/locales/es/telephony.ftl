@@ -38,7 +38,6 @@ telephony-pbx = Centralita
 telephony-balance = Saldo
 telephony-balance-unknown = Desconocido
 telephony-pbx-unreachable = La centralita no respondió:
-telephony-active = Activación
 telephony-active-hint = Una integración desactivada no registra ni realiza llamadas; su configuración y sus extensiones se conservan.
 telephony-disable = Desactivar
 telephony-enable = Activar

@@ -38,7 +38,6 @@ telephony-pbx = Alközpont
 telephony-balance = Egyenleg
 telephony-balance-unknown = Ismeretlen
 telephony-pbx-unreachable = Az alközpont nem válaszolt:
-telephony-active = Bekapcsolás
 telephony-active-hint = A kikapcsolt integráció nem rögzít és nem indít hívást; beállításai és mellékei megmaradnak.
 telephony-disable = Kikapcsolás
 telephony-enable = Bekapcsolás

@@ -38,7 +38,6 @@ telephony-pbx = PABX
 telephony-balance = Saldo
 telephony-balance-unknown = Desconhecido
 telephony-pbx-unreachable = O PABX não respondeu:
-telephony-active = Ativação
 telephony-active-hint = Uma integração desativada não registra nem faz chamadas; suas configurações e ramais são mantidos.
 telephony-disable = Desativar
 telephony-enable = Ativar
