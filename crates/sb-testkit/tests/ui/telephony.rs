@@ -7,7 +7,8 @@ use sb_domain::{IntegrationId, Rights};
 use sb_pbxsim::{FailureMode, PbxSim, SimConfig};
 use sb_service::telephony::settings::{AutoCreate, AutoCreateAt};
 use sb_testkit::ui::{manager, Browser, Page, PASSWORD};
-use sb_testkit::{spawn_apps, TestApp};
+use sb_testkit::{json, spawn_apps, TestApp};
+use serde_json::json;
 
 /// The HTML of the extension table's row for `ext`.
 fn ext_row(p: &Page, ext: &str) -> String {
@@ -459,5 +460,57 @@ async fn managers_get_neither_the_pages_nor_the_links() {
                 .unwrap()
                 .is_empty()
         );
+    }
+}
+
+/// The switch the page uses is also in the API: PATCH `is_active`, alone or with settings.
+#[tokio::test]
+async fn the_api_enables_and_disables_an_integration() {
+    for app in spawn_apps().await {
+        let pbx = app.install_simulator().await;
+        let url = format!("/api/v4/telephony/integrations/{}", pbx.integration);
+        let r = app
+            .call(
+                reqwest::Method::PATCH,
+                &url,
+                Some(&app.admin_token.clone()),
+                Some(json!({"is_active": false})),
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+        assert_eq!(json(r).await["is_active"], false);
+        assert!(
+            !settings_of(&app, pbx.integration)
+                .await
+                .integration
+                .is_active
+        );
+        let r = app
+            .call(
+                reqwest::Method::PATCH,
+                &url,
+                Some(&app.admin_token.clone()),
+                Some(json!({"is_active": true, "settings": {"ip_allowlist": ["10.0.0.0/40"]}})),
+            )
+            .await;
+        assert_eq!(r.status(), 400, "a bad network refuses the whole change");
+        assert!(
+            !settings_of(&app, pbx.integration)
+                .await
+                .integration
+                .is_active
+        );
+        let r = app
+            .call(
+                reqwest::Method::PATCH,
+                &url,
+                Some(&app.admin_token.clone()),
+                Some(json!({"is_active": true, "settings": {"missed_call_tasks": false}})),
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+        let v = json(r).await;
+        assert_eq!(v["is_active"], true);
+        assert_eq!(v["settings"]["missed_call_tasks"], false);
     }
 }

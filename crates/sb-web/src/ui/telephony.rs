@@ -359,11 +359,16 @@ async fn render_show(
         label: l.t("telephony-default-user-none"),
         selected: s.default_user.is_empty(),
     }];
-    default_users.extend(active.iter().map(|u| Choice {
-        value: u.id.0.to_string(),
-        label: u.name.clone(),
-        selected: u.id.0.to_string() == s.default_user,
-    }));
+    // A deactivated default user stays shown (saving must not drop them unasked).
+    default_users.extend(
+        all.iter()
+            .filter(|u| u.is_active || u.id.0.to_string() == s.default_user)
+            .map(|u| Choice {
+                value: u.id.0.to_string(),
+                label: u.name.clone(),
+                selected: u.id.0.to_string() == s.default_user,
+            }),
+    );
     let auto_create = [
         (AutoCreate::None, "telephony-auto-none"),
         (AutoCreate::Contact, "telephony-auto-contact"),
