@@ -514,3 +514,51 @@ async fn the_api_enables_and_disables_an_integration() {
         assert_eq!(v["settings"]["missed_call_tasks"], false);
     }
 }
+
+#[tokio::test]
+async fn unreadable_settings_are_shown_and_fixed_by_saving_the_credentials_again() {
+    for app in spawn_apps().await {
+        let pbx = app.install_simulator().await;
+        let id = pbx.integration;
+        app.ctx()
+            .db
+            .execute_admin(&format!(
+                "update integrations set settings = '{{\"key\": \"k\"}}' where id = {id}"
+            ))
+            .await
+            .unwrap();
+        let b = Browser::admin(&app).await;
+        b.get("/settings/telephony")
+            .await
+            .assert_has("The stored settings of this integration cannot be read");
+        let url = format!("/settings/telephony/{id}");
+        let p = b.get(&url).await;
+        p.assert_status(200)
+            .assert_has("id=\"settings-alert\"")
+            .assert_has("id=\"pbx-error\"")
+            .assert_has(&pbx.webhook_url)
+            // The credentials are open to be typed again.
+            .assert_has("<details class=\"advanced\" open>");
+        let cfg = pbx.sim.config().clone();
+        let base = pbx.sim.base_url();
+        let ok = b
+            .post_form(
+                &url,
+                &[
+                    ("auto_create", "contact"),
+                    ("auto_create_at", "end"),
+                    ("return_timeout_s", "20"),
+                    ("key", &cfg.key),
+                    ("secret", &cfg.secret),
+                    ("base_url", &base),
+                ],
+            )
+            .await;
+        assert_eq!(ok.status, 303, "{}", ok.body);
+        b.get(&url)
+            .await
+            .assert_lacks("id=\"settings-alert\"")
+            .assert_lacks("id=\"pbx-error\"")
+            .assert_has("€18.16");
+    }
+}
