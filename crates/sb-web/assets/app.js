@@ -87,4 +87,29 @@
   }
   document.addEventListener("DOMContentLoaded", function () { initBoard(document); });
   document.addEventListener("htmx:load", function (e) { initBoard(e.target); });
+  // A Copy button (data-copy="<input id>") copies that input's value: the clipboard API
+  // where the page may use it, else the text is selected and copied the old way, else
+  // left selected with a hint to press Ctrl+C.
+  document.addEventListener("click", function (e) {
+    var btn = e.target.closest && e.target.closest("[data-copy]");
+    if (!btn) return;
+    var input = document.getElementById(btn.getAttribute("data-copy"));
+    if (!input) return;
+    var status = document.querySelector('[data-copy-status="' + input.id + '"]');
+    var say = function (attr) {
+      if (status) status.textContent = btn.getAttribute(attr) || "";
+    };
+    var fallback = function () {
+      input.focus();
+      input.select();
+      var ok = false;
+      try { ok = document.execCommand("copy"); } catch (err) { ok = false; }
+      say(ok ? "data-copied" : "data-copy-failed");
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(input.value).then(function () { say("data-copied"); }, fallback);
+    } else {
+      fallback();
+    }
+  });
 })();

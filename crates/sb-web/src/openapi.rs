@@ -530,7 +530,7 @@ pub const ROUTES: &[Route] = &[
         Patch,
         "/api/v4/telephony/integrations/{id}",
         "telephony",
-        "Update a telephony integration",
+        "Update a telephony integration: settings, default_user_id, is_active",
     )
     .body(Some(Body::Object)),
     op(

@@ -157,10 +157,22 @@ pub async fn install(
     mut settings: Settings,
 ) -> Result<IntegrationView, ServiceError> {
     actor.require_admin()?;
-    if settings.key.trim().is_empty() || settings.secret.trim().is_empty() {
-        return Err(ServiceError::BadRequest(
-            "key and secret are required: create them in the PBX's API settings".into(),
-        ));
+    let missing: Vec<_> = [("key", &settings.key), ("secret", &settings.secret)]
+        .into_iter()
+        .filter(|(_, v)| v.trim().is_empty())
+        .map(|(name, _)| {
+            sb_domain::fields::FieldError::new(
+                "RequiredFilled",
+                name,
+                format!("The {name} is required: create it in the PBX's API settings."),
+            )
+        })
+        .collect();
+    if !missing.is_empty() {
+        return Err(ServiceError::Validation(vec![crate::error::ItemErrors {
+            request_id: "0".into(),
+            errors: missing,
+        }]));
     }
     settings.key = settings.key.trim().to_string();
     settings.secret = settings.secret.trim().to_string();
@@ -267,8 +279,9 @@ pub async fn update(
             m.insert(k.clone(), v.clone());
         }
     }
-    let settings: Settings = serde_json::from_value(merged)
+    let mut settings: Settings = serde_json::from_value(merged)
         .map_err(|e| ServiceError::BadRequest(format!("invalid settings: {e}")))?;
+    settings.ip_allowlist = checked_allowlist(&settings.ip_allowlist)?;
     if old.is_none() && (settings.key.trim().is_empty() || settings.secret.trim().is_empty()) {
         return Err(ServiceError::BadRequest(
             "the stored settings cannot be read: send them whole, with the key and secret".into(),
@@ -303,6 +316,55 @@ pub async fn update(
     integrations::update(&mut tx, &i).await?;
     tx.commit().await?;
     routes_changed(ctx);
+    view(ctx, i).await
+}
+
+/// The webhook source allow list, trimmed and without blank lines; every entry must be
+/// a network (`185.45.152.40/30`) or an address, else the field is refused (a wrong
+/// entry is never dropped silently: that would let through what the admin meant to keep out).
+fn checked_allowlist(nets: &[String]) -> Result<Vec<String>, ServiceError> {
+    let mut out = Vec::new();
+    let mut bad = Vec::new();
+    for n in nets.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
+        match n.parse::<sb_telephony::IpCidr>() {
+            Ok(_) => out.push(n.to_string()),
+            Err(_) => bad.push(n.to_string()),
+        }
+    }
+    if bad.is_empty() {
+        return Ok(out);
+    }
+    Err(ServiceError::one(
+        "0",
+        sb_domain::fields::FieldError::new(
+            "InvalidCidr",
+            "ip_allowlist",
+            format!(
+                "Not a network address (CIDR such as 185.45.152.40/30): {}",
+                bad.join(", ")
+            ),
+        ),
+    ))
+}
+
+/// Enables or disables an integration: a disabled one takes no webhooks and places no
+/// calls; its settings and extensions stay.
+pub async fn set_active(
+    ctx: &Ctx,
+    actor: &Actor,
+    id: IntegrationId,
+    active: bool,
+) -> Result<IntegrationView, ServiceError> {
+    actor.require_admin()?;
+    let mut i = load(ctx, actor.account.id, id).await?;
+    if i.is_active != active {
+        i.is_active = active;
+        i.updated_at = ctx.now().max(i.updated_at + 1);
+        let mut tx = ctx.db.begin().await?;
+        integrations::update(&mut tx, &i).await?;
+        tx.commit().await?;
+        routes_changed(ctx);
+    }
     view(ctx, i).await
 }
 

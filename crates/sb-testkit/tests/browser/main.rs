@@ -15,6 +15,7 @@ mod cards;
 mod feed;
 mod incoming;
 mod tasks;
+mod telephony;
 
 use futures_util::future::BoxFuture;
 use sb_pbxsim::PbxSim;
@@ -77,6 +78,11 @@ async fn calls() {
 #[tokio::test]
 async fn feed() {
     run_spec_with("feed", |app| Box::pin(feed::data(app))).await;
+}
+
+#[tokio::test]
+async fn telephony_settings() {
+    run_spec_with("telephony-settings", |app| Box::pin(telephony::data(app))).await;
 }
 
 /// What a spec's data setup returns: more environment variables for the spec.

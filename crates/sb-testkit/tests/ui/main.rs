@@ -9,4 +9,5 @@ mod leads;
 mod notes;
 mod sessions;
 mod tasks;
+mod telephony;
 mod users;

@@ -141,6 +141,9 @@ struct UpdateBody {
     settings: Option<Value>,
     #[serde(default, deserialize_with = "crate::extract::double_option")]
     default_user_id: Option<Option<i64>>,
+    /// Enables or disables the integration.
+    #[serde(default)]
+    is_active: Option<bool>,
 }
 
 async fn update(
@@ -149,15 +152,30 @@ async fn update(
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {
     let b: UpdateBody = parse_one(body)?;
-    let v = telephony::update(
-        &st.ctx,
-        &actor,
-        IntegrationId(id),
-        b.settings.unwrap_or_else(|| json!({})),
-        b.default_user_id.map(|o| o.map(UserId)),
-    )
-    .await?;
-    Ok(ok(render(&links, &v)))
+    let id = IntegrationId(id);
+    let mut v = None;
+    if b.settings.is_some() || b.default_user_id.is_some() || b.is_active.is_none() {
+        v = Some(
+            telephony::update(
+                &st.ctx,
+                &actor,
+                id,
+                b.settings.unwrap_or_else(|| json!({})),
+                b.default_user_id.map(|o| o.map(UserId)),
+            )
+            .await?,
+        );
+    }
+    if let Some(active) = b.is_active {
+        v = Some(telephony::set_active(&st.ctx, &actor, id, active).await?);
+    }
+    match v {
+        Some(v) => Ok(ok(render(&links, &v))),
+        None => Ok(ok(render(
+            &links,
+            &telephony::get(&st.ctx, &actor, id).await?,
+        ))),
+    }
 }
 
 #[derive(Deserialize)]

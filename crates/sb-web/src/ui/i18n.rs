@@ -39,6 +39,7 @@ const SOURCES: &[(&str, &[(&str, &str)])] = locales![
     "pipelines",
     "search",
     "tasks",
+    "telephony",
     "users",
 ];
 

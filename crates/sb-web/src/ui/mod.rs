@@ -38,6 +38,7 @@ pub mod profile;
 pub mod search;
 pub mod sessions;
 pub mod tasks;
+pub mod telephony;
 pub mod users;
 
 use crate::state::AppState;
@@ -76,6 +77,7 @@ pub fn router(st: AppState) -> Router<AppState> {
         .merge(pipelines::router())
         .merge(custom_fields::router())
         .merge(calls::router())
+        .merge(telephony::router())
         .layer(axum::middleware::from_fn_with_state(st, guard))
         .route("/assets/{hash}/{name}", get(assets::serve))
 }
