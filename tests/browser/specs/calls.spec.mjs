@@ -164,9 +164,9 @@ test("a card's call button rings Maria's extension; the PBX out of money says so
 
   // The header's dialer, with its keypad.
   await page.getByText('Dial', { exact: true }).click();
-  await page.getByLabel('Phone number').fill('+34');
+  await page.getByLabel('Number to call').fill('+34');
   for (const k of '600123987') await page.getByRole('group', { name: 'Keypad' }).getByRole('button', { name: k, exact: true }).click();
-  await expect(page.getByLabel('Phone number')).toHaveValue('+34600123987');
+  await expect(page.getByLabel('Number to call')).toHaveValue('+34600123987');
   await screenshot(page, 'dialer');
   await page.getByRole('button', { name: 'Call', exact: true }).click();
   await expect(page.locator('#dial-status')).toContainText('Your phone will ring first');

@@ -325,9 +325,11 @@ async fn the_result_of_a_call_goes_on_its_note_and_can_link_a_lead() {
         // The new lead is linked to the contact and shows the call too.
         let leads = json(app.get("/api/v4/leads?query=Licencias").await).await;
         let lead = leads["_embedded"]["leads"][0]["id"].as_i64().unwrap();
+        // Its card has a call button beside the contact's phone.
         mb.get(&format!("/leads/{lead}"))
             .await
-            .assert_has("Licencias Marta");
+            .assert_has("Licencias Marta")
+            .assert_has("data-dial=\"+34 600 123 987\"");
         mb.hx_get(&format!("/leads/{lead}/feed"))
             .await
             .assert_has("Quiere un presupuesto para 20 licencias");

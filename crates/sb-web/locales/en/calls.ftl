@@ -5,7 +5,7 @@ nav-live = Live board
 
 ## Header dialer and call buttons
 calls-dialer = Dial
-calls-dialer-number = Phone number
+calls-dialer-number = Number to call
 calls-dialer-keypad = Keypad
 calls-dialer-call = Call
 calls-call = Call

@@ -5,7 +5,7 @@ nav-live = Panel en vivo
 
 ## Marcador y botones de llamada
 calls-dialer = Marcar
-calls-dialer-number = Número de teléfono
+calls-dialer-number = Número a marcar
 calls-dialer-keypad = Teclado
 calls-dialer-call = Llamar
 calls-call = Llamar

@@ -5,7 +5,7 @@ nav-live = Élő tábla
 
 ## Tárcsázó és hívásgombok
 calls-dialer = Tárcsázás
-calls-dialer-number = Telefonszám
+calls-dialer-number = Hívandó szám
 calls-dialer-keypad = Billentyűzet
 calls-dialer-call = Hívás
 calls-call = Hívás

@@ -5,7 +5,7 @@ nav-live = Painel ao vivo
 
 ## Discador e botões de chamada
 calls-dialer = Discar
-calls-dialer-number = Número de telefone
+calls-dialer-number = Número a discar
 calls-dialer-keypad = Teclado
 calls-dialer-call = Ligar
 calls-call = Ligar

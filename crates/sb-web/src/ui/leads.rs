@@ -774,6 +774,41 @@ pub struct Linked {
     pub id: i64,
     pub name: String,
     pub is_main: bool,
+    /// A contact's phones, each with a call button on the lead's card.
+    pub phones: Vec<String>,
+}
+
+/// The phones of a lead's contacts the user may see (the card's call buttons).
+async fn phones_of_contacts(
+    ui: &Ui,
+    links: &[sb_domain::leads::LeadContact],
+) -> Result<HashMap<i64, Vec<String>>, super::UiFail> {
+    let mut out = HashMap::new();
+    if links.is_empty() {
+        return Ok(out);
+    }
+    let defs = sb_service::cards::field_defs(ui.ctx(), ui.actor.account.id, CardKind::Contact)
+        .await
+        .or_fail(ui)?;
+    let Some(phone) = defs.iter().find(|d| d.is_phone()) else {
+        return Ok(out);
+    };
+    for link in links {
+        let id = link.contact_id.0;
+        let Ok(v) = sb_service::cards::get(ui.ctx(), &ui.actor, CardKind::Contact, id).await else {
+            continue;
+        };
+        let phones: Vec<String> = v
+            .card
+            .custom_fields
+            .iter()
+            .filter(|f| f.field_id == phone.id)
+            .flat_map(|f| f.values.iter())
+            .filter_map(|x| x.value.as_str().map(str::to_string))
+            .collect();
+        out.insert(id, phones);
+    }
+    Ok(out)
 }
 
 pub struct Found {
@@ -883,6 +918,7 @@ async fn card_page(
         contact_links.iter().map(|c| c.contact_id.0).collect(),
     )
     .await?;
+    let contact_phones = phones_of_contacts(ui, &contact_links).await?;
     let company = match lead.company_id {
         Some(c) => card_names(ui, CardKind::Company, vec![c.0])
             .await?
@@ -891,6 +927,7 @@ async fn card_page(
                 id: c.0,
                 name,
                 is_main: true,
+                phones: Vec::new(),
             }),
         None => None,
     };
@@ -954,6 +991,10 @@ async fn card_page(
                     id: c.contact_id.0,
                     name: n.clone(),
                     is_main: c.is_main,
+                    phones: contact_phones
+                        .get(&c.contact_id.0)
+                        .cloned()
+                        .unwrap_or_default(),
                 })
             })
             .collect(),
