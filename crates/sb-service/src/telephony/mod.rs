@@ -3,6 +3,7 @@
 //! lifecycle into the CRM (notes, tasks, auto-created cards, recordings) through the
 //! job queue, click-to-call, the blacklist and real-time call events.
 
+pub mod alerts;
 pub mod hub;
 pub mod ingest;
 pub mod log;
@@ -233,14 +234,8 @@ pub async fn pbx_status(
     actor.require_admin()?;
     let i = load(ctx, actor.account.id, id).await?;
     let p = ctx.providers.get(&i, &usable_settings(&i)?)?;
-    let balance = p
-        .balance()
-        .await
-        .map_err(|e| ServiceError::Upstream(pbx_message(&e, &i.provider)))?;
-    let exts = p
-        .extensions()
-        .await
-        .map_err(|e| ServiceError::Upstream(pbx_message(&e, &i.provider)))?;
+    let balance = alerts::pbx(ctx, &i, p.balance().await).await?;
+    let exts = alerts::pbx(ctx, &i, p.extensions().await).await?;
     Ok((balance, exts))
 }
 
@@ -491,9 +486,7 @@ async fn dial_inner(
         refusal(&i, &e)
     })?;
     let p = ctx.providers.get(&i, &settings)?;
-    p.click_to_call(&ext, &to)
-        .await
-        .map_err(|e| ServiceError::Upstream(pbx_message(&e, &i.provider)))?;
+    alerts::pbx(ctx, &i, p.click_to_call(&ext, &to).await).await?;
     Ok(ext)
 }
 

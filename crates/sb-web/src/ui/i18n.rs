@@ -27,6 +27,7 @@ macro_rules! locales {
 /// is shared by every checkout built in one target folder.
 const SOURCES: &[(&str, &[(&str, &str)])] = locales![
     "main",
+    "alerts",
     "cards",
     "companies",
     "contacts",
