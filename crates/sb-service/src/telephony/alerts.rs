@@ -306,9 +306,9 @@ async fn flush_account(ctx: &Ctx, account: AccountId) {
 /// this on every round; nothing to do is a lock and a look at a small map).
 pub async fn flush_due(ctx: &Ctx) {
     let now = ctx.now();
-    let due = ctx
-        .alerts
-        .take_where(now, |_, p| now.saturating_sub(p.written_at) >= WRITE_EVERY_MS);
+    let due = ctx.alerts.take_where(now, |_, p| {
+        now.saturating_sub(p.written_at) >= WRITE_EVERY_MS
+    });
     for d in &due {
         write(ctx, d).await;
     }
@@ -349,7 +349,14 @@ pub async fn dismiss(
     // at once, so the alert comes back without waiting for the window.
     ctx.alerts.forget(&key);
     let mut tx = ctx.db.begin().await?;
-    store::dismiss(&mut tx, actor.account.id, integration, code.as_str(), ctx.now()).await?;
+    store::dismiss(
+        &mut tx,
+        actor.account.id,
+        integration,
+        code.as_str(),
+        ctx.now(),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -370,7 +377,9 @@ mod tests {
         for i in 0..999 {
             assert!(t.note(key(), "b", 1_001 + i).is_none());
         }
-        let next = t.note(key(), "c", 1_000 + WRITE_EVERY_MS).map(|d| (d.count, d.first_at, d.detail));
+        let next = t
+            .note(key(), "c", 1_000 + WRITE_EVERY_MS)
+            .map(|d| (d.count, d.first_at, d.detail));
         assert_eq!(next, Some((1000, 1_001, "c".to_string())));
     }
 
@@ -380,7 +389,11 @@ mod tests {
         t.note(key(), "a", 0);
         t.note(key(), "a", 1);
         t.note(key(), "a", 2);
-        let taken: Vec<i64> = t.take_where(3, |_, _| true).iter().map(|d| d.count).collect();
+        let taken: Vec<i64> = t
+            .take_where(3, |_, _| true)
+            .iter()
+            .map(|d| d.count)
+            .collect();
         assert_eq!(taken, vec![2]);
         assert!(t.take_where(4, |_, _| true).is_empty());
     }

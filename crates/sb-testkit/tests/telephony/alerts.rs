@@ -71,7 +71,11 @@ async fn forged_webhooks_are_refused_and_counted_for_the_admins_only() {
         for _ in 0..3 {
             assert_eq!(forged_webhook(&rig).await, 401);
         }
-        assert_eq!(calls_stored(app).await, 0, "a forged webhook records no call");
+        assert_eq!(
+            calls_stored(app).await,
+            0,
+            "a forged webhook records no call"
+        );
 
         let a = alerts(app).await;
         assert_eq!(a.len(), 1, "{a:?}");
@@ -105,7 +109,10 @@ async fn forged_webhooks_are_refused_and_counted_for_the_admins_only() {
         // A manager has no bell, no page and no API for them.
         manager(app, "Mia", Rights::manager_default(), "en").await;
         let m = Browser::sign_in(app, "mia@example.test", PASSWORD).await;
-        m.get("/").await.assert_status(200).assert_lacks("href=\"/alerts\"");
+        m.get("/")
+            .await
+            .assert_status(200)
+            .assert_lacks("href=\"/alerts\"");
         m.get("/alerts").await.assert_status(403);
         let (_, token) = app.user_with("Max", Rights::manager_default(), None).await;
         let r = app
@@ -242,7 +249,11 @@ async fn a_spanish_admin_reads_the_alerts_in_spanish_and_an_unreachable_pbx_is_o
             .post("/api/v4/calls/dial", json!({"phone": "+34 600 111 222"}))
             .await;
         assert_eq!(r.status(), 502);
-        let codes: Vec<Value> = alerts(app).await.iter().map(|a| a["code"].clone()).collect();
+        let codes: Vec<Value> = alerts(app)
+            .await
+            .iter()
+            .map(|a| a["code"].clone())
+            .collect();
         assert!(codes.contains(&json!("pbx_unreachable")), "{codes:?}");
 
         let b = Browser::sign_in(app, "lucia@example.test", PASSWORD).await;

@@ -118,8 +118,13 @@ struct DismissForm {
 }
 
 async fn dismiss(ui: Ui, Form(f): Form<DismissForm>) -> UiResult {
-    alerts::dismiss(ui.ctx(), &ui.actor, IntegrationId(f.integration_id), &f.code)
-        .await
-        .or_fail(&ui)?;
+    alerts::dismiss(
+        ui.ctx(),
+        &ui.actor,
+        IntegrationId(f.integration_id),
+        &f.code,
+    )
+    .await
+    .or_fail(&ui)?;
     Ok(ui.redirect("/alerts"))
 }
