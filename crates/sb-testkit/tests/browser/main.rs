@@ -10,6 +10,7 @@
 
 // Each spec's own data (made through the services before the browser starts), one
 // module per spec.
+mod alerts;
 mod cards;
 mod feed;
 mod incoming;
@@ -66,6 +67,11 @@ async fn incoming() {
         Box::pin(async move { (owned(incoming::data(app).await), None) })
     })
     .await;
+}
+
+#[tokio::test]
+async fn alerts() {
+    run_spec_with("alerts", |app| Box::pin(alerts::data(app))).await;
 }
 
 #[tokio::test]
