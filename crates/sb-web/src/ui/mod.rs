@@ -337,8 +337,9 @@ impl FromRequestParts<AppState> for Ui {
             return Err(signed_out(parts));
         };
         let htmx = parts.headers.contains_key("hx-request");
-        // One indexed count, only for an admin's full page (fragments have no header).
-        let alerts = if s.actor.is_admin() && !htmx {
+        // One indexed count, only for an admin's full page (fragments and form posts,
+        // answered with a redirect, show no header).
+        let alerts = if s.actor.is_admin() && !htmx && parts.method == Method::GET {
             sb_service::telephony::alerts::count_open(&st.ctx, &s.actor)
                 .await
                 .unwrap_or_else(|e| {
