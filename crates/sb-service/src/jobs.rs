@@ -52,7 +52,7 @@ pub async fn run_due(ctx: &Ctx, worker: &str, limit: i64) -> Result<usize, Servi
             Err(JobError::Hopeless(e)) => {
                 jobs::bury(&mut tx, job.account_id, job.id, &e, ctx.now()).await?;
                 tracing::error!(job = job.id, kind = %job.kind, error = %e, "job dead-lettered without retrying");
-                crate::telephony::work::gave_up(ctx, &mut tx, &job).await?;
+                crate::telephony::work::gave_up(ctx, &mut tx, &job, &e).await?;
             }
             Err(JobError::Failed(e)) => {
                 let outcome = jobs::fail(
@@ -67,7 +67,8 @@ pub async fn run_due(ctx: &Ctx, worker: &str, limit: i64) -> Result<usize, Servi
                 let dead = matches!(outcome, FailOutcome::Dead);
                 tracing::warn!(job = job.id, kind = %job.kind, attempts = job.attempts, error = %Chain(&e), dead, "job failed");
                 if dead {
-                    crate::telephony::work::gave_up(ctx, &mut tx, &job).await?;
+                    let error = e.to_string();
+                    crate::telephony::work::gave_up(ctx, &mut tx, &job, &error).await?;
                 }
             }
         }
@@ -93,6 +94,7 @@ pub async fn drain(ctx: &Ctx) -> Result<usize, ServiceError> {
 pub async fn worker(ctx: Ctx, mut stop: tokio::sync::watch::Receiver<bool>) {
     let name = format!("worker-{}", std::process::id());
     loop {
+        crate::telephony::alerts::flush_due(&ctx).await;
         let ran = match run_due(&ctx, &name, 20).await {
             Ok(n) => n,
             Err(e) => {

@@ -54,6 +54,8 @@ pub struct Ctx {
     pub recordings: Option<recordings::Recordings>,
     /// This process's node number for ids, leased in this database.
     pub lease: Arc<nodes::NodeLease>,
+    /// Integration alerts counted in memory between writes.
+    pub alerts: Arc<telephony::alerts::Throttle>,
 }
 
 impl Ctx {
@@ -73,6 +75,7 @@ impl Ctx {
             routes: Arc::default(),
             recordings: None,
             lease,
+            alerts: Arc::default(),
         })
     }
 

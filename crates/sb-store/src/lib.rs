@@ -19,6 +19,7 @@ mod migrations;
 mod sql;
 
 pub mod accounts;
+pub mod alerts;
 pub mod blacklist;
 pub mod calls;
 pub mod cards;

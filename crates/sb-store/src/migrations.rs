@@ -36,6 +36,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(8, "0008_web_sessions"),
     migration!(9, "0009_incoming"),
     migration!(10, "0010_list_order_indexes"),
+    migration!(11, "0011_integration_alerts"),
 ];
 
 /// Applies the migrations up to `version` only: for tests of a later migration, which

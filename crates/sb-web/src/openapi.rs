@@ -573,6 +573,12 @@ pub const ROUTES: &[Route] = &[
         "Remove a blacklisted number",
     ),
     op(
+        Get,
+        "/api/v4/telephony/alerts",
+        "telephony",
+        "Open integration alerts (admins)",
+    ),
+    op(
         Post,
         "/api/v4/calls",
         "telephony",

@@ -93,6 +93,11 @@ async fn handle_inner(
                 WebhookError::ForbiddenSource(_) => 403,
                 WebhookError::Malformed(_) => 400,
             };
+            // The admins' alert (counted, throttled): the refused request changes nothing else.
+            if let Some(code) = super::alerts::webhook_code(&e) {
+                let (account, id) = (integration.account_id, integration.id);
+                super::alerts::raise(ctx, account, id, code, &e.to_string()).await;
+            }
             return Ok(WebhookAnswer::text(status, e.to_string()));
         }
     };

@@ -3,6 +3,7 @@
 //! lifecycle into the CRM (notes, tasks, auto-created cards, recordings) through the
 //! job queue, click-to-call, the blacklist and real-time call events.
 
+pub mod alerts;
 pub mod hub;
 pub mod ingest;
 pub mod live;
@@ -246,14 +247,8 @@ pub async fn pbx_status(
     actor.require_admin()?;
     let i = load(ctx, actor.account.id, id).await?;
     let p = ctx.providers.get(&i, &usable_settings(&i)?)?;
-    let balance = p
-        .balance()
-        .await
-        .map_err(|e| ServiceError::Upstream(pbx_message(&e, &i.provider)))?;
-    let exts = p
-        .extensions()
-        .await
-        .map_err(|e| ServiceError::Upstream(pbx_message(&e, &i.provider)))?;
+    let balance = alerts::pbx(ctx, &i, p.balance().await).await?;
+    let exts = alerts::pbx(ctx, &i, p.extensions().await).await?;
     Ok((balance, exts))
 }
 
@@ -605,12 +600,12 @@ async fn dial_inner(
         .providers
         .get(&i, &settings)
         .map_err(|e| dial_error("pbx_unreachable", e))?;
-    p.click_to_call(&ext, &to).await.map_err(|e| {
-        dial_error(
-            pbx_code(&e),
-            ServiceError::Upstream(pbx_message(&e, &i.provider)),
-        )
-    })?;
+    // A failure an admin must fix also raises the integration's alert (V9).
+    let placed = p.click_to_call(&ext, &to).await;
+    let code = placed.as_ref().err().map(pbx_code).unwrap_or("other");
+    alerts::pbx(ctx, &i, placed)
+        .await
+        .map_err(|e| dial_error(code, e))?;
     Ok(ext)
 }
 

@@ -88,9 +88,24 @@ pub(crate) async fn run(ctx: &Ctx, job: &Job) -> Option<Result<(), JobError>> {
 
 /// What a dead-lettered telephony job leaves behind, in the transaction that buries it:
 /// a recording that could not be stored is marked failed (the player stops waiting).
-pub(crate) async fn gave_up(ctx: &Ctx, tx: &mut Tx, job: &Job) -> Result<(), ServiceError> {
+/// A recording or an auto-create given up also raises the admins' alert (V9), with
+/// `error`, the last attempt's.
+pub(crate) async fn gave_up(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    job: &Job,
+    error: &str,
+) -> Result<(), ServiceError> {
     // A payload that cannot be read names no call: nothing to mark.
-    if let (RECORDING, Ok(call)) = (job.kind.as_str(), call_of(job)) {
+    let Ok(call) = call_of(job) else {
+        return Ok(());
+    };
+    let code = match job.kind.as_str() {
+        RECORDING => super::alerts::Code::RecordingFailed,
+        AUTOCREATE => super::alerts::Code::AutocreateFailed,
+        _ => return Ok(()),
+    };
+    if job.kind == RECORDING {
         calls::set_recording(
             tx,
             job.account_id,
@@ -100,6 +115,10 @@ pub(crate) async fn gave_up(ctx: &Ctx, tx: &mut Tx, job: &Job) -> Result<(), Ser
             ctx.now(),
         )
         .await?;
+    }
+    if let Some(s) = calls::get(tx, job.account_id, CallId(call)).await? {
+        let detail = format!("call {}: {error}", s.provider_call_id);
+        super::alerts::raise_in(ctx, tx, job.account_id, s.integration_id, code, &detail).await?;
     }
     Ok(())
 }
@@ -657,22 +676,19 @@ async fn store_recording(ctx: &Ctx, account: AccountId, call: CallId) -> Result<
     let p = ctx
         .providers
         .get(&integration, &super::usable_settings(&integration)?)?;
-    let links = p
+    let asked = p
         .recording_links(
             &session.provider_call_id,
             session.data.recording_id.as_deref(),
         )
-        .await
-        .map_err(|e| ServiceError::Upstream(super::pbx_message(&e, &integration.provider)))?;
+        .await;
+    let links = super::alerts::pbx(ctx, &integration, asked).await?;
     let Some(link) = links.first() else {
         return Err(ServiceError::Upstream(
             "the PBX returned no recording link yet".into(),
         ));
     };
-    let audio = p
-        .download(link)
-        .await
-        .map_err(|e| ServiceError::Upstream(super::pbx_message(&e, &integration.provider)))?;
+    let audio = super::alerts::pbx(ctx, &integration, p.download(link).await).await?;
     let ext = link
         .split('?')
         .next()

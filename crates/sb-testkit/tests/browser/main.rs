@@ -10,6 +10,7 @@
 
 // Each spec's own data (made through the services before the browser starts), one
 // module per spec.
+mod alerts;
 mod calls;
 mod cards;
 mod feed;
@@ -73,6 +74,11 @@ async fn incoming() {
 #[tokio::test]
 async fn calls() {
     run_spec_with("calls", |app| Box::pin(calls::data(app))).await;
+}
+
+#[tokio::test]
+async fn alerts() {
+    run_spec_with("alerts", |app| Box::pin(alerts::data(app))).await;
 }
 
 #[tokio::test]

@@ -3,6 +3,7 @@
 //! a manager would see. Runs on SQLite and, when configured, PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod alerts;
 mod calls;
 mod install;
 mod recordings;

@@ -36,10 +36,37 @@ pub fn router() -> Router<AppState> {
             get(blacklist_list).post(blacklist_add),
         )
         .route("/api/v4/telephony/blacklist/{id}", delete(blacklist_remove))
+        .route("/api/v4/telephony/alerts", get(alerts_list))
         .route("/api/v4/calls", post(log_calls))
         .route("/api/v4/calls/dial", post(dial))
         .route("/api/v4/calls/live", get(live))
         .route("/api/v4/calls/{id}/recording", get(recording))
+}
+
+/// V9: the open integration alerts (admins only), the latest first; 204 when none.
+async fn alerts_list(Api { st, actor, links }: Api) -> ApiResult<Response> {
+    let all = telephony::alerts::list(&st.ctx, &actor).await?;
+    if all.is_empty() {
+        return Ok(no_content());
+    }
+    let items: Vec<Value> = all
+        .iter()
+        .map(|a| {
+            json!({
+                "integration_id": a.integration_id.0,
+                "integration_name": a.integration_name,
+                "code": a.code.as_str(),
+                "count": a.occurrences,
+                "first_seen_at": secs(a.first_seen_at),
+                "last_seen_at": secs(a.last_seen_at),
+                "detail": a.detail,
+                "_links": {"settings": links.href(&a.fix_path)},
+            })
+        })
+        .collect();
+    Ok(ok(
+        json!({"_total_items": items.len(), "_embedded": {"alerts": items}}),
+    ))
 }
 
 fn render(links: &Links, v: &IntegrationView) -> Value {

@@ -28,6 +28,7 @@ macro_rules! locales {
 const SOURCES: &[(&str, &[(&str, &str)])] = locales![
     "main",
     "calls",
+    "alerts",
     "cards",
     "companies",
     "contacts",

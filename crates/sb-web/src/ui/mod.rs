@@ -20,6 +20,7 @@
 //!   (prices are stored in minor units; cents are shown only when there are any).
 //! - Never build HTML with `format!`: templates escape what they print.
 
+pub mod alerts;
 pub mod assets;
 pub mod calls;
 pub mod cards;
@@ -78,6 +79,7 @@ pub fn router(st: AppState) -> Router<AppState> {
         .merge(custom_fields::router())
         .merge(calls::router())
         .merge(telephony::router())
+        .merge(alerts::router())
         .layer(axum::middleware::from_fn_with_state(st, guard))
         .route("/assets/{hash}/{name}", get(assets::serve))
 }
@@ -327,6 +329,8 @@ pub struct Ui {
     pub htmx: bool,
     /// The request's path and query, for "back" links and redirects after a form.
     pub here: String,
+    /// Open integration alerts, for the header's bell (admins' full pages only).
+    pub alerts: i64,
 }
 
 impl FromRequestParts<AppState> for Ui {
@@ -336,13 +340,27 @@ impl FromRequestParts<AppState> for Ui {
         let Some(Some(s)) = parts.extensions.get::<Option<Signed>>().cloned() else {
             return Err(signed_out(parts));
         };
+        let htmx = parts.headers.contains_key("hx-request");
+        // One indexed count, only for an admin's full page (fragments and form posts,
+        // answered with a redirect, show no header).
+        let alerts = if s.actor.is_admin() && !htmx && parts.method == Method::GET {
+            sb_service::telephony::alerts::count_open(&st.ctx, &s.actor)
+                .await
+                .unwrap_or_else(|e| {
+                    tracing::warn!(error = %sb_domain::report::Chain(&e), "counting alerts");
+                    0
+                })
+        } else {
+            0
+        };
         Ok(Ui {
+            alerts,
             st: st.clone(),
             tr: Tr::new(&s.actor.user.lang),
             actor: s.actor,
             session: s.session,
             token: s.token,
-            htmx: parts.headers.contains_key("hx-request"),
+            htmx,
             here: parts
                 .uri
                 .path_and_query()
@@ -386,6 +404,7 @@ impl Ui {
                 &self.actor.account.currency,
             ),
             query: String::new(),
+            alerts: self.alerts,
         }
     }
 
@@ -511,6 +530,8 @@ pub struct Layout {
     pub fmt: format::Formats,
     /// What the header's search box shows.
     pub query: String,
+    /// Open integration alerts (the bell's badge; admins only).
+    pub alerts: i64,
 }
 
 impl Layout {
@@ -539,6 +560,13 @@ impl Layout {
     }
     pub fn is_admin(&self) -> bool {
         self.actor.is_admin()
+    }
+    /// The header bell's accessible name, with the open alerts' count.
+    pub fn bell_label(&self) -> String {
+        self.tr.t1("alerts-bell", "count", self.alerts)
+    }
+    pub fn bell_count(&self) -> String {
+        self.fmt.num(self.alerts)
     }
     /// Whether the user may `action` ("view", "add", "edit", "delete", "export") on
     /// `entity` ("contacts", "companies", "leads", "tasks"): controls are hidden when
