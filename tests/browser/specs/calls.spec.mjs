@@ -44,7 +44,7 @@ test('a call rings Maria: pop-up with the customer, timer, result form; Bob sees
   await connected(maria.page);
   await connected(bob.page);
 
-  await ring(request, { caller: '34600123987', ext: '102', scenario: 'answered', gap_ms: 1500 });
+  await ring(request, { caller: '34600123987', ext: '102', scenario: 'answered', gap_ms: 3000 });
   const popup = maria.page.locator('.call-popup');
   await expect(popup).toHaveCount(1);
   await expect(popup).toHaveAttribute('data-state', 'ringing');
@@ -54,7 +54,6 @@ test('a call rings Maria: pop-up with the customer, timer, result form; Bob sees
   await expect(popup).toContainText('Maria');
   await expect(popup.getByRole('link', { name: 'Create contact' })).toBeHidden();
   await screenshot(maria.page, 'popup-ringing');
-  await checkA11y(maria.page);
 
   await expect(popup).toHaveAttribute('data-state', 'answered', { timeout: 8000 });
   await expect(popup.getByRole('heading')).toHaveText('In conversation');
@@ -70,6 +69,7 @@ test('a call rings Maria: pop-up with the customer, timer, result form; Bob sees
   await popup.getByLabel('Link to lead').selectOption('new');
   await popup.getByLabel("New lead's name").fill('Marta: 20 seats');
   await screenshot(maria.page, 'popup-result');
+  await checkA11y(maria.page);
   await popup.getByRole('button', { name: 'Save the result' }).click();
   await expect(popup).toContainText("Saved on the call's note.");
 
@@ -173,4 +173,24 @@ test("a card's call button rings Maria's extension; the PBX out of money says so
   await page.setViewportSize({ width: 375, height: 740 });
   await screenshot(page, 'card-phone');
   await maria.context.close();
+});
+
+test('the live board follows a call as it rings, is answered and ends', async ({ browser, request }) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, env('SB_ADMIN_EMAIL'), env('SB_ADMIN_PASSWORD'));
+  await page.goto('/calls/live');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Live board');
+  await connected(page);
+  const maria = page.locator('tr', { hasText: 'Maria' });
+  await expect(maria).toHaveAttribute('data-agent-state', 'free');
+  await ring(request, { caller: '34600123987', ext: '102', scenario: 'answered', gap_ms: 2500 });
+  await expect(maria).toHaveAttribute('data-agent-state', 'ringing', { timeout: 8000 });
+  await expect(maria).toHaveAttribute('data-agent-state', 'talking', { timeout: 10000 });
+  await expect(maria).toContainText('Marta Ruiz');
+  await expect(maria.locator('time.elapsed')).not.toHaveText('0:00', { timeout: 4000 });
+  await screenshot(page, 'live-board');
+  await checkA11y(page);
+  await expect(maria).toHaveAttribute('data-agent-state', 'free', { timeout: 10000 });
+  await context.close();
 });
