@@ -237,30 +237,30 @@
   setInterval(tick, 1000);
   tick();
 
-  // Call buttons (cards, a missed call's "call back"): POST /calls/dial, the answer
-  // shows in the header's status.
+  // Call buttons (cards, a missed call's "call back") and the card's blacklist button:
+  // a POST with the number, the answer shows in the header's status.
+  function postNumber(url, source, phone) {
+    if (!window.htmx) return;
+    window.htmx.ajax("POST", url, {
+      source: source,
+      target: "#dial-status",
+      swap: "innerHTML",
+      values: { phone: phone }
+    });
+  }
   document.addEventListener("click", function (e) {
     var b = e.target.closest && e.target.closest("[data-dial]");
-    if (b && window.htmx) {
+    if (b) {
       e.preventDefault();
-      window.htmx.ajax("POST", "/calls/dial", {
-        source: b,
-        target: "#dial-status",
-        swap: "innerHTML",
-        values: { phone: b.getAttribute("data-dial") }
-      });
+      postNumber("/calls/dial", b, b.getAttribute("data-dial"));
       return;
     }
     var bl = e.target.closest && e.target.closest("[data-blacklist]");
-    if (bl && window.htmx) {
+    if (bl) {
       e.preventDefault();
-      if (!window.confirm(bl.getAttribute("data-confirm-text") || "")) return;
-      window.htmx.ajax("POST", "/calls/blacklist", {
-        source: bl,
-        target: "#dial-status",
-        swap: "innerHTML",
-        values: { phone: bl.getAttribute("data-blacklist") }
-      });
+      if (window.confirm(bl.getAttribute("data-confirm-text") || "")) {
+        postNumber("/calls/blacklist", bl, bl.getAttribute("data-blacklist"));
+      }
       return;
     }
     var k = e.target.closest && e.target.closest("[data-key]");

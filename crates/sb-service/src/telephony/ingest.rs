@@ -350,11 +350,7 @@ fn publish(
     if users.is_empty() && kind == "ringing" {
         users.extend(i.default_user_id);
     }
-    let (entity_type, entity_id) = match (d.contact_id, d.company_id) {
-        (Some(c), _) => (Some("contact".to_string()), Some(c.0)),
-        (None, Some(c)) => (Some("company".to_string()), Some(c.0)),
-        _ => (None, None),
-    };
+    let (entity_type, entity_id) = super::live::card_ref(d);
     ctx.hub.publish(
         i.account_id,
         LiveEvent {

@@ -46,13 +46,18 @@ async fn card_of(
     Ok(cards::get(&mut c, actor.account.id, kind, id, Visibility::All).await?)
 }
 
-fn event_of(s: &CallSession, responsible: Option<UserId>, now: i64) -> LiveEvent {
-    let d = &s.data;
-    let (entity_type, entity_id) = match (d.contact_id, d.company_id) {
+/// The card a call is on, as live events name it: `("contact"|"company", id)`.
+pub(crate) fn card_ref(d: &sb_domain::calls::CallSessionState) -> (Option<String>, Option<i64>) {
+    match (d.contact_id, d.company_id) {
         (Some(c), _) => (Some("contact".to_string()), Some(c.0)),
         (None, Some(c)) => (Some("company".to_string()), Some(c.0)),
         _ => (None, None),
-    };
+    }
+}
+
+fn event_of(s: &CallSession, responsible: Option<UserId>, now: i64) -> LiveEvent {
+    let d = &s.data;
+    let (entity_type, entity_id) = card_ref(d);
     LiveEvent {
         kind: if d.state == CallState::Answered {
             "answered"

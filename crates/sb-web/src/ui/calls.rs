@@ -150,8 +150,8 @@ impl Conn {
             );
             o.insert("user_name".into(), json!(name_of(ev.user_id)));
             let href = match (ev.entity_type.as_deref(), ev.entity_id) {
-                (Some("contact"), Some(id)) => Some(format!("/contacts/{id}")),
-                (Some("company"), Some(id)) => Some(format!("/companies/{id}")),
+                (Some("contact"), Some(id)) => Some(card_href(CardKind::Contact, id)),
+                (Some("company"), Some(id)) => Some(card_href(CardKind::Company, id)),
                 _ => None,
             };
             o.insert("href".into(), json!(href));
@@ -229,6 +229,11 @@ impl Conn {
         }
         Ok(())
     }
+}
+
+/// A card's page.
+fn card_href(kind: CardKind, id: i64) -> String {
+    format!("/{}/{id}", kind.plural())
 }
 
 // ---------------------------------------------------------------------------------
@@ -375,13 +380,7 @@ async fn result_part(
     let f = live::result_form(ui.ctx(), &ui.actor, id)
         .await
         .or_fail(ui)?;
-    let card = f.card.map(|(kind, id, name)| {
-        let href = match kind {
-            CardKind::Contact => format!("/contacts/{id}"),
-            CardKind::Company => format!("/companies/{id}"),
-        };
-        (href, name)
-    });
+    let card = f.card.map(|(kind, id, name)| (card_href(kind, id), name));
     Ok(page(&ResultPart {
         l: ui.layout(""),
         id: id.0,
@@ -500,13 +499,7 @@ fn row(ui: &Ui, a: AgentState) -> BoardRow {
         Some(_) => ("ringing", "calls-board-ringing"),
     };
     let with = a.call.as_ref().map(|c| match &c.card {
-        Some((kind, id, name)) => {
-            let href = match kind {
-                CardKind::Contact => format!("/contacts/{id}"),
-                CardKind::Company => format!("/companies/{id}"),
-            };
-            (Some(href), name.clone())
-        }
+        Some((kind, id, name)) => (Some(card_href(*kind, *id)), name.clone()),
         None => (
             None,
             c.phone

@@ -245,6 +245,21 @@ fn serde_value<T: serde::Serialize>(v: &T) -> String {
         .unwrap_or_default()
 }
 
+/// A select's options for the values of a settings enum, with their labels' keys.
+fn choices<T: serde::Serialize>(items: &[(T, &str)], selected: &str, l: &Layout) -> Vec<Choice> {
+    items
+        .iter()
+        .map(|(a, k)| {
+            let value = serde_value(a);
+            Choice {
+                selected: value == selected,
+                value,
+                label: l.t(k),
+            }
+        })
+        .collect()
+}
+
 #[derive(Template)]
 #[template(path = "telephony/show.html")]
 struct ShowPage {
@@ -369,36 +384,24 @@ async fn render_show(
                 selected: u.id.0.to_string() == s.default_user,
             }),
     );
-    let auto_create = [
-        (AutoCreate::None, "telephony-auto-none"),
-        (AutoCreate::Contact, "telephony-auto-contact"),
-        (AutoCreate::ContactAndLead, "telephony-auto-contact-lead"),
-        (AutoCreate::IncomingLead, "telephony-auto-incoming"),
-    ]
-    .iter()
-    .map(|(a, k)| {
-        let value = serde_value(a);
-        Choice {
-            selected: value == s.auto_create,
-            value,
-            label: l.t(k),
-        }
-    })
-    .collect();
-    let auto_create_at = [
-        (AutoCreateAt::Start, "telephony-auto-at-start"),
-        (AutoCreateAt::End, "telephony-auto-at-end"),
-    ]
-    .iter()
-    .map(|(a, k)| {
-        let value = serde_value(a);
-        Choice {
-            selected: value == s.auto_create_at,
-            value,
-            label: l.t(k),
-        }
-    })
-    .collect();
+    let auto_create = choices(
+        &[
+            (AutoCreate::None, "telephony-auto-none"),
+            (AutoCreate::Contact, "telephony-auto-contact"),
+            (AutoCreate::ContactAndLead, "telephony-auto-contact-lead"),
+            (AutoCreate::IncomingLead, "telephony-auto-incoming"),
+        ],
+        &s.auto_create,
+        &l,
+    );
+    let auto_create_at = choices(
+        &[
+            (AutoCreateAt::Start, "telephony-auto-at-start"),
+            (AutoCreateAt::End, "telephony-auto-at-end"),
+        ],
+        &s.auto_create_at,
+        &l,
+    );
     let saved = saved.and_then(|s| match s.as_str() {
         "installed" => Some(l.t("telephony-saved-installed")),
         "settings" => Some(l.t("telephony-saved-settings")),
