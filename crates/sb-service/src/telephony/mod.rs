@@ -8,6 +8,7 @@ pub mod ingest;
 pub mod log;
 pub mod routes;
 pub mod settings;
+pub mod stats;
 pub mod work;
 
 use crate::{Actor, Ctx, ServiceError};
