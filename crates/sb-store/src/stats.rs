@@ -43,6 +43,8 @@ pub struct Figures {
     pub incoming: i64,
     pub outgoing: i64,
     pub answered: i64,
+    /// Inbound calls among `answered`.
+    pub answered_in: i64,
     pub missed: i64,
     pub missed_not_called_back: i64,
     /// Seconds.
@@ -58,6 +60,7 @@ impl Figures {
         self.incoming += o.incoming;
         self.outgoing += o.outgoing;
         self.answered += o.answered;
+        self.answered_in += o.answered_in;
         self.missed += o.missed;
         self.missed_not_called_back += o.missed_not_called_back;
         self.talk_s += o.talk_s;
@@ -124,6 +127,9 @@ pub async fn per_manager(
     sql.push("cast(coalesce(sum(case when ");
     push_answered(&mut sql, "s");
     sql.push(" then 1 else 0 end), 0) as bigint), ");
+    sql.push("cast(coalesce(sum(case when s.direction = 'inbound' and ");
+    push_answered(&mut sql, "s");
+    sql.push(" then 1 else 0 end), 0) as bigint), ");
     sql.push("cast(coalesce(sum(case when ");
     push_missed(&mut sql, "s");
     sql.push(" then 1 else 0 end), 0) as bigint), ");
@@ -161,11 +167,12 @@ pub async fn per_manager(
                 incoming: r.try_get(1)?,
                 outgoing: r.try_get(2)?,
                 answered: r.try_get(3)?,
-                missed: r.try_get(4)?,
-                missed_not_called_back: r.try_get(5)?,
-                talk_s: r.try_get(6)?,
-                answer_ms: r.try_get(7)?,
-                answer_n: r.try_get(8)?,
+                answered_in: r.try_get(4)?,
+                missed: r.try_get(5)?,
+                missed_not_called_back: r.try_get(6)?,
+                talk_s: r.try_get(7)?,
+                answer_ms: r.try_get(8)?,
+                answer_n: r.try_get(9)?,
             })
         })
         .collect()

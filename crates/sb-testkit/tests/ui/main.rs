@@ -7,5 +7,6 @@ mod incoming;
 mod leads;
 mod notes;
 mod sessions;
+mod statistics;
 mod tasks;
 mod users;

@@ -37,6 +37,7 @@ const SOURCES: &[(&str, &[(&str, &str)])] = locales![
     "notes",
     "pipelines",
     "search",
+    "statistics",
     "tasks",
     "users",
 ];
