@@ -9,7 +9,7 @@
   var COLORS = { answered: "#2f9e44", missed: "#e03131", outgoing: "#1c7ed6" };
   var INCRS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000];
 
-  function draw(box, labels, set, short) {
+  function draw(box, labels, xLabel, set, short) {
     var n = set.x.length;
     if (!box || n === 0) return null;
     var xs = [];
@@ -24,7 +24,7 @@
     });
     var bars = uPlot.paths.bars({ size: [0.7, 56], gap: 2 });
     var series = [{
-      label: "",
+      label: xLabel,
       value: function (u, v) { return v == null ? "" : set.x[v]; }
     }];
     var data = [xs];
@@ -37,7 +37,11 @@
         width: 0,
         paths: bars,
         points: { show: false },
-        value: function (u, v, s, idx) { return idx == null ? "–" : String(set[k][idx]); }
+        // Without a hovered bar, the legend shows the period's sum.
+        value: function (u, v, s, idx) {
+          if (idx == null) return String(set[k].reduce(function (a, b) { return a + b; }, 0));
+          return String(set[k][idx]);
+        }
       });
       data.push(sums[j]);
     });
@@ -91,12 +95,12 @@
       missed: data.days.missed,
       outgoing: data.days.outgoing
     };
-    draw(document.getElementById("chart-days"), data.labels, days, function (label, i) {
+    draw(document.getElementById("chart-days"), data.labels, data.labels.day, days, function (label, i) {
       var iso = data.days.iso[i];
       var d = iso ? new Date(iso + "T00:00:00Z") : null;
       return d && !isNaN(d) ? fmt.format(d) : label;
     });
-    draw(document.getElementById("chart-managers"), data.labels, data.managers, function (label) {
+    draw(document.getElementById("chart-managers"), data.labels, data.labels.manager, data.managers, function (label) {
       return label.length > 14 ? label.slice(0, 13) + "…" : label;
     });
   }

@@ -13,6 +13,7 @@
 mod cards;
 mod feed;
 mod incoming;
+mod statistics;
 mod tasks;
 
 use futures_util::future::BoxFuture;
@@ -71,6 +72,11 @@ async fn incoming() {
 #[tokio::test]
 async fn feed() {
     run_spec_with("feed", |app| Box::pin(feed::data(app))).await;
+}
+
+#[tokio::test]
+async fn statistics() {
+    run_spec_with("statistics", |app| Box::pin(statistics::data(app))).await;
 }
 
 /// What a spec's data setup returns: more environment variables for the spec.

@@ -26,6 +26,7 @@ statistics-not-called-back = Missed, not called back
 statistics-talk = Talk time
 statistics-avg-talk = Average call
 statistics-avg-answer = Average time to answer
+statistics-day = Day
 statistics-chart-days = Calls per day
 statistics-chart-managers = Calls per manager
 statistics-export-table = Download table (CSV)

@@ -26,6 +26,7 @@ statistics-not-called-back = Perdidas sin devolver
 statistics-talk = Tiempo de conversación
 statistics-avg-talk = Llamada media
 statistics-avg-answer = Tiempo medio de respuesta
+statistics-day = Día
 statistics-chart-days = Llamadas por día
 statistics-chart-managers = Llamadas por gestor
 statistics-export-table = Descargar tabla (CSV)

@@ -26,6 +26,7 @@ statistics-not-called-back = Nem fogadott, nem visszahívott
 statistics-talk = Beszélgetési idő
 statistics-avg-talk = Átlagos hívás
 statistics-avg-answer = Átlagos fogadási idő
+statistics-day = Nap
 statistics-chart-days = Hívások naponta
 statistics-chart-managers = Hívások üzletkötőnként
 statistics-export-table = Táblázat letöltése (CSV)

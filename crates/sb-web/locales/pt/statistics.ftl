@@ -26,6 +26,7 @@ statistics-not-called-back = Perdidas sem retorno
 statistics-talk = Tempo de conversa
 statistics-avg-talk = Chamada média
 statistics-avg-answer = Tempo médio de atendimento
+statistics-day = Dia
 statistics-chart-days = Chamadas por dia
 statistics-chart-managers = Chamadas por gestor
 statistics-export-table = Baixar tabela (CSV)

@@ -155,8 +155,8 @@ async fn show(ui: Ui, Query(q): Query<PeriodQuery>) -> UiResult {
             "answered": l.t("statistics-answered"),
             "missed": l.t("statistics-missed"),
             "outgoing": l.t("statistics-outgoing"),
-            "days": l.t("statistics-chart-days"),
-            "managers": l.t("statistics-chart-managers"),
+            "day": l.t("statistics-day"),
+            "manager": l.t("statistics-manager"),
         },
         "days": {
             "x": s.days.iter().map(fmt_day).collect::<Vec<_>>(),
