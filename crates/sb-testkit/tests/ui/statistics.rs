@@ -38,7 +38,7 @@ async fn stats(app: &TestApp, query: &str) -> Value {
     json(r).await
 }
 
-fn manager_row<'a>(v: &'a Value, user: i64) -> &'a Value {
+fn manager_row(v: &Value, user: i64) -> &Value {
     v["_embedded"]["managers"]
         .as_array()
         .unwrap()
