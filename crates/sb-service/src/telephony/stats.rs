@@ -356,6 +356,9 @@ pub struct LogRow {
 /// Pages through the calls of a period, oldest first, for the log export; refused
 /// without the export right. Each call of [`CallLog::next_page`] reads one page.
 pub struct CallLog {
+    /// The first and last local day of the period (for the file's name).
+    pub first_day: NaiveDate,
+    pub last_day: NaiveDate,
     who: Managers,
     from: i64,
     to: i64,
@@ -370,7 +373,7 @@ pub const LOG_PAGE: i64 = 500;
 /// Starts reading the call log of `period`.
 pub async fn call_log(ctx: &Ctx, actor: &Actor, period: Period) -> Result<CallLog, ServiceError> {
     require_export(actor)?;
-    let (from, to, _, _) = resolve(period, tz_of(actor), ctx.now())?;
+    let (from, to, first_day, last_day) = resolve(period, tz_of(actor), ctx.now())?;
     let mut c = ctx.db.conn().await?;
     let names = users::list(&mut c, actor.account.id)
         .await?
@@ -378,6 +381,8 @@ pub async fn call_log(ctx: &Ctx, actor: &Actor, period: Period) -> Result<CallLo
         .map(|u| (u.id, u.name))
         .collect();
     Ok(CallLog {
+        first_day,
+        last_day,
         who: managers(actor),
         from,
         to,

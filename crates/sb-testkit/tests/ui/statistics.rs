@@ -177,6 +177,8 @@ async fn figures_of_simulated_calls_in_the_api_the_page_and_the_csv() {
         // The log's CSV: one line per call, oldest first.
         let log = b.get("/calls/log.csv?period=week").await;
         log.assert_status(200);
+        let cd = log.headers["content-disposition"].to_str().unwrap();
+        assert!(cd.starts_with("attachment; filename=\"calls-"), "{cd}");
         let lines: Vec<&str> = log.body.lines().collect();
         assert_eq!(
             lines[0],

@@ -304,9 +304,6 @@ async fn table_csv(ui: Ui, Query(q): Query<PeriodQuery>) -> UiResult {
 async fn log_csv(ui: Ui, Query(q): Query<PeriodQuery>) -> UiResult {
     let a = asked(&q);
     let (ctx, actor) = (ui.ctx(), &ui.actor);
-    let s = stats::statistics_export(ctx, actor, a.period)
-        .await
-        .or_fail(&ui)?;
     let mut log = stats::call_log(ctx, actor, a.period).await.or_fail(&ui)?;
     let t = |k: &str| ui.tr.t(k);
     let mut out = String::new();
@@ -355,7 +352,7 @@ async fn log_csv(ui: Ui, Query(q): Query<PeriodQuery>) -> UiResult {
     }
     Ok(csv_response(
         out,
-        &format!("calls-{}-{}.csv", s.first_day, s.last_day),
+        &format!("calls-{}-{}.csv", log.first_day, log.last_day),
     ))
 }
 
