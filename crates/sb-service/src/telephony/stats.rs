@@ -165,6 +165,9 @@ fn resolve(
             }
             let first = local_date(tz, from);
             let last = local_date(tz, to - 1);
+            if last < first {
+                return Err(bad("`from` and `to` must be times we can read."));
+            }
             check_len(first, last)?;
             return Ok((from, to, first, last));
         }

@@ -5,9 +5,11 @@
 //! a JSON data block, and the CSV exports of the table (`/calls/statistics.csv`) and of
 //! the period's calls (`/calls/log.csv`) for users with the export right.
 
+use super::i18n::Tr;
 use super::{page, Layout, OrFail, Ui, UiResult};
 use crate::state::AppState;
 use askama::Template;
+use axum::body::Body;
 use axum::extract::Query;
 use axum::http::{header, HeaderValue};
 use axum::response::IntoResponse;
@@ -230,8 +232,8 @@ fn line(out: &mut String, fields: &[String]) {
     out.push_str("\r\n");
 }
 
-fn csv_response(body: String, filename: &str) -> axum::response::Response {
-    let mut res = body.into_response();
+fn csv_response(body: impl Into<Body>, filename: &str) -> axum::response::Response {
+    let mut res = body.into().into_response();
     let h = res.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
@@ -301,59 +303,80 @@ async fn table_csv(ui: Ui, Query(q): Query<PeriodQuery>) -> UiResult {
     ))
 }
 
+/// The period's calls, one line each, oldest first. The file is streamed a page of
+/// calls at a time (a long period of a busy account never sits in memory whole); a
+/// database error after the first bytes aborts the download rather than end it short.
 async fn log_csv(ui: Ui, Query(q): Query<PeriodQuery>) -> UiResult {
     let a = asked(&q);
-    let (ctx, actor) = (ui.ctx(), &ui.actor);
-    let mut log = stats::call_log(ctx, actor, a.period).await.or_fail(&ui)?;
-    let t = |k: &str| ui.tr.t(k);
-    let mut out = String::new();
+    let log = stats::call_log(ui.ctx(), &ui.actor, a.period)
+        .await
+        .or_fail(&ui)?;
+    let filename = format!("calls-{}-{}.csv", log.first_day, log.last_day);
+    let mut head = String::new();
     line(
-        &mut out,
+        &mut head,
         &[
-            t("statistics-csv-time"),
-            t("statistics-csv-direction"),
-            t("statistics-csv-result"),
-            t("statistics-manager"),
-            t("statistics-csv-number"),
-            t("statistics-csv-contact"),
-            t("statistics-csv-duration"),
+            ui.tr.t("statistics-csv-time"),
+            ui.tr.t("statistics-csv-direction"),
+            ui.tr.t("statistics-csv-result"),
+            ui.tr.t("statistics-manager"),
+            ui.tr.t("statistics-csv-number"),
+            ui.tr.t("statistics-csv-contact"),
+            ui.tr.t("statistics-csv-duration"),
         ],
     );
-    loop {
-        let rows = log.next_page(ctx, actor).await.or_fail(&ui)?;
-        if rows.is_empty() {
-            break;
+    let (st, actor, tr) = (ui.st.clone(), ui.actor.clone(), ui.tr.clone());
+    let pages = futures_util::stream::unfold((Some(head), Some(log)), move |(head, log)| {
+        let (st, actor, tr) = (st.clone(), actor.clone(), tr.clone());
+        async move {
+            if let Some(h) = head {
+                return Some((Ok(h), (None, log)));
+            }
+            let mut log = log?;
+            match log.next_page(&st.ctx, &actor).await {
+                Ok(rows) if rows.is_empty() => None,
+                Ok(rows) => Some((Ok(log_lines(&tr, &actor, &rows)), (None, Some(log)))),
+                Err(e) => {
+                    tracing::error!(error = %e, "call log export failed");
+                    Some((
+                        Err(std::io::Error::other("call log export failed")),
+                        (None, None),
+                    ))
+                }
+            }
         }
-        for r in rows {
-            let c = &r.call;
-            line(
-                &mut out,
-                &[
-                    CallLog::local_time(actor, c.created_at),
-                    t(if c.direction == "inbound" {
-                        "statistics-csv-in"
-                    } else {
-                        "statistics-csv-out"
-                    }),
-                    t(&format!("statistics-result-{}", r.result.as_str())),
-                    r.manager.clone(),
-                    c.customer_e164
-                        .clone()
-                        .or_else(|| c.customer_phone.clone())
-                        .unwrap_or_default(),
-                    c.contact_name
-                        .clone()
-                        .or_else(|| c.company_name.clone())
-                        .unwrap_or_default(),
-                    opt(c.duration_s),
-                ],
-            );
-        }
+    });
+    Ok(csv_response(Body::from_stream(pages), &filename))
+}
+
+fn log_lines(tr: &Tr, actor: &sb_service::Actor, rows: &[stats::LogRow]) -> String {
+    let mut out = String::new();
+    for r in rows {
+        let c = &r.call;
+        line(
+            &mut out,
+            &[
+                CallLog::local_time(actor, c.created_at),
+                tr.t(if c.direction == "inbound" {
+                    "statistics-csv-in"
+                } else {
+                    "statistics-csv-out"
+                }),
+                tr.t(&format!("statistics-result-{}", r.result.as_str())),
+                r.manager.clone(),
+                c.customer_e164
+                    .clone()
+                    .or_else(|| c.customer_phone.clone())
+                    .unwrap_or_default(),
+                c.contact_name
+                    .clone()
+                    .or_else(|| c.company_name.clone())
+                    .unwrap_or_default(),
+                opt(c.duration_s),
+            ],
+        );
     }
-    Ok(csv_response(
-        out,
-        &format!("calls-{}-{}.csv", log.first_day, log.last_day),
-    ))
+    out
 }
 
 #[cfg(test)]
