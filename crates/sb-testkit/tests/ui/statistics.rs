@@ -320,3 +320,100 @@ async fn periods_follow_the_accounts_time_zone() {
         p.assert_has("No calls in this period.");
     }
 }
+
+#[tokio::test]
+async fn group_rights_see_the_groups_managers_and_export_them() {
+    for app in spawn_apps().await {
+        set_timezone(&app, "UTC").await;
+        let pbx = app.install_simulator().await;
+        let sales = sb_service::users::create_group(app.ctx(), &app.admin, "Sales")
+            .await
+            .unwrap();
+        let e = EntityRights {
+            view: Scope::Group,
+            add: Scope::Group,
+            edit: Scope::Group,
+            delete: Scope::Own,
+            export: Scope::Group,
+        };
+        let group_rights = Rights {
+            leads: e,
+            contacts: e,
+            companies: e,
+            tasks: e,
+        };
+        let mut people = Vec::new();
+        for (name, rights) in [("Gina", group_rights), ("Olga", own_rights())] {
+            let u = sb_service::users::create_user(
+                app.ctx(),
+                &app.admin,
+                sb_service::users::NewUser {
+                    name: name.into(),
+                    email: format!("{}@example.test", name.to_lowercase()),
+                    password: Some(PASSWORD.into()),
+                    role: sb_domain::entities::Role::Manager,
+                    group_id: Some(sales.id),
+                    rights: Some(rights),
+                    lang: Some("en".into()),
+                },
+            )
+            .await
+            .unwrap();
+            people.push(u);
+        }
+        let r = app
+            .call(
+                Method::PUT,
+                &format!(
+                    "/api/v4/telephony/integrations/{}/extensions/102",
+                    pbx.integration
+                ),
+                Some(&app.admin_token.clone()),
+                Some(json!({"user_id": people[1].id.0})),
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+        call(
+            &pbx,
+            &app,
+            Scenario::IncomingAnswered,
+            "34600111222",
+            "101",
+            20,
+        )
+        .await;
+        call(
+            &pbx,
+            &app,
+            Scenario::IncomingAnswered,
+            "34600333444",
+            "102",
+            33,
+        )
+        .await;
+
+        let b = Browser::sign_in(&app, "gina@example.test", PASSWORD).await;
+        b.get("/calls/statistics")
+            .await
+            .assert_status(200)
+            .assert_has("Olga")
+            .assert_has("Gina")
+            .assert_lacks(&format!("<th scope=\"row\">{}</th>", app.admin.user.name))
+            .assert_has("href=\"/calls/statistics.csv?period=today\"");
+        let csv = b.get("/calls/statistics.csv").await;
+        csv.assert_status(200);
+        assert!(
+            csv.body.contains("\r\nOlga,1,0,1,0,0,33,33,"),
+            "{}",
+            csv.body
+        );
+        assert!(
+            csv.body.contains("\r\nTotal,1,0,1,0,0,33,33,"),
+            "{}",
+            csv.body
+        );
+        let log = b.get("/calls/log.csv").await;
+        log.assert_status(200);
+        assert_eq!(log.body.lines().count(), 2, "{}", log.body);
+    }
+}
