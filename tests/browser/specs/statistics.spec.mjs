@@ -9,6 +9,10 @@ const managerName = process.env.SB_STATS_MANAGER;
 
 test('the figures, the charts and the CSV of today\'s calls', async ({ page }) => {
   expect(managerName, 'SB_STATS_MANAGER is set by the Rust test').toBeTruthy();
+  // The charts run under the Content-Security-Policy: nothing may be refused.
+  const refused = [];
+  page.on('console', (m) => { if (m.type() === 'error') refused.push(m.text()); });
+  page.on('pageerror', (e) => refused.push(e.message));
   const { email, password } = admin();
   await signIn(page, email, password);
   await page.getByRole('link', { name: 'Call statistics' }).click();
@@ -57,11 +61,20 @@ test('the figures, the charts and the CSV of today\'s calls', async ({ page }) =
   expect(lines).toHaveLength(5);
   expect(lines.filter((l) => l.includes(',Incoming,Answered,'))).toHaveLength(2);
 
+  expect(refused, 'no script error or CSP refusal').toEqual([]);
   await checkA11y(page);
   await screenshot(page, 'statistics-desktop');
   await page.setViewportSize({ width: 375, height: 812 });
   await page.waitForTimeout(200);
   await screenshot(page, 'statistics-phone');
+
+  // This month: one bar per day, the same call counts.
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.getByRole('link', { name: 'This month' }).click();
+  await expect(page.getByRole('link', { name: 'This month' })).toHaveAttribute('aria-current', 'page');
+  await expect(cell('incoming')).toHaveText('3');
+  await expect(page.locator('#chart-days canvas')).toHaveCount(1);
+  await screenshot(page, 'statistics-month');
 });
 
 test('a period without calls shows the empty state, not empty charts', async ({ page }) => {
