@@ -37,6 +37,7 @@ pub mod notify;
 pub mod pipelines;
 pub mod scope;
 pub mod sessions;
+pub mod stats;
 pub mod tags;
 pub mod tasks;
 pub mod tokens;

@@ -105,7 +105,24 @@ pub struct Route {
     pub content_type: &'static str,
     /// The success body is a JSON array, not a HAL object.
     pub array: bool,
+    /// Documented query parameters: (name, integer?, description).
+    pub query: &'static [(&'static str, bool, &'static str)],
 }
+
+/// The statistics' period parameters.
+const STATS_QUERY: &[(&str, bool, &str)] = &[
+    (
+        "period",
+        false,
+        "today, week or month, in the account's time zone (the default: today); not with from/to",
+    ),
+    ("from", true, "Start of the range, Unix seconds (with to)"),
+    (
+        "to",
+        true,
+        "End of the range (excluded), Unix seconds (with from)",
+    ),
+];
 
 const fn ends_with_param(path: &str) -> bool {
     let b = path.as_bytes();
@@ -133,6 +150,7 @@ const fn op(method: M, path: &'static str, tag: &'static str, summary: &'static 
         ok,
         content_type: HAL,
         array: false,
+        query: &[],
     }
 }
 
@@ -157,6 +175,9 @@ impl Route {
             array: true,
             ..self
         }
+    }
+    const fn query(self, query: &'static [(&'static str, bool, &'static str)]) -> Self {
+        Route { query, ..self }
     }
     const fn ct(self, content_type: &'static str) -> Self {
         Route {
@@ -607,6 +628,14 @@ pub const ROUTES: &[Route] = &[
     )
     .ok(&[200])
     .ct("application/octet-stream"),
+    op(
+        Get,
+        "/api/v4/telephony/statistics",
+        "telephony",
+        "Call statistics per manager, totals and calls per day (period=today|week|month, or from and to in Unix seconds)",
+    )
+    .ok(&[200])
+    .query(STATS_QUERY),
     // hooks.rs
     op(
         Get,
@@ -829,6 +858,23 @@ fn operation(o: &Operation) -> utoipa::openapi::path::Operation {
                 .parameter_in(ParameterIn::Path)
                 .required(Required::True)
                 .description(description)
+                .schema(Some(schema)),
+        );
+    }
+    for (name, integer, description) in r.query {
+        let schema = if *integer {
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+        } else {
+            ObjectBuilder::new().schema_type(Type::String)
+        };
+        b = b.parameter(
+            ParameterBuilder::new()
+                .name(*name)
+                .parameter_in(ParameterIn::Query)
+                .required(Required::False)
+                .description(Some(*description))
                 .schema(Some(schema)),
         );
     }

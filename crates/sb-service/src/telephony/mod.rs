@@ -10,6 +10,7 @@ pub mod live;
 pub mod log;
 pub mod routes;
 pub mod settings;
+pub mod stats;
 pub mod work;
 
 use crate::{Actor, Ctx, ServiceError};

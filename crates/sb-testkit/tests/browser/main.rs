@@ -15,6 +15,7 @@ mod calls;
 mod cards;
 mod feed;
 mod incoming;
+mod statistics;
 mod tasks;
 mod telephony;
 
@@ -89,6 +90,11 @@ async fn feed() {
 #[tokio::test]
 async fn telephony_settings() {
     run_spec_with("telephony-settings", |app| Box::pin(telephony::data(app))).await;
+}
+
+#[tokio::test]
+async fn statistics() {
+    run_spec_with("statistics", |app| Box::pin(statistics::data(app))).await;
 }
 
 /// What a spec's data setup returns: more environment variables for the spec.

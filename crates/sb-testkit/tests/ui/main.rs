@@ -8,6 +8,7 @@ mod incoming;
 mod leads;
 mod notes;
 mod sessions;
+mod statistics;
 mod tasks;
 mod telephony;
 mod users;

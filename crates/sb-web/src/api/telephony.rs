@@ -41,6 +41,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v4/calls/dial", post(dial))
         .route("/api/v4/calls/live", get(live))
         .route("/api/v4/calls/{id}/recording", get(recording))
+        .route("/api/v4/telephony/statistics", get(statistics))
 }
 
 /// V9: the open integration alerts (admins only), the latest first; 204 when none.
@@ -369,4 +370,77 @@ async fn log_calls(Api { st, actor, links }: Api, JsonBody(body): JsonBody) -> A
     Ok(ok(
         json!({"_total_items": calls.len(), "errors": errs, "_embedded": {"calls": calls}}),
     ))
+}
+
+/// The API's period: `period=today|week|month` (the default is today), or `from` and
+/// `to` in Unix seconds (a half-open range); both at once is a 400.
+fn stats_period(params: &Params) -> Result<telephony::stats::Period, ApiError> {
+    use telephony::stats::Period;
+    let from = params.int("from")?;
+    let to = params.int("to")?;
+    let named = params
+        .get("period")
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
+    match (named, from, to) {
+        (Some(_), Some(_), _) | (Some(_), _, Some(_)) => Err(ApiError::bad_request(
+            "give either period or from and to, not both",
+        )),
+        (Some(p), None, None) => Period::parse(p).ok_or_else(|| {
+            ApiError::bad_request(format!("period must be today, week or month, got {p:?}"))
+        }),
+        (None, Some(f), Some(t)) => {
+            let ms = |s: i64| {
+                s.checked_mul(1000)
+                    .ok_or_else(|| ApiError::bad_request("from and to must be Unix seconds"))
+            };
+            Ok(Period::Span {
+                from: ms(f)?,
+                to: ms(t)?,
+            })
+        }
+        (None, None, None) => Ok(Period::Today),
+        (None, _, _) => Err(ApiError::bad_request("give both from and to")),
+    }
+}
+
+fn render_figures(f: &telephony::stats::Figures) -> Value {
+    json!({
+        "incoming": f.incoming, "outgoing": f.outgoing, "answered": f.answered, "missed": f.missed,
+        "missed_not_called_back": f.missed_not_called_back, "talk_time": f.talk_s,
+        "average_talk_time": telephony::stats::avg_talk_s(f),
+        "average_answer_time": telephony::stats::avg_answer_s(f),
+    })
+}
+
+/// `GET /api/v4/telephony/statistics`: the figures per manager, totals and calls per day.
+async fn statistics(Api { st, actor, links }: Api, params: Params) -> ApiResult<Response> {
+    let period = stats_period(&params)?;
+    let s = telephony::stats::statistics(&st.ctx, &actor, period).await?;
+    let managers: Vec<Value> = s
+        .rows
+        .iter()
+        .map(|r| {
+            let mut v = render_figures(&r.figures);
+            v["user_id"] = json!(r.user_id.map(|u| u.0));
+            v["name"] = json!(r.name);
+            v
+        })
+        .collect();
+    let days: Vec<Value> = s
+        .days
+        .iter()
+        .map(|d| {
+            json!({"date": d.date.to_string(), "start": secs(d.start), "answered": d.counts.answered,
+                   "missed": d.counts.missed, "outgoing": d.counts.outgoing})
+        })
+        .collect();
+    Ok(ok(json!({
+        "period": s.period.name(), "from": secs(s.from), "to": secs(s.to), "timezone": s.timezone,
+        "first_day": s.first_day.to_string(), "last_day": s.last_day.to_string(),
+        "totals": render_figures(&s.totals),
+        "days": days,
+        "_embedded": {"managers": managers},
+        "_links": {"self": links.href("/api/v4/telephony/statistics")},
+    })))
 }

@@ -42,6 +42,21 @@ const ASSETS: &[Asset] = &[
         body: include_bytes!("../../assets/vendor/Sortable.min.js"),
     },
     Asset {
+        name: "uPlot.iife.min.js",
+        mime: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../assets/vendor/uPlot.iife.min.js"),
+    },
+    Asset {
+        name: "uPlot.min.css",
+        mime: "text/css; charset=utf-8",
+        body: include_bytes!("../../assets/vendor/uPlot.min.css"),
+    },
+    Asset {
+        name: "statistics.js",
+        mime: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../assets/statistics.js"),
+    },
+    Asset {
         name: "favicon.svg",
         mime: "image/svg+xml",
         body: include_bytes!("../../assets/favicon.svg"),

@@ -39,6 +39,7 @@ const SOURCES: &[(&str, &[(&str, &str)])] = locales![
     "notes",
     "pipelines",
     "search",
+    "statistics",
     "tasks",
     "telephony",
     "users",

@@ -38,6 +38,7 @@ pub mod pipelines;
 pub mod profile;
 pub mod search;
 pub mod sessions;
+pub mod statistics;
 pub mod tasks;
 pub mod telephony;
 pub mod users;
@@ -68,6 +69,7 @@ pub fn router(st: AppState) -> Router<AppState> {
         .merge(dashboard::router())
         .merge(profile::router())
         .merge(incoming::router())
+        .merge(statistics::router())
         .merge(contacts::router())
         .merge(companies::router())
         .merge(search::router())
