@@ -403,3 +403,27 @@ async fn an_unknown_caller_offers_create_contact_and_the_board_shows_managers() 
         assert_eq!(bl["_embedded"]["blacklist"][0]["phone"], "+34699000111");
     }
 }
+
+#[tokio::test]
+async fn the_pop_up_reaches_a_browser_on_another_node() {
+    // PostgreSQL: the PBX's webhooks reach node A, Maria's browser is on node B.
+    for app in sb_testkit::spawn_apps().await {
+        if app.backend != sb_store::Backend::Postgres {
+            continue;
+        }
+        let pbx = app.install_simulator().await;
+        let maria = with_extension(&app, pbx.integration, "Maria", "102", "es").await;
+        contact(&app, "Marta Ruiz", "+34 600 123 987", maria.id.0).await;
+        let b = app.another_node().await;
+        let mb = Browser::sign_in(&b, "maria@example.test", PASSWORD).await;
+        let mut ws = socket(&b, &mb).await;
+        pbx.sim
+            .run_scenario(incoming("34600123987", "102", Scenario::IncomingAnswered))
+            .await
+            .unwrap();
+        let ring = next_call(&mut ws, "ringing").await;
+        assert_eq!(ring["name"], "Marta Ruiz");
+        next_call(&mut ws, "answered").await;
+        next_call(&mut ws, "ended").await;
+    }
+}

@@ -323,20 +323,33 @@ async fn recording(Api { st, actor, .. }: Api, ApiPath(id): ApiPath<i64>) -> Api
 }
 
 /// Server-sent events with this user's call pop-ups: ringing, answered, ended, error.
+/// A call rings once per stream (the PBX may ring several extensions in turn: each
+/// one's user gets their own `ringing`, a stream that told of the call already does
+/// not tell it again).
 async fn live(Api { st, actor, .. }: Api) -> impl IntoResponse {
     let rx = st.ctx.hub.subscribe(actor.account.id);
     let me = actor.user.id;
     let admin = actor.is_admin();
-    let stream = futures_util::stream::unfold(rx, move |mut rx| async move {
+    let rung = std::collections::HashSet::<i64>::new();
+    let stream = futures_util::stream::unfold((rx, rung), move |(mut rx, mut rung)| async move {
         loop {
             match rx.recv().await {
                 Ok(ev) if admin || ev.is_for(me) => {
+                    if let Some(id) = ev.call_id {
+                        match ev.kind.as_str() {
+                            "ringing" if !rung.insert(id) => continue,
+                            "ended" => {
+                                rung.remove(&id);
+                            }
+                            _ => {}
+                        }
+                    }
                     let data = serde_json::to_string(&ev).unwrap_or_default();
                     return Some((
                         Ok::<_, std::convert::Infallible>(
                             SseEvent::default().event(ev.kind.clone()).data(data),
                         ),
-                        rx,
+                        (rx, rung),
                     ));
                 }
                 Ok(_) => continue,
