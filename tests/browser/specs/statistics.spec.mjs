@@ -81,8 +81,8 @@ test('a period without calls shows the empty state, not empty charts', async ({ 
   const { email, password } = admin();
   await signIn(page, email, password);
   await page.goto('/calls/statistics');
-  await page.getByLabel('From').fill('2020-01-01');
-  await page.getByLabel('To').fill('2020-01-31');
+  await page.getByLabel('From', { exact: true }).fill('2020-01-01');
+  await page.getByLabel('To', { exact: true }).fill('2020-01-31');
   await page.getByRole('button', { name: 'Show' }).click();
   await expect(page.locator('#stats-empty')).toContainText('No calls in this period.');
   await expect(page.locator('canvas')).toHaveCount(0);
