@@ -132,10 +132,16 @@ async fn bench(
     tokio::time::sleep(Duration::from_secs(1)).await;
     let rss_before = live.rss_kib()?;
 
-    // N sockets, each past its sync frame.
+    // N sockets, each past its sync frame: a first batch (which also warms the node's
+    // pools and caches up), then the rest, so that the memory of one more agent shows
+    // apart from the warm-up.
     let t = Instant::now();
-    let sockets = connect_all(live, &agents).await?;
-    let connect_s = t.elapsed().as_secs_f64();
+    let batch = (n / 10).clamp(1, CONNECTING as u64) as usize;
+    let mut sockets = connect_all(live, &agents[..batch]).await?;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let rss_warm = live.rss_kib()?;
+    sockets.extend(connect_all(live, &agents[batch..]).await?);
+    let connect_s = t.elapsed().as_secs_f64() - 1.0;
     tokio::time::sleep(Duration::from_secs(1)).await;
     let rss_after = live.rss_kib()?;
     println!("{n} WebSockets open (sync frame read) in {connect_s:.1} s");
@@ -232,7 +238,10 @@ async fn bench(
     let per_agent = rss_after.saturating_sub(rss_before) as f64 / n as f64;
     let ms = |us: f64| us / 1000.0;
     println!("\nSummary (NOTIFY_INTERNAL sent -> ringing frame read on the agent's socket):");
-    println!("  backend {:?}, nodes {}, cores {cores}", target.backend, args.nodes);
+    println!(
+        "  backend {:?}, nodes {}, cores {cores}",
+        target.backend, args.nodes
+    );
     println!("  agents {n} (sockets open), calls sent {calls_sent} in {load_s:.1} s, webhook errors {errors} (non-200 or failed)");
     println!(
         "  ringing frames received {received}, missing {}, misdelivered or duplicated {}",
@@ -252,7 +261,9 @@ async fn bench(
         "  node {} RSS: {rss_before} KiB before the sockets, {rss_after} KiB with {n} open and idle, {rss_end} KiB after the load",
         live_name
     );
-    println!("  memory per connected agent: {per_agent:.1} KiB");
+    let rest = n.saturating_sub(batch as u64).max(1);
+    let marginal = rss_after.saturating_sub(rss_warm) as f64 / rest as f64;
+    println!("  memory per connected agent: {per_agent:.1} KiB ((after - before) / {n}); {marginal:.1} KiB per agent past the first {batch} ({rss_warm} KiB with those open)");
     println!(
         "  frames read by the bench's sockets: {} in all",
         counts.frames.load(Ordering::Relaxed)
@@ -438,8 +449,7 @@ impl Node {
     /// The node's resident memory (VmRSS), in KiB.
     fn rss_kib(&self) -> anyhow::Result<u64> {
         let path = format!("/proc/{}/status", self.child.id());
-        let status =
-            std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
+        let status = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
         status
             .lines()
             .find_map(|l| l.strip_prefix("VmRSS:"))
@@ -456,9 +466,8 @@ impl Drop for Node {
     }
 }
 
-type Ws = tokio_tungstenite::WebSocketStream<
-    tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
->;
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// Opens every agent's socket, [`CONNECTING`] handshakes at a time, each past its sync
 /// frame; in the agents' order.
@@ -485,7 +494,10 @@ async fn connect_all(node: &Node, agents: &[Agent]) -> anyhow::Result<Vec<Ws>> {
 async fn open(url: &str, origin: &str, token: &str) -> anyhow::Result<Ws> {
     let mut req = url.into_client_request()?;
     let h = req.headers_mut();
-    h.insert("cookie", HeaderValue::from_str(&format!("sb_session={token}"))?);
+    h.insert(
+        "cookie",
+        HeaderValue::from_str(&format!("sb_session={token}"))?,
+    );
     h.insert("origin", HeaderValue::from_str(origin)?);
     let (mut ws, _) = tokio_tungstenite::connect_async(req).await?;
     loop {
@@ -553,7 +565,9 @@ impl Reader {
             .filter(|k| mine && k % self.agents == self.agent)
             .and_then(|k| self.arrived.get(k as usize));
         match slot {
-            Some(s) if s.compare_exchange(0, at, Ordering::Relaxed, Ordering::Relaxed).is_ok() => {}
+            Some(s)
+                if s.compare_exchange(0, at, Ordering::Relaxed, Ordering::Relaxed)
+                    .is_ok() => {}
             _ => {
                 self.counts.stray.fetch_add(1, Ordering::Relaxed);
             }
@@ -603,7 +617,10 @@ async fn one_call(
         ("call_id_with_rec", String::new()),
     ]);
     let mut failed = 0;
-    for (n, fields) in [base("NOTIFY_START"), internal, end].into_iter().enumerate() {
+    for (n, fields) in [base("NOTIFY_START"), internal, end]
+        .into_iter()
+        .enumerate()
+    {
         let sig = sb_pbxsim::sign::webhook_signature(SECRET, &fields);
         if n == 1 {
             if let Some(s) = sent.get(k as usize) {
