@@ -6,6 +6,7 @@
 
 mod api;
 mod cpu;
+mod live;
 mod lookup;
 mod numbers;
 mod stats;
@@ -69,6 +70,24 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 20_000)]
         lookups: u64,
     },
+    /// Webhook to pop-up: NOTIFY_INTERNAL to the ringing frame on the agent's /live WebSocket, with N agents connected to server child processes.
+    Live {
+        /// Agents to seed, each with an extension, a session and an open WebSocket.
+        #[arg(long, default_value_t = 1_000)]
+        agents: u64,
+        /// Calls to send (NOTIFY_START, NOTIFY_INTERNAL, NOTIFY_END each), call k to agent k % agents.
+        #[arg(long, default_value_t = 2_000)]
+        calls: u64,
+        /// Calls started per second.
+        #[arg(long, default_value_t = 50.0)]
+        rate: f64,
+        /// Stop sending after this many seconds.
+        #[arg(long, default_value_t = 60)]
+        max_seconds: u64,
+        /// Server nodes: 1, or 2 on PostgreSQL (webhooks to node A, WebSockets to node B).
+        #[arg(long, default_value_t = 1)]
+        nodes: u8,
+    },
 }
 
 pub async fn run(cmd: BenchCommand, config: &Config) -> anyhow::Result<()> {
@@ -91,5 +110,21 @@ pub async fn run(cmd: BenchCommand, config: &Config) -> anyhow::Result<()> {
             requests,
         } => ui::run(config, contacts, feed, requests).await,
         BenchCommand::Lookup { contacts, lookups } => lookup::run(config, contacts, lookups).await,
+        BenchCommand::Live {
+            agents,
+            calls,
+            rate,
+            max_seconds,
+            nodes,
+        } => {
+            let args = live::LiveArgs {
+                agents,
+                calls,
+                rate,
+                max_seconds,
+                nodes,
+            };
+            live::run(config, args).await
+        }
     }
 }

@@ -11,6 +11,8 @@ pub struct BenchDb {
     pub backend: Backend,
     /// What to show the reader: the SQLite file or the PostgreSQL database name.
     pub location: String,
+    /// The URL another process opens this database with (`bench live`'s servers).
+    pub url: String,
     cleanup: Cleanup,
 }
 
@@ -47,11 +49,13 @@ impl BenchDb {
             let dir = std::env::temp_dir().join(format!("sbbench_{}", stamp()));
             std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
             let file = dir.join("bench.db");
-            let db = Db::connect(&format!("sqlite://{}?mode=rwc", file.display())).await?;
+            let url = format!("sqlite://{}?mode=rwc", file.display());
+            let db = Db::connect(&url).await?;
             return Ok(BenchDb {
                 db,
                 backend: Backend::Sqlite,
                 location: file.display().to_string(),
+                url,
                 cleanup: Cleanup::Dir(dir),
             });
         }
@@ -65,11 +69,13 @@ impl BenchDb {
         if std::path::Path::new(path).exists() {
             anyhow::bail!("{path} exists: the benchmark only runs on a fresh database (omit --database-url for a temporary one)");
         }
-        let db = Db::connect(&format!("sqlite://{path}?mode=rwc")).await?;
+        let url = format!("sqlite://{path}?mode=rwc");
+        let db = Db::connect(&url).await?;
         Ok(BenchDb {
             db,
             backend: Backend::Sqlite,
             location: path.to_string(),
+            url,
             cleanup: Cleanup::Keep,
         })
     }
@@ -94,6 +100,7 @@ impl BenchDb {
                 db,
                 backend: Backend::Postgres,
                 location: format!("database {name}"),
+                url,
                 cleanup,
             }),
             Err(e) => {
