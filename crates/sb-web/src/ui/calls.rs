@@ -31,7 +31,8 @@ use sb_service::telephony::live::{self, AgentState, LeadChoice};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
-use std::time::Duration;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 use tokio::sync::broadcast::error::RecvError;
 
 pub fn router() -> Router<AppState> {
@@ -56,13 +57,58 @@ async fn socket(ui: Ui, headers: HeaderMap, ws: WebSocketUpgrade) -> Response {
     if !headers.contains_key(header::ORIGIN) || !same_origin(&headers) {
         return StatusCode::FORBIDDEN.into_response();
     }
-    ws.on_upgrade(move |s| run(s, ui))
+    // Frames are small and few: small buffers keep a connected agent cheap (the
+    // defaults reserve 128 KiB each way per socket).
+    ws.read_buffer_size(SOCKET_BUFFER)
+        .write_buffer_size(SOCKET_BUFFER)
+        .on_upgrade(move |s| run(s, ui))
+}
+
+/// Each way, per socket.
+const SOCKET_BUFFER: usize = 4 * 1024;
+
+/// The account's user names, shared by all its sockets (a frame names the responsible
+/// manager and the user on the call), read again when a name is missing and the copy
+/// is older than [`NAMES_FRESH`], or when it is older than [`NAMES_KEEP`].
+type Names = Arc<HashMap<i64, String>>;
+const NAMES_FRESH: Duration = Duration::from_secs(5);
+/// A renamed user's new name shows within this long.
+const NAMES_KEEP: Duration = Duration::from_secs(60);
+
+fn names_cache() -> &'static Mutex<HashMap<i64, (Instant, Names)>> {
+    static C: OnceLock<Mutex<HashMap<i64, (Instant, Names)>>> = OnceLock::new();
+    C.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+async fn account_names(ui: &Ui, need: &[i64]) -> Names {
+    let account = ui.actor.account.id.0;
+    let cached = names_cache()
+        .lock()
+        .ok()
+        .and_then(|m| m.get(&account).cloned());
+    if let Some((at, names)) = &cached {
+        let known = need.iter().all(|u| names.contains_key(u));
+        if at.elapsed() < NAMES_FRESH || (known && at.elapsed() < NAMES_KEEP) {
+            return names.clone();
+        }
+    }
+    let names: Names = match sb_service::users::list(&ui.st.ctx, &ui.actor).await {
+        Ok(all) => Arc::new(all.into_iter().map(|u| (u.id.0, u.name)).collect()),
+        Err(e) => {
+            tracing::warn!(error = %e, "reading user names for a live socket");
+            return cached.map(|(_, n)| n).unwrap_or_default();
+        }
+    };
+    if let Ok(mut m) = names_cache().lock() {
+        m.insert(account, (Instant::now(), names.clone()));
+    }
+    names
 }
 
 /// One tab's connection.
 struct Conn {
     ui: Ui,
-    names: HashMap<i64, String>,
+    names: Names,
     /// Calls this tab shows: their later events come here even when they concern
     /// another user (the call was answered elsewhere: the pop-up closes).
     shown: HashSet<i64>,
@@ -74,17 +120,24 @@ async fn run(mut ws: WebSocket, ui: Ui) {
     // Subscribed before the calls in progress are read: nothing falls in between.
     let mut rx = ctx.hub.subscribe(ui.actor.account.id);
     let mut conn = Conn {
-        names: HashMap::new(),
+        names: Names::default(),
         shown: HashSet::new(),
         supervisor: live::can_supervise(&ui.actor),
         ui,
     };
-    conn.load_names().await;
+    conn.load_names(&[]).await;
     if conn.sync(&mut ws).await.is_err() {
         return;
     }
-    let mut check = tokio::time::interval(CHECK_EVERY);
-    check.tick().await;
+    // Sockets opened together (a node restarting) do not check their sessions together.
+    let jitter = conn
+        .ui
+        .token
+        .bytes()
+        .fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)))
+        % (CHECK_EVERY.as_millis() as u64);
+    let first = tokio::time::Instant::now() + CHECK_EVERY + Duration::from_millis(jitter);
+    let mut check = tokio::time::interval_at(first, CHECK_EVERY);
     loop {
         tokio::select! {
             ev = rx.recv() => match ev {
@@ -132,10 +185,8 @@ async fn run(mut ws: WebSocket, ui: Ui) {
 }
 
 impl Conn {
-    async fn load_names(&mut self) {
-        if let Ok(all) = sb_service::users::list(&self.ui.st.ctx, &self.ui.actor).await {
-            self.names = all.into_iter().map(|u| (u.id.0, u.name)).collect();
-        }
+    async fn load_names(&mut self, need: &[i64]) {
+        self.names = account_names(&self.ui, need).await;
     }
 
     fn frame(&self, ev: &LiveEvent) -> Value {
@@ -191,11 +242,13 @@ impl Conn {
                 Vec::new()
             }
         };
-        if calls.iter().any(|c| {
-            c.responsible_user_id
-                .is_some_and(|u| !self.names.contains_key(&u))
-        }) {
-            self.load_names().await;
+        let need: Vec<i64> = calls
+            .iter()
+            .flat_map(|c| [c.responsible_user_id, c.user_id])
+            .flatten()
+            .collect();
+        if need.iter().any(|u| !self.names.contains_key(u)) {
+            self.load_names(&need).await;
         }
         self.shown = calls.iter().filter_map(|c| c.call_id).collect();
         let frames: Vec<Value> = calls.iter().map(|c| self.frame(c)).collect();
@@ -214,12 +267,12 @@ impl Conn {
                     self.shown.insert(id);
                 }
             }
-            if [ev.responsible_user_id, ev.user_id]
-                .iter()
+            let need: Vec<i64> = [ev.responsible_user_id, ev.user_id]
+                .into_iter()
                 .flatten()
-                .any(|u| !self.names.contains_key(u))
-            {
-                self.load_names().await;
+                .collect();
+            if need.iter().any(|u| !self.names.contains_key(u)) {
+                self.load_names(&need).await;
             }
             let f = self.frame(ev);
             self.send(ws, &f).await?;
