@@ -18,12 +18,12 @@
 //! - time to answer: `answered_at - started_at` over inbound answered calls that have
 //!   both times, averaged.
 
+use crate::cells::decode;
 use crate::db::DbConn;
 use crate::sql::Sql;
 use crate::Result;
 use sb_domain::calls::DISPOSITION_ANSWERED;
 use sb_domain::{AccountId, GroupId, UserId};
-use sqlx::Row;
 
 /// Whose calls are counted: the store turns it into SQL on `user_id`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -162,17 +162,19 @@ pub async fn per_manager(
     let rows = sql.query().fetch_all(c.raw()).await?;
     rows.iter()
         .map(|r| {
-            Ok(Figures {
-                user_id: r.try_get::<Option<i64>, _>(0)?.map(UserId),
-                incoming: r.try_get(1)?,
-                outgoing: r.try_get(2)?,
-                answered: r.try_get(3)?,
-                answered_in: r.try_get(4)?,
-                missed: r.try_get(5)?,
-                missed_not_called_back: r.try_get(6)?,
-                talk_s: r.try_get(7)?,
-                answer_ms: r.try_get(8)?,
-                answer_n: r.try_get(9)?,
+            decode(r, |c| {
+                Ok(Figures {
+                    user_id: c.next::<Option<i64>>()?.map(UserId),
+                    incoming: c.next()?,
+                    outgoing: c.next()?,
+                    answered: c.next()?,
+                    answered_in: c.next()?,
+                    missed: c.next()?,
+                    missed_not_called_back: c.next()?,
+                    talk_s: c.next()?,
+                    answer_ms: c.next()?,
+                    answer_n: c.next()?,
+                })
             })
         })
         .collect()
@@ -226,13 +228,19 @@ pub async fn per_day(
     sql.push(" group by d.i");
     let rows = sql.query().fetch_all(c.raw()).await?;
     for r in &rows {
-        let i: i64 = r.try_get(0)?;
+        let (i, counts) = decode(r, |c| {
+            let i: i64 = c.next()?;
+            Ok((
+                i,
+                DayCounts {
+                    answered: c.next()?,
+                    missed: c.next()?,
+                    outgoing: c.next()?,
+                },
+            ))
+        })?;
         if let Some(slot) = usize::try_from(i).ok().and_then(|i| out.get_mut(i)) {
-            *slot = DayCounts {
-                answered: r.try_get(1)?,
-                missed: r.try_get(2)?,
-                outgoing: r.try_get(3)?,
-            };
+            *slot = counts;
         }
     }
     Ok(out)
@@ -302,18 +310,20 @@ pub async fn log_page(
     let rows = sql.query().fetch_all(c.raw()).await?;
     rows.iter()
         .map(|r| {
-            Ok(LogCall {
-                id: r.try_get(0)?,
-                created_at: r.try_get(1)?,
-                direction: r.try_get(2)?,
-                state: r.try_get(3)?,
-                disposition: r.try_get(4)?,
-                user_id: r.try_get::<Option<i64>, _>(5)?.map(UserId),
-                customer_phone: r.try_get(6)?,
-                customer_e164: r.try_get(7)?,
-                contact_name: r.try_get(8)?,
-                company_name: r.try_get(9)?,
-                duration_s: r.try_get(10)?,
+            decode(r, |c| {
+                Ok(LogCall {
+                    id: c.next()?,
+                    created_at: c.next()?,
+                    direction: c.next()?,
+                    state: c.next()?,
+                    disposition: c.next()?,
+                    user_id: c.next::<Option<i64>>()?.map(UserId),
+                    customer_phone: c.next()?,
+                    customer_e164: c.next()?,
+                    contact_name: c.next()?,
+                    company_name: c.next()?,
+                    duration_s: c.next()?,
+                })
             })
         })
         .collect()
