@@ -5,6 +5,7 @@
 
 mod alerts;
 mod calls;
+mod convergence;
 mod install;
 mod recordings;
 mod secrets;
