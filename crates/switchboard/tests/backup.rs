@@ -405,6 +405,20 @@ async fn a_backup_under_write_load_restores_into_a_fresh_directory_as_its_snapsh
     );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("already has data"));
+    // With --force it replaces the database, which is the snapshot again (the contacts
+    // the restored server's start wrote nothing into; its lease is given back).
+    let out = run(
+        dst.path(),
+        url,
+        &["restore", "--force", "--from", archive.to_str().unwrap()],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(dump_sqlite(&restored)["contacts"], want["contacts"]);
+    assert!(!dst.path().join("data/switchboard.db-wal").exists());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
