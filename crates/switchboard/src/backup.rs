@@ -255,8 +255,12 @@ fn append_manifest<W: Write>(tar: &mut tar::Builder<W>, m: &Manifest) -> anyhow:
 fn append_recordings<W: Write>(
     tar: &mut tar::Builder<W>,
     dir: &Path,
+    archive: &Path,
 ) -> anyhow::Result<Vec<Entry>> {
-    let keys = walk(dir)?;
+    // An archive written into the recordings directory must not copy itself.
+    let own = archive.canonicalize().ok();
+    let mut keys = walk(dir)?;
+    keys.retain(|k| own.is_none() || dir.join(k).canonicalize().ok() != own);
     eprintln!("recordings: {} files in {}", keys.len(), dir.display());
     let mut out = Vec::with_capacity(keys.len());
     let mut bytes = 0;
@@ -348,7 +352,7 @@ fn backup_sqlite(config: &Config, db: &Path, to: &Path) -> anyhow::Result<u64> {
         RecordingsPart {
             place: format!("directory {}", dir.display()),
             copied: true,
-            files: append_recordings(&mut tar, dir)?,
+            files: append_recordings(&mut tar, dir, &out.partial)?,
             listed: Vec::new(),
         }
     };
@@ -442,7 +446,7 @@ async fn backup_postgres(config: &Config, to: &Path) -> anyhow::Result<u64> {
             RecordingsPart {
                 place: format!("directory {}", dir.display()),
                 copied: true,
-                files: append_recordings(&mut tar, dir)?,
+                files: append_recordings(&mut tar, dir, &out.partial)?,
                 listed: Vec::new(),
             }
         };
