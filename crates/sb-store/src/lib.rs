@@ -12,6 +12,7 @@
 //! the same SQL and the same row decoding; see that module for why. Callers do not
 //! choose the lane: [`ingest`] is the one interface to both.
 
+pub mod backup;
 mod cells;
 mod db;
 pub mod lite;

@@ -64,6 +64,21 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Take a consistent backup while the server runs: the database and the recordings in one archive.
+    Backup {
+        /// The archive to write (written beside as FILE.partial, renamed when complete).
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Bring a stopped instance back from a backup archive, into the configured database and recordings_dir.
+    Restore {
+        /// The archive `switchboard backup` wrote.
+        #[arg(long)]
+        from: PathBuf,
+        /// Replace a database (and add to a recordings directory) that already holds data.
+        #[arg(long)]
+        force: bool,
+    },
     /// Benchmarks that print figures.
     Bench {
         #[command(subcommand)]
@@ -113,7 +128,12 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+            // A refused restore wrote nothing; tell it apart from one that failed.
+            if e.downcast_ref::<switchboard::backup::Refused>().is_some() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }
@@ -121,7 +141,11 @@ fn main() -> ExitCode {
 async fn run(command: Command, config: Config, warnings: Vec<String>) -> anyhow::Result<ExitCode> {
     let quiet = matches!(
         command,
-        Command::ConfigDefault | Command::Token { .. } | Command::Healthcheck { .. }
+        Command::ConfigDefault
+            | Command::Token { .. }
+            | Command::Healthcheck { .. }
+            | Command::Backup { .. }
+            | Command::Restore { .. }
     );
     if !quiet {
         // Benchmarks print figures; per-request log lines would only measure stderr.
@@ -199,6 +223,12 @@ async fn run(command: Command, config: Config, warnings: Vec<String>) -> anyhow:
             let token = token?;
             eprintln!("API token for {user} (valid 5 years; revoke with DELETE /api/v4/api_tokens/{{id}}):");
             println!("{token}");
+        }
+        Command::Backup { to } => {
+            switchboard::backup::backup(&config, &to).await?;
+        }
+        Command::Restore { from, force } => {
+            switchboard::backup::restore(&config, &from, force).await?;
         }
         Command::Bench { command } => {
             switchboard::bench::run(command, &config).await?;
