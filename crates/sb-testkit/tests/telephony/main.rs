@@ -6,6 +6,7 @@
 mod alerts;
 mod calls;
 mod install;
+mod jobs;
 mod recordings;
 mod secrets;
 mod unreadable;
