@@ -35,6 +35,11 @@ pub enum JobError {
 /// write (webhooks wait for it): a finalize costs a few hundred microseconds.
 const BATCH: i64 = 32;
 
+/// The longest a group transaction runs on SQLite before it commits and the next one
+/// begins (see [`run_group`]): while it runs, webhooks cannot commit. A finalize takes
+/// a few hundred microseconds, so this is still several jobs per commit.
+const GROUP_TURN: std::time::Duration = std::time::Duration::from_millis(3);
+
 /// How often an idle worker looks for jobs that came due by time (a retry's backoff, a
 /// recording's delay) or were enqueued by another node; jobs enqueued by this process's
 /// webhooks wake it at once ([`Ctx::jobs_ready`]).
@@ -127,9 +132,12 @@ async fn run_alone(ctx: &Ctx, job: &Job) -> Result<(), ServiceError> {
 /// batch to be claimed again when the lease ends, and re-running a job is a no-op for
 /// work already done (a finalized call has its note).
 ///
-/// Returns how many were started (the rest were not, because `stop` said so). On an
-/// error of the batch itself
-/// (the transaction, not a job) nothing of it is kept, and the error is returned.
+/// On SQLite the transaction is also committed once it has run for [`GROUP_TURN`], the
+/// rest left to the next: it holds the one turn to write, which webhooks wait for.
+///
+/// Returns how many were started (the rest were not, because `stop` said so or the turn
+/// was up). On an error of the transaction itself (not of a job) nothing of it is kept,
+/// and the error is returned.
 async fn run_group(
     ctx: &Ctx,
     group: &[Job],
@@ -138,11 +146,13 @@ async fn run_group(
     if group.is_empty() {
         return Ok(0);
     }
+    let turn = (ctx.db.backend() == sb_store::Backend::Sqlite).then_some(GROUP_TURN);
+    let began = std::time::Instant::now();
     let mut tx = ctx.db.begin().await?;
     let mut done: Vec<&Job> = Vec::with_capacity(group.len());
     let mut started = 0;
     for job in group {
-        if stop() {
+        if stop() || turn.is_some_and(|t| started > 0 && began.elapsed() >= t) {
             break;
         }
         started += 1;
@@ -201,13 +211,21 @@ pub async fn run_batch(
         .partition(|j| crate::telephony::work::groupable(&j.kind));
     let mut unstarted: Vec<i64> = Vec::new();
     let mut one_by_one: Vec<&Job> = Vec::new();
-    match run_group(ctx, &group, stop).await {
-        Ok(started) => unstarted.extend(group[started..].iter().map(|j| j.id)),
-        Err(e) => {
-            // Nothing of the batch was kept; each job on its own, so only a job that
-            // fails alone is counted as failed.
-            tracing::warn!(error = %Chain(&e), size = group.len(), "job batch failed; running it one by one");
-            one_by_one.extend(group.iter());
+    let mut next = 0;
+    while next < group.len() {
+        match run_group(ctx, &group[next..], stop).await {
+            Ok(0) => {
+                unstarted.extend(group[next..].iter().map(|j| j.id));
+                break;
+            }
+            Ok(started) => next += started,
+            Err(e) => {
+                // Nothing of that transaction was kept; each job on its own, so only a
+                // job that fails alone is counted as failed.
+                tracing::warn!(error = %Chain(&e), size = group.len() - next, "job batch failed; running it one by one");
+                one_by_one.extend(group[next..].iter());
+                break;
+            }
         }
     }
     one_by_one.extend(alone.iter());
