@@ -56,6 +56,9 @@ pub struct Ctx {
     pub lease: Arc<nodes::NodeLease>,
     /// Integration alerts counted in memory between writes.
     pub alerts: Arc<telephony::alerts::Throttle>,
+    /// Wakes a job worker when this process has just committed jobs to run now (a
+    /// call ended), so follow-ups start without waiting for the worker's next poll.
+    pub jobs_ready: Arc<tokio::sync::Notify>,
 }
 
 impl Ctx {
@@ -76,6 +79,7 @@ impl Ctx {
             recordings: None,
             lease,
             alerts: Arc::default(),
+            jobs_ready: Arc::default(),
         })
     }
 

@@ -229,6 +229,72 @@ pub async fn complete(c: &mut impl DbConn, account: AccountId, id: i64, now: i64
     Ok(done.rows_affected() == 1)
 }
 
+/// Marks several jobs of one account done in one statement (a group transaction's
+/// completions, written just before its commit so `done_at` is when the effects became
+/// visible). Returns how many were still open.
+pub async fn complete_many(
+    c: &mut impl DbConn,
+    account: AccountId,
+    ids: &[i64],
+    now: i64,
+) -> Result<u64> {
+    let mut done = 0;
+    for chunk in ids.chunks(500) {
+        let mut sql = Sql::new("update jobs set done_at = ");
+        sql.bind(now)
+            .push(", locked_until = null, locked_by = null where account_id = ")
+            .bind(account.0)
+            .push(" and done_at is null and id in ")
+            .bind_list(chunk);
+        done += sql.query().execute(c.raw()).await?.rows_affected();
+    }
+    Ok(done)
+}
+
+/// Gives claimed jobs back unstarted (a worker stopping with part of its batch not run):
+/// their lease ends now and the attempt their claim counted is taken back, so the next
+/// worker runs them at once, as if never claimed. Only jobs `worker` still holds.
+pub async fn release(c: &mut impl DbConn, worker: &str, ids: &[i64]) -> Result<u64> {
+    let mut released = 0;
+    for chunk in ids.chunks(500) {
+        let mut sql = Sql::new(
+            "update jobs set locked_until = null, locked_by = null, \
+             attempts = case when attempts > 0 then attempts - 1 else 0 end \
+             where done_at is null and locked_by = ",
+        );
+        sql.bind(worker).push(" and id in ").bind_list(chunk);
+        released += sql.query().execute(c.raw()).await?.rows_affected();
+    }
+    Ok(released)
+}
+
+/// Marks a point in a group transaction to which one job's writes can be undone
+/// ([`undo_to_mark`]) without losing those of the jobs before it.
+pub async fn mark(tx: &mut crate::Tx) -> Result<()> {
+    sqlx::query("savepoint job").execute(tx.raw()).await?;
+    Ok(())
+}
+
+/// Keeps what was written since [`mark`] (in the transaction, to commit with it).
+pub async fn keep_since_mark(tx: &mut crate::Tx) -> Result<()> {
+    sqlx::query("release savepoint job")
+        .execute(tx.raw())
+        .await?;
+    Ok(())
+}
+
+/// Undoes what was written since [`mark`]; on PostgreSQL this also clears the error
+/// state a failed statement left the transaction in.
+pub async fn undo_to_mark(tx: &mut crate::Tx) -> Result<()> {
+    sqlx::query("rollback to savepoint job")
+        .execute(tx.raw())
+        .await?;
+    sqlx::query("release savepoint job")
+        .execute(tx.raw())
+        .await?;
+    Ok(())
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FailOutcome {
     /// Will run again at this time.
@@ -397,6 +463,25 @@ pub async fn pending(c: &mut impl DbConn, kind: Option<&str>) -> Result<i64> {
     }
     let r = sql.query().fetch_one(c.raw()).await?;
     Ok(r.try_get::<i64, _>(0)?)
+}
+
+/// When each job of `kind` created at or after `since` was created and completed (Unix
+/// ms; dead ones left out), for measuring how far the work runs behind its cause.
+pub async fn completed_since(
+    c: &mut impl DbConn,
+    kind: &str,
+    since: i64,
+) -> Result<Vec<(i64, i64)>> {
+    let rows = sqlx::query(
+        "select created_at, done_at from jobs where kind = $1 and created_at >= $2 and done_at is not null and is_dead = 0",
+    )
+    .bind(kind)
+    .bind(since)
+    .fetch_all(c.raw())
+    .await?;
+    rows.iter()
+        .map(|r| decode(r, |c| Ok((c.next()?, c.next()?))))
+        .collect()
 }
 
 /// When the next job becomes claimable (a worker sleeps until then), if any is waiting.

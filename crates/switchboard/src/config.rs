@@ -30,6 +30,10 @@ pub struct Config {
     pub recordings_s3: Option<sb_service::recordings::S3Settings>,
     /// Run the background job worker (recordings, call notes, tasks). Tests drain jobs by hand.
     pub workers: bool,
+    /// How many job workers run (with `workers`); unset: 1 on SQLite, whose writes take
+    /// turns, 4 on PostgreSQL, where they claim apart and commit in parallel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job_workers: Option<usize>,
     /// The account created on first start.
     pub account: AccountConfig,
 }
@@ -59,6 +63,7 @@ impl Default for Config {
             recordings_dir: "data/recordings".into(),
             recordings_s3: None,
             workers: true,
+            job_workers: None,
             account: AccountConfig {
                 name: "My company".into(),
                 subdomain: "main".into(),
@@ -153,7 +158,7 @@ fn toml_of(c: &Config) -> String {
     let a = &c.account;
     format!(
         "# Switchboard configuration. Every key can also be set as SWITCHBOARD_<KEY> (nested: SWITCHBOARD_ACCOUNT__COUNTRY).\n\
-         database_url = {:?}\nbind = {:?}\n# public_url = \"https://crm.example.com\"\nsecure_cookies = {}\nlog_format = {:?}\nlog_level = {:?}\nrecordings_dir = {:?}\nworkers = {}\n\n\
+         database_url = {:?}\nbind = {:?}\n# public_url = \"https://crm.example.com\"\nsecure_cookies = {}\nlog_format = {:?}\nlog_level = {:?}\nrecordings_dir = {:?}\nworkers = {}\n# job_workers = 1                # default: 1 on SQLite, 4 on PostgreSQL\n\n\
          # Keep call recordings in S3-compatible storage instead of recordings_dir:\n\
          # [recordings_s3]\n# bucket = \"call-recordings\"\n# prefix = \"switchboard\"\n# endpoint = \"https://s3.example.com\"   # empty: AWS\n\
          # region = \"eu-west-1\"\n# access_key_id = \"...\"                      # empty: the AWS_* environment variables\n# secret_access_key = \"...\"\n\n\

@@ -14,6 +14,7 @@ use tokio::net::TcpListener;
 pub struct App {
     pub addr: SocketAddr,
     workers: bool,
+    job_workers: Option<usize>,
     pub state: AppState,
     pub first_login: Option<FirstLogin>,
     listener: TcpListener,
@@ -90,6 +91,7 @@ impl App {
         Ok(App {
             addr,
             workers: config.workers,
+            job_workers: config.job_workers,
             state,
             first_login,
             listener,
@@ -107,18 +109,24 @@ impl App {
     ) -> anyhow::Result<()> {
         let router = sb_web::router(self.state.clone());
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-        let worker = self
-            .workers
-            .then(|| tokio::spawn(sb_service::jobs::worker(self.state.ctx.clone(), stop_rx)));
+        let ctx = &self.state.ctx;
+        let count = self
+            .job_workers
+            .unwrap_or_else(|| sb_service::jobs::default_workers(ctx.db.backend()));
+        let workers = match self.workers {
+            true => sb_service::jobs::spawn_workers(ctx, count, &stop_rx),
+            false => Vec::new(),
+        };
         axum::serve(
             self.listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown)
         .await?;
-        // Drain: the worker finishes the job in hand; unfinished jobs stay queued for the next start.
+        // Drain: each worker finishes the job in hand and gives back the rest of its
+        // batch, which the next start runs at once; unfinished jobs stay queued.
         let _ = stop_tx.send(true);
-        if let Some(w) = worker {
+        for w in workers {
             let _ = w.await;
         }
         self.state.ctx.hub.close();

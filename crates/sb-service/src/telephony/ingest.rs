@@ -292,6 +292,7 @@ async fn record_event(
             && decision.as_ref().is_some_and(|d| !d.control.blacklist),
         now,
     };
+    let autocreate_at_start = write.autocreate_at_start;
     // Whatever failed in the writer, the answer is a 500 and the PBX retries.
     let applied = ctx
         .committer
@@ -299,6 +300,10 @@ async fn record_event(
         .await
         .map_err(|e| ServiceError::Internal(e.into()))?;
     if let Some(a) = applied {
+        // The follow-up jobs this event committed (see `Write::follow_ups`) run now.
+        if a.changes.became(CallState::Ended) || (a.changes.created && autocreate_at_start) {
+            ctx.jobs_ready.notify_one();
+        }
         publish(
             ctx,
             i,

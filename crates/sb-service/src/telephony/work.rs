@@ -86,6 +86,31 @@ pub(crate) async fn run(ctx: &Ctx, job: &Job) -> Option<Result<(), JobError>> {
     Some(done.map_err(JobError::from))
 }
 
+/// Whether a job of `kind` writes only to the database, so it can run inside a
+/// transaction shared with other jobs ([`run_in`]). Storing a recording waits on the
+/// PBX and the recordings store, which must not hold a write transaction open.
+pub(crate) fn groupable(kind: &str) -> bool {
+    kind == FINALIZE || kind == AUTOCREATE
+}
+
+/// Runs a [`groupable`] job's writes in `tx` (the runner commits them with the job's
+/// completion, and undoes them alone if the job fails); `None` for any other kind.
+pub(crate) async fn run_in(ctx: &Ctx, tx: &mut Tx, job: &Job) -> Option<Result<(), JobError>> {
+    if !groupable(&job.kind) {
+        return None;
+    }
+    let call = match call_of(job) {
+        Ok(c) => CallId(c),
+        Err(e) => return Some(Err(e)),
+    };
+    let done = if job.kind == FINALIZE {
+        finalize_in(ctx, tx, job.account_id, call).await
+    } else {
+        autocreate_in(ctx, tx, job.account_id, call).await
+    };
+    Some(done.map_err(JobError::from))
+}
+
 /// What a dead-lettered telephony job leaves behind, in the transaction that buries it:
 /// a recording that could not be stored is marked failed (the player stops waiting).
 /// A recording or an auto-create given up also raises the admins' alert (V9), with
@@ -185,22 +210,36 @@ pub(crate) async fn finalize(
     account: AccountId,
     call: CallId,
 ) -> Result<(), ServiceError> {
-    let now = ctx.now();
     let mut tx = ctx.db.begin().await?;
-    let Some(session) = calls::get(&mut tx, account, call).await? else {
+    finalize_in(ctx, &mut tx, account, call).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// [`finalize`] in the caller's transaction (a batch of jobs shares one commit). Still
+/// idempotent there: a later job for the same call in the same transaction sees the
+/// note this one wrote.
+async fn finalize_in(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    account: AccountId,
+    call: CallId,
+) -> Result<(), ServiceError> {
+    let now = ctx.now();
+    let Some(session) = calls::get(tx, account, call).await? else {
         return Ok(());
     };
     if session.data.note_id.is_some() {
         return Ok(());
     }
-    let Some(f) = facts(&mut tx, account, session).await? else {
+    let Some(f) = facts(tx, account, session).await? else {
         return Ok(());
     };
-    let place = place_call(ctx, &mut tx, account, &f).await?;
+    let place = place_call(ctx, tx, account, &f).await?;
     let note_id = match &place {
         Some(pl) => {
-            let note = log_call(ctx, &mut tx, account, &f, pl).await?;
-            missed_call_task(ctx, &mut tx, account, &f, pl).await?;
+            let note = log_call(ctx, tx, account, &f, pl).await?;
+            missed_call_task(ctx, tx, account, &f, pl).await?;
             note
         }
         None => None,
@@ -212,26 +251,36 @@ pub(crate) async fn finalize(
             ..Default::default()
         },
     };
-    calls::set_links(&mut tx, account, call, &links, now).await?;
-    tx.commit().await?;
+    calls::set_links(tx, account, call, &links, now).await?;
     Ok(())
 }
 
 /// The AUTOCREATE job (the "create at start" setting): makes sure a ringing call's
 /// caller has a card, and attaches the call to it.
 async fn autocreate(ctx: &Ctx, account: AccountId, call: CallId) -> Result<(), ServiceError> {
-    let now = ctx.now();
     let mut tx = ctx.db.begin().await?;
-    let Some(session) = calls::get(&mut tx, account, call).await? else {
-        return Ok(());
-    };
-    let Some(f) = facts(&mut tx, account, session).await? else {
-        return Ok(());
-    };
-    if let Some(pl) = place_call(ctx, &mut tx, account, &f).await? {
-        calls::set_links(&mut tx, account, call, &links_for(&pl, None), now).await?;
-    }
+    autocreate_in(ctx, &mut tx, account, call).await?;
     tx.commit().await?;
+    Ok(())
+}
+
+/// [`autocreate`] in the caller's transaction.
+async fn autocreate_in(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    account: AccountId,
+    call: CallId,
+) -> Result<(), ServiceError> {
+    let now = ctx.now();
+    let Some(session) = calls::get(tx, account, call).await? else {
+        return Ok(());
+    };
+    let Some(f) = facts(tx, account, session).await? else {
+        return Ok(());
+    };
+    if let Some(pl) = place_call(ctx, tx, account, &f).await? {
+        calls::set_links(tx, account, call, &links_for(&pl, None), now).await?;
+    }
     Ok(())
 }
 

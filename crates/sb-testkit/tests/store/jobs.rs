@@ -391,3 +391,68 @@ async fn a_buried_job_is_dead_at_once_with_its_error() {
         ));
     }
 }
+
+#[tokio::test]
+async fn released_jobs_are_claimable_at_once_without_a_counted_attempt() {
+    for t in sb_testkit::backends().await {
+        let a = account(&t.db, 1).await;
+        let mut ids = Vec::new();
+        for i in 0..3 {
+            ids.push(enqueue(&t.db, &job(a, "k", T + i, 5)).await.unwrap());
+        }
+        let got = jobs::claim(&t.db, "w1", T + 10, LEASE, 10).await.unwrap();
+        assert_eq!(got.len(), 3);
+        let mut tx = t.db.begin().await.unwrap();
+        jobs::complete(&mut tx, a, ids[0], T + 11).await.unwrap();
+        assert_eq!(
+            jobs::release(&mut tx, "w2", &ids).await.unwrap(),
+            0,
+            "not w2's"
+        );
+        assert_eq!(
+            jobs::release(&mut tx, "w1", &ids).await.unwrap(),
+            2,
+            "the done one stays done"
+        );
+        tx.commit().await.unwrap();
+        let again = jobs::claim(&t.db, "w2", T + 12, LEASE, 10).await.unwrap();
+        assert_eq!(
+            again.iter().map(|j| j.id).collect::<Vec<_>>(),
+            ids[1..].to_vec()
+        );
+        assert!(again.iter().all(|j| j.attempts == 1));
+    }
+}
+
+#[tokio::test]
+async fn completing_a_batch_at_once_marks_only_the_open_jobs() {
+    for t in sb_testkit::backends().await {
+        let a = account(&t.db, 1).await;
+        let b = account(&t.db, 2).await;
+        let mut ids = Vec::new();
+        for i in 0..4 {
+            ids.push(enqueue(&t.db, &job(a, "k", T + i, 5)).await.unwrap());
+        }
+        let other = enqueue(&t.db, &job(b, "k", T, 5)).await.unwrap();
+        jobs::claim(&t.db, "w1", T + 10, LEASE, 10).await.unwrap();
+        let mut tx = t.db.begin().await.unwrap();
+        jobs::complete(&mut tx, a, ids[0], T + 11).await.unwrap();
+        let mut all = ids.clone();
+        all.push(other);
+        assert_eq!(
+            jobs::complete_many(&mut tx, a, &all, T + 20).await.unwrap(),
+            3,
+            "another account's job is not touched"
+        );
+        tx.commit().await.unwrap();
+        let mut c = t.db.conn().await.unwrap();
+        let first = jobs::get(&mut c, a, ids[0]).await.unwrap().unwrap();
+        assert_eq!(first.done_at, Some(T + 11));
+        for id in &ids[1..] {
+            let j = jobs::get(&mut c, a, *id).await.unwrap().unwrap();
+            assert_eq!((j.done_at, j.locked_by), (Some(T + 20), None));
+        }
+        let o = jobs::get(&mut c, b, other).await.unwrap().unwrap();
+        assert_eq!(o.done_at, None);
+    }
+}

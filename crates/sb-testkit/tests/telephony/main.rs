@@ -7,6 +7,7 @@ mod alerts;
 mod calls;
 mod convergence;
 mod install;
+mod jobs;
 mod recordings;
 mod secrets;
 mod unreadable;

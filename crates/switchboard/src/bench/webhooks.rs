@@ -2,8 +2,11 @@
 //! against the real app on a fresh database with N contacts; reports the NOTIFY_START
 //! round trip (the caller waits on it) and the sustained rate of durably committed
 //! events, then the same load against a bare axum endpoint that does nothing, and the
-//! ratios. Bounded in count and time. The load comes from a thread and runtime of its
-//! own (see `generate`), as from a PBX outside the server's process.
+//! ratios; and how far the call follow-ups (note, task, auto-created card), run by the
+//! job workers as in the server, fall behind: their lag at the steady rate and how fast
+//! the backlog left by the flat-out phase drains. Bounded in count and time. The load
+//! comes from a thread and runtime of its own (see `generate`), as from a PBX outside
+//! the server's process.
 
 use super::stats::Latency;
 use super::target::BenchDb;
@@ -65,6 +68,14 @@ pub async fn run(
     .await
     .map_err(|e| anyhow::anyhow!("{e}"))?;
     let hook = format!("{}{}", app.url(), view.webhook_path);
+    // The job workers, as the server runs them: they finalize the calls (note, task,
+    // auto-created card) while the webhooks come in.
+    let ctx = app.state.ctx.clone();
+    let job_workers = config
+        .job_workers
+        .unwrap_or_else(|| sb_service::jobs::default_workers(target.backend));
+    let (jobs_stop, jobs_stop_rx) = tokio::sync::watch::channel(false);
+    let workers = sb_service::jobs::spawn_workers(&ctx, job_workers, &jobs_stop_rx);
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(app.run_until(async move {
         let _ = stop_rx.await;
@@ -75,6 +86,8 @@ pub async fn run(
     let flat = Load::Flat { concurrency };
     let crm = generate(&hook, contacts, calls, flat, max).await?;
     crm.print();
+    let drained = drain_backlog(&ctx, max).await?;
+    drained.print(job_workers);
     // The latency a PBX sees under a steady load the server can carry: by default half
     // the rate it just sustained (flat out, every request also waits behind the others
     // in flight: with 32 in flight at 10,000 events/s that alone is ~3 ms).
@@ -84,8 +97,14 @@ pub async fn run(
     };
     println!("\nSwitchboard webhook endpoint, steady load: {rate:.0} calls/s ({:.0} events/s) started on schedule", rate * 2.0);
     let steady = Load::Steady { first: calls, rate };
+    let steady_from = wall_ms();
     let crm_paced = generate(&hook, contacts, calls, steady, max).await?;
     crm_paced.print();
+    let lag = follow_up_lag(&ctx, steady_from, max).await?;
+    println!(
+        "  follow-up lag (call ended to its note written): {}",
+        lag.line_ms()
+    );
 
     let bare = bare_endpoint().await?;
     println!("\nBare axum endpoint that does nothing, flat out, same load:");
@@ -127,14 +146,118 @@ pub async fn run(
         ratio(crm.events_per_s, base.events_per_s)
     );
     println!(
+        "  follow-up lag at {rate:.0} calls/s: p50 {:.0} ms, p99 {:.0} ms ({} calls); after flat out: backlog {} calls, drained at {:.0} calls/s ({job_workers} job workers)",
+        lag.p50_ms, lag.p99_ms, lag.count, drained.backlog, drained.per_s
+    );
+    println!(
         "  errors: {} (non-200 answers)",
         crm.errors + crm_paced.errors
     );
+    let _ = jobs_stop.send(true);
+    for w in workers {
+        let _ = w.await;
+    }
     let _ = stop_tx.send(());
     let _ = server.await;
     let _ = std::fs::remove_dir_all(&tmp);
     target.finish().await;
     Ok(())
+}
+
+fn wall_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
+}
+
+/// The call follow-ups left when a phase of load ends, and how fast the workers then
+/// cleared them.
+struct Drained {
+    backlog: i64,
+    left: i64,
+    elapsed: Duration,
+    per_s: f64,
+}
+
+impl Drained {
+    fn print(&self, workers: usize) {
+        println!(
+            "  follow-up backlog when the load stopped: {} calls; {} finalized in {:.2} s by {workers} job workers: {:.0} calls/s{}",
+            self.backlog,
+            self.backlog - self.left,
+            self.elapsed.as_secs_f64(),
+            self.per_s,
+            if self.left > 0 {
+                format!(" ({} left at the time limit)", self.left)
+            } else {
+                String::new()
+            }
+        );
+    }
+}
+
+async fn pending_finalize(ctx: &sb_service::Ctx) -> anyhow::Result<i64> {
+    let mut c = ctx.db.conn().await?;
+    Ok(sb_store::jobs::pending(&mut c, Some(sb_service::telephony::work::FINALIZE)).await?)
+}
+
+/// Waits (at most `max`) for the workers to finalize every ended call; the drain rate
+/// is the backlog found at the start over the time it took.
+async fn drain_backlog(ctx: &sb_service::Ctx, max: Duration) -> anyhow::Result<Drained> {
+    let began = Instant::now();
+    let backlog = pending_finalize(ctx).await?;
+    let mut left = backlog;
+    while left > 0 && began.elapsed() < max {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        left = pending_finalize(ctx).await?;
+    }
+    let elapsed = began.elapsed();
+    Ok(Drained {
+        backlog,
+        left,
+        elapsed,
+        per_s: (backlog - left) as f64 / elapsed.as_secs_f64().max(1e-3),
+    })
+}
+
+/// Follow-up lag in milliseconds (the job times are whole milliseconds).
+struct Lag {
+    count: usize,
+    p50_ms: f64,
+    p99_ms: f64,
+    max_ms: f64,
+}
+
+impl Lag {
+    fn line_ms(&self) -> String {
+        format!(
+            "p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms ({} calls)",
+            self.p50_ms, self.p99_ms, self.max_ms, self.count
+        )
+    }
+}
+
+/// For every call that ended since `since`, once all are finalized (waiting at most
+/// `max`): the time from its finalize job's creation, in the commit NOTIFY_END's 200
+/// waits for, to that job's completion, in the commit that wrote the call's note.
+async fn follow_up_lag(ctx: &sb_service::Ctx, since: i64, max: Duration) -> anyhow::Result<Lag> {
+    drain_backlog(ctx, max).await?;
+    let mut c = ctx.db.conn().await?;
+    let done =
+        sb_store::jobs::completed_since(&mut c, sb_service::telephony::work::FINALIZE, since)
+            .await?;
+    let mut lags: Vec<Duration> = done
+        .iter()
+        .map(|(created, done)| Duration::from_millis(done.saturating_sub(*created).max(0) as u64))
+        .collect();
+    let l = Latency::of(&mut lags);
+    Ok(Lag {
+        count: l.count,
+        p50_ms: l.p50_us / 1000.0,
+        p99_ms: l.p99_us / 1000.0,
+        max_ms: l.max_us / 1000.0,
+    })
 }
 
 pub(super) async fn seed(
