@@ -9,8 +9,11 @@ use sb_domain::report::Chain;
 use sb_store::jobs::{self, FailOutcome, Job};
 use sb_store::Tx;
 
-/// How long a claimed job is held before another worker may take it over.
-const LEASE_MS: i64 = 120_000;
+/// How long a claimed job is held before another worker may take it over. Short, so
+/// that the jobs a crashed (SIGKILLed) worker held run again within seconds of its
+/// restart; a live worker keeps its leases alive with a heartbeat every quarter of it
+/// ([`heartbeat`]), however long its jobs take (a slow recording download).
+const LEASE_MS: i64 = 20_000;
 
 /// The wait after failed attempt number `attempts`: doubling from 5 s (from the tenth
 /// attempt on, ~43 minutes each).
@@ -206,6 +209,43 @@ pub async fn run_batch(
 ) -> Result<usize, ServiceError> {
     let claimed = jobs::claim(&ctx.db, worker, ctx.now(), LEASE_MS, limit).await?;
     let n = claimed.len();
+    if n == 0 {
+        return Ok(0);
+    }
+    let beat = heartbeat(ctx, worker, claimed.iter().map(|j| j.id).collect());
+    let ran = run_claimed(ctx, worker, claimed, stop).await;
+    beat.abort();
+    ran.map(|()| n)
+}
+
+/// Renews the leases of `ids` every quarter lease until aborted. A task of its own, not
+/// a branch beside the work: on SQLite the work's transaction holds the write turn, and
+/// a renewal waiting for it must not stop the work from finishing.
+fn heartbeat(ctx: &Ctx, worker: &str, ids: Vec<i64>) -> tokio::task::JoinHandle<()> {
+    let (ctx, worker) = (ctx.clone(), worker.to_string());
+    tokio::spawn(async move {
+        let every = std::time::Duration::from_millis((LEASE_MS / 4) as u64);
+        loop {
+            tokio::time::sleep(every).await;
+            let renewed = async {
+                let mut tx = ctx.db.begin().await?;
+                jobs::renew_leases(&mut tx, &worker, &ids, ctx.now() + LEASE_MS).await?;
+                tx.commit().await?;
+                Ok::<(), ServiceError>(())
+            };
+            if let Err(e) = renewed.await {
+                tracing::warn!(error = %Chain(&e), "job leases not renewed; they may run out while the jobs run");
+            }
+        }
+    })
+}
+
+async fn run_claimed(
+    ctx: &Ctx,
+    worker: &str,
+    claimed: Vec<Job>,
+    stop: &(dyn Fn() -> bool + Sync),
+) -> Result<(), ServiceError> {
     let (group, alone): (Vec<Job>, Vec<Job>) = claimed
         .into_iter()
         .partition(|j| crate::telephony::work::groupable(&j.kind));
@@ -243,7 +283,7 @@ pub async fn run_batch(
     release_unstarted(ctx, worker, &unstarted).await;
     match first_error {
         Some(e) => Err(e),
-        None => Ok(n),
+        None => Ok(()),
     }
 }
 

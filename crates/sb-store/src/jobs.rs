@@ -268,6 +268,27 @@ pub async fn release(c: &mut impl DbConn, worker: &str, ids: &[i64]) -> Result<u
     Ok(released)
 }
 
+/// Keeps the leases of the claimed jobs `worker` still holds alive until `until` (a
+/// heartbeat while it works through them); done and given-back jobs are left alone.
+pub async fn renew_leases(
+    c: &mut impl DbConn,
+    worker: &str,
+    ids: &[i64],
+    until: i64,
+) -> Result<u64> {
+    let mut renewed = 0;
+    for chunk in ids.chunks(500) {
+        let mut sql = Sql::new("update jobs set locked_until = ");
+        sql.bind(until)
+            .push(" where done_at is null and locked_by = ")
+            .bind(worker)
+            .push(" and id in ")
+            .bind_list(chunk);
+        renewed += sql.query().execute(c.raw()).await?.rows_affected();
+    }
+    Ok(renewed)
+}
+
 /// Marks a point in a group transaction to which one job's writes can be undone
 /// ([`undo_to_mark`]) without losing those of the jobs before it.
 pub async fn mark(tx: &mut crate::Tx) -> Result<()> {

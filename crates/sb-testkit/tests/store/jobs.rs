@@ -456,3 +456,46 @@ async fn completing_a_batch_at_once_marks_only_the_open_jobs() {
         assert_eq!(o.done_at, None);
     }
 }
+
+#[tokio::test]
+async fn a_heartbeat_keeps_only_its_own_live_leases() {
+    for t in sb_testkit::backends().await {
+        let a = account(&t.db, 1).await;
+        let first = enqueue(&t.db, &job(a, "process_inbox", T, 5))
+            .await
+            .unwrap();
+        let second = enqueue(&t.db, &job(a, "process_inbox", T, 5))
+            .await
+            .unwrap();
+        let got = jobs::claim(&t.db, "w1", T, LEASE, 10).await.unwrap();
+        assert_eq!(got.len(), 2);
+        let mut tx = t.db.begin().await.unwrap();
+        assert!(jobs::complete(&mut tx, a, first, T + 1).await.unwrap());
+        // Another worker's heartbeat does not touch w1's jobs; w1's renews the open one.
+        assert_eq!(
+            jobs::renew_leases(&mut tx, "w2", &[first, second], T + 10 * LEASE)
+                .await
+                .unwrap(),
+            0
+        );
+        assert_eq!(
+            jobs::renew_leases(&mut tx, "w1", &[first, second], T + 3 * LEASE)
+                .await
+                .unwrap(),
+            1,
+            "the done job is left alone"
+        );
+        tx.commit().await.unwrap();
+        assert!(
+            jobs::claim(&t.db, "w2", T + 2 * LEASE, LEASE, 10)
+                .await
+                .unwrap()
+                .is_empty(),
+            "the renewed lease still holds after the first would have run out"
+        );
+        let later = jobs::claim(&t.db, "w2", T + 3 * LEASE + 1, LEASE, 10)
+            .await
+            .unwrap();
+        assert_eq!(later.iter().map(|j| j.id).collect::<Vec<_>>(), vec![second]);
+    }
+}
