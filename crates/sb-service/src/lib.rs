@@ -11,6 +11,7 @@ pub mod auth;
 pub mod cards;
 pub mod catalogs;
 pub mod clock;
+pub mod crypto;
 pub mod custom_fields;
 pub mod dashboard;
 pub mod error;
@@ -56,12 +57,19 @@ pub struct Ctx {
     pub lease: Arc<nodes::NodeLease>,
     /// Integration alerts counted in memory between writes.
     pub alerts: Arc<telephony::alerts::Throttle>,
+    /// Seals the secrets of integrations at rest, with the configured key.
+    pub vault: Arc<crypto::Vault>,
 }
 
 impl Ctx {
     /// Builds the context: leases this process's node number for ids, loads (or
-    /// creates, once) the token signing key.
-    pub async fn new(db: sb_store::Db, clock: Arc<dyn Clock>) -> Result<Ctx, ServiceError> {
+    /// creates, once) the token signing key. `key` seals secrets at rest: it comes from
+    /// configuration, never from the database it protects.
+    pub async fn new(
+        db: sb_store::Db,
+        clock: Arc<dyn Clock>,
+        key: &crypto::SecretKey,
+    ) -> Result<Ctx, ServiceError> {
         let lease = Arc::new(nodes::NodeLease::claim(&db).await?);
         let auth = Arc::new(auth::AuthKeys::load(&db).await?);
         let committer = Arc::new(telephony::ingest::Committer::start(db.clone()));
@@ -76,6 +84,7 @@ impl Ctx {
             recordings: None,
             lease,
             alerts: Arc::default(),
+            vault: Arc::new(crypto::Vault::new(key)),
         })
     }
 

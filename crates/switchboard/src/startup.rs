@@ -3,6 +3,7 @@
 use crate::config::Config;
 use anyhow::Context;
 use sb_service::accounts::{FirstLogin, NewAccount};
+use sb_service::crypto::SecretKey;
 use sb_service::recordings::Recordings;
 use sb_service::telephony::hub::SharedHub;
 use sb_service::{Clock, Ctx, SystemClock};
@@ -57,10 +58,17 @@ impl App {
             }
             None => Recordings::local(&config.recordings_dir)?,
         };
-        let mut ctx = Ctx::new(db, clock)
+        let key = secret_key(config)?;
+        let mut ctx = Ctx::new(db, clock, &key)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?
             .with_recordings(recordings);
+        let sealed = sb_service::telephony::at_rest::seal_stored(&ctx)
+            .await
+            .map_err(|e| anyhow::anyhow!("encrypting the secrets of stored integrations: {e}"))?;
+        if sealed > 0 {
+            tracing::info!("encrypted the secrets of {sealed} integrations stored in clear");
+        }
         if ctx.db.backend() == sb_store::Backend::Postgres {
             // Several nodes may share this database: live pop-ups reach all of them, and so do
             // changes to what their webhooks keep in memory.
@@ -125,6 +133,52 @@ impl App {
         self.state.ctx.lease.release().await;
         self.state.ctx.db.close().await;
         Ok(())
+    }
+}
+
+/// The key that seals secrets at rest: `secret_key` when configured, else the one kept in
+/// `secret_key_file`, generated there (readable by this user only) on first start so that
+/// the demo and a first `serve` need no setup. The key itself is never logged.
+pub fn secret_key(config: &Config) -> anyhow::Result<SecretKey> {
+    if let Some(k) = &config.secret_key {
+        return SecretKey::parse(k.expose()).map_err(|e| anyhow::anyhow!("secret_key: {e}"));
+    }
+    let path = std::path::Path::new(&config.secret_key_file);
+    match std::fs::read_to_string(path) {
+        Ok(text) => {
+            return SecretKey::parse(&text)
+                .map_err(|e| anyhow::anyhow!("the key file {}: {e}", path.display()))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => anyhow::bail!("reading the key file {}: {e}", path.display()),
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let key = SecretKey::generate();
+    let mut open = std::fs::OpenOptions::new();
+    open.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut open, 0o600);
+    match open.open(path) {
+        Ok(mut f) => {
+            use std::io::Write;
+            f.write_all(format!("{}\n", key.to_hex()).as_bytes())
+                .with_context(|| format!("writing the key file {}", path.display()))?;
+            tracing::info!(
+                "generated the key that encrypts secrets at rest into {}: back it up with the database (or set secret_key)",
+                path.display()
+            );
+            Ok(key)
+        }
+        // Another process of this installation wrote it first: use theirs.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading the key file {}", path.display()))?;
+            SecretKey::parse(&text)
+                .map_err(|e| anyhow::anyhow!("the key file {}: {e}", path.display()))
+        }
+        Err(e) => Err(e).with_context(|| format!("creating the key file {}", path.display())),
     }
 }
 

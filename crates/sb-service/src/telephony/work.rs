@@ -193,7 +193,7 @@ pub(crate) async fn finalize(
     if session.data.note_id.is_some() {
         return Ok(());
     }
-    let Some(f) = facts(&mut tx, account, session).await? else {
+    let Some(f) = facts(&ctx.vault, &mut tx, account, session).await? else {
         return Ok(());
     };
     let place = place_call(ctx, &mut tx, account, &f).await?;
@@ -225,7 +225,7 @@ async fn autocreate(ctx: &Ctx, account: AccountId, call: CallId) -> Result<(), S
     let Some(session) = calls::get(&mut tx, account, call).await? else {
         return Ok(());
     };
-    let Some(f) = facts(&mut tx, account, session).await? else {
+    let Some(f) = facts(&ctx.vault, &mut tx, account, session).await? else {
         return Ok(());
     };
     if let Some(pl) = place_call(ctx, &mut tx, account, &f).await? {
@@ -238,6 +238,7 @@ async fn autocreate(ctx: &Ctx, account: AccountId, call: CallId) -> Result<(), S
 /// The integration, its settings and the caller's number; `None` when the integration
 /// is gone.
 async fn facts(
+    vault: &crate::crypto::Vault,
     tx: &mut Tx,
     account: AccountId,
     session: CallSession,
@@ -245,6 +246,7 @@ async fn facts(
     let Some(integration) = integrations::get(tx, account, session.integration_id).await? else {
         return Ok(None);
     };
+    let integration = super::at_rest::open(vault, integration);
     // Unreadable settings fail the job (retried: an admin may fix them meanwhile).
     let settings = super::usable_settings(&integration)?;
     let acc = accounts::get(tx, account)
@@ -672,6 +674,7 @@ async fn store_recording(ctx: &Ctx, account: AccountId, call: CallId) -> Result<
     else {
         return Ok(());
     };
+    let integration = super::at_rest::open(&ctx.vault, integration);
     drop(c);
     let p = ctx
         .providers
