@@ -72,13 +72,13 @@ impl std::fmt::Debug for SecretKey {
     }
 }
 
-/// A sealed value that does not open.
+/// A sealed value that does not open. Said of the value ("its secret ..."), never quoting it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum OpenError {
     /// Well formed, but the key (or the row it was sealed for) is not this one.
-    #[error("it cannot be decrypted with the configured secret key (was secret_key changed, or the data copied from another installation?)")]
+    #[error("cannot be decrypted with the configured secret key (was secret_key changed, or the data copied from another installation?)")]
     WrongKey,
-    #[error("it is not a value this version can decrypt")]
+    #[error("is not a value this version can decrypt")]
     Malformed,
 }
 

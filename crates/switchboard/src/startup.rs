@@ -214,3 +214,45 @@ pub async fn shutdown_signal() {
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
     tracing::info!("shutting down");
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::config::KeyText;
+
+    #[test]
+    fn the_key_is_generated_once_into_a_private_file_and_a_configured_key_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("data").join("secret.key");
+        let config = Config {
+            secret_key_file: file.display().to_string(),
+            ..Config::default()
+        };
+        let first = secret_key(&config).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        // The next start reads the same key back.
+        assert_eq!(secret_key(&config).unwrap().to_hex(), first.to_hex());
+        let hex = "ab".repeat(32);
+        let configured = Config {
+            secret_key: Some(KeyText::new(&hex)),
+            ..config.clone()
+        };
+        assert_eq!(secret_key(&configured).unwrap().to_hex(), hex);
+        // A broken key is an error that names where it came from, never the key.
+        std::fs::write(&file, "not-a-key").unwrap();
+        let e = secret_key(&config).unwrap_err().to_string();
+        assert!(e.contains("secret.key") && !e.contains("not-a-key"), "{e}");
+        let bad = Config {
+            secret_key: Some(KeyText::new("short-key")),
+            ..config
+        };
+        let e = secret_key(&bad).unwrap_err().to_string();
+        assert!(e.contains("secret_key") && !e.contains("short-key"), "{e}");
+    }
+}
