@@ -16,7 +16,11 @@ pub struct Integration {
     pub name: String,
     pub settings: Value,
     /// The unguessable path segment of the webhook URL that identifies this integration.
+    /// At rest it is replaced by its keyed hash (the service seals and opens integrations).
     pub webhook_token: String,
+    /// At rest only: the token encrypted with the configured key, for showing the URL to
+    /// admins. Empty in clear.
+    pub webhook_token_sealed: String,
     /// Who gets calls nobody else owns.
     pub default_user_id: Option<UserId>,
     pub is_active: bool,
@@ -34,6 +38,7 @@ impl std::fmt::Debug for Integration {
             .field("name", &self.name)
             .field("settings", &"<redacted>")
             .field("webhook_token", &"<redacted>")
+            .field("webhook_token_sealed", &"<redacted>")
             .field("default_user_id", &self.default_user_id)
             .field("is_active", &self.is_active)
             .field("created_at", &self.created_at)

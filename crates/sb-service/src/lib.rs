@@ -11,6 +11,7 @@ pub mod auth;
 pub mod cards;
 pub mod catalogs;
 pub mod clock;
+pub mod crypto;
 pub mod custom_fields;
 pub mod dashboard;
 pub mod error;
@@ -59,12 +60,19 @@ pub struct Ctx {
     /// Wakes a job worker when this process has just committed jobs to run now (a
     /// call ended), so follow-ups start without waiting for the worker's next poll.
     pub jobs_ready: Arc<tokio::sync::Notify>,
+    /// Seals the secrets of integrations at rest, with the configured key.
+    pub vault: Arc<crypto::Vault>,
 }
 
 impl Ctx {
     /// Builds the context: leases this process's node number for ids, loads (or
-    /// creates, once) the token signing key.
-    pub async fn new(db: sb_store::Db, clock: Arc<dyn Clock>) -> Result<Ctx, ServiceError> {
+    /// creates, once) the token signing key. `key` seals secrets at rest: it comes from
+    /// configuration, never from the database it protects.
+    pub async fn new(
+        db: sb_store::Db,
+        clock: Arc<dyn Clock>,
+        key: &crypto::SecretKey,
+    ) -> Result<Ctx, ServiceError> {
         let lease = Arc::new(nodes::NodeLease::claim(&db).await?);
         let auth = Arc::new(auth::AuthKeys::load(&db).await?);
         let committer = Arc::new(telephony::ingest::Committer::start(db.clone()));
@@ -80,6 +88,7 @@ impl Ctx {
             lease,
             alerts: Arc::default(),
             jobs_ready: Arc::default(),
+            vault: Arc::new(crypto::Vault::new(key)),
         })
     }
 

@@ -8,7 +8,7 @@ use sb_domain::{AccountId, IntegrationId, UserId};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-const COLUMNS: &str = "id, account_id, provider, name, settings, webhook_token, default_user_id, is_active, created_at, updated_at";
+const COLUMNS: &str = "id, account_id, provider, name, settings, webhook_token, webhook_token_sealed, default_user_id, is_active, created_at, updated_at";
 
 /// A row of [`COLUMNS`].
 fn from_row(r: &AnyRow) -> Result<Integration> {
@@ -24,6 +24,7 @@ fn from_row(r: &AnyRow) -> Result<Integration> {
             // unreadable settings on this one integration rather than failing every read.
             settings: serde_json::from_str(&settings).unwrap_or(serde_json::Value::Null),
             webhook_token: c.next()?,
+            webhook_token_sealed: c.next()?,
             default_user_id: c.next::<Option<i64>>()?.map(UserId),
             is_active: c.flag()?,
             created_at: c.next()?,
@@ -39,7 +40,7 @@ fn settings_json(i: &Integration) -> Result<String> {
 /// Inserts an integration; a webhook token already in use is `Conflict { webhook_token }`.
 pub async fn insert(c: &mut impl DbConn, i: &Integration) -> Result<()> {
     sqlx::query(&format!(
-        "insert into integrations ({COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        "insert into integrations ({COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
     ))
     .bind(i.id.0)
     .bind(i.account_id.0)
@@ -47,6 +48,7 @@ pub async fn insert(c: &mut impl DbConn, i: &Integration) -> Result<()> {
     .bind(&i.name)
     .bind(settings_json(i)?)
     .bind(&i.webhook_token)
+    .bind(&i.webhook_token_sealed)
     .bind(i.default_user_id.map(|u| u.0))
     .bind(flag(i.is_active))
     .bind(i.created_at)
@@ -57,15 +59,16 @@ pub async fn insert(c: &mut impl DbConn, i: &Integration) -> Result<()> {
     Ok(())
 }
 
-/// Rewrites name, settings, token, default user and the active switch.
+/// Rewrites name, settings, token (both forms), default user and the active switch.
 pub async fn update(c: &mut impl DbConn, i: &Integration) -> Result<()> {
     let done = sqlx::query(
-        "update integrations set name = $1, settings = $2, webhook_token = $3, default_user_id = $4, is_active = $5, updated_at = $6 \
-         where account_id = $7 and id = $8",
+        "update integrations set name = $1, settings = $2, webhook_token = $3, webhook_token_sealed = $4, default_user_id = $5, is_active = $6, updated_at = $7 \
+         where account_id = $8 and id = $9",
     )
     .bind(&i.name)
     .bind(settings_json(i)?)
     .bind(&i.webhook_token)
+    .bind(&i.webhook_token_sealed)
     .bind(i.default_user_id.map(|u| u.0))
     .bind(flag(i.is_active))
     .bind(i.updated_at)
@@ -123,6 +126,15 @@ pub async fn list(
         }
         None => sqlx::query(&format!("select {COLUMNS} from integrations where account_id = $1 order by id")).bind(account.0).fetch_all(c.raw()).await?,
     };
+    rows.iter().map(from_row).collect()
+}
+
+/// Every integration of every account, for maintenance at start (sealing secrets stored
+/// before they were encrypted). Never on a request path: requests are account-scoped.
+pub async fn all_accounts(c: &mut impl DbConn) -> Result<Vec<Integration>> {
+    let rows = sqlx::query(&format!("select {COLUMNS} from integrations order by id"))
+        .fetch_all(c.raw())
+        .await?;
     rows.iter().map(from_row).collect()
 }
 

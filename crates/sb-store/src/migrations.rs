@@ -37,6 +37,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(9, "0009_incoming"),
     migration!(10, "0010_list_order_indexes"),
     migration!(11, "0011_integration_alerts"),
+    migration!(12, "0012_sealed_webhook_tokens"),
 ];
 
 /// Applies the migrations up to `version` only: for tests of a later migration, which

@@ -97,6 +97,7 @@ fn config_for(db_url: &str, files: &tempfile::TempDir) -> Config {
         bind: "127.0.0.1:0".into(),
         workers: false,
         recordings_dir: files.path().join("recordings").display().to_string(),
+        secret_key_file: files.path().join("secret.key").display().to_string(),
         ..Config::default()
     };
     config.account.admin_email = "admin@example.test".into();
@@ -120,8 +121,16 @@ impl TestApp {
     /// A second node of the same deployment: another server on the same database,
     /// with the same clock, admin and token.
     pub async fn another_node(&self) -> TestApp {
+        self.another_node_with(|_| {}).await
+    }
+
+    /// [`TestApp::another_node`] with the test's own changes to its configuration (by
+    /// default it shares this node's secret key, as the nodes of one deployment do).
+    pub async fn another_node_with(&self, tweak: impl Fn(&mut Config)) -> TestApp {
         let files = tempfile::tempdir().expect("temp dir");
-        let config = config_for(&self.db_url, &files);
+        let mut config = config_for(&self.db_url, &files);
+        config.secret_key_file = self._files.path().join("secret.key").display().to_string();
+        tweak(&mut config);
         let app = App::build_with_clock(&config, self.clock.clone())
             .await
             .expect("second node builds");
@@ -138,6 +147,11 @@ impl TestApp {
             _files: files,
             _shutdown: serve(app),
         }
+    }
+
+    /// The database's URL (a test reads the SQLite file itself, as an attacker would).
+    pub fn db_url(&self) -> &str {
+        &self.db_url
     }
 
     pub fn ctx(&self) -> &sb_service::Ctx {

@@ -28,6 +28,14 @@ pub struct Config {
     /// Keep call recordings in S3-compatible storage instead of `recordings_dir`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recordings_s3: Option<sb_service::recordings::S3Settings>,
+    /// The 256-bit key that encrypts secrets at rest (PBX secrets, webhook tokens): 64 hex
+    /// digits or base64. Without it, the key in `secret_key_file` is used, generated there
+    /// on first start. Never written out by `config-default` or a debug print.
+    #[serde(default, skip_serializing)]
+    pub secret_key: Option<KeyText>,
+    /// Where the generated key is kept when `secret_key` is not set (back it up with the
+    /// database: what it encrypted cannot be read without it).
+    pub secret_key_file: String,
     /// Run the background job worker (recordings, call notes, tasks). Tests drain jobs by hand.
     pub workers: bool,
     /// How many job workers run (with `workers`); unset: 1 on SQLite, whose writes take
@@ -36,6 +44,28 @@ pub struct Config {
     pub job_workers: Option<usize>,
     /// The account created on first start.
     pub account: AccountConfig,
+}
+
+/// A configured key: kept out of debug prints, and out of serialization by the field's
+/// `skip_serializing`. A plain string inside: it lives as long as the process anyway.
+#[derive(Clone, Deserialize, PartialEq)]
+#[serde(transparent)]
+pub struct KeyText(String);
+
+impl KeyText {
+    pub fn new(text: &str) -> KeyText {
+        KeyText(text.to_string())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for KeyText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -62,6 +92,8 @@ impl Default for Config {
             log_level: "info".into(),
             recordings_dir: "data/recordings".into(),
             recordings_s3: None,
+            secret_key: None,
+            secret_key_file: "data/secret.key".into(),
             workers: true,
             job_workers: None,
             account: AccountConfig {
@@ -103,6 +135,8 @@ const KNOWN_ENV: &[&str] = &[
     "RECORDINGS_S3__REGION",
     "RECORDINGS_S3__ACCESS_KEY_ID",
     "RECORDINGS_S3__SECRET_ACCESS_KEY",
+    "SECRET_KEY",
+    "SECRET_KEY_FILE",
     "WORKERS",
     "ACCOUNT__NAME",
     "ACCOUNT__SUBDOMAIN",
@@ -159,11 +193,15 @@ fn toml_of(c: &Config) -> String {
     format!(
         "# Switchboard configuration. Every key can also be set as SWITCHBOARD_<KEY> (nested: SWITCHBOARD_ACCOUNT__COUNTRY).\n\
          database_url = {:?}\nbind = {:?}\n# public_url = \"https://crm.example.com\"\nsecure_cookies = {}\nlog_format = {:?}\nlog_level = {:?}\nrecordings_dir = {:?}\nworkers = {}\n# job_workers = 1                # default: 1 on SQLite, 4 on PostgreSQL\n\n\
+         # Secrets at rest (PBX secrets, webhook tokens) are encrypted with secret_key (64 hex digits;\n\
+         # better set as SWITCHBOARD_SECRET_KEY), or else with the key generated on first start into\n\
+         # secret_key_file. Back the key up with the database: without it they cannot be read.\n\
+         # secret_key = \"...\"\nsecret_key_file = {:?}\n\n\
          # Keep call recordings in S3-compatible storage instead of recordings_dir:\n\
          # [recordings_s3]\n# bucket = \"call-recordings\"\n# prefix = \"switchboard\"\n# endpoint = \"https://s3.example.com\"   # empty: AWS\n\
          # region = \"eu-west-1\"\n# access_key_id = \"...\"                      # empty: the AWS_* environment variables\n# secret_access_key = \"...\"\n\n\
          # The account created on first start.\n[account]\nname = {:?}\nsubdomain = {:?}\ncountry = {:?}\ncurrency = {:?}\ntimezone = {:?}\nadmin_name = {:?}\nadmin_email = {:?}\n",
-        c.database_url, c.bind, c.secure_cookies, c.log_format, c.log_level, c.recordings_dir, c.workers, a.name, a.subdomain, a.country, a.currency, a.timezone, a.admin_name, a.admin_email
+        c.database_url, c.bind, c.secure_cookies, c.log_format, c.log_level, c.recordings_dir, c.workers, c.secret_key_file, a.name, a.subdomain, a.country, a.currency, a.timezone, a.admin_name, a.admin_email
     )
 }
 
@@ -197,5 +235,15 @@ mod tests {
         assert!(!format!("{c:?}").contains("very-secret"));
         let typo = load("[recordings_s3]\nbuckett = \"calls\"\n").unwrap_err();
         assert!(typo.to_string().contains("buckett"), "{typo}");
+    }
+
+    #[test]
+    fn the_secret_key_is_read_but_never_printed() {
+        let key = "ab".repeat(32);
+        let c = load(&format!("secret_key = \"{key}\"\n")).unwrap();
+        assert_eq!(c.secret_key, Some(KeyText::new(&key)));
+        assert!(!format!("{c:?}").contains(&key));
+        assert!(!Config::default_toml().contains(&key));
+        assert!(Config::default_toml().contains("secret_key_file = \"data/secret.key\""));
     }
 }

@@ -213,7 +213,8 @@ async fn run(command: Command, config: Config, warnings: Vec<String>) -> anyhow:
         } => {
             let db = sb_store::Db::connect(&config.database_url).await?;
             db.migrate().await?;
-            let ctx = sb_service::Ctx::new(db, std::sync::Arc::new(sb_service::SystemClock))
+            let key = switchboard::startup::secret_key(&config)?;
+            let ctx = sb_service::Ctx::new(db, std::sync::Arc::new(sb_service::SystemClock), &key)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             let token = sb_service::auth::create_api_token_for_email(&ctx, &user, &name)

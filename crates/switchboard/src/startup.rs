@@ -3,6 +3,7 @@
 use crate::config::Config;
 use anyhow::Context;
 use sb_service::accounts::{FirstLogin, NewAccount};
+use sb_service::crypto::SecretKey;
 use sb_service::recordings::Recordings;
 use sb_service::telephony::hub::SharedHub;
 use sb_service::{Clock, Ctx, SystemClock};
@@ -58,10 +59,17 @@ impl App {
             }
             None => Recordings::local(&config.recordings_dir)?,
         };
-        let mut ctx = Ctx::new(db, clock)
+        let key = secret_key(config)?;
+        let mut ctx = Ctx::new(db, clock, &key)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?
             .with_recordings(recordings);
+        let sealed = sb_service::telephony::at_rest::seal_stored(&ctx)
+            .await
+            .map_err(|e| anyhow::anyhow!("encrypting the secrets of stored integrations: {e}"))?;
+        if sealed > 0 {
+            tracing::info!("encrypted the secrets of {sealed} integrations stored in clear");
+        }
         if ctx.db.backend() == sb_store::Backend::Postgres {
             // Several nodes may share this database: live pop-ups reach all of them, and so do
             // changes to what their webhooks keep in memory.
@@ -136,6 +144,52 @@ impl App {
     }
 }
 
+/// The key that seals secrets at rest: `secret_key` when configured, else the one kept in
+/// `secret_key_file`, generated there (readable by this user only) on first start so that
+/// the demo and a first `serve` need no setup. The key itself is never logged.
+pub fn secret_key(config: &Config) -> anyhow::Result<SecretKey> {
+    if let Some(k) = &config.secret_key {
+        return SecretKey::parse(k.expose()).map_err(|e| anyhow::anyhow!("secret_key: {e}"));
+    }
+    let path = std::path::Path::new(&config.secret_key_file);
+    match std::fs::read_to_string(path) {
+        Ok(text) => {
+            return SecretKey::parse(&text)
+                .map_err(|e| anyhow::anyhow!("the key file {}: {e}", path.display()))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => anyhow::bail!("reading the key file {}: {e}", path.display()),
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let key = SecretKey::generate();
+    let mut open = std::fs::OpenOptions::new();
+    open.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut open, 0o600);
+    match open.open(path) {
+        Ok(mut f) => {
+            use std::io::Write;
+            f.write_all(format!("{}\n", key.to_hex()).as_bytes())
+                .with_context(|| format!("writing the key file {}", path.display()))?;
+            tracing::info!(
+                "generated the key that encrypts secrets at rest into {}: back it up with the database (or set secret_key)",
+                path.display()
+            );
+            Ok(key)
+        }
+        // Another process of this installation wrote it first: use theirs.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading the key file {}", path.display()))?;
+            SecretKey::parse(&text)
+                .map_err(|e| anyhow::anyhow!("the key file {}: {e}", path.display()))
+        }
+        Err(e) => Err(e).with_context(|| format!("creating the key file {}", path.display())),
+    }
+}
+
 /// Hides a password in a database URL for messages.
 pub fn redact(url: &str) -> String {
     match (url.find("://"), url.find('@')) {
@@ -167,4 +221,46 @@ pub async fn shutdown_signal() {
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
     tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::config::KeyText;
+
+    #[test]
+    fn the_key_is_generated_once_into_a_private_file_and_a_configured_key_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("data").join("secret.key");
+        let config = Config {
+            secret_key_file: file.display().to_string(),
+            ..Config::default()
+        };
+        let first = secret_key(&config).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        // The next start reads the same key back.
+        assert_eq!(secret_key(&config).unwrap().to_hex(), first.to_hex());
+        let hex = "ab".repeat(32);
+        let configured = Config {
+            secret_key: Some(KeyText::new(&hex)),
+            ..config.clone()
+        };
+        assert_eq!(secret_key(&configured).unwrap().to_hex(), hex);
+        // A broken key is an error that names where it came from, never the key.
+        std::fs::write(&file, "not-a-key").unwrap();
+        let e = secret_key(&config).unwrap_err().to_string();
+        assert!(e.contains("secret.key") && !e.contains("not-a-key"), "{e}");
+        let bad = Config {
+            secret_key: Some(KeyText::new("short-key")),
+            ..config
+        };
+        let e = secret_key(&bad).unwrap_err().to_string();
+        assert!(e.contains("secret_key") && !e.contains("short-key"), "{e}");
+    }
 }

@@ -86,7 +86,7 @@ pub async fn log_calls(
         .await?
         .into_iter()
         .find(|i| i.is_active)
-        .map(|i| super::usable_settings(&i))
+        .map(|i| super::usable_settings(&super::at_rest::open(&ctx.vault, i)))
         .transpose()?;
     drop(c);
     let vis = [

@@ -4,6 +4,7 @@
 //! job queue, click-to-call, the blacklist and real-time call events.
 
 pub mod alerts;
+pub mod at_rest;
 pub mod hub;
 pub mod ingest;
 pub mod live;
@@ -195,13 +196,14 @@ pub async fn install(
         },
         settings: serde_json::to_value(&settings).map_err(|e| anyhow::anyhow!(e))?,
         webhook_token: crate::auth::random_hex(24),
+        webhook_token_sealed: String::new(),
         default_user_id: Some(actor.user.id),
         is_active: true,
         created_at: now,
         updated_at: now,
     };
     let mut tx = ctx.db.begin().await?;
-    integrations::insert(&mut tx, &i).await?;
+    integrations::insert(&mut tx, &at_rest::seal(&ctx.vault, &i)).await?;
     tx.commit().await?;
     routes_changed(ctx);
     view(ctx, i).await
@@ -214,7 +216,7 @@ pub async fn list(ctx: &Ctx, actor: &Actor) -> Result<Vec<IntegrationView>, Serv
     drop(c);
     let mut out = Vec::new();
     for i in all {
-        out.push(view(ctx, i).await?);
+        out.push(view(ctx, at_rest::open(&ctx.vault, i)).await?);
     }
     Ok(out)
 }
@@ -227,6 +229,7 @@ async fn load(
     let mut c = ctx.db.conn().await?;
     integrations::get(&mut c, account, id)
         .await?
+        .map(|i| at_rest::open(&ctx.vault, i))
         .ok_or(ServiceError::NotFound)
 }
 
@@ -307,9 +310,13 @@ pub async fn update(
         i.default_user_id = u;
     }
     i.settings = serde_json::to_value(&settings).map_err(|e| anyhow::anyhow!(e))?;
+    if i.webhook_token.is_empty() {
+        // Its sealed copy did not open (another key): the PBX needs the new URL.
+        i.webhook_token = crate::auth::random_hex(24);
+    }
     i.updated_at = ctx.now().max(i.updated_at + 1);
     let mut tx = ctx.db.begin().await?;
-    integrations::update(&mut tx, &i).await?;
+    integrations::update(&mut tx, &at_rest::seal(&ctx.vault, &i)).await?;
     tx.commit().await?;
     routes_changed(ctx);
     view(ctx, i).await
@@ -357,7 +364,7 @@ pub async fn set_active(
         i.is_active = active;
         i.updated_at = ctx.now().max(i.updated_at + 1);
         let mut tx = ctx.db.begin().await?;
-        integrations::update(&mut tx, &i).await?;
+        integrations::update(&mut tx, &at_rest::seal(&ctx.vault, &i)).await?;
         tx.commit().await?;
         routes_changed(ctx);
     }
@@ -565,6 +572,7 @@ async fn dial_inner(
     let all = integrations::list(&mut c, actor.account.id, None)
         .await
         .map_err(|e| internal(e.into()))?;
+    let all = all.into_iter().map(|i| at_rest::open(&ctx.vault, i));
     let candidates: Vec<Integration> = all
         .into_iter()
         .filter(|i| i.is_active && integration.is_none_or(|id| id == i.id))

@@ -97,9 +97,11 @@ impl Routes {
 async fn load(ctx: &Ctx, token: &str) -> Result<Option<Route>, ServiceError> {
     let loaded = Instant::now();
     let mut c = ctx.db.conn().await?;
-    let Some(integration) = integrations::by_webhook_token(&mut c, token).await? else {
+    let hash = ctx.vault.lookup_hash(token);
+    let Some(integration) = integrations::by_webhook_token(&mut c, &hash).await? else {
         return Ok(None);
     };
+    let integration = super::at_rest::open(&ctx.vault, integration);
     let account = accounts::get(&mut c, integration.account_id)
         .await?
         .ok_or(ServiceError::NotFound)?;

@@ -99,6 +99,10 @@ impl Settings {
         let Some(o) = v.as_object() else {
             return Err(Unreadable("they are not a JSON object".into()));
         };
+        // Secrets that did not decrypt (another key): said as such, not as a missing secret.
+        if let Some(serde_json::Value::String(why)) = o.get(super::at_rest::UNREADABLE) {
+            return Err(Unreadable(why.clone()));
+        }
         // Checked first so that serde's message, which quotes the wrong value, never
         // carries a credential into a log line or an alert.
         // A missing or empty secret is no default either: signatures made with an empty

@@ -232,7 +232,7 @@ async fn finalize_in(
     if session.data.note_id.is_some() {
         return Ok(());
     }
-    let Some(f) = facts(tx, account, session).await? else {
+    let Some(f) = facts(&ctx.vault, tx, account, session).await? else {
         return Ok(());
     };
     let place = place_call(ctx, tx, account, &f).await?;
@@ -275,7 +275,7 @@ async fn autocreate_in(
     let Some(session) = calls::get(tx, account, call).await? else {
         return Ok(());
     };
-    let Some(f) = facts(tx, account, session).await? else {
+    let Some(f) = facts(&ctx.vault, tx, account, session).await? else {
         return Ok(());
     };
     if let Some(pl) = place_call(ctx, tx, account, &f).await? {
@@ -287,6 +287,7 @@ async fn autocreate_in(
 /// The integration, its settings and the caller's number; `None` when the integration
 /// is gone.
 async fn facts(
+    vault: &crate::crypto::Vault,
     tx: &mut Tx,
     account: AccountId,
     session: CallSession,
@@ -294,6 +295,7 @@ async fn facts(
     let Some(integration) = integrations::get(tx, account, session.integration_id).await? else {
         return Ok(None);
     };
+    let integration = super::at_rest::open(vault, integration);
     // Unreadable settings fail the job (retried: an admin may fix them meanwhile).
     let settings = super::usable_settings(&integration)?;
     let acc = accounts::get(tx, account)
@@ -721,6 +723,7 @@ async fn store_recording(ctx: &Ctx, account: AccountId, call: CallId) -> Result<
     else {
         return Ok(());
     };
+    let integration = super::at_rest::open(&ctx.vault, integration);
     drop(c);
     let p = ctx
         .providers

@@ -14,6 +14,7 @@ fn integration(account: AccountId, id: i64, token: &str) -> Integration {
         name: format!("PBX {id}"),
         settings: json!({"key": "k", "secret": "s3cr3t", "base_url": "https://api.zadarma.com", "route_to_owner": true}),
         webhook_token: token.into(),
+        webhook_token_sealed: String::new(),
         default_user_id: None,
         is_active: true,
         created_at: T,

@@ -1,6 +1,7 @@
-//! No secret reaches the logs or /metrics: a full telephony day (install, calls in and
-//! out with a recording, a forged webhook, users with passwords, tokens, an OAuth client)
-//! logged at debug level, then every secret it used is looked for in what was written.
+//! No secret reaches the logs, /metrics, the API's and pages' answers or the database: a
+//! full telephony day (install, calls in and out with a recording, a forged webhook, users
+//! with passwords, tokens, an OAuth client) logged at debug level, then every secret it
+//! used is looked for in what was written and answered, and in the database's rows and file.
 //! nextest runs each test in a process of its own, so this test owns the global logger.
 
 use crate::{contact, rig, value};
@@ -136,6 +137,92 @@ async fn no_secret_reaches_the_logs_or_the_metrics() {
         for (what, s) in &secrets {
             assert!(!metrics.contains(s.as_str()), "{what} is on /metrics");
         }
+
+        // Every answer an admin can read after the fact, from the API and the pages (not the
+        // live-call stream, which never ends; its events carry no credential). The
+        // webhook URL is shown to admins on the integration's views (it is pasted into the
+        // PBX); no other secret is ever answered after its one-time display at creation.
+        let id = rig.integration;
+        let mut answers: Vec<(String, String)> = Vec::new();
+        for path in [
+            "/api/v4/telephony/integrations".to_string(),
+            format!("/api/v4/telephony/integrations/{id}"),
+            format!("/api/v4/telephony/integrations/{id}/pbx"),
+            "/api/v4/telephony/alerts".into(),
+            "/api/v4/telephony/statistics".into(),
+            "/api/v4/users".into(),
+            "/api/v4/api_tokens".into(),
+            "/api/v4/oauth_clients".into(),
+            "/api/v4/calls".into(),
+            "/api/v4/account".into(),
+            "/api/v4/events".into(),
+            "/api/v4/contacts".into(),
+        ] {
+            let r = app.get(&path).await;
+            assert!(r.status().as_u16() < 500, "{path}: {}", r.status());
+            answers.push((path, r.text().await.unwrap()));
+        }
+        let browser = sb_testkit::ui::Browser::admin(app).await;
+        for path in [
+            "/".to_string(),
+            "/settings/telephony".into(),
+            format!("/settings/telephony/{id}"),
+            "/settings/users".into(),
+            "/calls/live".into(),
+            "/calls/statistics".into(),
+            "/calls/log.csv".into(),
+            "/alerts".into(),
+            "/profile".into(),
+        ] {
+            let p = browser.get(&path).await;
+            assert!(p.status < 500, "{path}: {}", p.status);
+            answers.push((path, p.body));
+        }
+        let shows_url = |path: &str| {
+            path.starts_with("/api/v4/telephony/integrations") && !path.ends_with("/pbx")
+                || path.starts_with("/settings/telephony")
+        };
+        for (path, body) in &answers {
+            for (what, s) in &secrets {
+                if *what == "webhook token" && shows_url(path) {
+                    continue;
+                }
+                assert!(
+                    !body.contains(s.as_str()),
+                    "{what} is in the answer to {path}"
+                );
+            }
+        }
+        // The settings page still shows the webhook URL to paste into the PBX.
+        let page = &answers
+            .iter()
+            .find(|(p, _)| *p == format!("/settings/telephony/{id}"))
+            .unwrap()
+            .1;
+        assert!(page.contains(&token), "the page shows the webhook URL");
+
+        // The database: the integrations' rows as stored, and the SQLite file itself.
+        let mut c = app.ctx().db.conn().await.unwrap();
+        let rows = sb_store::integrations::all_accounts(&mut c).await.unwrap();
+        drop(c);
+        assert!(!rows.is_empty());
+        let stored = serde_json::to_string(&rows).unwrap();
+        for (what, s) in &secrets {
+            assert!(
+                !stored.contains(s.as_str()),
+                "{what} is in the integrations' rows"
+            );
+        }
+        if let Some(path) = sqlite_path(app.db_url()) {
+            let mut bytes = std::fs::read(&path).unwrap();
+            bytes.extend(std::fs::read(format!("{path}-wal")).unwrap_or_default());
+            for (what, s) in &secrets {
+                assert!(
+                    !bytes.windows(s.len()).any(|w| w == s.as_bytes()),
+                    "{what} is in the SQLite file"
+                );
+            }
+        }
     }
 
     let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
@@ -151,4 +238,10 @@ async fn no_secret_reaches_the_logs_or_the_metrics() {
             "part of a webhook token is in the log"
         );
     }
+}
+
+/// The file of a `sqlite://path?...` URL.
+fn sqlite_path(url: &str) -> Option<String> {
+    let rest = url.strip_prefix("sqlite://")?;
+    Some(rest.split('?').next().unwrap_or(rest).to_string())
 }

@@ -175,7 +175,9 @@ async fn bench(target: &BenchDb, contacts: u64, lookups: u64) -> anyhow::Result<
     let load_at_start = load_average();
     let db = &target.db;
     db.migrate().await.context("migrating")?;
-    let ctx = Ctx::new(db.clone(), Arc::new(SystemClock)).await?;
+    // A throwaway database: a throwaway key.
+    let key = sb_service::crypto::SecretKey::generate();
+    let ctx = Ctx::new(db.clone(), Arc::new(SystemClock), &key).await?;
     let account = NewAccount {
         name: "Bench".into(),
         subdomain: "bench".into(),
