@@ -157,6 +157,16 @@ impl Harness {
     }
 }
 
+/// One harness for the whole process, built on first use: what the coverage-guided
+/// fuzzer's targets share (it calls them millions of times from one thread).
+pub fn shared() -> &'static Harness {
+    static H: std::sync::OnceLock<Harness> = std::sync::OnceLock::new();
+    H.get_or_init(|| match Harness::sqlite() {
+        Ok(h) => h,
+        Err(e) => panic!("sb-fuzz: the app does not start: {e:#}"),
+    })
+}
+
 /// `data` with every `from` replaced by `to`.
 fn replace(data: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(data.len());
