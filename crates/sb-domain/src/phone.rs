@@ -71,7 +71,15 @@ fn normalise(raw: &str, default_country: &str) -> Option<String> {
     if digits.len() < 3 || digits.len() > 17 {
         return None;
     }
-    let country: Option<country::Id> = default_country.to_ascii_uppercase().parse().ok();
+    // A number written with '+' is international: the account's country has no say, and
+    // letting it in made `+84851234567` invalid in a Russian account although the same
+    // number without '+' normalised to exactly that (found by fuzzing), so the key of a
+    // stored E.164 number did not survive a second normalisation.
+    let country: Option<country::Id> = if raw.starts_with('+') {
+        None
+    } else {
+        default_country.to_ascii_uppercase().parse().ok()
+    };
     let valid_e164 = |s: &str, c: Option<country::Id>| -> Option<String> {
         let n = phonenumber::parse(c, s).ok()?;
         if phonenumber::is_valid(&n) {
@@ -110,6 +118,18 @@ mod tests {
             assert_eq!(p.e164.as_deref(), Some("+34911234567"), "{input}");
             assert_eq!(p.digits, "34911234567");
         }
+    }
+
+    #[test]
+    fn an_e164_key_normalises_to_itself_in_any_country() {
+        // Found by fuzzing (sb-fuzz corpus/phone/regressions/ru_8_stray_bytes).
+        let p = Phone::parse("8 (485) 123-45-67", "RU");
+        let e = p.e164.unwrap();
+        assert_eq!(Phone::parse(&e, "RU").e164.as_deref(), Some(e.as_str()));
+        assert_eq!(
+            Phone::parse("+84851234567", "RU").e164.as_deref(),
+            Some("+84851234567")
+        );
     }
 
     #[test]
