@@ -770,7 +770,8 @@ async fn crash_run(backend: &str, make_db: impl AsyncFn(&str) -> String) {
     );
     jobs_finished(&db, &inst).await;
     println!("  jobs finished at {:?}", started.elapsed());
-    let j = journal.lock().unwrap();
+    // The load has stopped: the journal is complete.
+    let j = std::mem::take(&mut *journal.lock().unwrap());
     let lost = lost_events(&db, &j).await;
     let crashed = crm_state(&db, &inst).await;
     drop(server);

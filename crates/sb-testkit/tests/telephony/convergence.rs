@@ -361,7 +361,7 @@ fn any_interleaving_duplication_and_restarts_converge_to_the_clean_delivery() {
     let seed: u64 = std::env::var("SWITCHBOARD_PROPTEST_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| rand::random());
+        .unwrap_or_else(rand::random);
     for messy in rt.block_on(sb_testkit::spawn_apps()) {
         let backend = messy.backend;
         let p = std::cell::RefCell::new(rt.block_on(pair(messy)));
