@@ -12,7 +12,7 @@
 //! - no job is left undone or dead-lettered.
 //!
 //! It prints cycles, events acknowledged, lost, duplicates and the time to be ready after
-//! each restart. `SWITCHBOARD_CRASH_CYCLES` sets the number of cycles per database
+//! each restart. `SB_CRASH_CYCLES` sets the number of cycles per database
 //! (default 4 here; `scripts/crash-test` runs 20). SQLite always; PostgreSQL too when
 //! SWITCHBOARD_TEST_PG_URL is set. Bounded: every loop has a count and a deadline.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -37,7 +37,7 @@ const IN_FLIGHT: usize = 4;
 const MAX_CALLS: u64 = 5_000;
 
 fn cycles() -> usize {
-    std::env::var("SWITCHBOARD_CRASH_CYCLES")
+    std::env::var("SB_CRASH_CYCLES")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(4)
@@ -45,7 +45,7 @@ fn cycles() -> usize {
 }
 
 fn seed() -> u64 {
-    std::env::var("SWITCHBOARD_CRASH_SEED")
+    std::env::var("SB_CRASH_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| {
@@ -95,8 +95,13 @@ impl Instance {
 
     fn command(&self) -> Command {
         let mut c = Command::new(BIN);
+        // The server reads SWITCHBOARD_* as configuration: none of the test run's.
+        for (k, _) in std::env::vars() {
+            if k.starts_with("SWITCHBOARD_") {
+                c.env_remove(k);
+            }
+        }
         c.current_dir(&self.dir)
-            .env_remove("SWITCHBOARD_CONFIG")
             .env("SWITCHBOARD_LOG_LEVEL", "warn")
             .args(["--database-url", &self.db_url]);
         c
@@ -686,7 +691,7 @@ async fn terminate_backends(
 async fn crash_run(backend: &str, make_db: impl AsyncFn(&str) -> String) {
     let cycles = cycles();
     let seed = seed();
-    println!("crash test on {backend}: {cycles} cycles, seed {seed} (SWITCHBOARD_CRASH_SEED={seed} replays the choices)");
+    println!("crash test on {backend}: {cycles} cycles, seed {seed} (SB_CRASH_SEED={seed} replays the choices)");
     let started = Instant::now();
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let sim = Arc::new(

@@ -9,8 +9,8 @@
 //! are then delivered to a second app, each one to three times, shuffled, in batches
 //! with a restart (a new node on the same database) and maybe a job run between them.
 //! Cases use numbers of their own, so they share the two apps without meeting.
-//! `SWITCHBOARD_PROPTEST_CASES` sets the cases per database; the seed is printed and
-//! `SWITCHBOARD_PROPTEST_SEED` replays a run.
+//! `SB_PROPTEST_CASES` sets the cases per database; the seed is printed and
+//! `SB_PROPTEST_SEED` replays a run.
 
 use crate::notes;
 use proptest::prelude::*;
@@ -333,7 +333,7 @@ async fn run_case(p: &mut Pair, case: &Case) -> Result<(), TestCaseError> {
 }
 
 fn max_restarts() -> u8 {
-    std::env::var("SWITCHBOARD_PROPTEST_RESTARTS")
+    std::env::var("SB_PROPTEST_RESTARTS")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(2)
@@ -342,7 +342,7 @@ fn max_restarts() -> u8 {
 /// Cases per database: by default 1,000 on SQLite (~100 s on 2 cores) and 200 on
 /// PostgreSQL (~100 s: every delivery there is a commit over a socket).
 fn cases(backend: sb_store::Backend) -> u32 {
-    std::env::var("SWITCHBOARD_PROPTEST_CASES")
+    std::env::var("SB_PROPTEST_CASES")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(match backend {
@@ -358,7 +358,7 @@ fn any_interleaving_duplication_and_restarts_converge_to_the_clean_delivery() {
         .enable_all()
         .build()
         .unwrap();
-    let seed: u64 = std::env::var("SWITCHBOARD_PROPTEST_SEED")
+    let seed: u64 = std::env::var("SB_PROPTEST_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(rand::random);
@@ -378,7 +378,7 @@ fn any_interleaving_duplication_and_restarts_converge_to_the_clean_delivery() {
         let started = std::time::Instant::now();
         let result = runner.run(&case(), |c| rt.block_on(run_case(&mut p.borrow_mut(), &c)));
         if let Err(e) = result {
-            panic!("{backend:?}: {e}\nreplay with SWITCHBOARD_PROPTEST_SEED={seed}");
+            panic!("{backend:?}: {e}\nreplay with SB_PROPTEST_SEED={seed}");
         }
         println!(
             "{backend:?}: {} cases converged in {:.1} s (seed {seed})",
