@@ -183,6 +183,12 @@ fn walk(dir: &Path) -> anyhow::Result<Vec<String>> {
             if kind.is_dir() {
                 stack.push(p);
             } else if kind.is_file() {
+                // A recording still being written (renamed into place once complete):
+                // not yet named by any call, and gone by the time it would be copied.
+                let name = e.file_name().to_string_lossy().into_owned();
+                if name.starts_with('.') && name.ends_with(".tmp") {
+                    continue;
+                }
                 let rel = p.strip_prefix(dir)?;
                 let parts: Vec<String> = rel
                     .components()
