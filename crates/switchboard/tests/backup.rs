@@ -5,15 +5,17 @@
 //! nothing is written. SQLite, and PostgreSQL when SWITCHBOARD_TEST_PG_URL is set.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod support;
+
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use support::{command, serve, token, Node};
 
-const BIN: &str = env!("CARGO_BIN_EXE_switchboard");
 /// The write load: at most this many requests (a contact, a note on it and a recording
 /// file each), and at most this long.
 const MAX_WRITES: usize = 2_000;
@@ -21,53 +23,6 @@ const MAX_LOAD: Duration = Duration::from_secs(60);
 /// Writes acknowledged before the backup starts, and after it ends.
 const BEFORE: usize = 40;
 const AFTER: usize = 20;
-
-struct Node {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// `switchboard` in `dir` (so `data/recordings` is the instance's own) on `db_url`.
-fn command(dir: &Path, db_url: &str) -> Command {
-    let mut c = Command::new(BIN);
-    c.current_dir(dir)
-        .env_remove("SWITCHBOARD_CONFIG")
-        .env_remove("SWITCHBOARD_RECORDINGS_DIR")
-        .args(["--database-url", db_url, "--bind", "127.0.0.1:0"]);
-    c
-}
-
-fn serve(dir: &Path, db_url: &str) -> Node {
-    let mut child = command(dir, db_url)
-        .args(["--log-format", "json", "serve"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start switchboard serve");
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Ok(v) = serde_json::from_str::<serde_json::Value>(&line) {
-                if let Some(url) = v["url"].as_str() {
-                    let _ = tx.send(url.to_string());
-                }
-            }
-        }
-    });
-    let url = rx
-        .recv_timeout(Duration::from_secs(60))
-        .expect("the server says where it listens");
-    Node { child, url }
-}
 
 /// SIGTERM, as an operator's service manager stops it: the node gives its lease back.
 fn stop_gracefully(mut node: Node) {
@@ -85,25 +40,6 @@ fn stop_gracefully(mut node: Node) {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-}
-
-fn token(dir: &Path, db_url: &str) -> String {
-    let out = command(dir, db_url)
-        .args(["token", "create", "--user", "admin@switchboard.local"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .last()
-        .unwrap()
-        .trim()
-        .to_string()
 }
 
 fn run(dir: &Path, db_url: &str, args: &[&str]) -> Output {
@@ -504,32 +440,10 @@ fn psql(url: &str, sql: &str) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn on_postgres_a_backup_under_write_load_restores_into_an_empty_database() {
-    let Some(admin_url) = std::env::var("SWITCHBOARD_TEST_PG_URL")
-        .ok()
-        .filter(|s| !s.is_empty())
-    else {
+    let Some(src_url) = support::pg_database("bk").await else {
         return;
     };
-    let stamp = format!(
-        "{:x}{:x}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    );
-    let (src_name, dst_name) = (format!("sbtest_bk_{stamp}"), format!("sbtest_rs_{stamp}"));
-    let admin = sb_store::Db::connect(&admin_url).await.unwrap();
-    for n in [&src_name, &dst_name] {
-        admin
-            .execute_admin(&format!("create database {n}"))
-            .await
-            .unwrap();
-    }
-    admin.close().await;
-    // Left for the test run's clean-up, as the testkit's databases are.
-    let src_url = sb_store::with_database_name(&admin_url, &src_name);
-    let dst_url = sb_store::with_database_name(&admin_url, &dst_name);
+    let dst_url = support::pg_database("rs").await.unwrap();
     let (src, dst, work) = (
         tempfile::tempdir().unwrap(),
         tempfile::tempdir().unwrap(),

@@ -17,6 +17,8 @@
 //! SWITCHBOARD_TEST_PG_URL is set. Bounded: every loop has a count and a deadline.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod support;
+
 use rand::{Rng, SeedableRng};
 use sb_pbxsim::{EventOrder, PbxSim, Scenario, ScenarioReport, ScenarioSpec, SimConfig};
 use serde_json::{json, Value};
@@ -28,7 +30,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_switchboard");
 /// Known customers (contacts with a phone); the other callers are new numbers.
 const CUSTOMERS: usize = 12;
 /// Calls in flight at once.
@@ -94,16 +95,8 @@ impl Instance {
     }
 
     fn command(&self) -> Command {
-        let mut c = Command::new(BIN);
-        // The server reads SWITCHBOARD_* as configuration: none of the test run's.
-        for (k, _) in std::env::vars() {
-            if k.starts_with("SWITCHBOARD_") {
-                c.env_remove(k);
-            }
-        }
-        c.current_dir(&self.dir)
-            .env("SWITCHBOARD_LOG_LEVEL", "warn")
-            .args(["--database-url", &self.db_url]);
+        let mut c = support::command(&self.dir, &self.db_url);
+        c.env("SWITCHBOARD_LOG_LEVEL", "warn");
         c
     }
 
@@ -147,23 +140,7 @@ impl Instance {
     }
 
     fn token(&self) -> String {
-        let out = self
-            .command()
-            .args(["token", "create", "--user", "admin@switchboard.local"])
-            .output()
-            .expect("run switchboard token create");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout)
-            .unwrap()
-            .lines()
-            .last()
-            .unwrap()
-            .trim()
-            .to_string()
+        support::token(&self.dir, &self.db_url)
     }
 }
 
@@ -865,29 +842,13 @@ async fn sqlite_loses_no_acknowledged_event_across_sigkills() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_loses_no_acknowledged_event_across_sigkills_and_dropped_connections() {
-    let Some(admin_url) = std::env::var("SWITCHBOARD_TEST_PG_URL")
-        .ok()
-        .filter(|s| !s.is_empty())
-    else {
+    if support::pg_admin_url().is_none() {
         return;
-    };
-    let stamp = format!(
-        "{:x}{:x}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos()
-    );
+    }
     crash_run("PostgreSQL", async |name: &str| {
-        let db_name = format!("sbtest_crash_{name}_{stamp}");
-        let admin = sb_store::Db::connect(&admin_url).await.unwrap();
-        admin
-            .execute_admin(&format!("create database {db_name}"))
+        support::pg_database(&format!("crash_{name}"))
             .await
-            .unwrap();
-        admin.close().await;
-        sb_store::with_database_name(&admin_url, &db_name)
+            .unwrap()
     })
     .await;
 }

@@ -4,85 +4,16 @@
 //! is set.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::collections::HashSet;
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+mod support;
 
-const BIN: &str = env!("CARGO_BIN_EXE_switchboard");
+use std::collections::HashSet;
+use std::path::Path;
+use support::{serve, token};
+
 /// Per node: tasks × requests × contacts per request (bounded load).
 const TASKS: usize = 4;
 const REQUESTS: usize = 15;
 const BATCH: usize = 50;
-
-/// A `switchboard serve` child on 127.0.0.1:0; killed when dropped.
-struct Node {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn command(dir: &Path, db_url: &str) -> Command {
-    let mut c = Command::new(BIN);
-    c.current_dir(dir).env_remove("SWITCHBOARD_CONFIG").args([
-        "--database-url",
-        db_url,
-        "--bind",
-        "127.0.0.1:0",
-    ]);
-    c
-}
-
-fn serve(dir: &Path, db_url: &str) -> Node {
-    let mut child = command(dir, db_url)
-        .args(["--log-format", "json", "serve"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start switchboard serve");
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Ok(v) = serde_json::from_str::<serde_json::Value>(&line) {
-                if let Some(url) = v["url"].as_str() {
-                    let _ = tx.send(url.to_string());
-                }
-            }
-        }
-    });
-    let url = rx
-        .recv_timeout(Duration::from_secs(60))
-        .expect("the server says where it listens");
-    Node { child, url }
-}
-
-fn token(dir: &Path, db_url: &str) -> String {
-    let out = command(dir, db_url)
-        .args(["token", "create", "--user", "admin@switchboard.local"])
-        .output()
-        .expect("run switchboard token create");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .last()
-        .unwrap()
-        .trim()
-        .to_string()
-}
 
 /// Creates TASKS × REQUESTS × BATCH contacts on `node`; returns their ids.
 async fn create_contacts(node: String, token: String, tag: &'static str) -> Vec<i64> {
@@ -172,33 +103,9 @@ async fn two_processes_on_sqlite_never_mint_the_same_id() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_processes_on_postgres_never_mint_the_same_id() {
-    let Some(admin_url) = std::env::var("SWITCHBOARD_TEST_PG_URL")
-        .ok()
-        .filter(|s| !s.is_empty())
-    else {
+    let Some(url) = support::pg_database("nodes").await else {
         return;
     };
-    let name = format!("sbtest_{}", uuid_like());
-    let admin = sb_store::Db::connect(&admin_url).await.unwrap();
-    admin
-        .execute_admin(&format!("create database {name}"))
-        .await
-        .unwrap();
-    let url = sb_store::with_database_name(&admin_url, &name);
     let dir = tempfile::tempdir().unwrap();
-    admin.close().await;
-    // Left for the test run's clean-up (as the testkit's databases are): dropping a
-    // database waits for a checkpoint, which took minutes while other tests ran.
     two_nodes_on(dir.path(), &url).await;
-}
-
-fn uuid_like() -> String {
-    format!(
-        "{:x}{:x}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    )
 }
