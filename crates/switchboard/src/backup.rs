@@ -282,6 +282,21 @@ fn append_recordings<W: Write>(
     Ok(out)
 }
 
+/// The recordings in `recordings_dir`, copied into the archive.
+fn recordings_part_local<W: Write>(
+    tar: &mut tar::Builder<W>,
+    config: &Config,
+    archive: &Path,
+) -> anyhow::Result<RecordingsPart> {
+    let dir = Path::new(&config.recordings_dir);
+    Ok(RecordingsPart {
+        place: format!("directory {}", dir.display()),
+        copied: true,
+        files: append_recordings(tar, dir, archive)?,
+        listed: Vec::new(),
+    })
+}
+
 fn recordings_part_s3(config: &Config, listed: Vec<String>) -> RecordingsPart {
     let place = config
         .recordings_s3
@@ -354,13 +369,7 @@ fn backup_sqlite(config: &Config, db: &Path, to: &Path) -> anyhow::Result<u64> {
     let recordings = if config.recordings_s3.is_some() {
         recordings_part_s3(config, sb_store::backup::sqlite_recording_paths(&snapshot)?)
     } else {
-        let dir = Path::new(&config.recordings_dir);
-        RecordingsPart {
-            place: format!("directory {}", dir.display()),
-            copied: true,
-            files: append_recordings(&mut tar, dir, &out.partial)?,
-            listed: Vec::new(),
-        }
+        recordings_part_local(&mut tar, config, &out.partial)?
     };
     append_manifest(
         &mut tar,
@@ -448,13 +457,7 @@ async fn backup_postgres(config: &Config, to: &Path) -> anyhow::Result<u64> {
             // The keys are in the dump; restore lists them from the restored database.
             recordings_part_s3(&config, Vec::new())
         } else {
-            let dir = Path::new(&config.recordings_dir);
-            RecordingsPart {
-                place: format!("directory {}", dir.display()),
-                copied: true,
-                files: append_recordings(&mut tar, dir, &out.partial)?,
-                listed: Vec::new(),
-            }
+            recordings_part_local(&mut tar, &config, &out.partial)?
         };
         append_manifest(
             &mut tar,
