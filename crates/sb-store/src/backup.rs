@@ -252,6 +252,67 @@ pub async fn pg_has_data(db: &crate::Db) -> Result<bool> {
     Ok(n > 0)
 }
 
+/// A fingerprint of each table's rows, whatever their order: equal exactly when the
+/// rows are (a hash of their text). For the tests that prove a refused request wrote
+/// nothing anywhere. Both backends, in one statement, so it is one moment of the database.
+pub async fn table_fingerprints(db: &crate::Db) -> Result<BTreeMap<String, String>> {
+    let mut c = db.conn().await?;
+    let pg = db.backend() == crate::Backend::Postgres;
+    let names: Vec<String> = if pg {
+        sqlx::query_scalar(
+            "select cast(table_name as text) from information_schema.tables \
+             where table_schema = current_schema() and table_type = 'BASE TABLE' order by 1",
+        )
+        .fetch_all(c.raw())
+        .await?
+    } else {
+        sqlx::query_scalar(
+            "select name from sqlite_master where type = 'table' \
+             and name not like 'sqlite_%' order by 1",
+        )
+        .fetch_all(c.raw())
+        .await?
+    };
+    let mut parts = Vec::new();
+    for t in &names {
+        let row = if pg {
+            "cast(r as text)".to_string()
+        } else {
+            let cols: Vec<String> =
+                sqlx::query_scalar(&format!("select name from pragma_table_info('{t}')"))
+                    .fetch_all(c.raw())
+                    .await?;
+            cols.iter()
+                .map(|c| format!("quote(\"{c}\")"))
+                .collect::<Vec<_>>()
+                .join(" || ',' || ")
+        };
+        parts.push(format!(
+            "select '{t}' as t, count(*) as n, coalesce({agg}, '') as rows from \
+             (select {row} as x from \"{t}\" r order by 1) s",
+            agg = if pg {
+                "string_agg(x, chr(10) order by x)"
+            } else {
+                "group_concat(x, char(10))"
+            }
+        ));
+    }
+    let mut out = BTreeMap::new();
+    if parts.is_empty() {
+        return Ok(out);
+    }
+    let rows: Vec<(String, i64, String)> = sqlx::query_as(&parts.join(" union all "))
+        .fetch_all(c.raw())
+        .await?;
+    for (t, n, text) in rows {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        text.hash(&mut h);
+        out.insert(t, format!("{n} rows, {:016x}", h.finish()));
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -18,14 +18,24 @@ impl TestApp {
     /// and points the simulator's webhooks at the app. Keep the result alive as long
     /// as calls should flow.
     pub async fn install_simulator(&self) -> Pbx {
+        let token = self.admin_token.clone();
+        self.install_simulator_as(&token, self.admin.user.id.0)
+            .await
+    }
+
+    /// [`TestApp::install_simulator`] by the admin whose API token is `token`, in their
+    /// account, extension 101 bound to `user_id`.
+    pub async fn install_simulator_as(&self, token: &str, user_id: i64) -> Pbx {
         let cfg = SimConfig::default();
         let sim = PbxSim::start(cfg.clone(), "127.0.0.1:0".parse().unwrap())
             .await
             .unwrap();
         let r = self
-            .post(
+            .call(
+                Method::POST,
                 "/api/v4/telephony/integrations",
-                json!({"key": cfg.key, "secret": cfg.secret, "base_url": sim.base_url(), "name": "Office PBX"}),
+                Some(token),
+                Some(json!({"key": cfg.key, "secret": cfg.secret, "base_url": sim.base_url(), "name": "Office PBX"})),
             )
             .await;
         assert_eq!(r.status(), 201, "install");
@@ -36,8 +46,8 @@ impl TestApp {
             .call(
                 Method::PUT,
                 &format!("/api/v4/telephony/integrations/{integration}/extensions/101"),
-                Some(&self.admin_token.clone()),
-                Some(json!({"user_id": self.admin.user.id.0})),
+                Some(token),
+                Some(json!({"user_id": user_id})),
             )
             .await;
         assert_eq!(r.status(), 200, "bind extension");

@@ -60,6 +60,53 @@ async fn fallback(
     error::not_found().await.into_response()
 }
 
+/// Every route of a router as (method, path template), HEAD left out (a GET answers it),
+/// sorted. Read from the router itself (axum keeps no public list of its routes, so this
+/// reads the route ids, paths and `Allow` values of its debug form; a unit test below
+/// pins that form), for the tests that must cover every route: a route added without a
+/// row in the rights matrix fails it.
+pub fn route_table(router: &Router) -> Vec<(String, String)> {
+    let text = format!("{router:?}");
+    // Only the routes proper: the fallback router's catch-alls come after this.
+    let text = text.split(", fallback_router:").next().unwrap_or_default();
+    let (routes, paths) = text
+        .split_once("node: Node { paths: {")
+        .unwrap_or((text, ""));
+    let mut allow = std::collections::HashMap::new();
+    for part in routes.split("RouteId(").skip(1) {
+        let Some((id, rest)) = part.split_once("): MethodRouter(") else {
+            continue;
+        };
+        let methods = rest
+            .split_once("allow_header: Bytes(b\"")
+            .and_then(|(_, m)| m.split_once('"'))
+            .map(|(m, _)| m)
+            .unwrap_or_default();
+        allow.insert(id.to_string(), methods.to_string());
+    }
+    let mut table = Vec::new();
+    for part in paths.split("RouteId(").skip(1) {
+        let Some((id, rest)) = part.split_once("): \"") else {
+            continue;
+        };
+        let Some((path, _)) = rest.split_once('"') else {
+            continue;
+        };
+        for m in allow
+            .get(id)
+            .map(String::as_str)
+            .unwrap_or_default()
+            .split(',')
+        {
+            if !m.is_empty() && m != "HEAD" {
+                table.push((m.to_string(), path.to_string()));
+            }
+        }
+    }
+    table.sort();
+    table
+}
+
 /// The whole application router.
 pub fn router(state: AppState) -> Router {
     let metrics = state.metrics.clone();
@@ -113,6 +160,35 @@ pub fn router(state: AppState) -> Router {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_route_table_lists_every_method_of_every_route_and_no_fallback() {
+        use axum::routing::{delete, get, post};
+        async fn h() {}
+        let layered: axum::Router =
+            axum::Router::new()
+                .route("/b", post(h))
+                .layer(axum::middleware::from_fn(
+                    |r, n: axum::middleware::Next| async move { n.run(r).await },
+                ));
+        let r = axum::Router::new()
+            .route("/a/{id}", get(h).post(h).patch(h))
+            .route("/c", delete(h))
+            .merge(layered)
+            .fallback(h);
+        let t = super::route_table(&r);
+        let t: Vec<(&str, &str)> = t.iter().map(|(m, p)| (m.as_str(), p.as_str())).collect();
+        assert_eq!(
+            t,
+            [
+                ("DELETE", "/c"),
+                ("GET", "/a/{id}"),
+                ("PATCH", "/a/{id}"),
+                ("POST", "/a/{id}"),
+                ("POST", "/b"),
+            ]
+        );
+    }
+
     #[test]
     fn unmatched_paths_are_logged_without_their_long_segments() {
         assert_eq!(

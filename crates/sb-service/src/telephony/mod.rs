@@ -456,7 +456,9 @@ pub async fn blacklist_add(
     Ok(e)
 }
 
+/// Removing a number is the admins' (anyone may add one from a card, P10).
 pub async fn blacklist_remove(ctx: &Ctx, actor: &Actor, id: i64) -> Result<(), ServiceError> {
+    actor.require_admin()?;
     let mut tx = ctx.db.begin().await?;
     blacklist::get(&mut tx, actor.account.id, id)
         .await?
@@ -473,6 +475,7 @@ pub async fn blacklist_list(
     limit: i64,
     offset: i64,
 ) -> Result<Vec<BlacklistEntry>, ServiceError> {
+    actor.require_admin()?;
     let mut c = ctx.db.conn().await?;
     Ok(blacklist::list(&mut c, actor.account.id, limit, offset).await?)
 }

@@ -14,6 +14,7 @@ mod incoming;
 mod kommo_compat;
 mod leads;
 mod links;
+mod matrix;
 mod notes;
 mod openapi;
 mod ops;

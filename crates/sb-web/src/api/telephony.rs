@@ -311,7 +311,7 @@ async fn dial(Api { st, actor, .. }: Api, JsonBody(body): JsonBody) -> ApiResult
 }
 
 async fn recording(Api { st, actor, .. }: Api, ApiPath(id): ApiPath<i64>) -> ApiResult<Response> {
-    let (bytes, ct) = telephony::work::recording(&st.ctx, actor.account.id, CallId(id)).await?;
+    let (bytes, ct) = telephony::work::recording_for(&st.ctx, &actor, CallId(id)).await?;
     Ok((
         [
             (header::CONTENT_TYPE, ct),
