@@ -166,6 +166,7 @@ async fn serve(
         .max_header_size(limits.max_header_bytes);
     let max = limits.max_connections;
     let places = Arc::new(Semaphore::new(max));
+    let telling = Arc::new(Semaphore::new(64));
     let (close_tx, close_rx) = tokio::sync::watch::channel(false);
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
@@ -183,7 +184,13 @@ async fn serve(
             () = &mut shutdown => break,
         };
         let Ok(place) = places.clone().try_acquire_owned() else {
-            tokio::spawn(turn_away(stream, max));
+            // A few are told why; past those, a flood is simply closed.
+            if let Ok(telling) = telling.clone().try_acquire_owned() {
+                tokio::spawn(async move {
+                    turn_away(stream, max).await;
+                    drop(telling);
+                });
+            }
             continue;
         };
         let router = router.clone();
@@ -221,9 +228,17 @@ async fn serve(
 /// The answer to a connection past `max_connections`: 503, then closed.
 async fn turn_away(mut stream: tokio::net::TcpStream, max: usize) {
     use tokio::io::AsyncWriteExt;
-    tracing::warn!(
-        "{max} connections are open, the limit (limits.max_connections): turned one away"
-    );
+    // Said at most once a second, however many are turned away.
+    static SAID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let second = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    if SAID.swap(second, std::sync::atomic::Ordering::Relaxed) != second {
+        tracing::warn!(
+            "{max} connections are open, the limit (limits.max_connections): turning new ones away"
+        );
+    }
     let body = format!(
         "{{\"title\":\"Service Unavailable\",\"type\":\"https://httpstatus.es/503\",\"status\":503,\"detail\":\"The server has {max} connections open, its limit; try again shortly\"}}"
     );
