@@ -948,6 +948,12 @@ fn operation(o: &Operation) -> utoipa::openapi::path::Operation {
     if r.body.is_some() {
         b = b.response("413", problem_response("The request body is too large"));
     }
+    if r.content_type == "text/event-stream" {
+        b = b.response(
+            "429",
+            problem_response("Too many live connections for this user"),
+        );
+    }
     b = b.response(
         "414",
         problem_response("The address (path and query) is too long"),

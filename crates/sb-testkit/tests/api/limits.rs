@@ -1,9 +1,9 @@
 //! Resource limits: an oversized body, a too-big batch, a too-long address or search, an
-//! oversized header and one live socket too many each get a clear error; connections
-//! past the cap are turned away; and under a bounded abuse run on loopback (slow clients
-//! dribbling their headers, oversized requests) `/health` answers every time while the
-//! server closes the slow connections itself. Small limits keep it fast; no timing is
-//! asserted (the timeouts below only guard against a hang).
+//! oversized header and one live connection too many (socket or event stream) each get
+//! a clear error; connections past the cap are turned away; and under a bounded abuse
+//! run on loopback (slow clients dribbling their headers, oversized requests) `/health`
+//! answers every time while the server closes the slow connections itself. Small limits
+//! keep it fast; no timing is asserted (the timeouts below only guard against a hang).
 
 use sb_testkit::ui::Browser;
 use sb_testkit::{json, spawn_apps_with, TestApp};
@@ -208,7 +208,7 @@ async fn live(
 }
 
 #[tokio::test]
-async fn one_live_socket_too_many_is_refused_and_a_closed_one_frees_its_place() {
+async fn one_live_connection_too_many_socket_or_event_stream_is_429_and_a_closed_one_frees_its_place() {
     for app in spawn_apps_with(small).await {
         let b = Browser::admin(&app).await;
         let user = app.admin.user.id.0;
@@ -227,6 +227,17 @@ async fn one_live_socket_too_many_is_refused_and_a_closed_one_frees_its_place() 
         assert!(
             reason.contains("Too many live connections for this user"),
             "{reason}"
+        );
+        // The API's event stream counts among the same live connections.
+        let r = app.get("/api/v4/calls/live").await;
+        assert_eq!(r.status(), 429);
+        let v = json(r).await;
+        assert!(
+            v["detail"]
+                .as_str()
+                .unwrap()
+                .contains("Too many live connections for this user"),
+            "{v}"
         );
         // Another user has places of their own.
         sb_testkit::ui::manager(&app, "Agent", sb_domain::Rights::manager_default(), "en").await;
@@ -249,6 +260,22 @@ async fn one_live_socket_too_many_is_refused_and_a_closed_one_frees_its_place() 
         let again = live(&app, &b)
             .await
             .expect("the freed place takes a socket");
+        // An event stream's place is given back when its client goes away.
+        drop(open.pop());
+        let freed = async {
+            loop {
+                let r = app.get("/api/v4/calls/live").await;
+                if r.status() == 200 {
+                    return r;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        };
+        let stream = tokio::time::timeout(HANG, freed)
+            .await
+            .expect("a place for the event stream");
+        assert_eq!(app.state.sockets.of(user), SOCKETS_PER_USER);
+        drop(stream);
         // A socket dropped without a goodbye frees its place too.
         drop(again);
         drop(open);

@@ -1,6 +1,7 @@
 //! Request limits: the address's length and a declared body size are checked before any
 //! route runs (414 / 413, in problem+json for the API and webhooks, a page for a
-//! browser), and live sockets are counted per user and in all (429 past the cap).
+//! browser), and live connections (the browser's sockets, the API's event streams) are
+//! counted per user and in all (429 past the cap).
 //! Bodies sent without a length are cut at the limit where they are read
 //! ([`crate::extract::read_limited`], the UI's form guard). Header size, the time to
 //! send the headers and the number of connections are bounded by the server itself
@@ -139,7 +140,7 @@ impl Full {
     pub fn reason(self) -> String {
         match self {
             Full::User(n) => format!(
-                "Too many live connections for this user: {n} are open already (the limit); close a tab or window of Switchboard and reload"
+                "Too many live connections for this user: {n} are open already (the limit); close one (a browser tab of Switchboard, an event stream) and try again"
             ),
             Full::Server(n) => format!(
                 "The server has {n} live connections open, its limit; try again in a minute"
