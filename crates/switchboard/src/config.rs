@@ -68,10 +68,11 @@ pub struct LimitsConfig {
     /// Connections served at once; one more is answered 503 and closed (file
     /// descriptors are never exhausted). Live sockets are counted apart. Default 4096.
     pub max_connections: usize,
-    /// Live sockets (`/live`, the browser's call pop-ups) one user may have open at once:
-    /// the next is answered 429. Default 16.
+    /// Live connections one user may have open at once (the browser's `/live` sockets
+    /// and the API's `/api/v4/calls/live` event streams): the next is answered 429.
+    /// Default 16.
     pub sockets_per_user: usize,
-    /// Live sockets this server keeps open in all. Default 4096.
+    /// Live connections this server keeps open in all. Default 4096.
     pub max_sockets: usize,
 }
 
@@ -287,8 +288,8 @@ fn toml_of(c: &Config) -> String {
          max_header_bytes = {}        # request line and headers: 431\n\
          header_timeout_secs = {}        # to send the headers (also between kept-alive requests), then closed\n\
          max_connections = {}          # at once; one more gets 503\n\
-         sockets_per_user = {}          # live sockets (/live) per user; one more gets 429\n\
-         max_sockets = {}              # live sockets in all\n\n",
+         sockets_per_user = {}          # live connections (sockets, event streams) per user; one more gets 429\n\
+         max_sockets = {}              # live connections in all\n\n",
         l.max_body_bytes,
         l.max_uri_bytes,
         l.max_header_bytes,
