@@ -208,7 +208,7 @@ async fn live(
 }
 
 #[tokio::test]
-async fn one_live_connection_too_many_socket_or_event_stream_is_429_and_a_closed_one_frees_its_place() {
+async fn one_live_connection_too_many_is_429_and_a_closed_one_frees_its_place() {
     for app in spawn_apps_with(small).await {
         let b = Browser::admin(&app).await;
         let user = app.admin.user.id.0;
