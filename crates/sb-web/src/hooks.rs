@@ -45,7 +45,11 @@ async fn hook(
         .map(str::to_string);
     let body = match read_limited(req, HOOK_BODY_LIMIT).await {
         Ok(b) => b,
-        Err(_) => return (StatusCode::PAYLOAD_TOO_LARGE, "body too large").into_response(),
+        Err(_) => {
+            let text =
+                format!("The webhook's body is larger than the limit of {HOOK_BODY_LIMIT} bytes");
+            return (StatusCode::PAYLOAD_TOO_LARGE, text).into_response();
+        }
     };
     let inbound = InboundRequest {
         method: &method,

@@ -948,6 +948,23 @@ fn operation(o: &Operation) -> utoipa::openapi::path::Operation {
     if r.body.is_some() {
         b = b.response("413", problem_response("The request body is too large"));
     }
+    if r.content_type == "text/event-stream" {
+        b = b.response(
+            "429",
+            problem_response("Too many live connections for this user"),
+        );
+    }
+    b = b.response(
+        "414",
+        problem_response("The address (path and query) is too long"),
+    );
+    // Answered by the server itself, before any route: no body.
+    b = b.response(
+        "431",
+        ResponseBuilder::new()
+            .description("The request's headers are too large")
+            .build(),
+    );
     b = b.response("500", problem_response("Internal error"));
     if r.tag == "telephony" {
         b = b.response(
@@ -1056,7 +1073,7 @@ mod tests {
         // API errors are listed one by one: an unlisted status is a finding
         let r = &doc["paths"]["/api/v4/leads/{id}"]["patch"]["responses"];
         assert!(r.get("default").is_none());
-        for s in ["400", "401", "403", "404", "409", "413", "500"] {
+        for s in ["400", "401", "403", "404", "409", "413", "414", "500"] {
             assert_eq!(
                 r[s]["content"][PROBLEM]["schema"]["$ref"], "#/components/schemas/Problem",
                 "{s}"

@@ -26,7 +26,39 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
                 k.replace('\0', "%00")
             )));
         }
+        bounded(&pairs)?;
         Ok(Params(pairs))
+    }
+}
+
+/// The search text and the filter lists are bounded: a longer `query` or a list of more
+/// values than a batch holds is a 400 that says so.
+fn bounded(pairs: &[(String, String)]) -> Result<(), ApiError> {
+    use crate::state::limits::{MAX_LIST_VALUES, MAX_QUERY_CHARS};
+    let mut counts: std::collections::HashMap<&str, usize> = Default::default();
+    for (k, v) in pairs {
+        if k == "query" {
+            let n = v.chars().count();
+            if n > MAX_QUERY_CHARS {
+                return Err(ApiError::bad_request(format!(
+                    "query holds at most {MAX_QUERY_CHARS} characters, this one has {n}"
+                )));
+            }
+            continue;
+        }
+        // `filter[id][]`, `filter[id][3]` and `filter[id]` are one list.
+        let base = match k.strip_suffix(']').and_then(|r| r.rsplit_once('[')) {
+            Some((b, i)) if i.chars().all(|c| c.is_ascii_digit()) && !b.is_empty() => b,
+            _ => k.as_str(),
+        };
+        let n = v.split(',').filter(|s| !s.trim().is_empty()).count();
+        *counts.entry(base).or_insert(0) += n;
+    }
+    match counts.into_iter().find(|(_, n)| *n > MAX_LIST_VALUES) {
+        Some((base, n)) => Err(ApiError::bad_request(format!(
+            "{base} holds at most {MAX_LIST_VALUES} values, this one has {n}"
+        ))),
+        None => Ok(()),
     }
 }
 

@@ -1,4 +1,8 @@
+/// The request limits, part of the state every route sees.
+pub mod limits;
+
 use crate::metrics::Metrics;
+use limits::{Limits, Sockets};
 use sb_service::Ctx;
 use std::sync::Arc;
 
@@ -8,8 +12,10 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// When set (e.g. `https://crm.example.com`), links use it instead of the request's Host.
     pub public_url: Option<String>,
-    /// Largest accepted request body, in bytes.
-    pub body_limit: usize,
+    /// Request body, address and live socket limits.
+    pub limits: Limits,
+    /// The live sockets open (counted against `limits`).
+    pub sockets: Arc<Sockets>,
     /// Session cookies are `Secure` even when the public URL is not HTTPS (a TLS proxy
     /// that does not say so).
     pub secure_cookies: bool,
@@ -21,7 +27,8 @@ impl AppState {
             ctx,
             metrics: Arc::new(Metrics::new()),
             public_url,
-            body_limit: 2 * 1024 * 1024,
+            limits: Limits::default(),
+            sockets: Arc::new(Sockets::default()),
             secure_cookies: false,
         }
     }

@@ -44,6 +44,84 @@ pub struct Config {
     pub job_workers: Option<usize>,
     /// The account created on first start.
     pub account: AccountConfig,
+    /// Bounds on what one client may send or hold open.
+    #[serde(default)]
+    pub limits: LimitsConfig,
+}
+
+/// What one client may send or hold open; past each, a clear error (and the server goes on
+/// answering everyone else, health checks included).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsConfig {
+    /// Largest request body, in bytes: 413 past it. Default 2 MiB.
+    pub max_body_bytes: usize,
+    /// Longest request address (path and query), in bytes: 414 past it. Default 8 KiB.
+    pub max_uri_bytes: usize,
+    /// Largest request head (request line and headers), in bytes: 431 past it, and the
+    /// connection is closed. Default 16 KiB.
+    pub max_header_bytes: usize,
+    /// Seconds a client has to send a request's headers, on a new connection and between
+    /// the requests of a kept-alive one; then the connection is closed (slow clients and
+    /// idle connections do not hold places). Default 10.
+    pub header_timeout_secs: u64,
+    /// Connections served at once; one more is answered 503 and closed (file
+    /// descriptors are never exhausted). Live sockets are counted apart. Default 4096.
+    pub max_connections: usize,
+    /// Live connections one user may have open at once (the browser's `/live` sockets
+    /// and the API's `/api/v4/calls/live` event streams): the next is answered 429.
+    /// Default 16.
+    pub sockets_per_user: usize,
+    /// Live connections this server keeps open in all. Default 4096.
+    pub max_sockets: usize,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        let web = sb_web::state::limits::Limits::default();
+        LimitsConfig {
+            max_body_bytes: web.body_bytes,
+            max_uri_bytes: web.uri_bytes,
+            max_header_bytes: 16 * 1024,
+            header_timeout_secs: 10,
+            max_connections: 4096,
+            sockets_per_user: web.sockets_per_user,
+            max_sockets: web.sockets_total,
+        }
+    }
+}
+
+impl LimitsConfig {
+    /// The limits the routes apply.
+    pub fn web(&self) -> sb_web::state::limits::Limits {
+        sb_web::state::limits::Limits {
+            body_bytes: self.max_body_bytes,
+            uri_bytes: self.max_uri_bytes,
+            sockets_per_user: self.sockets_per_user,
+            sockets_total: self.max_sockets,
+        }
+    }
+
+    fn check(&self) -> anyhow::Result<()> {
+        for (key, v) in [
+            ("max_body_bytes", self.max_body_bytes),
+            ("max_uri_bytes", self.max_uri_bytes),
+            ("max_header_bytes", self.max_header_bytes),
+            ("header_timeout_secs", self.header_timeout_secs as usize),
+            ("max_connections", self.max_connections),
+            ("sockets_per_user", self.sockets_per_user),
+            ("max_sockets", self.max_sockets),
+        ] {
+            if v == 0 {
+                anyhow::bail!("limits.{key} must be at least 1");
+            }
+        }
+        // A semaphore holds at most this many.
+        if self.max_connections > u32::MAX as usize >> 3 {
+            anyhow::bail!("limits.max_connections is too large");
+        }
+        Ok(())
+    }
 }
 
 /// A configured key: kept out of debug prints, and out of serialization by the field's
@@ -105,6 +183,7 @@ impl Default for Config {
                 admin_name: "Admin".into(),
                 admin_email: "admin@switchboard.local".into(),
             },
+            limits: LimitsConfig::default(),
         }
     }
 }
@@ -137,7 +216,16 @@ const KNOWN_ENV: &[&str] = &[
     "RECORDINGS_S3__SECRET_ACCESS_KEY",
     "SECRET_KEY",
     "SECRET_KEY_FILE",
+    "SECURE_COOKIES",
     "WORKERS",
+    "JOB_WORKERS",
+    "LIMITS__MAX_BODY_BYTES",
+    "LIMITS__MAX_URI_BYTES",
+    "LIMITS__MAX_HEADER_BYTES",
+    "LIMITS__HEADER_TIMEOUT_SECS",
+    "LIMITS__MAX_CONNECTIONS",
+    "LIMITS__SOCKETS_PER_USER",
+    "LIMITS__MAX_SOCKETS",
     "ACCOUNT__NAME",
     "ACCOUNT__SUBDOMAIN",
     "ACCOUNT__COUNTRY",
@@ -174,6 +262,7 @@ impl Config {
             .filter(|k| !KNOWN_ENV.contains(&k.as_str()) && !NOT_KEYS.contains(&k.as_str()))
             .map(|k| format!("unknown environment variable SWITCHBOARD_{k} is ignored"))
             .collect();
+        cfg.limits.check()?;
         if !matches!(cfg.log_format.as_str(), "pretty" | "json") {
             anyhow::bail!(
                 "log_format must be pretty or json, got {:?}",
@@ -190,6 +279,25 @@ impl Config {
 
 fn toml_of(c: &Config) -> String {
     let a = &c.account;
+    let l = &c.limits;
+    let limits = format!(
+        "# What one client may send or hold open (past each: a clear 4xx/503, and the server goes on answering).\n\
+         [limits]\n\
+         max_body_bytes = {}        # request body: 413 past it\n\
+         max_uri_bytes = {}            # path and query: 414\n\
+         max_header_bytes = {}        # request line and headers: 431\n\
+         header_timeout_secs = {}        # to send the headers (also between kept-alive requests), then closed\n\
+         max_connections = {}          # at once; one more gets 503\n\
+         sockets_per_user = {}          # live connections (sockets, event streams) per user; one more gets 429\n\
+         max_sockets = {}              # live connections in all\n\n",
+        l.max_body_bytes,
+        l.max_uri_bytes,
+        l.max_header_bytes,
+        l.header_timeout_secs,
+        l.max_connections,
+        l.sockets_per_user,
+        l.max_sockets
+    );
     format!(
         "# Switchboard configuration. Every key can also be set as SWITCHBOARD_<KEY> (nested: SWITCHBOARD_ACCOUNT__COUNTRY).\n\
          database_url = {:?}\nbind = {:?}\n# public_url = \"https://crm.example.com\"\nsecure_cookies = {}\nlog_format = {:?}\nlog_level = {:?}\nrecordings_dir = {:?}\nworkers = {}\n# job_workers = 1                # default: 1 on SQLite, 4 on PostgreSQL\n\n\
@@ -200,7 +308,7 @@ fn toml_of(c: &Config) -> String {
          # Keep call recordings in S3-compatible storage instead of recordings_dir:\n\
          # [recordings_s3]\n# bucket = \"call-recordings\"\n# prefix = \"switchboard\"\n# endpoint = \"https://s3.example.com\"   # empty: AWS\n\
          # region = \"eu-west-1\"\n# access_key_id = \"...\"                      # empty: the AWS_* environment variables\n# secret_access_key = \"...\"\n\n\
-         # The account created on first start.\n[account]\nname = {:?}\nsubdomain = {:?}\ncountry = {:?}\ncurrency = {:?}\ntimezone = {:?}\nadmin_name = {:?}\nadmin_email = {:?}\n",
+         {limits}# The account created on first start.\n[account]\nname = {:?}\nsubdomain = {:?}\ncountry = {:?}\ncurrency = {:?}\ntimezone = {:?}\nadmin_name = {:?}\nadmin_email = {:?}\n",
         c.database_url, c.bind, c.secure_cookies, c.log_format, c.log_level, c.recordings_dir, c.workers, c.secret_key_file, a.name, a.subdomain, a.country, a.currency, a.timezone, a.admin_name, a.admin_email
     )
 }
@@ -235,6 +343,51 @@ mod tests {
         assert!(!format!("{c:?}").contains("very-secret"));
         let typo = load("[recordings_s3]\nbuckett = \"calls\"\n").unwrap_err();
         assert!(typo.to_string().contains("buckett"), "{typo}");
+    }
+
+    #[test]
+    fn every_key_is_known_as_an_environment_variable() {
+        fn walk(prefix: &str, v: &serde_json::Value, out: &mut Vec<String>) {
+            if let serde_json::Value::Object(o) = v {
+                for (k, v) in o {
+                    let key = format!("{prefix}{}", k.to_ascii_uppercase());
+                    match v {
+                        serde_json::Value::Object(_) => walk(&format!("{key}__"), v, out),
+                        _ => out.push(key),
+                    }
+                }
+            }
+        }
+        let mut keys = Vec::new();
+        walk(
+            "",
+            &serde_json::to_value(Config::default()).unwrap(),
+            &mut keys,
+        );
+        let unknown: Vec<_> = keys
+            .iter()
+            .filter(|k| !KNOWN_ENV.contains(&k.as_str()))
+            .collect();
+        assert!(unknown.is_empty(), "not in KNOWN_ENV: {unknown:?}");
+        assert!(keys.contains(&"LIMITS__MAX_CONNECTIONS".to_string()));
+    }
+
+    #[test]
+    fn limits_are_read_checked_and_their_typos_refused() {
+        let c = load("[limits]\nmax_connections = 100\nsockets_per_user = 2\n").unwrap();
+        assert_eq!(c.limits.max_connections, 100);
+        assert_eq!(c.limits.web().sockets_per_user, 2);
+        assert_eq!(
+            c.limits.max_body_bytes,
+            LimitsConfig::default().max_body_bytes
+        );
+        let typo = load("[limits]\nmax_conections = 100\n").unwrap_err();
+        assert!(typo.to_string().contains("max_conections"), "{typo}");
+        let zero = load("[limits]\nheader_timeout_secs = 0\n").unwrap_err();
+        assert!(
+            zero.to_string().contains("limits.header_timeout_secs"),
+            "{zero}"
+        );
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! Startup: database and migrations, first-start bootstrap, bind, serve until shutdown.
 
-use crate::config::Config;
+use crate::config::{Config, LimitsConfig};
 use anyhow::Context;
+use axum::extract::ConnectInfo;
+use hyper::body::Incoming;
 use sb_service::accounts::{FirstLogin, NewAccount};
 use sb_service::crypto::SecretKey;
 use sb_service::recordings::Recordings;
@@ -10,7 +12,10 @@ use sb_service::{Clock, Ctx, SystemClock};
 use sb_web::AppState;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tower::ServiceExt;
 
 pub struct App {
     pub addr: SocketAddr,
@@ -19,6 +24,7 @@ pub struct App {
     pub state: AppState,
     pub first_login: Option<FirstLogin>,
     listener: TcpListener,
+    limits: LimitsConfig,
 }
 
 impl App {
@@ -96,7 +102,9 @@ impl App {
         let addr = listener.local_addr()?;
         let mut state = AppState::new(ctx, config.public_url.clone());
         state.secure_cookies = config.secure_cookies;
+        state.limits = config.limits.web();
         Ok(App {
+            limits: config.limits.clone(),
             addr,
             workers: config.workers,
             job_workers: config.job_workers,
@@ -115,7 +123,7 @@ impl App {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let router = sb_web::router(self.state.clone());
+        let router = sb_web::state::limits::apply(sb_web::router(self.state.clone()), &self.state);
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let ctx = &self.state.ctx;
         let count = self
@@ -125,12 +133,7 @@ impl App {
             true => sb_service::jobs::spawn_workers(ctx, count, &stop_rx),
             false => Vec::new(),
         };
-        axum::serve(
-            self.listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await?;
+        serve(self.listener, router, &self.limits, shutdown).await;
         // Drain: each worker finishes the job in hand and gives back the rest of its
         // batch, which the next start runs at once; unfinished jobs stay queued.
         let _ = stop_tx.send(true);
@@ -142,6 +145,112 @@ impl App {
         self.state.ctx.db.close().await;
         Ok(())
     }
+}
+
+/// Serves HTTP/1.1 (with upgrades, for the live sockets) until `shutdown` resolves, then
+/// lets the requests in flight finish. A client has `header_timeout_secs` to send a
+/// request's headers, on a new connection and between the requests of a kept-alive one,
+/// after which its connection is closed; a head larger than `max_header_bytes` is
+/// answered 431. At most `max_connections` are served at once: one more is answered 503
+/// and closed, so that file descriptors are never exhausted.
+async fn serve(
+    listener: TcpListener,
+    router: axum::Router,
+    limits: &LimitsConfig,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(Duration::from_secs(limits.header_timeout_secs))
+        .max_header_size(limits.max_header_bytes);
+    let max = limits.max_connections;
+    let places = Arc::new(Semaphore::new(max));
+    let telling = Arc::new(Semaphore::new(64));
+    let (close_tx, close_rx) = tokio::sync::watch::channel(false);
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(c) => c,
+                Err(e) => {
+                    // Out of file descriptors, or the peer gave up during the handshake:
+                    // the listener stays usable, so wait a little and go on.
+                    tracing::warn!(error = %e, "accepting a connection");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let Ok(place) = places.clone().try_acquire_owned() else {
+            // A few are told why; past those, a flood is simply closed.
+            if let Ok(telling) = telling.clone().try_acquire_owned() {
+                tokio::spawn(async move {
+                    turn_away(stream, max).await;
+                    drop(telling);
+                });
+            }
+            continue;
+        };
+        let router = router.clone();
+        let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
+            req.extensions_mut().insert(ConnectInfo(peer));
+            router.clone().oneshot(req)
+        });
+        let http = http.clone();
+        let mut close = close_rx.clone();
+        tokio::spawn(async move {
+            let conn = http
+                .serve_connection(TokioIo::new(stream), service)
+                .with_upgrades();
+            let mut conn = std::pin::pin!(conn);
+            let done = tokio::select! {
+                r = conn.as_mut() => r,
+                _ = close.changed() => {
+                    conn.as_mut().graceful_shutdown();
+                    conn.await
+                }
+            };
+            if let Err(e) = done {
+                // A slow or oversized head, a client gone: nothing to answer any more.
+                tracing::debug!(error = %e, "connection ended");
+            }
+            drop(place);
+        });
+    }
+    drop(listener);
+    let _ = close_tx.send(true);
+    // Every connection gives its place back when it ends.
+    let _ = places.acquire_many(max as u32).await;
+}
+
+/// The answer to a connection past `max_connections`: 503, then closed.
+async fn turn_away(mut stream: tokio::net::TcpStream, max: usize) {
+    use tokio::io::AsyncWriteExt;
+    // Said at most once a second, however many are turned away.
+    static SAID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let second = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    if SAID.swap(second, std::sync::atomic::Ordering::Relaxed) != second {
+        tracing::warn!(
+            "{max} connections are open, the limit (limits.max_connections): turning new ones away"
+        );
+    }
+    let body = format!(
+        "{{\"title\":\"Service Unavailable\",\"type\":\"https://httpstatus.es/503\",\"status\":503,\"detail\":\"The server has {max} connections open, its limit; try again shortly\"}}"
+    );
+    let answer = format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/problem+json\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let write = async {
+        let _ = stream.write_all(answer.as_bytes()).await;
+        let _ = stream.shutdown().await;
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(1), write).await;
 }
 
 /// The key that seals secrets at rest: `secret_key` when configured, else the one kept in

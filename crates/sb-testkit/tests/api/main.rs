@@ -13,6 +13,7 @@ mod events;
 mod incoming;
 mod kommo_compat;
 mod leads;
+mod limits;
 mod links;
 mod matrix;
 mod notes;

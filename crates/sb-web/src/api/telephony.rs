@@ -326,39 +326,56 @@ async fn recording(Api { st, actor, .. }: Api, ApiPath(id): ApiPath<i64>) -> Api
 /// A call rings once per stream (the PBX may ring several extensions in turn: each
 /// one's user gets their own `ringing`, a stream that told of the call already does
 /// not tell it again).
-async fn live(Api { st, actor, .. }: Api) -> impl IntoResponse {
+///
+/// A user has a bounded number of live connections (these streams and the browser's
+/// sockets together): one more is a 429 with the reason; a stream's place is given back
+/// when it ends, however it ends.
+async fn live(Api { st, actor, .. }: Api) -> ApiResult<Response> {
+    let slot = st
+        .sockets
+        .take(actor.user.id.0, &st.limits)
+        .map_err(|full| {
+            let mut e = ApiError::new(StatusCode::TOO_MANY_REQUESTS, full.reason());
+            e.retry_after = Some(60);
+            e
+        })?;
     let rx = st.ctx.hub.subscribe(actor.account.id);
     let me = actor.user.id;
     let admin = actor.is_admin();
     let rung = std::collections::HashSet::<i64>::new();
-    let stream = futures_util::stream::unfold((rx, rung), move |(mut rx, mut rung)| async move {
-        loop {
-            match rx.recv().await {
-                Ok(ev) if admin || ev.is_for(me) => {
-                    if let Some(id) = ev.call_id {
-                        match ev.kind.as_str() {
-                            "ringing" if !rung.insert(id) => continue,
-                            "ended" => {
-                                rung.remove(&id);
+    let stream = futures_util::stream::unfold(
+        (rx, rung, slot),
+        move |(mut rx, mut rung, slot)| async move {
+            loop {
+                match rx.recv().await {
+                    Ok(ev) if admin || ev.is_for(me) => {
+                        if let Some(id) = ev.call_id {
+                            match ev.kind.as_str() {
+                                "ringing" if !rung.insert(id) => continue,
+                                "ended" => {
+                                    rung.remove(&id);
+                                }
+                                _ => {}
                             }
-                            _ => {}
                         }
+                        let data = serde_json::to_string(&ev).unwrap_or_default();
+                        return Some((
+                            Ok::<_, std::convert::Infallible>(
+                                SseEvent::default().event(ev.kind.clone()).data(data),
+                            ),
+                            (rx, rung, slot),
+                        ));
                     }
-                    let data = serde_json::to_string(&ev).unwrap_or_default();
-                    return Some((
-                        Ok::<_, std::convert::Infallible>(
-                            SseEvent::default().event(ev.kind.clone()).data(data),
-                        ),
-                        (rx, rung),
-                    ));
+                    Ok(_) => continue,
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
                 }
-                Ok(_) => continue,
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
             }
-        }
-    });
-    Sse::new(stream).keep_alive(KeepAlive::default())
+        },
+    );
+    Ok(Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response())
 }
 
 /// Kommo's bulk call logging (V4): per-item errors come back while valid items are saved.

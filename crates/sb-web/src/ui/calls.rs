@@ -59,9 +59,21 @@ async fn socket(ui: Ui, headers: HeaderMap, ws: WebSocketUpgrade) -> Response {
     }
     // Frames are small and few: small buffers keep a connected agent cheap (the
     // defaults reserve 128 KiB each way per socket).
+    // Each user has a bounded number of sockets (tabs), and so has the server: the place
+    // is held for as long as the socket lives, and given back however it ends.
+    let slot = match ui.st.sockets.take(ui.actor.user.id.0, &ui.st.limits) {
+        Ok(slot) => slot,
+        Err(full) => {
+            tracing::warn!(reason = %full.reason(), "live socket refused");
+            return (StatusCode::TOO_MANY_REQUESTS, full.reason()).into_response();
+        }
+    };
     ws.read_buffer_size(SOCKET_BUFFER)
         .write_buffer_size(SOCKET_BUFFER)
-        .on_upgrade(move |s| run(s, ui))
+        .on_upgrade(move |s| async move {
+            run(s, ui).await;
+            drop(slot);
+        })
 }
 
 /// Each way, per socket.

@@ -198,9 +198,17 @@ async fn guard(State(st): State<AppState>, req: Request, next: Next) -> Response
     }
     let mut form = None;
     if unsafe_method && is_form(&parts.headers) {
-        let bytes = match axum::body::to_bytes(body, st.body_limit).await {
+        let bytes = match axum::body::to_bytes(body, st.limits.body_bytes).await {
             Ok(b) => b,
-            Err(_) => return with_headers(plain_status(StatusCode::PAYLOAD_TOO_LARGE)),
+            Err(_) => {
+                let tr = tr_for(&st, &parts.headers, signed.as_ref().map(|s| &s.actor));
+                return with_headers(status_page(
+                    &tr,
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "error-too-large-title",
+                    "error-too-large",
+                ));
+            }
         };
         if nul(&bytes) {
             return with_headers(plain_status(StatusCode::BAD_REQUEST));
@@ -734,6 +742,29 @@ struct StatusPage {
     message: String,
     home: String,
     css: String,
+}
+
+/// A page without the signed-in layout: `status`, with the messages `title` and `message`.
+fn status_page(tr: &Tr, status: StatusCode, title: &str, message: &str) -> Response {
+    let page = StatusPage {
+        lang: tr.lang(),
+        title: tr.t(title),
+        message: tr.t(message),
+        home: tr.t("error-back-home"),
+        css: assets::url("app.css"),
+    };
+    (status, render_html(&page)).into_response()
+}
+
+/// A request refused by the server's limits (413: too large, 414: too long an address),
+/// for a browser: a page in the visitor's language.
+pub fn limit_page(headers: &HeaderMap, status: StatusCode) -> Response {
+    let tr = Tr::new(visitor_lang(headers, None));
+    let (title, message) = match status {
+        StatusCode::URI_TOO_LONG => ("error-uri-too-long-title", "error-uri-too-long"),
+        _ => ("error-too-large-title", "error-too-large"),
+    };
+    with_headers(status_page(&tr, status, title, message))
 }
 
 /// An address no route knows, for a browser: a page in the visitor's language.

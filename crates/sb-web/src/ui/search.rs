@@ -55,7 +55,12 @@ struct SearchQuery {
 
 async fn search(ui: Ui, Query(sq): Query<SearchQuery>) -> UiResult {
     let mut l = ui.layout("");
-    let q = sq.q.trim().to_string();
+    // A longer text is searched by its beginning (the API answers 400 instead).
+    let q: String =
+        sq.q.trim()
+            .chars()
+            .take(crate::state::limits::MAX_QUERY_CHARS)
+            .collect();
     l.query = q.clone();
     let mut groups = Vec::new();
     if !q.is_empty() {
