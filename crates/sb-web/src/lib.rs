@@ -117,6 +117,15 @@ pub fn router(state: AppState) -> Router {
         .merge(openapi::router())
         .merge(ui::router(state.clone()))
         .fallback(fallback)
+        // Limits before any route runs (see `state::limits`), inside the metrics and
+        // trace layers, so a refused request is counted and logged with its id.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            state::limits::check,
+        ))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            state.limits.body_bytes,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             metrics,
             metrics::track,

@@ -123,7 +123,7 @@ impl App {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let router = sb_web::state::limits::apply(sb_web::router(self.state.clone()), &self.state);
+        let router = sb_web::router(self.state.clone());
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let ctx = &self.state.ctx;
         let count = self

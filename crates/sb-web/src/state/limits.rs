@@ -9,11 +9,10 @@
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::Router;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -46,13 +45,6 @@ impl Default for Limits {
     }
 }
 
-/// Puts the limits in front of every route of `router` (the whole application's).
-pub fn apply(router: Router, state: &AppState) -> Router {
-    router
-        .layer(axum::middleware::from_fn_with_state(state.clone(), check))
-        .layer(DefaultBodyLimit::max(state.limits.body_bytes))
-}
-
 /// Whether a path is answered to programs (problem+json) rather than to a browser.
 fn machine(path: &str) -> bool {
     ["/api/", "/hooks/", "/oauth"]
@@ -71,7 +63,9 @@ fn refuse(headers: &HeaderMap, path: &str, status: StatusCode, detail: String) -
     ApiError::new(status, detail).into_response()
 }
 
-async fn check(State(st): State<AppState>, req: Request, next: Next) -> Response {
+/// The address's length and a declared body's size, before any route runs (a layer of
+/// [`crate::router`], with axum's body limit at the same size for the extractors).
+pub async fn check(State(st): State<AppState>, req: Request, next: Next) -> Response {
     let target = req
         .uri()
         .path_and_query()
