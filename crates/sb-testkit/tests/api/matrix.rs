@@ -17,7 +17,9 @@
 //! session or profile only), `signed` (any user of the account), `admin`, or
 //! `ACTION:ENTITY` (the right that governs it); BODY is JSON for
 //! the API and a urlencoded form for pages, with `$kind` placeholders; a trailing
-//! `! reason` skips the control, with the reason.
+//! `! reason` skips the control, with the reason. A row starting `* ` stands for one
+//! row per card kind (contacts, companies, leads) and `** ` for the contact and company
+//! pages: `@` is the kind, `$SELF` its record, `$OTHER` / `OTHERS` the kind it links to.
 
 use reqwest::Method;
 use sb_domain::entities::Role;
@@ -30,6 +32,35 @@ use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
 const ROWS: &str = r#"
+* GET /api/v4/@ view:@
+* POST /api/v4/@ add:@ [{"name": "New one"}]
+* PATCH /api/v4/@ edit:@ [{"id": $SELF, "name": "Renamed"}]
+* GET /api/v4/@/{id} view:@
+* PATCH /api/v4/@/{id} edit:@ {"name": "Renamed"}
+* GET /api/v4/@/{id}/feed view:@
+* GET /api/v4/@/links?filter[entity_id]=$SELF view:@
+* GET /api/v4/@/{id}/links view:@
+* POST /api/v4/@/link edit:@ [{"entity_id": $SELF, "to_entity_id": $OTHER, "to_entity_type": "OTHERS"}]
+* POST /api/v4/@/unlink edit:@ [{"entity_id": $SELF, "to_entity_id": $OTHER, "to_entity_type": "OTHERS"}]
+* POST /api/v4/@/{id}/link edit:@ [{"to_entity_id": $OTHER, "to_entity_type": "OTHERS"}]
+* POST /api/v4/@/{id}/unlink edit:@ [{"to_entity_id": $OTHER, "to_entity_type": "OTHERS"}]
+* GET /api/v4/@/notes view:@
+* POST /api/v4/@/notes edit:@ [{"entity_id": $SELF, "note_type": "common", "params": {"text": "n"}}]
+* PATCH /api/v4/@/notes edit:@ [{"id": $@_note, "entity_id": $SELF, "note_type": "common", "params": {"text": "edited"}}]
+* GET /api/v4/@/{id}/notes view:@
+* POST /api/v4/@/{id}/notes edit:@ [{"note_type": "common", "params": {"text": "n"}}]
+* PATCH /api/v4/@/{id}/notes edit:@ [{"id": $@_note, "note_type": "common", "params": {"text": "edited"}}]
+* GET /api/v4/@/{id}/notes/{note_id} view:@
+* PATCH /api/v4/@/{id}/notes/{note_id} edit:@ {"note_type": "common", "params": {"text": "edited"}}
+* POST /api/v4/@/{id}/notes/{note_id}/pin edit:@
+* POST /api/v4/@/{id}/notes/{note_id}/unpin edit:@
+* GET /api/v4/@/tags signed
+* POST /api/v4/@/tags signed [{"name": "hot"}]
+* GET /api/v4/@/custom_fields signed
+* POST /api/v4/@/custom_fields admin [{"name": "Extra", "type": "text"}]
+* GET /api/v4/@/custom_fields/{id} signed
+* DELETE /api/v4/@/custom_fields/{id} admin
+
 GET /health public
 GET /ready public
 GET /metrics public
@@ -50,93 +81,9 @@ POST /api/v4/api_tokens admin {"name": "integration", "user_id": $user}
 DELETE /api/v4/api_tokens/{jti} admin
 POST /api/v4/oauth_clients admin {"name": "Widget", "redirect_uri": "https://widget.example/cb"}
 
-GET /api/v4/contacts view:contacts
-POST /api/v4/contacts add:contacts [{"name": "New contact"}]
-PATCH /api/v4/contacts edit:contacts [{"id": $contact, "name": "Renamed"}]
-GET /api/v4/contacts/{id} view:contacts
-PATCH /api/v4/contacts/{id} edit:contacts {"name": "Renamed"}
-GET /api/v4/contacts/{id}/feed view:contacts
-GET /api/v4/contacts/links?filter[entity_id]=$contact view:contacts
-GET /api/v4/contacts/{id}/links view:contacts
-POST /api/v4/contacts/link edit:contacts [{"entity_id": $contact, "to_entity_id": $company, "to_entity_type": "companies"}]
-POST /api/v4/contacts/unlink edit:contacts [{"entity_id": $contact, "to_entity_id": $company, "to_entity_type": "companies"}]
-POST /api/v4/contacts/{id}/link edit:contacts [{"to_entity_id": $company, "to_entity_type": "companies"}]
-POST /api/v4/contacts/{id}/unlink edit:contacts [{"to_entity_id": $company, "to_entity_type": "companies"}]
-GET /api/v4/contacts/notes view:contacts
-POST /api/v4/contacts/notes edit:contacts [{"entity_id": $contact, "note_type": "common", "params": {"text": "n"}}]
-PATCH /api/v4/contacts/notes edit:contacts [{"id": $contacts_note, "entity_id": $contact, "note_type": "common", "params": {"text": "edited"}}]
-GET /api/v4/contacts/{id}/notes view:contacts
-POST /api/v4/contacts/{id}/notes edit:contacts [{"note_type": "common", "params": {"text": "n"}}]
-PATCH /api/v4/contacts/{id}/notes edit:contacts [{"id": $contacts_note, "note_type": "common", "params": {"text": "edited"}}]
-GET /api/v4/contacts/{id}/notes/{note_id} view:contacts
-PATCH /api/v4/contacts/{id}/notes/{note_id} edit:contacts {"note_type": "common", "params": {"text": "edited"}}
-POST /api/v4/contacts/{id}/notes/{note_id}/pin edit:contacts
-POST /api/v4/contacts/{id}/notes/{note_id}/unpin edit:contacts
-GET /api/v4/contacts/tags signed
-POST /api/v4/contacts/tags signed [{"name": "hot"}]
-GET /api/v4/contacts/custom_fields signed
-POST /api/v4/contacts/custom_fields admin [{"name": "Extra", "type": "text"}]
-GET /api/v4/contacts/custom_fields/{id} signed
-DELETE /api/v4/contacts/custom_fields/{id} admin
 
-GET /api/v4/companies view:companies
-POST /api/v4/companies add:companies [{"name": "New company"}]
-PATCH /api/v4/companies edit:companies [{"id": $company, "name": "Renamed"}]
-GET /api/v4/companies/{id} view:companies
-PATCH /api/v4/companies/{id} edit:companies {"name": "Renamed"}
-GET /api/v4/companies/{id}/feed view:companies
-GET /api/v4/companies/links?filter[entity_id]=$company view:companies
-GET /api/v4/companies/{id}/links view:companies
-POST /api/v4/companies/link edit:companies [{"entity_id": $company, "to_entity_id": $contact, "to_entity_type": "contacts"}]
-POST /api/v4/companies/unlink edit:companies [{"entity_id": $company, "to_entity_id": $contact, "to_entity_type": "contacts"}]
-POST /api/v4/companies/{id}/link edit:companies [{"to_entity_id": $contact, "to_entity_type": "contacts"}]
-POST /api/v4/companies/{id}/unlink edit:companies [{"to_entity_id": $contact, "to_entity_type": "contacts"}]
-GET /api/v4/companies/notes view:companies
-POST /api/v4/companies/notes edit:companies [{"entity_id": $company, "note_type": "common", "params": {"text": "n"}}]
-PATCH /api/v4/companies/notes edit:companies [{"id": $companies_note, "entity_id": $company, "note_type": "common", "params": {"text": "edited"}}]
-GET /api/v4/companies/{id}/notes view:companies
-POST /api/v4/companies/{id}/notes edit:companies [{"note_type": "common", "params": {"text": "n"}}]
-PATCH /api/v4/companies/{id}/notes edit:companies [{"id": $companies_note, "note_type": "common", "params": {"text": "edited"}}]
-GET /api/v4/companies/{id}/notes/{note_id} view:companies
-PATCH /api/v4/companies/{id}/notes/{note_id} edit:companies {"note_type": "common", "params": {"text": "edited"}}
-POST /api/v4/companies/{id}/notes/{note_id}/pin edit:companies
-POST /api/v4/companies/{id}/notes/{note_id}/unpin edit:companies
-GET /api/v4/companies/tags signed
-POST /api/v4/companies/tags signed [{"name": "hot"}]
-GET /api/v4/companies/custom_fields signed
-POST /api/v4/companies/custom_fields admin [{"name": "Extra", "type": "text"}]
-GET /api/v4/companies/custom_fields/{id} signed
-DELETE /api/v4/companies/custom_fields/{id} admin
 
-GET /api/v4/leads view:leads
-POST /api/v4/leads add:leads [{"name": "New lead"}]
-PATCH /api/v4/leads edit:leads [{"id": $lead, "name": "Renamed"}]
 POST /api/v4/leads/complex add:leads [{"name": "Complex", "_embedded": {"contacts": [{"name": "Complex contact"}]}}]
-GET /api/v4/leads/{id} view:leads
-PATCH /api/v4/leads/{id} edit:leads {"name": "Renamed"}
-GET /api/v4/leads/{id}/feed view:leads
-GET /api/v4/leads/links?filter[entity_id]=$lead view:leads
-GET /api/v4/leads/{id}/links view:leads
-POST /api/v4/leads/link edit:leads [{"entity_id": $lead, "to_entity_id": $contact, "to_entity_type": "contacts"}]
-POST /api/v4/leads/unlink edit:leads [{"entity_id": $lead, "to_entity_id": $contact, "to_entity_type": "contacts"}]
-POST /api/v4/leads/{id}/link edit:leads [{"to_entity_id": $contact, "to_entity_type": "contacts"}]
-POST /api/v4/leads/{id}/unlink edit:leads [{"to_entity_id": $contact, "to_entity_type": "contacts"}]
-GET /api/v4/leads/notes view:leads
-POST /api/v4/leads/notes edit:leads [{"entity_id": $lead, "note_type": "common", "params": {"text": "n"}}]
-PATCH /api/v4/leads/notes edit:leads [{"id": $leads_note, "entity_id": $lead, "note_type": "common", "params": {"text": "edited"}}]
-GET /api/v4/leads/{id}/notes view:leads
-POST /api/v4/leads/{id}/notes edit:leads [{"note_type": "common", "params": {"text": "n"}}]
-PATCH /api/v4/leads/{id}/notes edit:leads [{"id": $leads_note, "note_type": "common", "params": {"text": "edited"}}]
-GET /api/v4/leads/{id}/notes/{note_id} view:leads
-PATCH /api/v4/leads/{id}/notes/{note_id} edit:leads {"note_type": "common", "params": {"text": "edited"}}
-POST /api/v4/leads/{id}/notes/{note_id}/pin edit:leads
-POST /api/v4/leads/{id}/notes/{note_id}/unpin edit:leads
-GET /api/v4/leads/tags signed
-POST /api/v4/leads/tags signed [{"name": "hot"}]
-GET /api/v4/leads/custom_fields signed
-POST /api/v4/leads/custom_fields admin [{"name": "Extra", "type": "text"}]
-GET /api/v4/leads/custom_fields/{id} signed
-DELETE /api/v4/leads/custom_fields/{id} admin
 GET /api/v4/leads/pipelines signed
 POST /api/v4/leads/pipelines admin [{"name": "New pipeline", "_embedded": {"statuses": [{"name": "First"}]}}]
 GET /api/v4/leads/pipelines/{id} signed
@@ -197,37 +144,22 @@ GET /live signed ! a WebSocket handshake, covered by the live-call tests
 GET /alerts admin
 POST /alerts/dismiss admin integration_id=$integration&code=webhook_bad_signature
 
-GET /contacts view:contacts
-GET /contacts/new add:contacts
-POST /contacts add:contacts name=New+contact
-GET /contacts/{id} view:contacts
-GET /contacts/{id}/edit edit:contacts
-POST /contacts/{id} edit:contacts name=Renamed
-POST /contacts/{id}/delete delete:contacts
-POST /contacts/{id}/link edit:contacts to_type=companies&to_id=$company
-POST /contacts/{id}/unlink edit:contacts to_type=companies&to_id=$company
-GET /contacts/{id}/feed view:contacts
-POST /contacts/{id}/notes edit:contacts text=n
-GET /contacts/{id}/notes/{note}/edit edit:contacts
-POST /contacts/{id}/notes/{note} edit:contacts text=edited
-POST /contacts/{id}/notes/{note}/pin edit:contacts
-POST /contacts/{id}/notes/{note}/unpin edit:contacts
+** GET /@ view:@
+** GET /@/new add:@
+** POST /@ add:@ name=New+one
+** GET /@/{id} view:@
+** GET /@/{id}/edit edit:@
+** POST /@/{id} edit:@ name=Renamed
+** POST /@/{id}/delete delete:@
+** POST /@/{id}/link edit:@ to_type=OTHERS&to_id=$OTHER
+** POST /@/{id}/unlink edit:@ to_type=OTHERS&to_id=$OTHER
+** GET /@/{id}/feed view:@
+** POST /@/{id}/notes edit:@ text=n
+** GET /@/{id}/notes/{note}/edit edit:@
+** POST /@/{id}/notes/{note} edit:@ text=edited
+** POST /@/{id}/notes/{note}/pin edit:@
+** POST /@/{id}/notes/{note}/unpin edit:@
 
-GET /companies view:companies
-GET /companies/new add:companies
-POST /companies add:companies name=New+company
-GET /companies/{id} view:companies
-GET /companies/{id}/edit edit:companies
-POST /companies/{id} edit:companies name=Renamed
-POST /companies/{id}/delete delete:companies
-POST /companies/{id}/link edit:companies to_type=contacts&to_id=$contact
-POST /companies/{id}/unlink edit:companies to_type=contacts&to_id=$contact
-GET /companies/{id}/feed view:companies
-POST /companies/{id}/notes edit:companies text=n
-GET /companies/{id}/notes/{note}/edit edit:companies
-POST /companies/{id}/notes/{note} edit:companies text=edited
-POST /companies/{id}/notes/{note}/pin edit:companies
-POST /companies/{id}/notes/{note}/unpin edit:companies
 
 GET /leads view:leads
 GET /leads/list view:leads
@@ -335,12 +267,42 @@ impl Row {
     }
 }
 
-fn rows() -> Vec<Row> {
+/// The rows, the per-kind ones written out.
+fn lines() -> Vec<String> {
+    // (kind, its record, the kind its link rows link to, that record)
+    const KINDS: [[&str; 4]; 3] = [
+        ["contacts", "contact", "companies", "company"],
+        ["companies", "company", "contacts", "contact"],
+        ["leads", "lead", "contacts", "contact"],
+    ];
     let mut out = Vec::new();
     for line in ROWS.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let (kinds, tpl) = match (line.strip_prefix("** "), line.strip_prefix("* ")) {
+            (Some(t), _) => (&KINDS[..2], t),
+            (None, Some(t)) => (&KINDS[..], t),
+            (None, None) => {
+                out.push(line.to_string());
+                continue;
+            }
+        };
+        for [kind, one, others, other] in kinds {
+            out.push(
+                tpl.replace("$SELF", &format!("${one}"))
+                    .replace("$OTHER", &format!("${other}"))
+                    .replace("OTHERS", others)
+                    .replace('@', kind),
+            );
+        }
+    }
+    out
+}
+
+fn rows() -> Vec<Row> {
+    let mut out = Vec::new();
+    for line in lines().iter() {
         let (line, no_control) = match line.split_once(" ! ") {
             Some((l, why)) => (l, Some(why.to_string())),
-            None => (line, None),
+            None => (line.as_str(), None),
         };
         let mut parts = line.splitn(4, ' ');
         let method = parts.next().unwrap().parse().unwrap();
@@ -594,6 +556,24 @@ fn rights_at(scope: Scope) -> Rights {
         companies: e,
         tasks: e,
     }
+}
+
+/// A manager with a manager's default rights, who never signs in.
+async fn plain_user(app: &TestApp, admin: &sb_service::Actor, name: &str, email: &str) -> i64 {
+    let n = NewUser {
+        name: name.into(),
+        email: email.into(),
+        password: None,
+        role: Role::Manager,
+        group_id: None,
+        rights: None,
+        lang: None,
+    };
+    sb_service::users::create_user(app.ctx(), admin, n)
+        .await
+        .expect("user")
+        .id
+        .0
 }
 
 async fn person(
@@ -906,22 +886,14 @@ async fn fresh(app: &TestApp, pbx: &sb_testkit::pbx::Pbx, row: &Row, ids: &Ids, 
                 ids.insert("call".into(), item.calls[0].call_id.0.to_string());
             }
             "user" => {
-                let u = sb_service::users::create_user(
-                    app.ctx(),
+                let u = plain_user(
+                    app,
                     &app.admin,
-                    NewUser {
-                        name: format!("Doomed {n}"),
-                        email: format!("doomed{n}@example.test"),
-                        password: None,
-                        role: Role::Manager,
-                        group_id: None,
-                        rights: None,
-                        lang: None,
-                    },
+                    &format!("Doomed {n}"),
+                    &format!("doomed{n}@example.test"),
                 )
-                .await
-                .unwrap();
-                ids.insert(k.clone(), u.id.0.to_string());
+                .await;
+                ids.insert(k.clone(), u.to_string());
             }
             _ => {}
         }
@@ -998,80 +970,18 @@ async fn every_route_keeps_accounts_apart_and_rights_apply() {
 
         // Account B and its records, all named "Foreign".
         let (other, tb) = app.other_account("foreign").await;
-        let b_user = sb_service::users::create_user(
-            app.ctx(),
-            &other,
-            NewUser {
-                name: "Foreign user".into(),
-                email: "user@foreign.test".into(),
-                password: None,
-                role: Role::Manager,
-                group_id: None,
-                rights: None,
-                lang: None,
-            },
-        )
-        .await
-        .unwrap();
-        let b_spare = sb_service::users::create_user(
-            app.ctx(),
-            &other,
-            NewUser {
-                name: "Foreign spare".into(),
-                email: "spare@foreign.test".into(),
-                password: None,
-                role: Role::Manager,
-                group_id: None,
-                rights: None,
-                lang: None,
-            },
-        )
-        .await
-        .unwrap();
-        let (theirs, _pbx_b) = records(
-            &app,
-            &tb,
-            other.user.id.0,
-            [b_user.id.0, b_spare.id.0],
-            "Foreign",
-        )
-        .await;
+        let b_user = plain_user(&app, &other, "Foreign user", "user@foreign.test").await;
+        let b_spare = plain_user(&app, &other, "Foreign spare", "spare@foreign.test").await;
+        let (theirs, _pbx_b) =
+            records(&app, &tb, other.user.id.0, [b_user, b_spare], "Foreign").await;
         // Account A: the admin's records, named "Secret", and the managers.
-        let target = sb_service::users::create_user(
-            app.ctx(),
-            &app.admin,
-            NewUser {
-                name: "Target user".into(),
-                email: "target@example.test".into(),
-                password: None,
-                role: Role::Manager,
-                group_id: None,
-                rights: None,
-                lang: None,
-            },
-        )
-        .await
-        .unwrap();
-        let spare = sb_service::users::create_user(
-            app.ctx(),
-            &app.admin,
-            NewUser {
-                name: "Spare user".into(),
-                email: "spare@example.test".into(),
-                password: None,
-                role: Role::Manager,
-                group_id: None,
-                rights: None,
-                lang: None,
-            },
-        )
-        .await
-        .unwrap();
+        let target = plain_user(&app, &app.admin, "Target user", "target@example.test").await;
+        let spare = plain_user(&app, &app.admin, "Spare user", "spare@example.test").await;
         let (mine, pbx_a) = records(
             &app,
             &app.admin_token,
             app.admin.user.id.0,
-            [target.id.0, spare.id.0],
+            [target, spare],
             "Secret",
         )
         .await;
